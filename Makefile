@@ -1,0 +1,66 @@
+# Aya — the two commands: `make run` and `make test`. Both start with `make install`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+UV_VERSION := 0.13.8
+APT_PACKAGES := chromium espeak-ng sox libsndfile1
+VENV := .venv
+AYA := $(VENV)/bin/aya
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install install-system install-python install-frontend run test test-python test-frontend bench lint format clean
+
+help:
+	@echo "make run     install everything, ingest the sample catalog on first start, serve http://localhost:$(PORT)"
+	@echo "make test    install everything and run every test"
+	@echo "make bench   run every benchmark under benchmarks/"
+	@echo "make lint    ruff + mypy on src/"
+
+install: install-system install-python install-frontend
+
+# Debian packages the project uses (headless Chromium for browser tests, espeak-ng for speech, sox for audio tests).
+install-system:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+install-python:
+	@command -v $(UV) >/dev/null 2>&1 || { echo "installing uv $(UV_VERSION)"; python3 -m pip install -q --user "uv==$(UV_VERSION)" || python3 -m pip install -q "uv==$(UV_VERSION)"; }
+	@$(UV) sync --frozen --all-extras --quiet
+
+install-frontend:
+	@if [ -f frontend/package.json ]; then \
+	  cd frontend && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build; \
+	fi
+
+run: install
+	$(AYA) serve --host $(HOST) --port $(PORT)
+
+test: install
+	@$(MAKE) --no-print-directory test-python test-frontend
+
+test-python:
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+test-frontend:
+	@if [ -f frontend/package.json ]; then cd frontend && npm test --silent; fi
+
+bench: install
+	@set -e; for b in benchmarks/*_bench.py benchmarks/relevance.py; do [ -f $$b ] || continue; echo "== $$b"; $(PY) $$b; done
+
+lint: install-python
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy src
+
+format: install-python
+	$(VENV)/bin/ruff format src tests benchmarks
+	$(VENV)/bin/ruff check --fix src tests benchmarks
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""catalog: the Product document, vocabularies, importers, the denormalizer, the sample catalog."""

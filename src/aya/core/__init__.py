@@ -1,0 +1,1 @@
+"""core: settings, the error family, id helpers. Imports nothing else of Aya."""

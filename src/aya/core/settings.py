@@ -1,0 +1,155 @@
+"""Aya's settings: one typed object built once at start-up and passed down.
+
+Never instantiate ``Settings`` at import time; call :func:`load_settings` in an entry point (CLI, app factory).
+Every field is read from the environment with the ``AYA_`` prefix (``AYA_DATA_DIR``), or from a ``.env`` file.
+``OPENAI_API_KEY`` is honoured without the prefix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ModelProvider = Literal["openai", "openai_compatible", "offline"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="AYA_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- general -------------------------------------------------------------------------------------------------
+    env: Literal["development", "production"] = Field("development", description="Deployment environment.")
+    data_dir: Path = Field(Path("data"), description="Directory holding every embedded data file.")
+    host: str = Field("127.0.0.1", description="Address `aya serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `aya serve` listens on.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://localhost:8000", "http://127.0.0.1:8000", "http://localhost:5173"],
+        description="Origins allowed by CORS (JSON list or comma-separated).",
+    )
+
+    # --- catalog and search --------------------------------------------------------------------------------------
+    sample_catalog_size: int = Field(5000, ge=10, description="Products generated for the sample catalog.")
+    sample_catalog_seed: int = Field(7, description="Seed of the deterministic sample catalog generator.")
+    search_backend: Literal["sqlite", "opensearch"] = Field("sqlite", description="Product search backend.")
+    opensearch_url: str | None = Field(None, description="OpenSearch URL (search_backend=opensearch).")
+    opensearch_index: str = Field("aya-products", description="OpenSearch index name.")
+    embedder: Literal["minilm", "openai", "none"] = Field(
+        "minilm", description="Embedding model: bundled MiniLM (offline), OpenAI, or none (keyword search only)."
+    )
+    openai_embedding_model: str = Field("text-embedding-3-small", description="OpenAI embedding model.")
+    search_semantic_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="Weight of the vector side in hybrid rank fusion (keyword gets 1 - w)."
+    )
+    search_min_results: int = Field(3, ge=0, description="Fewer hits than this triggers filter relaxation.")
+
+    # --- models --------------------------------------------------------------------------------------------------
+    openai_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_API_KEY", "AYA_OPENAI_API_KEY"),
+        description="OpenAI API key (read from OPENAI_API_KEY). Never sent to the browser or logged.",
+    )
+    openai_base_url: str | None = Field(
+        None, description="Override of the OpenAI API base URL (tests point it at a local stand-in)."
+    )
+    model_provider: ModelProvider | None = Field(
+        None, description="openai | openai_compatible | offline. Default: openai when a key is set, else offline."
+    )
+    model: str = Field("gpt-4.1-mini", description="Model name for the openai / openai_compatible providers.")
+    model_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server (Ollama, vLLM).")
+    model_api_key: SecretStr | None = Field(None, description="API key of the OpenAI-compatible server, if any.")
+    tracing: bool = Field(False, description="Export Agents SDK traces (only with an OpenAI key).")
+    history_max_items: int = Field(40, ge=2, description="Stored items replayed to the model when rebuilding history.")
+
+    # --- chat server ---------------------------------------------------------------------------------------------
+    database_url: str | None = Field(
+        None, description="postgresql://… selects PostgresStore for threads; unset keeps SQLite in the data dir."
+    )
+    auth_mode: Literal["dev", "token"] = Field(
+        "dev", description="dev: identity from user-id/username headers; token: bearer tokens or signed cookies."
+    )
+    secret_key: SecretStr | None = Field(None, description="Secret for signed tokens/cookies (required in token mode).")
+    max_request_bytes: int = Field(1024 * 1024, ge=1024, description="Largest JSON request body accepted.")
+    max_attachment_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest attachment accepted.")
+    chatkit_ui: Literal["builtin", "hosted"] = Field("builtin", description="Text tab UI: our client or OpenAI's.")
+    chatkit_domain_key: str | None = Field(None, description="Domain key for the hosted ChatKit UI.")
+
+    # --- voice ---------------------------------------------------------------------------------------------------
+    voice_mode: Literal["auto", "realtime", "offline"] = Field(
+        "auto", description="auto: realtime when an OpenAI key is set, else the offline pipeline."
+    )
+    realtime_model: str = Field("gpt-realtime", description="OpenAI Realtime model.")
+    realtime_voice: str = Field("marin", description="OpenAI Realtime voice.")
+    realtime_vad_threshold: float = Field(0.5, ge=0.0, le=1.0, description="Realtime server VAD threshold.")
+    realtime_prefix_padding_ms: int = Field(300, ge=0, description="Realtime server VAD prefix padding.")
+    realtime_silence_ms: int = Field(700, ge=100, description="Realtime server VAD silence duration.")
+    tts_engine: Literal["piper", "espeak"] = Field("piper", description="Offline text-to-speech engine.")
+
+    # --- mcp -----------------------------------------------------------------------------------------------------
+    mcp_token: SecretStr | None = Field(None, description="Bearer token required by /mcp when set.")
+    mcp_allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["localhost:*", "127.0.0.1:*"], description="Hosts the MCP endpoint accepts."
+    )
+    mcp_servers_file: Path | None = Field(
+        None, description="TOML file listing external MCP servers (default: <data_dir>/mcp_servers.toml)."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if self.auth_mode == "token" and (self.secret_key is None or len(self.secret_key.get_secret_value()) < 16):
+            raise ValueError("AYA_AUTH_MODE=token needs AYA_SECRET_KEY (at least 16 characters)")
+        if self.env == "production" and self.auth_mode == "dev":
+            raise ValueError("AYA_ENV=production refuses AYA_AUTH_MODE=dev: set AYA_AUTH_MODE=token and AYA_SECRET_KEY")
+        if self.search_backend == "opensearch" and not self.opensearch_url:
+            raise ValueError("AYA_SEARCH_BACKEND=opensearch needs AYA_OPENSEARCH_URL")
+        if self.model_provider == "openai_compatible" and not self.model_base_url:
+            raise ValueError("AYA_MODEL_PROVIDER=openai_compatible needs AYA_MODEL_BASE_URL")
+        if self.model_provider == "openai" and self.openai_api_key is None:
+            raise ValueError("AYA_MODEL_PROVIDER=openai needs OPENAI_API_KEY")
+        return self
+
+    # --- derived -------------------------------------------------------------------------------------------------
+    @property
+    def effective_model_provider(self) -> ModelProvider:
+        if self.model_provider is not None:
+            return self.model_provider
+        return "openai" if self.openai_api_key is not None else "offline"
+
+    @property
+    def effective_voice_mode(self) -> Literal["realtime", "offline"]:
+        if self.voice_mode == "auto":
+            return "realtime" if self.openai_api_key is not None else "offline"
+        return self.voice_mode
+
+    @property
+    def catalog_db_path(self) -> Path:
+        return self.data_dir / "catalog.sqlite3"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def threads_db_path(self) -> Path:
+        return self.data_dir / "threads.sqlite3"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
+    def embeddings_cache_path(self) -> Path:
+        return self.data_dir / "embeddings_cache.sqlite3"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings once (environment, ``.env``, then explicit overrides)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

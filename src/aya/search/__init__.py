@@ -1,0 +1,1 @@
+"""search: the ProductSearch interface, its backends, embedders and the progressive strategy."""

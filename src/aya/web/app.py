@@ -1,0 +1,72 @@
+"""The application factory. ``create_app(settings)`` builds the app; the lifespan owns every shared resource.
+
+Components (search, chat, voice, mcp, frontend) each live in ``aya.web.routes.<name>``: a ``router`` and an optional
+``setup(app, resources, stack)`` coroutine run in the lifespan, in the order of ``COMPONENTS``; resources they open are
+closed by the exit stack in reverse order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from types import ModuleType
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from aya import __version__
+from aya.core.settings import Settings
+from aya.web.errors import install_error_handlers
+from aya.web.resources import Resources
+from aya.web.routes import health
+
+logger = logging.getLogger("aya.web")
+
+Setup = Callable[[FastAPI, Resources, AsyncExitStack], Awaitable[None]]
+
+
+def _components() -> list[ModuleType]:
+    """Router modules, in lifespan order. Imported here (not at module import) so a missing part fails loudly."""
+    from aya.web.routes import search
+
+    modules: list[ModuleType] = [health, search]
+    for name in ("chatkit", "voice", "mcp", "frontend"):  # frontend last: it mounts the catch-all static app
+        try:
+            modules.append(__import__(f"aya.web.routes.{name}", fromlist=["router"]))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"aya.web.routes.{name}":
+                raise
+    return modules
+
+
+def create_app(settings: Settings) -> FastAPI:
+    components = _components()
+    resources = Resources(settings=settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            for module in components:
+                setup: Setup | None = getattr(module, "setup", None)
+                if setup is not None:
+                    await setup(app, resources, stack)
+            logger.info("Aya %s ready (model provider: %s)", __version__, settings.effective_model_provider)
+            yield
+
+    app = FastAPI(title="Aya", version=__version__, lifespan=lifespan)
+    app.state.resources = resources
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["*"],
+    )
+    for module in components:
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router)
+    return app

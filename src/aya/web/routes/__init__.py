@@ -1,0 +1,1 @@
+"""One module per router; each exposes ``router`` and, when it owns resources, ``async def setup(...)``."""
