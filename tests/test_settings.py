@@ -32,3 +32,11 @@ def test_token_mode_refuses_to_start_without_secret() -> None:
 def test_production_refuses_dev_auth() -> None:
     with pytest.raises(ValidationError, match="production"):
         Settings(env="production", _env_file=None)  # type: ignore[call-arg]
+
+
+def test_lists_accept_json_or_commas(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AYA_CORS_ORIGINS", "https://a.example, https://b.example")
+    monkeypatch.setenv("AYA_MCP_ALLOWED_HOSTS", '["shop.example:443"]')
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert s.cors_origins == ["https://a.example", "https://b.example"]
+    assert s.mcp_allowed_hosts == ["shop.example:443"]

@@ -8,10 +8,10 @@ Every field is read from the environment with the ``AYA_`` prefix (``AYA_DATA_DI
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ModelProvider = Literal["openai", "openai_compatible", "offline"]
 
@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `aya serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `aya serve` listens on.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
-    cors_origins: list[str] = Field(
+    cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://localhost:8000", "http://127.0.0.1:8000", "http://localhost:5173"],
         description="Origins allowed by CORS (JSON list or comma-separated).",
     )
@@ -95,12 +95,24 @@ class Settings(BaseSettings):
 
     # --- mcp -----------------------------------------------------------------------------------------------------
     mcp_token: SecretStr | None = Field(None, description="Bearer token required by /mcp when set.")
-    mcp_allowed_hosts: list[str] = Field(
-        default_factory=lambda: ["localhost:*", "127.0.0.1:*"], description="Hosts the MCP endpoint accepts."
+    mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["localhost:*", "127.0.0.1:*"], description="Hosts the MCP endpoint accepts (JSON list or comma-separated)."
     )
     mcp_servers_file: Path | None = Field(
         None, description="TOML file listing external MCP servers (default: <data_dir>/mcp_servers.toml)."
     )
+
+    @field_validator("cors_origins", "mcp_allowed_hosts", mode="before")
+    @classmethod
+    def _split_list(cls, v: object) -> object:
+        if isinstance(v, str):
+            text = v.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return v
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
