@@ -1,0 +1,559 @@
+"""Aya's shop tools: plain typed async functions over :class:`~aya.search.models.ProductSearch`.
+
+Shared by the chat agent (wrapped in :mod:`aya.shop.agent`), the voice pipeline (``POST /api/tools/{name}``) and the
+MCP server, so nothing here knows about the Agents SDK or ChatKit. Each tool takes one pydantic argument model and
+returns one pydantic result model; results are bounded in size (at most ``MAX_K`` products, trimmed text).
+
+``TOOLS`` maps each tool name to ``(argument model, function, description)`` for callers that dispatch by name.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from aya.catalog.models import Product
+from aya.catalog.vocab import FoodType, LifeStage, SpecialFeature, Species, TargetCondition
+from aya.core.errors import BadRequest, NotFound
+from aya.search.models import Filters, ProductSearch, Relaxation, SearchQuery, SearchResult
+from aya.shop.profile import (
+    FOOD_TYPE_WORDS,
+    PetProfile,
+    condition_phrase,
+    feature_phrase,
+    join_words,
+)
+
+logger = logging.getLogger("aya.shop")
+
+MAX_K = 10
+_TEXT_MAX = 160
+_DESCRIPTION_MAX = 900
+
+
+# --- results -----------------------------------------------------------------------------------------------------
+
+
+class ProductSummary(BaseModel):
+    """A product as the assistant and the cards see it: the facts that matter, bounded in size."""
+
+    id: str
+    title: str
+    brand: str
+    species: str
+    life_stage: str
+    food_type: str
+    breed_size: str | None = None
+    size: str = ""
+    price: float
+    currency: str = "USD"
+    availability: str = "in_stock"
+    rating: float | None = None
+    review_count: int = 0
+    special_features: list[str] = Field(default_factory=list)
+    target_conditions: list[str] = Field(default_factory=list)
+    protein_min: float | None = None
+    fat_min: float | None = None
+    kcal_per_cup: float | None = None
+    kcal_per_kg: float | None = None
+    main_ingredients: list[str] = Field(default_factory=list)
+    image_url: str | None = None
+    url: str | None = None
+    matched: list[str] = Field(default_factory=list, description="Why search matched it.")
+
+    @classmethod
+    def of(cls, product: Product, matched: Sequence[str] = ()) -> ProductSummary:
+        nutrition = product.nutritional_info
+        return cls(
+            id=product.id,
+            title=_trim(product.title, _TEXT_MAX),
+            brand=product.brand,
+            species=product.species,
+            life_stage=product.life_stage,
+            food_type=product.food_type,
+            breed_size=product.breed_size,
+            size=_trim(product.size, 40),
+            price=round(product.price, 2),
+            currency=product.currency,
+            availability=product.availability,
+            rating=product.rating,
+            review_count=product.review_count,
+            special_features=list(product.special_features),
+            target_conditions=list(product.target_conditions),
+            protein_min=nutrition.protein_min,
+            fat_min=nutrition.fat_min,
+            kcal_per_cup=nutrition.kcal_per_cup,
+            kcal_per_kg=nutrition.kcal_per_kg,
+            main_ingredients=[_trim(i, 40) for i in product.ingredients[:5]],
+            image_url=product.image_url,
+            url=product.url,
+            matched=[_trim(w, 80) for w in list(matched)[:3]],
+        )
+
+
+class ProductDetails(ProductSummary):
+    description: str = ""
+    ingredients: list[str] = Field(default_factory=list)
+    fiber_max: float | None = None
+    moisture_max: float | None = None
+    package_weight_kg: float | None = None
+    price_per_kg: float | None = None
+
+    @classmethod
+    def of_product(cls, product: Product) -> ProductDetails:
+        base = ProductSummary.of(product).model_dump()
+        return cls(
+            **base,
+            description=_trim(product.description, _DESCRIPTION_MAX),
+            ingredients=[_trim(i, 60) for i in product.ingredients[:40]],
+            fiber_max=product.nutritional_info.fiber_max,
+            moisture_max=product.nutritional_info.moisture_max,
+            package_weight_kg=product.package_weight_kg,
+            price_per_kg=product.price_per_kg,
+        )
+
+
+class SearchProductsResult(BaseModel):
+    products: list[ProductSummary]
+    total: int
+    relaxations: list[str] = Field(default_factory=list, description="Constraints that were relaxed, in words.")
+    looked_for: str = Field(default="", description="What was searched for, in words.")
+
+
+class Pick(BaseModel):
+    product: ProductSummary
+    reason: str
+    score: float
+
+
+class RecommendationsResult(BaseModel):
+    picks: list[Pick]
+    profile: PetProfile
+    relaxations: list[str] = Field(default_factory=list)
+    looked_for: str = ""
+
+
+class ComparisonRow(BaseModel):
+    label: str
+    values: list[str]
+
+
+class ComparisonResult(BaseModel):
+    products: list[ProductSummary]
+    rows: list[ComparisonRow]
+    highlights: list[str] = Field(default_factory=list)
+
+
+class SimilarResult(BaseModel):
+    base: ProductSummary
+    products: list[ProductSummary]
+    relaxations: list[str] = Field(default_factory=list)
+
+
+# --- arguments ---------------------------------------------------------------------------------------------------
+
+SortChoice = Literal["relevance", "price", "price_desc", "rating"]
+
+
+class SearchProductsArgs(BaseModel):
+    """Search the catalog with text and filters in the catalog vocabulary."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(default="", max_length=300, description="Free text, e.g. 'salmon kibble for a large dog'.")
+    species: Species | None = Field(default=None, description="dog or cat.")
+    life_stage: LifeStage | None = Field(default=None, description="puppy, kitten, adult, senior.")
+    food_type: list[FoodType] | None = Field(default=None, description="Food types to include, e.g. ['wet'].")
+    brand: list[str] | None = Field(default=None, description="Brands to include.")
+    price_min: float | None = Field(default=None, ge=0, description="Lowest price in dollars.")
+    price_max: float | None = Field(default=None, ge=0, description="Highest price in dollars.")
+    special_features: list[SpecialFeature] = Field(default_factory=list, description="Features required (all of).")
+    target_conditions: list[TargetCondition] = Field(default_factory=list, description="Health needs (any of).")
+    exclude_ingredients: list[str] = Field(default_factory=list, description="Ingredients to avoid, e.g. chicken.")
+    sort: SortChoice = Field(
+        default="relevance", description="relevance, price (cheapest first), price_desc or rating."
+    )
+    k: int = Field(default=5, ge=1, le=MAX_K, description="How many products to return.")
+
+    @field_validator("exclude_ingredients")
+    @classmethod
+    def _lower(cls, v: list[str]) -> list[str]:
+        return list(dict.fromkeys(i.strip().lower() for i in v if i.strip()))
+
+    def filters(self) -> Filters:
+        try:
+            return Filters.model_validate(
+                {
+                    "species": self.species,
+                    "life_stage": self.life_stage,
+                    "food_type": self.food_type or None,
+                    "brand": self.brand or None,
+                    "price_min": self.price_min,
+                    "price_max": self.price_max,
+                    "special_features": list(self.special_features),
+                    "target_conditions": list(self.target_conditions),
+                    "exclude_ingredients": [i.strip().lower() for i in self.exclude_ingredients if i.strip()],
+                }
+            )
+        except ValueError as exc:
+            raise BadRequest(str(exc), field="price_max") from exc
+
+
+class ProductIdArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str = Field(min_length=1, max_length=200, description="The product id, as shown on its card.")
+
+
+class RecommendationArgs(BaseModel):
+    """Rank picks for one pet."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profile: PetProfile = Field(description="What we know about the pet and the shopper's wishes.")
+    query: str = Field(default="", max_length=300, description="Extra words to search for (flavor, protein, texture).")
+    sort: SortChoice = Field(
+        default="relevance", description="relevance, price (cheapest first), price_desc or rating."
+    )
+    k: int = Field(default=3, ge=1, le=MAX_K, description="How many picks to return.")
+
+
+class CompareArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_ids: list[str] = Field(min_length=2, max_length=4, description="Two to four product ids to compare.")
+
+
+class SimilarArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str = Field(min_length=1, max_length=200, description="The product to find alternatives to.")
+    k: int = Field(default=4, ge=1, le=MAX_K, description="How many similar products to return.")
+    cheaper: bool = Field(default=False, description="Only products cheaper than this one.")
+
+
+# --- the tools ---------------------------------------------------------------------------------------------------
+
+
+async def search_products(search: ProductSearch, args: SearchProductsArgs) -> SearchProductsResult:
+    """Search the catalog; products always match the species and never contain an excluded ingredient."""
+    filters = args.filters()
+    result = await search.search(_query(text=args.query, filters=filters, k=min(MAX_K, args.k + 5), sort=args.sort))
+    hits = _safe_hits(result, filters)[: args.k]
+    return SearchProductsResult(
+        products=[ProductSummary.of(p, why) for p, why in hits],
+        total=result.total,
+        relaxations=_relaxation_words(result.relaxations),
+        looked_for=describe_search(args),
+    )
+
+
+async def get_product_details(search: ProductSearch, args: ProductIdArgs) -> ProductDetails:
+    products = await search.get([args.product_id])
+    if not products:
+        raise NotFound(f"no product with id {args.product_id!r}", field="product_id")
+    return ProductDetails.of_product(products[0])
+
+
+async def get_recommendations(search: ProductSearch, args: RecommendationArgs) -> RecommendationsResult:
+    """Ranked picks for a pet profile, each with a reason that ties it to the stated needs."""
+    profile = args.profile
+    stage = profile.effective_life_stage()
+    search_args = profile_search_args(profile, query=args.query, sort=args.sort, k=MAX_K)
+    filters = search_args.filters()
+    text = search_args.query
+    result = await search.search(_query(text=text, filters=filters, k=min(40, args.k * 6), sort=args.sort))
+    hits = _safe_hits(result, filters)
+    relaxed = {r.filter for r in result.relaxations}
+    picks: list[Pick] = []
+    n = max(1, len(hits))
+    for rank, (product, _why) in enumerate(hits):
+        score = _fit_score(product, profile, stage, rank, n, args.sort)
+        picks.append(
+            Pick(product=ProductSummary.of(product), reason=_reason(product, profile, stage, relaxed), score=score)
+        )
+    if args.sort == "relevance":
+        picks.sort(key=lambda p: -p.score)
+    return RecommendationsResult(
+        picks=picks[: args.k],
+        profile=profile.model_copy(update={"life_stage": stage}),
+        relaxations=_relaxation_words(result.relaxations),
+        looked_for=describe_search(search_args),
+    )
+
+
+async def compare_products(search: ProductSearch, args: CompareArgs) -> ComparisonResult:
+    ids = list(dict.fromkeys(args.product_ids))
+    if len(ids) < 2:
+        raise BadRequest("compare needs two different product ids", field="product_ids")
+    found = {p.id: p for p in await search.get(ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"no product with id {', '.join(missing)}", field="product_ids")
+    products = [found[i] for i in ids]
+    summaries = [ProductSummary.of(p) for p in products]
+    rows = [
+        ComparisonRow(label="Brand", values=[p.brand or "-" for p in products]),
+        ComparisonRow(label="Price", values=[f"${p.price:.2f}" for p in products]),
+        ComparisonRow(label="Size", values=[p.size or "-" for p in products]),
+        ComparisonRow(label="Life stage", values=[p.life_stage for p in products]),
+        ComparisonRow(label="Food type", values=[FOOD_TYPE_WORDS.get(p.food_type, p.food_type) for p in products]),
+        ComparisonRow(label="Rating", values=[_rating_text(p) for p in products]),
+        ComparisonRow(label="Protein", values=[_pct(p.nutritional_info.protein_min) for p in products]),
+        ComparisonRow(label="Fat", values=[_pct(p.nutritional_info.fat_min) for p in products]),
+        ComparisonRow(label="Calories", values=[_kcal(p) for p in products]),
+        ComparisonRow(
+            label="Features",
+            values=[", ".join(feature_phrase(f) for f in p.special_features[:4]) or "-" for p in products],
+        ),
+        ComparisonRow(
+            label="Health",
+            values=[", ".join(condition_phrase(c) for c in p.target_conditions[:3]) or "-" for p in products],
+        ),
+    ]
+    return ComparisonResult(products=summaries, rows=rows, highlights=_highlights(products))
+
+
+async def find_similar(search: ProductSearch, args: SimilarArgs) -> SimilarResult:
+    products = await search.get([args.product_id])
+    if not products:
+        raise NotFound(f"no product with id {args.product_id!r}", field="product_id")
+    base = products[0]
+    filters = Filters.model_validate(
+        {"species": base.species, "price_max": round(base.price - 0.01, 2) if args.cheaper else None}
+    )
+    result = await search.similar(base.id, k=min(MAX_K, args.k + 3), filters=filters)
+    hits = [(p, why) for p, why in _safe_hits(result, filters) if p.id != base.id][: args.k]
+    return SimilarResult(
+        base=ProductSummary.of(base),
+        products=[ProductSummary.of(p, why) for p, why in hits],
+        relaxations=_relaxation_words(result.relaxations),
+    )
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    args: type[BaseModel]
+    func: Callable[[ProductSearch, Any], Awaitable[BaseModel]]
+    description: str
+
+
+TOOLS: dict[str, ToolSpec] = {
+    spec.name: spec
+    for spec in (
+        ToolSpec(
+            "search_products",
+            SearchProductsArgs,
+            search_products,
+            "Search the pet food catalog with free text and filters (species, life stage, food type, brand, price, "
+            "features, health conditions, ingredients to avoid). Returns products with ids, prices, ratings, and the "
+            "constraints that had to be relaxed.",
+        ),
+        ToolSpec(
+            "get_product_details",
+            ProductIdArgs,
+            get_product_details,
+            "Full details of one product by id: description, ingredients, guaranteed analysis, calories, package.",
+        ),
+        ToolSpec(
+            "get_recommendations",
+            RecommendationArgs,
+            get_recommendations,
+            "Ranked picks for one pet from its profile (species, age, breed or size, health conditions, food type, "
+            "budget, ingredients to avoid), each with the reason it fits.",
+        ),
+        ToolSpec(
+            "compare_products",
+            CompareArgs,
+            compare_products,
+            "Compare two to four products side by side (price, protein, fat, calories, rating, features).",
+        ),
+        ToolSpec(
+            "find_similar",
+            SimilarArgs,
+            find_similar,
+            "Products similar to a given product (same species), optionally only cheaper ones.",
+        ),
+    )
+}
+
+
+async def call_tool(search: ProductSearch, name: str, arguments: dict[str, Any]) -> BaseModel:
+    """Validate ``arguments`` for tool ``name`` and run it (voice and MCP dispatch through this)."""
+    spec = TOOLS.get(name)
+    if spec is None:
+        raise NotFound(f"no tool named {name!r}; tools: {', '.join(TOOLS)}", field="name")
+    args = spec.args.model_validate(arguments)
+    return await spec.func(search, args)
+
+
+# --- helpers -----------------------------------------------------------------------------------------------------
+
+
+def profile_search_args(
+    profile: PetProfile, *, query: str = "", sort: SortChoice = "relevance", k: int = 5
+) -> SearchProductsArgs:
+    """The search a pet profile implies: hard filters for species, stage, type, budget, exclusions, conditions."""
+    stage = profile.effective_life_stage()
+    words = [query.strip()] if query.strip() else []
+    if profile.breed_size and profile.breed_size != "all" and profile.species == "dog":
+        words.append(f"{profile.breed_size} breed")
+    return SearchProductsArgs(
+        query=" ".join(words),
+        species=profile.species,
+        life_stage=stage if stage not in (None, "all") else None,
+        food_type=list(profile.food_types) or None,
+        brand=list(profile.brands) or None,
+        price_max=profile.budget_max,
+        special_features=list(profile.features),
+        target_conditions=list(profile.conditions),
+        exclude_ingredients=list(profile.avoid_ingredients),
+        sort=sort,
+        k=min(MAX_K, max(1, k)),
+    )
+
+
+def describe_search(args: SearchProductsArgs) -> str:
+    """Words for what a search looks for: "grain-free senior cat food under $30 without chicken"."""
+    words: list[str] = [feature_phrase(f) for f in args.special_features]
+    if args.life_stage and args.life_stage != "all":
+        words.append(args.life_stage)
+    if args.food_type:
+        words.append(join_words([FOOD_TYPE_WORDS.get(t, t) for t in args.food_type], "or"))
+    if args.brand:
+        words.append(join_words(list(args.brand), "or"))
+    if args.species:
+        words.append(args.species)
+    words.append("food" if not args.food_type or "treat" not in args.food_type else "")
+    text = " ".join(w for w in words if w)
+    if args.query and not args.species and not args.special_features:
+        text = f"{args.query} ({text})" if text != "food" else args.query
+    if args.target_conditions:
+        text += " for " + join_words([condition_phrase(c) for c in args.target_conditions])
+    if args.price_max is not None:
+        text += f" under ${args.price_max:g}"
+    if args.exclude_ingredients:
+        text += " without " + join_words(list(args.exclude_ingredients), "or")
+    return text.strip()
+
+
+def contains_ingredient(product: Product, ingredient: str) -> bool:
+    """Whether the product lists ``ingredient`` (whole word, any case) in its ingredients or title."""
+    pattern = re.compile(rf"\b{re.escape(ingredient.strip().lower())}s?\b")
+    if pattern.search(product.title.lower()):
+        return True
+    return any(pattern.search(i.lower()) for i in product.ingredients)
+
+
+def _query(*, text: str, filters: Filters, k: int, sort: str) -> SearchQuery:
+    return SearchQuery.model_validate({"text": text, "filters": filters, "k": k, "sort": sort})
+
+
+def _safe_hits(result: SearchResult, filters: Filters) -> list[tuple[Product, list[str]]]:
+    """Hits that keep the non-negotiable constraints even after relaxation: species and excluded ingredients."""
+    out: list[tuple[Product, list[str]]] = []
+    for hit in result.hits:
+        product = hit.product
+        if filters.species is not None and product.species != filters.species:
+            continue
+        if any(contains_ingredient(product, i) for i in filters.exclude_ingredients):
+            continue
+        out.append((product, list(hit.why)))
+    return out
+
+
+def _relaxation_words(relaxations: Sequence[Relaxation]) -> list[str]:
+    return [_trim(r.description, 200) for r in relaxations[:6]]
+
+
+def _fit_score(product: Product, profile: PetProfile, stage: str | None, rank: int, n: int, sort: str) -> float:
+    score = 2.0 * (1.0 - rank / n)
+    score += 1.5 * len(set(product.target_conditions) & set(profile.conditions))
+    score += 0.5 * len(set(product.special_features) & set(profile.features))
+    if stage is not None:
+        score += 1.0 if product.life_stage == stage else 0.3 if product.life_stage == "all" else -0.5
+    if profile.breed_size and profile.breed_size != "all":
+        score += (
+            1.0 if product.breed_size == profile.breed_size else 0.2 if product.breed_size in (None, "all") else -0.5
+        )
+    if profile.food_types:
+        score += 0.5 if product.food_type in profile.food_types else -0.5
+    if profile.budget_max is not None and product.price > profile.budget_max:
+        score -= 3.0
+    if product.rating is not None:
+        score += (product.rating - 4.0) * 0.8 * min(1.0, product.review_count / 50)
+    if product.availability != "in_stock":
+        score -= 1.0
+    return round(score, 3)
+
+
+def _reason(product: Product, profile: PetProfile, stage: str | None, relaxed: set[str]) -> str:
+    """Why this product fits, in a short clause built from facts only."""
+    parts: list[str] = []
+    if stage and product.life_stage == stage and stage != "all":
+        parts.append(f"made for {stage}s" if stage not in ("puppy",) else "made for puppies")
+    elif stage and product.life_stage == "all":
+        parts.append("suits all life stages")
+    matched = [c for c in profile.conditions if c in product.target_conditions]
+    if matched:
+        parts.append("supports " + join_words([condition_phrase(c) for c in matched]))
+    if profile.breed_size and product.breed_size == profile.breed_size:
+        parts.append(f"sized for {profile.breed_size} breeds")
+    feats = [f for f in profile.features if f in product.special_features]
+    if feats:
+        parts.append(join_words([feature_phrase(f) for f in feats]))
+    if profile.food_types and product.food_type in profile.food_types:
+        parts.append(f"{FOOD_TYPE_WORDS.get(product.food_type, product.food_type)} as you asked")
+    if profile.avoid_ingredients:
+        parts.append("no " + join_words(list(profile.avoid_ingredients), "or"))
+    if profile.budget_max is not None and product.price <= profile.budget_max:
+        parts.append(f"${product.price:.2f}, within your ${profile.budget_max:g} budget")
+    if product.rating is not None and product.review_count >= 5:
+        parts.append(f"rated {product.rating:.1f} by {product.review_count:,} shoppers")
+    if not parts:
+        protein = product.nutritional_info.protein_min
+        parts.append(f"{protein:g}% protein" if protein else f"a well-matched {product.species} food")
+    return "; ".join(parts[:5])
+
+
+def _highlights(products: Sequence[Product]) -> list[str]:
+    out: list[str] = []
+    cheapest = min(products, key=lambda p: p.price)
+    out.append(f"Cheapest: {cheapest.title} at ${cheapest.price:.2f}")
+    proteins = [p for p in products if p.nutritional_info.protein_min is not None]
+    if len(proteins) >= 2:
+        top = max(proteins, key=lambda p: p.nutritional_info.protein_min or 0.0)
+        out.append(f"Most protein: {top.title} ({top.nutritional_info.protein_min:g}%)")
+    rated = [p for p in products if p.rating is not None]
+    if len(rated) >= 2:
+        best = max(rated, key=lambda p: (p.rating or 0.0, p.review_count))
+        out.append(f"Best rated: {best.title} ({best.rating:.1f} from {best.review_count:,} reviews)")
+    return out
+
+
+def _rating_text(p: Product) -> str:
+    return f"{p.rating:.1f} ({p.review_count:,})" if p.rating is not None else "no ratings yet"
+
+
+def _pct(value: float | None) -> str:
+    return f"{value:g}%" if value is not None else "-"
+
+
+def _kcal(p: Product) -> str:
+    n = p.nutritional_info
+    if n.kcal_per_cup is not None:
+        return f"{n.kcal_per_cup:g} kcal/cup"
+    if n.kcal_per_kg is not None:
+        return f"{n.kcal_per_kg:g} kcal/kg"
+    return "-"
+
+
+def _trim(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import pytest
+
+from aya.catalog.models import NutritionalInfo, Product
+from aya.core.errors import BadRequest, NotFound
+from aya.shop.profile import PetProfile, life_stage_for
+from aya.shop.tools import (
+    CompareArgs,
+    ProductIdArgs,
+    RecommendationArgs,
+    SearchProductsArgs,
+    SimilarArgs,
+    call_tool,
+    compare_products,
+    find_similar,
+    get_product_details,
+    get_recommendations,
+    search_products,
+)
+
+from .memsearch import ListProductSearch
+
+
+def _p(pid: str, **kw: object) -> Product:
+    base: dict[str, object] = {
+        "id": pid,
+        "title": f"Product {pid}",
+        "brand": "Summit Ridge",
+        "species": "cat",
+        "price": 20.0,
+        "ingredients": ["salmon", "rice"],
+        "nutritional_info": NutritionalInfo(protein_min=30, fat_min=12, kcal_per_cup=400),
+        "rating": 4.5,
+        "review_count": 100,
+    }
+    base.update(kw)
+    return Product.model_validate(base)
+
+
+@pytest.fixture
+def search() -> ListProductSearch:
+    return ListProductSearch(
+        [
+            _p("c1", life_stage="senior", target_conditions=["kidney_support"], price=28.0),
+            _p("c2", life_stage="senior", ingredients=["chicken meal", "rice"], target_conditions=["kidney_support"]),
+            _p("c3", life_stage="adult", food_type="wet", price=12.0),
+            _p("c4", life_stage="senior", price=45.0, special_features=["grain_free"]),
+            _p("d1", species="dog", life_stage="puppy", breed_size="large", price=50.0),
+            _p("d2", species="dog", life_stage="adult", price=10.0, title="Chicken Recipe"),
+        ]
+    )
+
+
+def test_life_stages_from_age() -> None:
+    assert life_stage_for("dog", 0.25) == "puppy"
+    assert life_stage_for("cat", 12) == "senior"
+    assert life_stage_for("cat", 0.5) == "kitten"
+    assert life_stage_for("dog", 4) == "adult"
+    assert life_stage_for("dog", 6, "giant") == "senior"
+
+
+async def test_search_never_returns_excluded_ingredients_or_other_species(search: ListProductSearch) -> None:
+    res = await search_products(search, SearchProductsArgs(species="cat", exclude_ingredients=["Chicken"], k=10))
+    ids = [p.id for p in res.products]
+    assert "c2" not in ids and all(i.startswith("c") for i in ids)
+    assert "without chicken" in res.looked_for
+
+
+async def test_recommendations_rank_and_explain(search: ListProductSearch) -> None:
+    profile = PetProfile(species="cat", age_years=12, conditions=["kidney_support"], avoid_ingredients=["chicken"])
+    res = await get_recommendations(search, RecommendationArgs(profile=profile, k=3))
+    assert res.profile.life_stage == "senior"
+    assert res.picks[0].product.id == "c1"
+    assert "kidney support" in res.picks[0].reason and "no chicken" in res.picks[0].reason
+    assert all(p.product.id != "c2" for p in res.picks)
+
+
+async def test_budget_relaxation_is_reported(search: ListProductSearch) -> None:
+    res = await search_products(search, SearchProductsArgs(species="dog", life_stage="puppy", price_max=5))
+    assert res.relaxations and res.products[0].id == "d1"
+
+
+async def test_details_compare_similar(search: ListProductSearch) -> None:
+    details = await get_product_details(search, ProductIdArgs(product_id="c1"))
+    assert details.ingredients == ["salmon", "rice"]
+    with pytest.raises(NotFound) as err:
+        await get_product_details(search, ProductIdArgs(product_id="nope"))
+    assert err.value.field == "product_id"
+    cmp = await compare_products(search, CompareArgs(product_ids=["c1", "c3"]))
+    assert [r.label for r in cmp.rows][:2] == ["Brand", "Price"]
+    assert cmp.rows[1].values == ["$28.00", "$12.00"]
+    assert any("Cheapest" in h and "Product c3" in h for h in cmp.highlights)
+    with pytest.raises(BadRequest):
+        await compare_products(search, CompareArgs(product_ids=["c1", "c1"]))
+    sim = await find_similar(search, SimilarArgs(product_id="c4", cheaper=True))
+    assert sim.products and all(p.price < 45.0 and p.species == "cat" for p in sim.products)
+
+
+async def test_call_tool_by_name_validates(search: ListProductSearch) -> None:
+    res = await call_tool(search, "get_product_details", {"product_id": "d1"})
+    assert res.model_dump()["id"] == "d1"
+    with pytest.raises(NotFound):
+        await call_tool(search, "nope", {})
