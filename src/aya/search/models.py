@@ -23,9 +23,9 @@ class Filters(BaseModel):
     life_stage: LifeStage | None = None
     food_type: list[FoodType] | None = None
     brand: list[str] | None = None
-    price_min: float | None = Field(None, ge=0)
-    price_max: float | None = Field(None, ge=0)
-    protein_min: float | None = Field(None, ge=0, le=100)
+    price_min: float | None = Field(default=None, ge=0)
+    price_max: float | None = Field(default=None, ge=0)
+    protein_min: float | None = Field(default=None, ge=0, le=100)
     special_features: list[str] = Field(default_factory=list)  # all of
     target_conditions: list[str] = Field(default_factory=list)  # any of
     exclude_ingredients: list[str] = Field(default_factory=list)
@@ -94,11 +94,12 @@ class SearchQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field("", max_length=1000)
-    filters: Filters = Field(default_factory=Filters)
+    filters: Filters = Field(default_factory=lambda: Filters())
     k: int = Field(10, ge=1, le=100)
     offset: int = Field(0, ge=0, le=10_000)
     sort: SortBy = "relevance"
     mode: SearchMode = "hybrid"
+    relax: bool = Field(True, description="Let the progressive strategy relax filters when too few products match.")
 
 
 class Relaxation(BaseModel):
@@ -122,6 +123,8 @@ class SearchResult(BaseModel):
     relaxations: list[Relaxation] = Field(default_factory=list)
     took_ms: float = 0.0
     corrected_text: str | None = None  # the query text after typo correction, when it changed
+    mode: SearchMode | None = None  # the mode actually used (semantic/hybrid degrade to keyword without vectors)
+    notes: list[str] = Field(default_factory=list)  # e.g. why the mode degraded
 
 
 class CatalogStats(BaseModel):
