@@ -121,9 +121,9 @@ class SqliteProductSearch:
             started = time.perf_counter()
             n = self.text.rebuild(self.store.iter_products())
             self._write_marker(generation)
-            logger.warning(
-                "search index rebuilt from the catalog: %d products in %.1fs", n, time.perf_counter() - started
-            )
+            if n:
+                took = time.perf_counter() - started
+                logger.warning("search index rebuilt from the catalog: %d products in %.1fs", n, took)
         else:
             self.text.index.reload()
         vectors = VectorIndex()

@@ -1,7 +1,51 @@
-"""Search routes and the search component (placeholder: the search work replaces this)."""
+"""Search routes and the search component: ``POST /api/search``, ``GET /api/products/{id}`` (and similar).
+
+``setup`` opens the configured search (see :func:`aya.search.factory.open_search`) in the lifespan and closes it with
+the exit stack. Requests are validated by the search models: an unknown filter or a bad value answers 422 naming
+the field.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from contextlib import AsyncExitStack
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, FastAPI, Query
+
+from aya.core.errors import NotFound
+from aya.search.factory import open_search
+from aya.search.models import SearchQuery
+from aya.web.deps import SearchDep
+from aya.web.resources import Resources
+
+router = APIRouter(prefix="/api", tags=["search"])
+
+
+async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
+    search = await open_search(resources.settings)
+    stack.push_async_callback(search.aclose)
+    resources.search = search
+
+
+@router.post("/search")
+async def search_products(query: SearchQuery, search: SearchDep) -> dict[str, Any]:
+    """Search: ``{"text", "filters", "k", "offset", "sort", "mode"}`` → hits, total, relaxations, took_ms."""
+    result = await search.search(query)
+    return result.model_dump(mode="json")
+
+
+@router.get("/products/{product_id}")
+async def get_product(product_id: str, search: SearchDep) -> dict[str, Any]:
+    products = await search.get([product_id])
+    if not products:
+        raise NotFound(f"product {product_id!r} not found", field="product_id")
+    return products[0].model_dump(mode="json")
+
+
+@router.get("/products/{product_id}/similar")
+async def similar_products(
+    product_id: str, search: SearchDep, k: Annotated[int, Query(ge=1, le=50)] = 5
+) -> dict[str, Any]:
+    """Products like this one (same species), by embedding similarity or, without embeddings, by keywords."""
+    result = await search.similar(product_id, k=k, filters=None)
+    return result.model_dump(mode="json")
