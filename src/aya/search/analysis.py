@@ -50,7 +50,7 @@ def vocab_phrase(value: str) -> str:
 
 def facet_text(product: Product) -> str:
     """Words for the species, life stage and food type, so "wet cat food" or "senior dog" match by keyword."""
-    parts = [product.species]
+    parts: list[str] = [product.species]
     parts.append("all life stages" if product.life_stage == "all" else product.life_stage)
     parts.append(vocab_phrase(product.food_type))
     if product.breed_size and product.breed_size != "all":
@@ -60,7 +60,10 @@ def facet_text(product: Product) -> str:
 
 def embedding_text(product: Product) -> str:
     """The text embedded for semantic search: what the product is, then what it is for, then its description."""
-    head = f"{product.title}. {product.brand} {product.species} food, {facet_text(product)}."
+    title = product.title
+    if product.size and product.size in title:  # package sizes of one recipe share a vector (and the cache entry)
+        title = title.replace(f", {product.size}", "").replace(product.size, "").strip(" ,")
+    head = f"{title}. {product.brand} {product.species} food, {facet_text(product)}."
     tags = ", ".join(vocab_phrase(v) for v in [*product.special_features, *product.target_conditions])
     body = product.description[:600]
     return f"{head} {tags}. {body}".strip()

@@ -52,7 +52,7 @@ class MiniLMEmbedder:
     model_id = "all-MiniLM-L6-v2-int8"
     dim = 384
 
-    def __init__(self, *, max_length: int = 128, threads: int = 1) -> None:
+    def __init__(self, *, max_length: int = 128, threads: int = 2) -> None:
         self.max_length = max_length
         self.threads = threads
         self._lock = threading.Lock()
@@ -179,8 +179,12 @@ class CachedEmbedder:
     async def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         keys = [text_hash(self.model_id, t) for t in texts]
         cached = await asyncio.to_thread(self.cache.get_many, keys) if self.cache else {}
-        # texts of similar length share a batch, so padding stays small
-        missing = sorted((i for i, k in enumerate(keys) if k not in cached), key=lambda i: len(texts[i]))
+        # each distinct text once; texts of similar length share a batch, so padding stays small
+        first: dict[str, int] = {}
+        for i, k in enumerate(keys):
+            if k not in cached and k not in first:
+                first[k] = i
+        missing = sorted(first.values(), key=lambda i: len(texts[i]))
         found: dict[str, np.ndarray] = dict(cached)
         done = len(texts) - len(missing)
         if progress:
