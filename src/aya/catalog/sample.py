@@ -141,13 +141,14 @@ def _choose_recipe(rng: random.Random) -> _Recipe:
     data = sample_data()
     brand = rng.choice(data["brands"])
     species = rng.choice(brand["species"])
-    food_type = _pick_weighted(rng, _TYPE_WEIGHTS, brand["types"])
     lines = [ln for ln in brand["lines"] if not (ln.get("vegetarian") and species == "cat")]
     if species == "dog":
         lines = [ln for ln in lines if not {"hairball_control", "indoor"} & set(ln.get("conditions", []))]
-    if food_type in ("treat", "topper"):
-        lines = [ln for ln in lines if "prescription" not in ln.get("features", [])] or lines
     line = rng.choice(lines or brand["lines"])
+    types = [t for t in brand["types"] if t in line.get("types", brand["types"])]
+    if "prescription" in line.get("features", []):
+        types = [t for t in types if t not in ("treat", "topper")] or types
+    food_type = _pick_weighted(rng, _TYPE_WEIGHTS, types)
     features = list(line.get("features", []))
     conditions = [c for c in line.get("conditions", []) if species == "cat" or c not in ("hairball_control", "indoor")]
     vegetarian = bool(line.get("vegetarian"))
@@ -161,7 +162,7 @@ def _choose_recipe(rng: random.Random) -> _Recipe:
         stages = ["all", "all", "adult", young]
     else:
         stages = ["adult", "adult", "adult", young, young, "senior", "all", "all"]
-    life_stage = rng.choice(stages)
+    life_stage = rng.choice(line.get("stages", stages))
 
     proteins = data["proteins"]
     if vegetarian:
@@ -221,7 +222,9 @@ def _choose_recipe(rng: random.Random) -> _Recipe:
     recipe.features = features
     recipe.conditions = conditions
 
-    if species == "dog" and food_type in ("dry", "wet"):
+    if species == "dog" and line.get("breed_size"):
+        recipe.breed_size = line["breed_size"]
+    elif species == "dog" and food_type in ("dry", "wet"):
         r = rng.random()
         recipe.breed_size = (
             "small" if r < 0.22 else "large" if r < 0.36 else "toy" if r < 0.41 else "giant" if r < 0.44 else "all"
@@ -445,7 +448,7 @@ def _texts(
         "kitten": "Kitten",
         "adult": "Adult",
         "senior": rng.choice(["Senior", "Senior 7+", "Mature Senior"]),
-        "all": "",
+        "all": rng.choice(["", "", "All Life Stages"]),
     }[stage_key]
     breed_word = {"small": "Small Breed", "large": "Large Breed", "toy": "Toy Breed", "giant": "Giant Breed"}.get(
         recipe.breed_size or "", ""

@@ -1,0 +1,165 @@
+"""Finding vocabulary values in free text: features and conditions, species, life stage, food type.
+
+Phrase lists come from ``data/vocab.toml`` (canonical values and synonyms) and ``data/derive.toml`` (extra phrases,
+ambiguous synonyms excluded, title-only phrases). Matching is on whole words of normalized text, see derive.toml.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from aya.catalog.vocab import vocabulary
+
+_SEPARATORS = re.compile(r"[-_\u2010-\u2015]+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_text(text: str) -> str:
+    """Lower case, hyphens/underscores as spaces, "&" as "and", spaces collapsed (the form phrases are matched in)."""
+    text = _SEPARATORS.sub(" ", text.lower()).replace("&", " and ")
+    return _SPACES.sub(" ", text).strip()
+
+
+@cache
+def _derive_data() -> dict[str, Any]:
+    text = resources.files("aya.catalog").joinpath("data/derive.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _pattern(phrases: dict[str, str]) -> re.Pattern[str]:
+    alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])({alternation})(?:e?s)?(?![a-z0-9])")
+
+
+@cache
+def _matchers(vocab: str) -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str] | None, dict[str, str]]:
+    data = _derive_data()[vocab]
+    exclude = {normalize_text(p) for p in data.get("exclude", [])}
+    title_only = {normalize_text(p) for p in data.get("title_only", [])}
+    phrases: dict[str, str] = {}
+    title_phrases: dict[str, str] = {}
+    sources: list[tuple[str, list[str]]] = [
+        (canonical, [canonical.replace("_", " "), *synonyms]) for canonical, synonyms in vocabulary()[vocab].items()
+    ]
+    sources += list(data.get("extra", {}).items())
+    for canonical, words in sources:
+        for phrase in words:
+            key = normalize_text(phrase)
+            if not key:
+                continue
+            if key in title_only:
+                title_phrases[key] = canonical
+            elif key not in exclude:
+                phrases.setdefault(key, canonical)
+    # title-only synonyms listed in vocab.toml but excluded here still count in titles
+    for phrase in title_only:
+        for canonical, synonyms in vocabulary()[vocab].items():
+            if phrase in {normalize_text(s) for s in synonyms}:
+                title_phrases[phrase] = canonical
+    title_pattern = _pattern(title_phrases) if title_phrases else None
+    return _pattern(phrases), phrases, title_pattern, title_phrases
+
+
+def derive_terms(vocab: str, text: str, *, title: str = "") -> list[str]:
+    """Canonical values of ``vocab`` ("special_features" or "target_conditions") mentioned in the text or title."""
+    pattern, phrases, title_pattern, title_phrases = _matchers(vocab)
+    found: list[str] = []
+    for source in (title, text):
+        if not source:
+            continue
+        for m in pattern.finditer(normalize_text(source)):
+            value = phrases[m.group(1)]
+            if value not in found:
+                found.append(value)
+    if title and title_pattern is not None:
+        for m in title_pattern.finditer(normalize_text(title)):
+            value = title_phrases[m.group(1)]
+            if value not in found:
+                found.append(value)
+    return found
+
+
+_DOG = re.compile(r"(?<![a-z])(dogs?|pupp(?:y|ies)|canine|doggie|doggy)(?![a-z])")
+_CAT = re.compile(r"(?<![a-z])(cats?|kittens?|feline|kitty|kitties)(?![a-z])")
+
+
+def derive_species(text: str) -> str | None:
+    """ "dog" or "cat" when the text mentions exactly one of them; None when it names both or neither."""
+    t = text.lower()
+    dog, cat = bool(_DOG.search(t)), bool(_CAT.search(t))
+    if dog == cat:
+        return None
+    return "dog" if dog else "cat"
+
+
+_STAGES: list[tuple[str, re.Pattern[str]]] = [
+    ("all", re.compile(r"\ball (?:life )?stages?\b|\ball ages\b|\ball lifestages\b")),
+    ("puppy", re.compile(r"\bpupp(?:y|ies)\b|\bjunior\b")),
+    ("kitten", re.compile(r"\bkittens?\b")),
+    ("senior", re.compile(r"\bseniors?\b|\bmature\b|\baging\b|\b(?:7|11|12)\s?\+|\bolder\b")),
+    ("adult", re.compile(r"\badults?\b")),
+]
+
+
+def stages_in(text: str) -> list[str]:
+    """Every life stage the text mentions, in vocabulary order."""
+    t = normalize_text(text)
+    return [stage for stage, pattern in _STAGES if pattern.search(t)]
+
+
+def combine_stages(stages: list[str]) -> str | None:
+    """One life stage for a set: "all" when named or when growth and adult both appear; young before senior/adult."""
+    found = set(stages)
+    if not found:
+        return None
+    if "all" in found:
+        return "all"
+    young = found & {"puppy", "kitten"}
+    if young and found & {"adult", "senior"}:
+        return "all"
+    if young:
+        return sorted(young)[0]
+    if "senior" in found and "adult" not in found:
+        return "senior"
+    return "adult"
+
+
+def derive_life_stage(text: str) -> str | None:
+    return combine_stages(stages_in(text))
+
+
+_FOOD_TYPES: list[tuple[str, re.Pattern[str]]] = [
+    ("topper", re.compile(r"\b(?:food |meal )?toppers?\b|\bmeal mixers?\b|\bmixers?\b|\bfood enhancers?\b")),
+    ("treat", re.compile(r"\btreats\b|\bjerky\b|\bdental chews?\b|\bchews\b|\bbiscuit treats?\b")),
+    ("freeze_dried", re.compile(r"\bfreeze dried\b|\bfreezedried\b")),
+    ("air_dried", re.compile(r"\bair dried\b|\bdehydrated\b")),
+    ("raw", re.compile(r"\braw\b")),
+    ("frozen", re.compile(r"\bfrozen\b|\bfresh cooked\b|\bgently cooked\b")),
+    (
+        "wet",
+        re.compile(r"\bcanned\b|\bwet\b|\bpate\b|\bpaté\b|\bstew\b|\bin gravy\b|\bpouch(?:es)?\b|\bcans?\b|\btrays?\b"),
+    ),
+    ("dry", re.compile(r"\bdry\b|\bkibble\b")),
+]
+
+
+def derive_food_type(text: str) -> str | None:
+    """The food type a title names, most specific first (a "freeze-dried raw topper" is a topper)."""
+    t = normalize_text(text)
+    for food_type, pattern in _FOOD_TYPES:
+        if pattern.search(t):
+            return food_type
+    return None
+
+
+def title_food_type_override(title: str) -> str | None:
+    """Toppers and treats sold under a food category (Chewy files toppers as "dry food"): the title decides."""
+    t = normalize_text(title)
+    for food_type, pattern in _FOOD_TYPES[:2]:
+        if pattern.search(t) and not (food_type == "treat" and re.search(r"\bfood\b", t)):
+            return food_type
+    return None
