@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from aya.core.settings import Settings
+from aya.search.models import ProductSearch
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("AYA_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
@@ -43,3 +44,57 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA}: these tests read the real Chewy catalogs from ../shared/data")
     return SHARED_DATA
+
+
+# --- a populated catalog (search helper) ---------------------------------------------------------------------------
+CATALOG_FIXTURE_SIZE = 300
+
+
+@pytest.fixture(scope="session")
+def catalog_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir built ONCE per session: the first 300 sample products (seed 7) ingested into the real SQLite +
+    tantivy search, with real MiniLM embeddings (≈ 170 distinct texts, a few seconds). Read-only: use
+    ``catalog_settings`` / ``catalog_search``, which work on a private copy."""
+    import asyncio
+
+    from aya.catalog.sample import generate_sample_catalog
+    from aya.search.factory import open_search
+    from aya.search.ingest import ingest_products
+
+    root = tmp_path_factory.mktemp("catalog") / "data"
+    root.mkdir()
+    settings = Settings(data_dir=root, _env_file=None)  # type: ignore[call-arg]
+
+    async def build() -> None:
+        search = await open_search(settings)
+        try:
+            await ingest_products(search, generate_sample_catalog(CATALOG_FIXTURE_SIZE, 7))
+        finally:
+            await search.aclose()
+
+    asyncio.run(build())
+    return root
+
+
+@pytest.fixture
+def catalog_settings(catalog_data_dir: Path, tmp_path: Path) -> Settings:
+    """Settings whose data dir is a private copy of the session's built catalog (300 sample products with
+    embeddings): tests may write to it. Pass them to ``create_app(...)`` for a served, populated catalog."""
+    import shutil
+
+    data = tmp_path / "catalog-data"
+    shutil.copytree(catalog_data_dir, data)
+    return Settings(data_dir=data, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def catalog_search(catalog_settings: Settings) -> AsyncIterator[ProductSearch]:
+    """An open ``ProductSearch`` (what ``open_search`` returns: progressive strategy over the SQLite backend) over a
+    private copy of the 300-product sample catalog with MiniLM embeddings. Closed after the test."""
+    from aya.search.factory import open_search
+
+    search = await open_search(catalog_settings)
+    try:
+        yield search
+    finally:
+        await search.aclose()
