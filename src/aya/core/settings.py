@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest attachment accepted.")
     chatkit_ui: Literal["builtin", "hosted"] = Field("builtin", description="Text tab UI: our client or OpenAI's.")
     chatkit_domain_key: str | None = Field(None, description="Domain key for the hosted ChatKit UI.")
+    frontend_dist: Path | None = Field(
+        None, description="Built web app served at / (default: frontend/dist of the source tree)."
+    )
 
     # --- voice ---------------------------------------------------------------------------------------------------
     voice_mode: Literal["auto", "realtime", "offline"] = Field(

@@ -1,0 +1,21 @@
+import ReactMarkdown, { type Components } from "react-markdown";
+import remarkGfm from "remark-gfm";
+
+/**
+ * Markdown rendered safely: raw HTML is never interpreted (no rehype-raw), URLs go through react-markdown's default
+ * sanitizer (no `javascript:`), links open in a new tab without an opener.
+ */
+const components: Components = {
+  a: ({ node: _node, ...props }) => <a {...props} target="_blank" rel="noopener noreferrer" />,
+  img: ({ node: _node, alt, src }) => (typeof src === "string" ? <img src={src} alt={alt ?? ""} loading="lazy" /> : null),
+};
+
+export function Markdown({ text, className }: { text: string; className?: string }) {
+  return (
+    <div className={className ? `md ${className}` : "md"}>
+      <ReactMarkdown remarkPlugins={[remarkGfm]} components={components} skipHtml>
+        {text}
+      </ReactMarkdown>
+    </div>
+  );
+}

@@ -1,0 +1,208 @@
+import { useEffect, useRef, useState } from "react";
+import { assistantText, userText } from "../chatkit/reducer";
+import type { ThreadItem, UserMessageItem, WorkflowItem } from "../chatkit/types";
+import { Markdown } from "../components/Markdown";
+import { Widget, widgetText, type ActionHandler } from "../widgets/Widget";
+import type { Theme } from "../theme";
+
+interface Props {
+  items: ThreadItem[];
+  pendingUser: UserMessageItem | null;
+  streaming: boolean;
+  openItems: string[];
+  theme: Theme;
+  feedback: Record<string, "positive" | "negative">;
+  onAction: ActionHandler;
+  onFeedback: (itemId: string, kind: "positive" | "negative") => void;
+}
+
+function CopyButton({ text }: { text: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      // Clipboard API unavailable (plain http): fall back to a hidden textarea.
+      const area = document.createElement("textarea");
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+    }
+    setCopied(true);
+    window.setTimeout(() => setCopied(false), 1500);
+  };
+  return (
+    <button type="button" className="icon-button" aria-label="Copy message" title="Copy" onClick={copy}>
+      {copied ? "✓" : "⧉"}
+    </button>
+  );
+}
+
+function UserMessage({ item, pending }: { item: UserMessageItem; pending?: boolean }) {
+  return (
+    <div className={`msg user${pending ? " pending" : ""}`} data-item-id={pending ? undefined : item.id}>
+      {item.attachments?.length ? (
+        <div className="msg-attachments">
+          {item.attachments.map((a) =>
+            a.type === "image" ? (
+              <img key={a.id} src={a.preview_url} alt={a.name} className="attachment-thumb" />
+            ) : (
+              <span key={a.id} className="attachment-chip">
+                📎 {a.name}
+              </span>
+            ),
+          )}
+        </div>
+      ) : null}
+      {userText(item) ? <div className="bubble">{userText(item)}</div> : null}
+    </div>
+  );
+}
+
+function WorkflowView({ item }: { item: WorkflowItem }) {
+  const summary = item.workflow.summary;
+  const title = summary && "title" in summary ? summary.title : summary && "duration" in summary ? `Worked for ${summary.duration}s` : "Working";
+  return (
+    <details className="msg workflow" open={item.workflow.expanded}>
+      <summary>{title}</summary>
+      <ul>
+        {item.workflow.tasks.map((t, i) => (
+          <li key={i} className={`task task-${t.status_indicator ?? "none"}`}>
+            {t.title ? <strong>{t.title}</strong> : null} {typeof t.content === "string" ? t.content : null}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+function Item(props: Props & { item: ThreadItem }) {
+  const { item, theme, onAction, streaming, openItems, feedback, onFeedback } = props;
+  switch (item.type) {
+    case "user_message":
+      return <UserMessage item={item} />;
+    case "assistant_message": {
+      const text = assistantText(item);
+      const live = openItems.includes(item.id);
+      const given = feedback[item.id];
+      return (
+        <div className="msg assistant" data-item-id={item.id} aria-busy={live || undefined}>
+          <Markdown text={text} className={live ? "streaming" : undefined} />
+          {!live && text.trim() ? (
+            <div className="msg-tools" role="group" aria-label="Message actions">
+              <CopyButton text={text} />
+              <button
+                type="button"
+                className={`icon-button${given === "positive" ? " chosen" : ""}`}
+                aria-label="Good answer"
+                aria-pressed={given === "positive"}
+                title="Good answer"
+                onClick={() => onFeedback(item.id, "positive")}
+              >
+                👍
+              </button>
+              <button
+                type="button"
+                className={`icon-button${given === "negative" ? " chosen" : ""}`}
+                aria-label="Bad answer"
+                aria-pressed={given === "negative"}
+                title="Bad answer"
+                onClick={() => onFeedback(item.id, "negative")}
+              >
+                👎
+              </button>
+            </div>
+          ) : null}
+        </div>
+      );
+    }
+    case "widget":
+      return (
+        <div className="msg widget-item" data-item-id={item.id}>
+          <Widget widget={item.widget} itemId={item.id} theme={theme} onAction={onAction} busy={streaming} />
+          {item.copy_text ? <span className="sr-only">{item.copy_text}</span> : null}
+        </div>
+      );
+    case "workflow":
+      return <WorkflowView item={item} />;
+    case "task":
+      return (
+        <div className="msg task-item">
+          {item.task.title ? <strong>{item.task.title}</strong> : null} {typeof item.task.content === "string" ? item.task.content : null}
+        </div>
+      );
+    case "generated_image":
+      return item.image ? (
+        <div className="msg assistant">
+          <img className="generated" src={item.image.url} alt="Generated" />
+        </div>
+      ) : (
+        <div className="msg assistant progress">Creating an image…</div>
+      );
+    case "client_tool_call":
+      return (
+        <div className="msg tool-call">
+          {item.status === "pending" ? "Running" : "Ran"} {item.name}
+        </div>
+      );
+    case "structured_input":
+      return (
+        <div className="msg assistant">
+          {item.inputs.map((input) => (
+            <p key={input.id}>{input.question}</p>
+          ))}
+        </div>
+      );
+    case "end_of_turn":
+    case "hidden_context_item":
+    case "sdk_hidden_context":
+      return null;
+    default: {
+      const unknown = item as { type: string };
+      return <div className="msg unknown">{unknown.type}</div>;
+    }
+  }
+}
+
+/** The live transcript for screen readers: the newest assistant text, announced politely as it grows. */
+function LiveRegion({ items, streaming }: { items: ThreadItem[]; streaming: boolean }) {
+  let text = "";
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (item.type === "user_message") break;
+    if (item.type === "assistant_message") {
+      text = assistantText(item);
+      break;
+    }
+    if (item.type === "widget") {
+      text = item.copy_text ?? widgetText(item.widget);
+      break;
+    }
+  }
+  return (
+    <div className="sr-only" aria-live="polite" aria-atomic="false" data-testid="live-region" aria-busy={streaming}>
+      {text}
+    </div>
+  );
+}
+
+export function Messages(props: Props) {
+  const { items, pendingUser, streaming } = props;
+  const endRef = useRef<HTMLDivElement>(null);
+  const lastText = items.length ? JSON.stringify(items.at(-1)).length : 0;
+  useEffect(() => {
+    endRef.current?.scrollIntoView?.({ block: "end" });
+  }, [items.length, lastText, pendingUser]);
+  return (
+    <div className="messages" role="log" aria-live="off" aria-label="Conversation">
+      {items.map((item) => (
+        <Item key={item.id} {...props} item={item} />
+      ))}
+      {pendingUser ? <UserMessage item={pendingUser} pending /> : null}
+      <LiveRegion items={items} streaming={streaming} />
+      <div ref={endRef} />
+    </div>
+  );
+}

@@ -1,0 +1,165 @@
+import { useCallback, useMemo, useState } from "react";
+import type { ChatKitClient } from "../chatkit/client";
+import type { ClientEffect } from "../chatkit/reducer";
+import type { AppConfig } from "../config";
+import { Markdown } from "../components/Markdown";
+import type { Theme } from "../theme";
+import { Composer } from "./Composer";
+import { Messages } from "./Messages";
+import { Sidebar } from "./Sidebar";
+import { useChat } from "./useChat";
+
+/**
+ * Client effects Aya may send. Unknown effects are re-dispatched as a DOM event (`aya:client-effect`) so other
+ * parts of the page (the Voice tab) can react to them.
+ */
+function runEffect(effect: ClientEffect, refreshThreads: () => void) {
+  const data = effect.data;
+  switch (effect.name) {
+    case "open_url":
+    case "open_link": {
+      const url = typeof data.url === "string" ? data.url : null;
+      if (url && /^https?:\/\//.test(url)) window.open(url, "_blank", "noopener,noreferrer");
+      break;
+    }
+    case "copy_to_clipboard":
+    case "copy": {
+      const text = typeof data.text === "string" ? data.text : null;
+      if (text) void navigator.clipboard?.writeText(text).catch(() => undefined);
+      break;
+    }
+    case "refresh_threads":
+    case "threads_changed":
+      refreshThreads();
+      break;
+    default:
+      break;
+  }
+  window.dispatchEvent(new CustomEvent("aya:client-effect", { detail: effect }));
+}
+
+export function TextTab({ client, config, theme }: { client: ChatKitClient; config: AppConfig; theme: Theme }) {
+  const [sidebarOpen, setSidebarOpen] = useState(false);
+  const [lastEffect, setLastEffect] = useState<string | null>(null);
+  const refreshRef = useMemo(() => ({ current: () => {} }), []);
+  const onEffect = useCallback(
+    (effect: ClientEffect) => {
+      setLastEffect(effect.name);
+      runEffect(effect, () => refreshRef.current());
+    },
+    [refreshRef],
+  );
+  const chat = useChat(client, onEffect);
+  refreshRef.current = () => void chat.loadThreads(false);
+  const { state } = chat;
+  const empty = state.items.length === 0 && !state.pendingUser;
+  const locked = state.thread?.status && state.thread.status.type !== "active";
+
+  return (
+    <div className="text-tab" data-last-effect={lastEffect ?? undefined}>
+      <Sidebar
+        list={chat.list}
+        currentId={state.thread?.id ?? null}
+        open={sidebarOpen}
+        onClose={() => setSidebarOpen(false)}
+        onNew={() => {
+          chat.newThread();
+          setSidebarOpen(false);
+        }}
+        onOpen={(id) => {
+          void chat.openThread(id);
+          setSidebarOpen(false);
+        }}
+        onMore={() => void chat.loadThreads(true)}
+        onRename={chat.rename}
+        onDelete={chat.remove}
+      />
+      {sidebarOpen ? <div className="scrim" onClick={() => setSidebarOpen(false)} aria-hidden="true" /> : null}
+      <section className="chat" aria-label="Chat with Aya">
+        <div className="chat-head">
+          <button type="button" className="icon-button open-sidebar" aria-label="Show conversations" onClick={() => setSidebarOpen(true)}>
+            ☰
+          </button>
+          <h1 className="chat-title">{state.thread?.title?.trim() || (empty ? "Aya" : "New conversation")}</h1>
+        </div>
+        <div className="chat-scroll">
+          {empty ? (
+            <div className="start-screen">
+              <div className="avatar" aria-hidden="true">
+                🐾
+              </div>
+              <Markdown text={config.greeting} className="greeting" />
+              <ul className="suggestions" aria-label="Suggestions">
+                {config.prompts.map((p) => (
+                  <li key={p.prompt}>
+                    <button type="button" className="suggestion" onClick={() => void chat.send(p.prompt)} disabled={state.streaming}>
+                      <strong>{p.label}</strong>
+                      {p.label !== p.prompt ? <span>{p.prompt}</span> : null}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : (
+            <Messages
+              items={state.items}
+              pendingUser={state.pendingUser}
+              streaming={state.streaming}
+              openItems={state.openItems}
+              theme={theme}
+              feedback={chat.feedback}
+              onAction={(action, itemId) => void chat.action(action, itemId)}
+              onFeedback={(id, kind) => void chat.sendFeedback(id, kind)}
+            />
+          )}
+          {state.streaming && (state.progress || !state.openItems.length) ? (
+            <div className="progress" role="status">
+              <span className="dots" aria-hidden="true">
+                <i />
+                <i />
+                <i />
+              </span>
+              {state.progress?.text ?? "Aya is thinking…"}
+            </div>
+          ) : null}
+          {state.notices.map((n, i) => (
+            <div key={i} className={`notice notice-${n.level}`} role="status">
+              {n.title ? <strong>{n.title}</strong> : null}
+              <Markdown text={n.message} />
+              <button type="button" className="icon-button" aria-label="Dismiss notice" onClick={() => chat.dismissNotice(i)}>
+                ×
+              </button>
+            </div>
+          ))}
+          {state.error ? (
+            <div className="error-banner" role="alert">
+              <span>{state.error.message}</span>
+              {state.error.allowRetry ? (
+                <button type="button" className="small" onClick={() => void chat.retry()}>
+                  Retry
+                </button>
+              ) : null}
+              <button type="button" className="icon-button" aria-label="Dismiss error" onClick={chat.dismissError}>
+                ×
+              </button>
+            </div>
+          ) : null}
+        </div>
+        {locked ? (
+          <p className="locked">This conversation is {state.thread?.status?.type}. Start a new one to keep chatting.</p>
+        ) : null}
+        <Composer
+          placeholder={config.placeholder}
+          streaming={state.streaming}
+          canStop={state.allowCancel}
+          disabled={Boolean(locked)}
+          attachments={config.attachments}
+          onSend={(text, attachments) => void chat.send(text, attachments)}
+          onStop={chat.stop}
+          upload={(file) => client.uploadAttachment(file)}
+          discard={(id) => client.deleteAttachment(id)}
+        />
+      </section>
+    </div>
+  );
+}
