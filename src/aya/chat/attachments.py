@@ -1,0 +1,184 @@
+"""Attachments (images and files): two-phase uploads, size and type limits, files under ``<data_dir>/attachments``.
+
+``attachments.create`` (ChatKit protocol) registers the attachment and answers an upload descriptor pointing at
+``PUT /api/attachments/{id}/upload``; ``POST /api/attachments`` uploads directly in one step. Files live in one
+directory per user (a hash of the user id), named by attachment id, and are served only to their owner. The metadata
+row (``SqlStore``) is the authority: a file is reachable only through a row owned by the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+
+from chatkit.store import AttachmentStore
+from chatkit.types import (
+    Attachment,
+    AttachmentCreateParams,
+    AttachmentUploadDescriptor,
+    FileAttachment,
+    ImageAttachment,
+)
+from pydantic import AnyUrl
+
+from aya.chat.store import AyaStore
+from aya.core.context import RequestContext
+from aya.core.errors import BadRequest, NotFound, PayloadTooLarge
+from aya.core.ids import new_id
+
+logger = logging.getLogger("aya.chat")
+
+IMAGE_TYPES: dict[str, list[str]] = {
+    "image/png": [".png"],
+    "image/jpeg": [".jpg", ".jpeg"],
+    "image/gif": [".gif"],
+    "image/webp": [".webp"],
+}
+FILE_TYPES: dict[str, list[str]] = {
+    "application/pdf": [".pdf"],
+    "text/plain": [".txt"],
+    "text/csv": [".csv"],
+    "text/markdown": [".md"],
+    "application/json": [".json"],
+}
+ACCEPTED_TYPES: dict[str, list[str]] = {**IMAGE_TYPES, **FILE_TYPES}
+_ID = re.compile(r"^atc_[0-9a-f]{8,64}$")
+_MAX_NAME = 255
+
+
+def _media_type(mime_type: str) -> str:
+    return mime_type.split(";", 1)[0].strip().lower()
+
+
+class FileAttachmentStore(AttachmentStore[RequestContext]):
+    def __init__(self, root: Path, store: AyaStore, *, max_bytes: int) -> None:
+        self.root = root
+        self.store = store
+        self.max_bytes = max_bytes
+
+    # --- paths -----------------------------------------------------------------------------------------------------
+    def _user_dir(self, context: RequestContext) -> Path:
+        return self.root / hashlib.sha256(context.user_id.encode()).hexdigest()[:32]
+
+    def path(self, attachment_id: str, context: RequestContext) -> Path:
+        if not _ID.match(attachment_id):
+            raise NotFound(f"attachment {attachment_id} not found")
+        return self._user_dir(context) / attachment_id
+
+    # --- the protocol ----------------------------------------------------------------------------------------------
+    def validate(self, params: AttachmentCreateParams) -> str:
+        """The normalized media type, or 400/413 naming the problem."""
+        media_type = _media_type(params.mime_type)
+        if media_type not in ACCEPTED_TYPES:
+            accepted = ", ".join(sorted(ACCEPTED_TYPES))
+            raise BadRequest(
+                f"mime_type {params.mime_type!r} is not accepted (accepted: {accepted})", field="params.mime_type"
+            )
+        if params.size < 0:
+            raise BadRequest("size must not be negative", field="params.size")
+        if params.size > self.max_bytes:
+            raise PayloadTooLarge(
+                f"attachment of {params.size} bytes exceeds the limit of {self.max_bytes} bytes", field="params.size"
+            )
+        if not params.name.strip() or len(params.name) > _MAX_NAME:
+            raise BadRequest(f"name must be 1-{_MAX_NAME} characters", field="params.name")
+        return media_type
+
+    async def create_attachment(self, input: AttachmentCreateParams, context: RequestContext) -> Attachment:
+        media_type = self.validate(input)
+        attachment_id = new_id("atc")
+        url = f"{context.base_url}/api/attachments/{attachment_id}"
+        upload = AttachmentUploadDescriptor(url=AnyUrl(f"{url}/upload"), method="PUT")
+        metadata = {"size": input.size, "uploaded": False}
+        name = input.name.strip()
+        if media_type in IMAGE_TYPES:
+            return ImageAttachment(
+                id=attachment_id,
+                name=name,
+                mime_type=media_type,
+                preview_url=AnyUrl(url),
+                upload_descriptor=upload,
+                metadata=metadata,
+            )
+        return FileAttachment(
+            id=attachment_id, name=name, mime_type=media_type, upload_descriptor=upload, metadata=metadata
+        )
+
+    async def delete_attachment(self, attachment_id: str, context: RequestContext) -> None:
+        await self.delete_files([attachment_id], context)
+
+    # --- bytes -----------------------------------------------------------------------------------------------------
+    async def write(self, attachment_id: str, chunks: AsyncIterator[bytes], context: RequestContext) -> Attachment:
+        """Store the bytes of a registered attachment (at most its declared size and the limit) and mark it uploaded."""
+        attachment = await self.store.load_attachment(attachment_id, context)
+        declared = int((attachment.metadata or {}).get("size", self.max_bytes))
+        limit = min(self.max_bytes, declared) if declared > 0 else self.max_bytes
+        target = self.path(attachment_id, context)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        total = 0
+        handle = await asyncio.to_thread(partial.open, "wb")
+        try:
+            async for chunk in chunks:
+                total += len(chunk)
+                if total > limit:
+                    raise PayloadTooLarge(
+                        f"upload exceeds {limit} bytes (the declared size or the attachment limit)", field="file"
+                    )
+                await asyncio.to_thread(handle.write, chunk)
+        except BaseException:
+            await asyncio.to_thread(handle.close)
+            await asyncio.to_thread(partial.unlink, True)
+            raise
+        await asyncio.to_thread(handle.close)
+        await asyncio.to_thread(os.replace, partial, target)
+        updated = attachment.model_copy(
+            update={
+                "upload_descriptor": None,
+                "metadata": {**(attachment.metadata or {}), "size": total, "uploaded": True},
+            }
+        )
+        await self.store.save_attachment(updated, context)
+        logger.info("attachment %s uploaded (%d bytes)", attachment_id, total)
+        return updated
+
+    async def read(self, attachment_id: str, context: RequestContext) -> tuple[Attachment, Path]:
+        """The caller's attachment and its file; 404 when it is not theirs or not uploaded."""
+        try:
+            attachment = await self.store.load_attachment(attachment_id, context)
+        except Exception as exc:  # NotFoundError from any store
+            raise NotFound(f"attachment {attachment_id} not found") from exc
+        path = self.path(attachment_id, context)
+        if not await asyncio.to_thread(path.is_file):
+            raise NotFound(f"attachment {attachment_id} has no uploaded content")
+        return attachment, path
+
+    async def read_bytes(self, attachment: Attachment, context: RequestContext, limit: int) -> bytes | None:
+        """The file's bytes when uploaded and at most ``limit`` bytes (for model input), else ``None``."""
+        path = self.path(attachment.id, context)
+
+        def _read() -> bytes | None:
+            if not path.is_file() or path.stat().st_size > limit:
+                return None
+            return path.read_bytes()
+
+        return await asyncio.to_thread(_read)
+
+    async def delete_files(self, attachment_ids: Iterable[str], context: RequestContext) -> None:
+        paths = [self.path(i, context) for i in attachment_ids if _ID.match(i)]
+
+        def _unlink() -> None:
+            for path in paths:
+                path.unlink(missing_ok=True)
+                path.with_suffix(".part").unlink(missing_ok=True)
+
+        await asyncio.to_thread(_unlink)
+
+    async def delete_all(self, context: RequestContext) -> None:
+        await asyncio.to_thread(shutil.rmtree, self._user_dir(context), True)

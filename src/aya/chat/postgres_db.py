@@ -1,0 +1,124 @@
+"""The PostgreSQL driver of ``SqlStore`` (asyncpg pool), selected by ``AYA_DATABASE_URL=postgresql://…``.
+
+Schema migrations run at start-up under an advisory lock, so several web processes can start at once. ``schema``
+places the tables in their own PostgreSQL schema (tests use a unique one per run).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, Literal
+
+import asyncpg
+
+from aya.chat.sql_store import SqlStore, Statement
+
+_MIGRATION_LOCK = 0x417961  # "Aya": the advisory lock key serialising migrations across processes
+
+# Each entry moves the schema one version forward. Never edit a released entry: append.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE threads (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL,
+        data JSONB NOT NULL
+    );
+    CREATE INDEX threads_user_seq ON threads (user_id, seq);
+    CREATE TABLE items (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id TEXT NOT NULL,
+        thread_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        data JSONB NOT NULL,
+        UNIQUE (thread_id, id)
+    );
+    CREATE INDEX items_thread_seq ON items (thread_id, seq);
+    CREATE INDEX items_user ON items (user_id);
+    CREATE TABLE attachments (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        thread_id TEXT,
+        data JSONB NOT NULL
+    );
+    CREATE INDEX attachments_user ON attachments (user_id, thread_id);
+    CREATE TABLE feedback (
+        thread_id TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (thread_id, item_id, user_id)
+    );
+    CREATE INDEX feedback_user ON feedback (user_id);
+    """,
+]
+
+_PLACEHOLDER = re.compile(r"\?")
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+@lru_cache(maxsize=256)
+def _numbered(sql: str) -> str:
+    """``?`` placeholders to asyncpg's ``$1, $2, …``."""
+    counter = iter(range(1, 10_000))
+    return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+
+
+def _rowcount(status: str) -> int:
+    """asyncpg's status string ("INSERT 0 1", "DELETE 3", "UPDATE 0") to a row count."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+class PostgresDatabase:
+    dialect: Literal["sqlite", "postgres"] = "postgres"
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    @classmethod
+    async def connect(
+        cls, dsn: str, *, schema: str | None = None, min_size: int = 1, max_size: int = 10
+    ) -> PostgresDatabase:
+        server_settings: dict[str, str] = {"application_name": "aya"}
+        if schema is not None:
+            if not _IDENTIFIER.match(schema):
+                raise ValueError(f"invalid PostgreSQL schema name {schema!r}")
+            conn = await asyncpg.connect(dsn)
+            try:
+                await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            finally:
+                await conn.close()
+            server_settings["search_path"] = schema
+        pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, server_settings=server_settings)
+        db = cls(pool)
+        await db._migrate()
+        return db
+
+    async def _migrate(self) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+            await conn.execute("CREATE TABLE IF NOT EXISTS aya_schema_version (version INTEGER NOT NULL)")
+            version = await conn.fetchval("SELECT max(version) FROM aya_schema_version") or 0
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                await conn.execute(script)
+                await conn.execute("INSERT INTO aya_schema_version (version) VALUES ($1)", number)
+
+    async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(_numbered(sql), *args)
+        return [tuple(row) for row in rows]
+
+    async def transaction(self, statements: Sequence[Statement]) -> list[int]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            return [_rowcount(await conn.execute(_numbered(sql), *args)) for sql, args in statements]
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+async def open_postgres_store(dsn: str, *, schema: str | None = None) -> SqlStore:
+    return SqlStore(await PostgresDatabase.connect(dsn, schema=schema))

@@ -1,0 +1,181 @@
+"""The chat component: ``POST /chatkit`` (the ChatKit protocol) and attachment uploads and downloads.
+
+``setup`` opens the store chosen by the settings (SQLite in the data dir, or PostgreSQL), builds ``AyaChatServer`` with
+its collaborators and publishes it as ``resources.extras["chat_server"]`` (and the store as ``"chat_store"``). An
+assistant placed in ``resources.extras["assistant"]`` before start-up replaces the default one (tests do this).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import AsyncExitStack
+from typing import Annotated
+
+from agents import Agent
+from chatkit.agents import AgentContext
+from chatkit.errors import CustomStreamError
+from chatkit.server import StreamingResult
+from chatkit.types import AttachmentCreateParams, ThreadStreamEvent
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import FileResponse, StreamingResponse
+from starlette.formparsers import MultiPartParser
+
+from aya.chat.assistant import AgentAssistant, Assistant, Turn
+from aya.chat.attachments import IMAGE_TYPES, FileAttachmentStore
+from aya.chat.server import AyaChatServer
+from aya.chat.stores import open_store
+from aya.core.context import RequestContext
+from aya.core.errors import BadRequest, NotConfigured, PayloadTooLarge
+from aya.core.settings import Settings
+from aya.web.auth import CurrentUserDep
+from aya.web.deps import SettingsDep
+from aya.web.resources import Resources
+
+logger = logging.getLogger("aya.web")
+
+router = APIRouter()
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def get_chat_server(request: Request) -> AyaChatServer:
+    server = request.app.state.resources.extras.get("chat_server")
+    if server is None:
+        raise NotConfigured("the chat server is not running")
+    return server  # type: ignore[no-any-return]
+
+
+ChatServerDep = Annotated[AyaChatServer, Depends(get_chat_server)]
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, or 413 as soon as it passes ``limit`` bytes (Content-Length is checked first)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body of {declared} bytes exceeds the limit of {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLarge(f"request body exceeds the limit of {limit} bytes")
+    return bytes(body)
+
+
+@router.post("/chatkit", summary="The ChatKit protocol (JSON or server-sent events)")
+async def chatkit(request: Request, user: CurrentUserDep, server: ChatServerDep, settings: SettingsDep) -> Response:
+    body = await read_body(request, settings.max_request_bytes)
+    result = await server.handle(body, user)
+    if isinstance(result, StreamingResult):
+        return StreamingResponse(result, media_type="text/event-stream", headers=SSE_HEADERS)
+    return Response(content=result.json, media_type="application/json")
+
+
+async def _chunks(data: bytes) -> AsyncGenerator[bytes, None]:
+    yield data
+
+
+async def _file_from_multipart(request: Request, body: bytes) -> tuple[str, str, bytes]:
+    """``(filename, content type, bytes)`` of the ``file`` field of a multipart body."""
+    parser = MultiPartParser(request.headers, _chunks(body), max_files=1, max_fields=10)
+    form = await parser.parse()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        raise BadRequest("multipart upload needs a 'file' field", field="file")
+    data = await upload.read()
+    await upload.close()
+    return upload.filename or "upload", upload.content_type or "application/octet-stream", data
+
+
+@router.api_route("/api/attachments/{attachment_id}/upload", methods=["PUT", "POST"], summary="Upload (two-phase)")
+async def upload_attachment(
+    attachment_id: str, request: Request, user: CurrentUserDep, server: ChatServerDep, settings: SettingsDep
+) -> Response:
+    body = await read_body(request, settings.max_attachment_bytes + 64 * 1024)
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        _, _, body = await _file_from_multipart(request, body)
+    attachment = await server.attachments.write(attachment_id, _chunks(body), user)
+    return Response(content=server._serialize(attachment), media_type="application/json")
+
+
+@router.post("/api/attachments", summary="Upload an attachment in one step (multipart 'file')")
+async def direct_upload(
+    request: Request, user: CurrentUserDep, server: ChatServerDep, settings: SettingsDep
+) -> Response:
+    body = await read_body(request, settings.max_attachment_bytes + 64 * 1024)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise BadRequest("send the file as multipart/form-data in a 'file' field", field="file")
+    name, mime_type, data = await _file_from_multipart(request, body)
+    params = AttachmentCreateParams(name=name, size=len(data), mime_type=mime_type)
+    attachment = await server.attachments.create_attachment(params, user)
+    await server.store.save_attachment(attachment, user)
+    attachment = await server.attachments.write(attachment.id, _chunks(data), user)
+    return Response(content=server._serialize(attachment), media_type="application/json")
+
+
+@router.get("/api/attachments/{attachment_id}", summary="The content of one of the caller's attachments")
+async def get_attachment(attachment_id: str, user: CurrentUserDep, server: ChatServerDep) -> FileResponse:
+    attachment, path = await server.attachments.read(attachment_id, user)
+    inline = attachment.mime_type in IMAGE_TYPES
+    return FileResponse(
+        path,
+        media_type=attachment.mime_type,
+        filename=attachment.name,
+        content_disposition_type="inline" if inline else "attachment",
+        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox", "Cache-Control": "private"},
+    )
+
+
+# --- the assistant -----------------------------------------------------------------------------------------------
+class _NoModelAssistant:
+    """Answers every turn with a clear error: no model is configured (before the shop's assistant is installed)."""
+
+    async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
+        raise CustomStreamError("No assistant model is configured on this server.", allow_retry=False)
+        yield  # pragma: no cover - makes this an async generator
+
+    def action(self, turn: Turn, action: object, sender: object) -> AsyncIterator[ThreadStreamEvent]:
+        return self.respond(turn)
+
+
+def _minimal_agent(settings: Settings) -> Agent[AgentContext[RequestContext]]:
+    from agents import OpenAIChatCompletionsModel, OpenAIResponsesModel
+    from openai import AsyncOpenAI
+
+    model: OpenAIResponsesModel | OpenAIChatCompletionsModel
+    if settings.effective_model_provider == "openai":
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        client = AsyncOpenAI(api_key=key, base_url=settings.openai_base_url)
+        model = OpenAIResponsesModel(model=settings.model, openai_client=client)
+    else:
+        key = settings.model_api_key.get_secret_value() if settings.model_api_key else "unused"
+        client = AsyncOpenAI(api_key=key, base_url=settings.model_base_url)
+        model = OpenAIChatCompletionsModel(model=settings.model, openai_client=client)
+    return Agent(
+        name="Aya",
+        instructions="You are Aya, the friendly assistant of a pet food store. Help shoppers choose pet food.",
+        model=model,
+    )
+
+
+def build_assistant(settings: Settings, resources: Resources) -> Assistant:
+    """The assistant for this configuration (the shop's when installed; a minimal agent otherwise)."""
+    if resources.search is not None:
+        from aya.shop.assistant import ShopAssistant
+
+        return ShopAssistant(settings, resources.search)
+    if settings.effective_model_provider == "offline":
+        return _NoModelAssistant()  # type: ignore[return-value]
+    agent = _minimal_agent(settings)
+    return AgentAssistant(lambda turn: agent, responses_api=settings.effective_model_provider == "openai")
+
+
+async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
+    settings = resources.settings
+    store = await open_store(settings)
+    stack.push_async_callback(store.close)
+    attachments = FileAttachmentStore(settings.attachments_dir, store, max_bytes=settings.max_attachment_bytes)
+    assistant = resources.extras.get("assistant") or build_assistant(settings, resources)
+    server = AyaChatServer(store=store, attachments=attachments, settings=settings, assistant=assistant)
+    resources.extras["chat_store"] = store
+    resources.extras["chat_server"] = server
