@@ -31,7 +31,8 @@ def _components() -> list[ModuleType]:
     from aya.web.routes import search
 
     modules: list[ModuleType] = [health, search]
-    for name in ("chatkit", "voice", "mcp", "frontend"):  # frontend last: it mounts the catch-all static app
+    # frontend last: it mounts the catch-all static app
+    for name in ("chatkit", "me", "voice", "tools", "mcp", "frontend"):
         try:
             modules.append(__import__(f"aya.web.routes.{name}", fromlist=["router"]))
         except ModuleNotFoundError as exc:
