@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from aya.catalog.derive import (
     combine_stages,
+    derive_all,
     derive_food_type,
     derive_life_stage,
     derive_species,
@@ -59,6 +60,7 @@ ALIASES = {
     "features": "special_features",
     "conditions": "target_conditions",
 }
+_WS = re.compile(r"\s+")
 _LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
 _BREED = re.compile(r"\b(toy|small|medium|large|giant)(?: and (?:medium|large|giant))? breeds?\b")
 
@@ -93,7 +95,9 @@ def _text(value: Any) -> str:
     text = str(value)
     if "<" in text and ">" in text:
         return strip_html(text)
-    return re.sub(r"\s+", " ", text).strip()
+    if "  " in text or "\n" in text or "\t" in text or "\xa0" in text:
+        text = _WS.sub(" ", text)
+    return text.strip()
 
 
 def _terms(values: Any) -> list[str]:
@@ -146,8 +150,9 @@ def _features_and_conditions(
                 elif options.unknown_terms == "error" and normalize("food_type", phrase) is None:
                     raise RecordError(source, f"unknown value {phrase!r}")
     if options.derive:
-        features += [f for f in derive_terms("special_features", description, title=title) if f not in features]
-        conditions += [c for c in derive_terms("target_conditions", description, title=title) if c not in conditions]
+        derived = derive_all(description, title=title)
+        features += [f for f in derived["special_features"] if f not in features]
+        conditions += [c for c in derived["target_conditions"] if c not in conditions]
     return features, conditions
 
 
@@ -346,47 +351,48 @@ def denormalize(record: Mapping[str, Any], options: DenormalizeOptions = STRICT)
     created_at = _datetime(r.get("created_at"), "created_at") or now
     updated_at = _datetime(r.get("updated_at"), "updated_at") or created_at
 
-    try:
-        return Product(
-            id=pid,
+    fields: dict[str, Any] = dict(
+        id=pid,
+        title=title,
+        description=description,
+        brand=brand,
+        species=species,
+        life_stage=life_stage,
+        food_type=food_type,
+        size=size,
+        price=round(price, 2),
+        currency=currency,
+        availability=availability,
+        rating=rating,
+        review_count=review_count,
+        ingredients=ingredients,
+        nutritional_info=nutrition,
+        special_features=features,
+        target_conditions=conditions,
+        searchable_text=build_searchable_text(
             title=title,
-            description=description,
             brand=brand,
             species=species,
             life_stage=life_stage,
             food_type=food_type,
-            size=size,
-            price=round(price, 2),
-            currency=currency,
-            availability=availability,
-            rating=rating,
-            review_count=review_count,
+            description=description,
             ingredients=ingredients,
-            nutritional_info=nutrition,
             special_features=features,
             target_conditions=conditions,
-            searchable_text=build_searchable_text(
-                title=title,
-                brand=brand,
-                species=species,
-                life_stage=life_stage,
-                food_type=food_type,
-                description=description,
-                ingredients=ingredients,
-                special_features=features,
-                target_conditions=conditions,
-                breed_size=breed_size,
-                texture=texture,
-            ),
-            created_at=created_at,
-            updated_at=updated_at,
-            image_url=_text(r.get("image_url")) or None,
-            url=_text(r.get("url")) or None,
             breed_size=breed_size,
             texture=texture,
-            package_weight_kg=round(weight, 3) if weight else None,
-            price_per_kg=price_per_kg,
-        )
+        ),
+        created_at=created_at,
+        updated_at=updated_at,
+        image_url=_text(r.get("image_url")) or None,
+        url=_text(r.get("url")) or None,
+        breed_size=breed_size,
+        texture=texture,
+        package_weight_kg=round(weight, 3) if weight else None,
+        price_per_kg=price_per_kg,
+    )
+    try:
+        return Product(**fields)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"]) or None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -18,6 +18,7 @@ _SEPARATORS = re.compile(r"[-_\u2010-\u2015]+")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=512)
 def normalize_text(text: str) -> str:
     """Lower case, hyphens/underscores as spaces, "&" as "and", spaces collapsed (the form phrases are matched in)."""
     text = _SEPARATORS.sub(" ", text.lower()).replace("&", " and ")
@@ -30,57 +31,63 @@ def _derive_data() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def _pattern(phrases: dict[str, str]) -> re.Pattern[str]:
+def _pattern(phrases: list[str]) -> re.Pattern[str]:
     alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
     return re.compile(rf"(?<![a-z0-9])({alternation})(?:e?s)?(?![a-z0-9])")
 
 
+VOCABS = ("special_features", "target_conditions")
+
+
 @cache
-def _matchers(vocab: str) -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str] | None, dict[str, str]]:
-    data = _derive_data()[vocab]
-    exclude = {normalize_text(p) for p in data.get("exclude", [])}
-    title_only = {normalize_text(p) for p in data.get("title_only", [])}
-    phrases: dict[str, str] = {}
-    title_phrases: dict[str, str] = {}
-    sources: list[tuple[str, list[str]]] = [
-        (canonical, [canonical.replace("_", " "), *synonyms]) for canonical, synonyms in vocabulary()[vocab].items()
-    ]
-    sources += list(data.get("extra", {}).items())
-    for canonical, words in sources:
-        for phrase in words:
-            key = normalize_text(phrase)
-            if not key:
-                continue
-            if key in title_only:
-                title_phrases[key] = canonical
-            elif key not in exclude:
-                phrases.setdefault(key, canonical)
-    # title-only synonyms listed in vocab.toml but excluded here still count in titles
-    for phrase in title_only:
-        for canonical, synonyms in vocabulary()[vocab].items():
-            if phrase in {normalize_text(s) for s in synonyms}:
-                title_phrases[phrase] = canonical
-    title_pattern = _pattern(title_phrases) if title_phrases else None
-    return _pattern(phrases), phrases, title_pattern, title_phrases
+def _matchers() -> tuple[
+    re.Pattern[str], dict[str, tuple[str, str]], re.Pattern[str] | None, dict[str, tuple[str, str]]
+]:
+    """One pattern over the phrases of both vocabularies (one pass over the text), and its title-only twin."""
+    phrases: dict[str, tuple[str, str]] = {}
+    title_phrases: dict[str, tuple[str, str]] = {}
+    for vocab in VOCABS:
+        data = _derive_data()[vocab]
+        exclude = {normalize_text(p) for p in data.get("exclude", [])}
+        title_only = {normalize_text(p) for p in data.get("title_only", [])}
+        sources: list[tuple[str, list[str]]] = [
+            (canonical, [canonical.replace("_", " "), *synonyms]) for canonical, synonyms in vocabulary()[vocab].items()
+        ]
+        sources += list(data.get("extra", {}).items())
+        for canonical, words in sources:
+            for phrase in words:
+                key = normalize_text(phrase)
+                if not key:
+                    continue
+                if key in title_only:
+                    title_phrases.setdefault(key, (vocab, canonical))
+                elif key not in exclude:
+                    phrases.setdefault(key, (vocab, canonical))
+    title_pattern = _pattern(list(title_phrases)) if title_phrases else None
+    return _pattern(list(phrases)), phrases, title_pattern, title_phrases
+
+
+def derive_all(text: str, *, title: str = "") -> dict[str, list[str]]:
+    """Features and conditions the text or title mentions, by vocabulary name."""
+    pattern, phrases, title_pattern, title_phrases = _matchers()
+    found: dict[str, list[str]] = {vocab: [] for vocab in VOCABS}
+    for source in (title, text):
+        if source:
+            for m in pattern.finditer(normalize_text(source)):
+                vocab, value = phrases[m.group(1)]
+                if value not in found[vocab]:
+                    found[vocab].append(value)
+    if title and title_pattern is not None:
+        for m in title_pattern.finditer(normalize_text(title)):
+            vocab, value = title_phrases[m.group(1)]
+            if value not in found[vocab]:
+                found[vocab].append(value)
+    return found
 
 
 def derive_terms(vocab: str, text: str, *, title: str = "") -> list[str]:
     """Canonical values of ``vocab`` ("special_features" or "target_conditions") mentioned in the text or title."""
-    pattern, phrases, title_pattern, title_phrases = _matchers(vocab)
-    found: list[str] = []
-    for source in (title, text):
-        if not source:
-            continue
-        for m in pattern.finditer(normalize_text(source)):
-            value = phrases[m.group(1)]
-            if value not in found:
-                found.append(value)
-    if title and title_pattern is not None:
-        for m in title_pattern.finditer(normalize_text(title)):
-            value = title_phrases[m.group(1)]
-            if value not in found:
-                found.append(value)
-    return found
+    return derive_all(text, title=title)[vocab]
 
 
 _DOG = re.compile(r"(?<![a-z])(dogs?|pupp(?:y|ies)|canine|doggie|doggy)(?![a-z])")

@@ -53,7 +53,7 @@ class Product(BaseModel):
     rating: float | None = Field(None, ge=0, le=5)
     review_count: int = Field(0, ge=0)
     ingredients: list[str] = Field(default_factory=list)
-    nutritional_info: NutritionalInfo = Field(default_factory=NutritionalInfo)
+    nutritional_info: NutritionalInfo = Field(default_factory=lambda: NutritionalInfo.model_validate({}))
     special_features: list[str] = Field(default_factory=list)
     target_conditions: list[str] = Field(default_factory=list)
     searchable_text: str = ""

@@ -48,7 +48,7 @@ _SIZE_TAIL = re.compile(
 _PRICE = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
 _CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP", "usd": "USD", "eur": "EUR", "gbp": "GBP", "cad": "CAD", "aud": "AUD"}
 _KCAL = re.compile(
-    rf"({_NUM}|\d{{1,3}}(?:,\d{{3}})+)\s*kcal(?:\s*me)?\s*(?:/|per)\s*({_NUM})?\s*-?\s*([a-z]+)", re.IGNORECASE
+    rf"({_NUM}|\d{{1,3}}(?:,\d{{3}})+)\s*(?:kcal|kcl)(?:\s*me)?\s*(?:/|per)\s*({_NUM})?\s*-?\s*([a-z]+)", re.IGNORECASE
 )
 _TAG = re.compile(r"<[^>]+>")
 _LI_END = re.compile(r"</li>\s*,?\s*", re.IGNORECASE)
@@ -192,21 +192,25 @@ def split_list(value: Any, separator: str = ",") -> list[str]:
             loaded = None
         if isinstance(loaded, list):
             return [str(v).strip() for v in loaded if not is_empty(v)]
-    items: list[str] = []
-    depth = 0
-    current: list[str] = []
-    for ch in text:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth = max(0, depth - 1)
-        if depth == 0 and (ch == separator or (separator == "," and ch == ";")):
-            items.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    items.append("".join(current))
-    return [s for s in (_SPACES.sub(" ", i).strip().rstrip(".").strip() for i in items) if s]
+    text = _SPACES.sub(" ", text)
+    seps = ",;" if separator == "," else separator
+    if not any(ch in text for ch in "([{"):
+        parts = re.split(f"[{re.escape(seps)}]", text)
+    else:
+        parts = []
+        depth = 0
+        last = 0
+        for m in re.finditer(rf"[()\[\]{{}}{re.escape(seps)}]", text):
+            ch = m.group()
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                depth = max(0, depth - 1)
+            elif depth == 0:
+                parts.append(text[last : m.start()])
+                last = m.end()
+        parts.append(text[last:])
+    return [s for s in (p.strip().rstrip(".").strip() for p in parts) if s]
 
 
 def parse_ingredients(value: Any) -> list[str]:

@@ -52,7 +52,8 @@ _TYPE_WEIGHTS = {
     "treat": 11,
 }
 # guaranteed analysis ranges by food type: protein, fat, fiber, moisture, kcal/kg
-_GA = {
+_Range = tuple[float, float]
+_GA: dict[str, tuple[_Range, _Range, _Range, _Range, _Range]] = {
     "dry": ((22, 30), (10, 18), (2.5, 5), (10, 12), (3400, 4100)),
     "wet": ((8, 11), (4, 7), (0.5, 1.5), (75, 82), (850, 1300)),
     "raw": ((13, 18), (8, 18), (0.5, 2), (60, 72), (1400, 2400)),
@@ -62,9 +63,16 @@ _GA = {
     "topper": ((38, 50), (20, 30), (1, 4), (4, 6), (4200, 5000)),
     "treat": ((18, 40), (5, 18), (1, 6), (8, 24), (2800, 3800)),
 }
-_HIGH_PROTEIN = {"dry": (32, 42), "wet": (11.5, 14), "raw": (17, 20), "frozen": (13, 16), "treat": (40, 60)}
-_LOW_PROTEIN = {"dry": (14, 18), "wet": (5, 7)}
-_LOW_FAT = {"dry": (6, 9), "wet": (2, 3.5), "treat": (2, 5)}
+_BROTH_GA: tuple[_Range, _Range, _Range, _Range, _Range] = ((1, 4), (0.1, 1), (0.1, 0.5), (93, 96), (150, 400))
+_HIGH_PROTEIN: dict[str, _Range] = {
+    "dry": (32, 42),
+    "wet": (11.5, 14),
+    "raw": (17, 20),
+    "frozen": (13, 16),
+    "treat": (40, 60),
+}
+_LOW_PROTEIN: dict[str, _Range] = {"dry": (14, 18), "wet": (5, 7)}
+_LOW_FAT: dict[str, _Range] = {"dry": (6, 9), "wet": (2, 3.5), "treat": (2, 5)}
 _FIBER_CONDITIONS = {"weight_management", "hairball_control", "diabetes"}
 # package sizes (label, kg) by food type and species
 _SIZES: dict[str, dict[str, list[tuple[str, float]]]] = {
@@ -347,16 +355,7 @@ def _analysis(rng: random.Random, recipe: _Recipe) -> NutritionalInfo:
     (p_lo, p_hi), (f_lo, f_hi), (fi_lo, fi_hi), (m_lo, m_hi), (k_lo, k_hi) = _GA[ft]
     feats, conds = set(recipe.features), set(recipe.conditions)
     if ft == "topper" and recipe.broth_topper:
-        (p_lo, p_hi), (f_lo, f_hi), (fi_lo, fi_hi), (m_lo, m_hi), (k_lo, k_hi) = (
-            (1, 4),
-            (0.1, 1),
-            (0.1, 0.5),
-            (93, 96),
-            (
-                150,
-                400,
-            ),
-        )
+        (p_lo, p_hi), (f_lo, f_hi), (fi_lo, fi_hi), (m_lo, m_hi), (k_lo, k_hi) = _BROTH_GA
     if "high_protein" in feats and ft in _HIGH_PROTEIN:
         p_lo, p_hi = _HIGH_PROTEIN[ft]
     if "low_protein" in feats and ft in _LOW_PROTEIN:

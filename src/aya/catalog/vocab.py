@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Literal, get_args
 
@@ -45,6 +45,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
 _SEP = re.compile(r"[\s\-_/.,&+]+")
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """The matching key of a phrase: lower case, separators removed ("Grain-Free" -> "grainfree")."""
     return _SEP.sub("", text.strip().lower()).replace("&", "and")
