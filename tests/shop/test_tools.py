@@ -70,7 +70,7 @@ async def test_search_never_returns_excluded_ingredients_or_other_species(search
 async def test_recommendations_rank_and_explain(search: ListProductSearch) -> None:
     profile = PetProfile(species="cat", age_years=12, conditions=["kidney_support"], avoid_ingredients=["chicken"])
     res = await get_recommendations(search, RecommendationArgs(profile=profile, k=3))
-    assert res.profile.life_stage == "senior"
+    assert res.life_stage == "senior"
     assert res.picks[0].product.id == "c1"
     assert "kidney support" in res.picks[0].reason and "no chicken" in res.picks[0].reason
     assert all(p.product.id != "c2" for p in res.picks)

@@ -32,6 +32,7 @@ from aya.shop.profile import (
 logger = logging.getLogger("aya.shop")
 
 MAX_K = 10
+EXTRAS = frozenset({"treat", "topper"})
 _TEXT_MAX = 160
 _DESCRIPTION_MAX = 900
 
@@ -134,6 +135,7 @@ class Pick(BaseModel):
 class RecommendationsResult(BaseModel):
     picks: list[Pick]
     profile: PetProfile
+    life_stage: str | None = Field(default=None, description="The life stage the picks were chosen for.")
     relaxations: list[str] = Field(default_factory=list)
     looked_for: str = ""
 
@@ -221,6 +223,9 @@ class RecommendationArgs(BaseModel):
         default="relevance", description="relevance, price (cheapest first), price_desc or rating."
     )
     k: int = Field(default=3, ge=1, le=MAX_K, description="How many picks to return.")
+    exclude_ids: list[str] = Field(
+        default_factory=list, max_length=30, description="Product ids to leave out (for example, already shown)."
+    )
 
 
 class CompareArgs(BaseModel):
@@ -267,8 +272,14 @@ async def get_recommendations(search: ProductSearch, args: RecommendationArgs) -
     search_args = profile_search_args(profile, query=args.query, sort=args.sort, k=MAX_K)
     filters = search_args.filters()
     text = search_args.query
-    result = await search.search(_query(text=text, filters=filters, k=min(40, args.k * 6), sort=args.sort))
-    hits = _safe_hits(result, filters)
+    result = await search.search(
+        _query(text=text, filters=filters, k=min(60, max(30, args.k * 6) + len(args.exclude_ids)), sort=args.sort)
+    )
+    excluded = set(args.exclude_ids)
+    hits = [(p, why) for p, why in _safe_hits(result, filters) if p.id not in excluded]
+    if not set(profile.food_types) & EXTRAS:
+        meals = [(p, why) for p, why in hits if p.food_type not in EXTRAS]
+        hits = meals or hits  # treats and toppers are not a meal unless asked for
     relaxed = {r.filter for r in result.relaxations}
     picks: list[Pick] = []
     n = max(1, len(hits))
@@ -281,7 +292,8 @@ async def get_recommendations(search: ProductSearch, args: RecommendationArgs) -
         picks.sort(key=lambda p: -p.score)
     return RecommendationsResult(
         picks=picks[: args.k],
-        profile=profile.model_copy(update={"life_stage": stage}),
+        profile=profile,
+        life_stage=stage,
         relaxations=_relaxation_words(result.relaxations),
         looked_for=describe_search(search_args),
     )
@@ -432,8 +444,8 @@ def describe_search(args: SearchProductsArgs) -> str:
         words.append(args.species)
     words.append("food" if not args.food_type or "treat" not in args.food_type else "")
     text = " ".join(w for w in words if w)
-    if args.query and not args.species and not args.special_features:
-        text = f"{args.query} ({text})" if text != "food" else args.query
+    if args.query and (not args.species or len(args.query.split()) <= 3):
+        text = f"{args.query} {text}" if text != "food" else args.query
     if args.target_conditions:
         text += " for " + join_words([condition_phrase(c) for c in args.target_conditions])
     if args.price_max is not None:
@@ -473,17 +485,21 @@ def _relaxation_words(relaxations: Sequence[Relaxation]) -> list[str]:
 
 
 def _fit_score(product: Product, profile: PetProfile, stage: str | None, rank: int, n: int, sort: str) -> float:
+    """How well a candidate fits the pet: search rank, then every stated need (relaxed ones still count here)."""
     score = 2.0 * (1.0 - rank / n)
-    score += 1.5 * len(set(product.target_conditions) & set(profile.conditions))
-    score += 0.5 * len(set(product.special_features) & set(profile.features))
+    score += 2.5 * len(set(product.target_conditions) & set(profile.conditions))
+    score += 1.0 * len(set(product.special_features) & set(profile.features))
     if stage is not None:
-        score += 1.0 if product.life_stage == stage else 0.3 if product.life_stage == "all" else -0.5
+        score += 1.5 if product.life_stage == stage else 0.5 if product.life_stage == "all" else -2.0
     if profile.breed_size and profile.breed_size != "all":
-        score += (
-            1.0 if product.breed_size == profile.breed_size else 0.2 if product.breed_size in (None, "all") else -0.5
-        )
+        if product.breed_size == profile.breed_size:
+            score += 1.0
+        elif product.breed_size not in (None, "all"):
+            score -= 1.0
     if profile.food_types:
-        score += 0.5 if product.food_type in profile.food_types else -0.5
+        score += 2.0 if product.food_type in profile.food_types else -2.0
+    if profile.brands:
+        score += 1.5 if product.brand in profile.brands else -1.0
     if profile.budget_max is not None and product.price > profile.budget_max:
         score -= 3.0
     if product.rating is not None:
@@ -525,15 +541,15 @@ def _reason(product: Product, profile: PetProfile, stage: str | None, relaxed: s
 def _highlights(products: Sequence[Product]) -> list[str]:
     out: list[str] = []
     cheapest = min(products, key=lambda p: p.price)
-    out.append(f"Cheapest: {cheapest.title} at ${cheapest.price:.2f}")
+    out.append(f"Cheapest: {_name(cheapest)} at ${cheapest.price:.2f}")
     proteins = [p for p in products if p.nutritional_info.protein_min is not None]
     if len(proteins) >= 2:
         top = max(proteins, key=lambda p: p.nutritional_info.protein_min or 0.0)
-        out.append(f"Most protein: {top.title} ({top.nutritional_info.protein_min:g}%)")
+        out.append(f"Most protein: {_name(top)} ({top.nutritional_info.protein_min:g}%)")
     rated = [p for p in products if p.rating is not None]
     if len(rated) >= 2:
         best = max(rated, key=lambda p: (p.rating or 0.0, p.review_count))
-        out.append(f"Best rated: {best.title} ({best.rating:.1f} from {best.review_count:,} reviews)")
+        out.append(f"Best rated: {_name(best)} ({best.rating:.1f} from {best.review_count:,} reviews)")
     return out
 
 
@@ -557,3 +573,7 @@ def _kcal(p: Product) -> str:
 def _trim(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _name(p: Product) -> str:
+    return p.title.split(", ")[0]

@@ -12,8 +12,6 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Annotated
 
-from agents import Agent
-from chatkit.agents import AgentContext
 from chatkit.errors import CustomStreamError
 from chatkit.server import StreamingResult
 from chatkit.types import AttachmentCreateParams, ThreadStreamEvent
@@ -21,11 +19,10 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.formparsers import MultiPartParser
 
-from aya.chat.assistant import AgentAssistant, Assistant, Turn
+from aya.chat.assistant import Assistant, Turn
 from aya.chat.attachments import IMAGE_TYPES, FileAttachmentStore
 from aya.chat.server import AyaChatServer
 from aya.chat.stores import open_store
-from aya.core.context import RequestContext
 from aya.core.errors import BadRequest, NotConfigured, PayloadTooLarge
 from aya.core.settings import Settings
 from aya.web.auth import CurrentUserDep
@@ -127,47 +124,32 @@ async def get_attachment(attachment_id: str, user: CurrentUserDep, server: ChatS
 
 
 # --- the assistant -----------------------------------------------------------------------------------------------
-class _NoModelAssistant:
-    """Answers every turn with a clear error: no model is configured (before the shop's assistant is installed)."""
+class _UnavailableAssistant:
+    """Answers every turn with a clear error event (the shop's assistant or the catalog search is missing)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
 
     async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
-        raise CustomStreamError("No assistant model is configured on this server.", allow_retry=False)
+        raise CustomStreamError(f"The assistant is unavailable: {self.reason}.", allow_retry=False)
         yield  # pragma: no cover - makes this an async generator
 
     def action(self, turn: Turn, action: object, sender: object) -> AsyncIterator[ThreadStreamEvent]:
         return self.respond(turn)
 
 
-def _minimal_agent(settings: Settings) -> Agent[AgentContext[RequestContext]]:
-    from agents import OpenAIChatCompletionsModel, OpenAIResponsesModel
-    from openai import AsyncOpenAI
-
-    model: OpenAIResponsesModel | OpenAIChatCompletionsModel
-    if settings.effective_model_provider == "openai":
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        client = AsyncOpenAI(api_key=key, base_url=settings.openai_base_url)
-        model = OpenAIResponsesModel(model=settings.model, openai_client=client)
-    else:
-        key = settings.model_api_key.get_secret_value() if settings.model_api_key else "unused"
-        client = AsyncOpenAI(api_key=key, base_url=settings.model_base_url)
-        model = OpenAIChatCompletionsModel(model=settings.model, openai_client=client)
-    return Agent(
-        name="Aya",
-        instructions="You are Aya, the friendly assistant of a pet food store. Help shoppers choose pet food.",
-        model=model,
-    )
-
-
 def build_assistant(settings: Settings, resources: Resources) -> Assistant:
-    """The assistant for this configuration (the shop's when installed; a minimal agent otherwise)."""
-    if resources.search is not None:
+    """Aya (``aya.shop.assistant.ShopAssistant``) over the catalog search, with the configured model."""
+    try:
         from aya.shop.assistant import ShopAssistant
-
-        return ShopAssistant(settings, resources.search)
-    if settings.effective_model_provider == "offline":
-        return _NoModelAssistant()  # type: ignore[return-value]
-    agent = _minimal_agent(settings)
-    return AgentAssistant(lambda turn: agent, responses_api=settings.effective_model_provider == "openai")
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("aya.shop"):
+            raise
+        logger.warning("the shop assistant is not installed: chat answers with an error")
+        return _UnavailableAssistant("the shop assistant is not installed")  # type: ignore[return-value]
+    if resources.search is None:
+        return _UnavailableAssistant("the product search is not running")  # type: ignore[return-value]
+    return ShopAssistant(settings, resources.search)  # type: ignore[return-value]
 
 
 async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:

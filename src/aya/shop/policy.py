@@ -1,0 +1,325 @@
+"""The offline model's decisions: from the conversation so far, ask one question, call one tool, or answer.
+
+Input is what any model receives (Responses-format items and the instructions with the ``<aya_state>`` block);
+output is a :class:`ToolStep` or a :class:`ReplyStep`. Slots come from the thread state (pet profile, products shown)
+updated with every user message of the conversation, in order, so later messages win.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aya.shop import replies
+from aya.shop.intent import Parsed, parse
+from aya.shop.profile import PetProfile
+from aya.shop.state import ShownProduct, ThreadState
+from aya.shop.tools import (
+    MAX_K,
+    ComparisonResult,
+    ProductDetails,
+    RecommendationsResult,
+    SearchProductsResult,
+    SimilarResult,
+)
+
+_SYNTHETIC_PREFIXES = (
+    "The following graphical UI widget",
+    "Hidden context for the agent",
+    "A message was displayed to the user",
+    "A structured input request",
+    "The user is referring to this in particular",
+    "# User-provided context",
+)
+
+
+@dataclass
+class ToolStep:
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass
+class ReplyStep:
+    text: str
+
+
+Step = ToolStep | ReplyStep
+
+
+@dataclass
+class Conversation:
+    """The parts of the model input the policy needs."""
+
+    user_texts: list[str] = field(default_factory=list)
+    assistant_texts: list[str] = field(default_factory=list)
+    last_assistant_before_user: str = ""
+    tool_calls: list[tuple[str, str, str]] = field(default_factory=list)  # (call_id, name, arguments) this turn
+    tool_outputs: dict[str, str] = field(default_factory=dict)  # call_id -> output, this turn
+
+    @property
+    def last_user(self) -> str:
+        return self.user_texts[-1] if self.user_texts else ""
+
+    @classmethod
+    def from_input(cls, items: str | Sequence[Any]) -> Conversation:
+        conv = cls()
+        if isinstance(items, str):
+            conv.user_texts.append(items)
+            return conv
+        for item in items:
+            kind = _get(item, "type") or ("message" if _get(item, "role") else None)
+            if kind == "message":
+                role = _get(item, "role")
+                text = _text(_get(item, "content"))
+                if role == "user":
+                    if text.startswith(_SYNTHETIC_PREFIXES) or not text.strip():
+                        continue
+                    conv.last_assistant_before_user = conv.assistant_texts[-1] if conv.assistant_texts else ""
+                    conv.user_texts.append(text)
+                    conv.tool_calls.clear()
+                    conv.tool_outputs.clear()
+                elif role == "assistant" and text.strip():
+                    conv.assistant_texts.append(text)
+            elif kind == "function_call":
+                conv.tool_calls.append(
+                    (str(_get(item, "call_id")), str(_get(item, "name")), str(_get(item, "arguments")))
+                )
+            elif kind == "function_call_output":
+                conv.tool_outputs[str(_get(item, "call_id"))] = _text(_get(item, "output"))
+        return conv
+
+
+def _get(item: Any, key: str) -> Any:
+    if isinstance(item, Mapping):
+        return item.get(key)
+    return getattr(item, key, None)
+
+
+def _text(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    parts: list[str] = []
+    for part in content:
+        text = _get(part, "text")
+        if isinstance(text, str):
+            parts.append(text)
+    return "".join(parts)
+
+
+class Policy:
+    """Decide the next step. Holds only the catalog's brand names; every decision is a pure function of the input."""
+
+    def __init__(self, brands: Sequence[str] = ()) -> None:
+        self.brands = tuple(brands)
+
+    def parse(self, text: str) -> Parsed:
+        return parse(text, brands=self.brands)
+
+    def next_step(self, conv: Conversation, state: ThreadState) -> Step:
+        if conv.tool_calls and all(call_id in conv.tool_outputs for call_id, _, _ in conv.tool_calls):
+            return ReplyStep(self.answer(conv, state))
+        return self.decide(conv, state)
+
+    # --- deciding --------------------------------------------------------------------------------------------------
+
+    def profile_so_far(self, conv: Conversation, state: ThreadState) -> tuple[PetProfile, Parsed]:
+        """The thread's profile updated with every user message, in order; and the parse of the latest message."""
+        profile = state.profile
+        parsed = self.parse(conv.last_user)
+        for text in conv.user_texts[:-1]:
+            earlier = self.parse(text)
+            if earlier.out_of_scope is None:
+                profile = profile.merged(earlier.profile())
+        if parsed.out_of_scope is None or parsed.out_of_scope == "medical":
+            profile = profile.merged(parsed.profile())
+        return profile, parsed
+
+    def decide(self, conv: Conversation, state: ThreadState) -> Step:
+        key = "|".join(conv.user_texts[-3:])
+        profile, p = self.profile_so_far(conv, state)
+        shown = state.shown
+
+        if p.out_of_scope in ("emergency", "other_animal", "order", "off_topic"):
+            return ReplyStep(replies.out_of_scope(p, key))
+        if p.out_of_scope == "medical" and not (p.conditions or p.refs):
+            return ReplyStep(replies.out_of_scope(p, key))
+
+        follow = self._follow_up(p, shown, profile, key)
+        if follow is not None:
+            return follow
+
+        if p.is_smalltalk_only:
+            if "help" in p.acts:
+                return ReplyStep(replies.help_text(state.username))
+            if "greeting" in p.acts:
+                return ReplyStep(replies.greeting(state.username, profile, key))
+            if "goodbye" in p.acts:
+                return ReplyStep(replies.goodbye(state.username, profile))
+            if "thanks" in p.acts:
+                return ReplyStep(replies.thanks(state.username, key))
+
+        answering_question = self._was_asked(conv)
+        if not (p.shopping or answering_question or "unsure" in p.acts):
+            return ReplyStep(replies.unknown(key))
+
+        if profile.species is None:
+            return ReplyStep(replies.ask_species(p, profile, key))
+
+        if (
+            _only_species(profile)
+            and not conv.last_assistant_before_user.count(replies.AGE_QUESTION_MARK)
+            and not any(replies.AGE_QUESTION_MARK in t for t in conv.assistant_texts[-3:])
+            and "unsure" not in p.acts
+            and not p.flavors
+            and p.sort is None
+        ):
+            return ReplyStep(replies.ask_age(profile, key))
+
+        return self._recommend(profile, p, shown, conv)
+
+    def _was_asked(self, conv: Conversation) -> bool:
+        last = conv.last_assistant_before_user
+        return replies.SPECIES_QUESTION_MARK in last or replies.AGE_QUESTION_MARK in last
+
+    def _recommend(self, profile: PetProfile, p: Parsed, shown: list[ShownProduct], conv: Conversation) -> Step:
+        sort = p.sort or "relevance"
+        exclude: list[str] = []
+        if "cheaper" in p.acts and shown:
+            ref = self._resolve(p, shown)
+            basis = [shown[i] for i in ref] if ref else shown
+            cap = round(min(s.price for s in basis) - 0.01, 2)
+            if cap > 0:
+                profile = profile.model_copy(update={"budget_max": cap})
+            sort = "price"
+        if "more" in p.acts and shown:
+            exclude = [s.id for s in shown]
+        query = " ".join(p.flavors)
+        if not query and p.refs == [] and not p.has_pet_facts and "cheaper" not in p.acts:
+            query = _last_query(conv, self)
+        args: dict[str, Any] = {
+            "profile": profile.model_dump(mode="json"),
+            "query": query,
+            "sort": sort,
+            "k": 3,
+            "exclude_ids": exclude,
+        }
+        return ToolStep("get_recommendations", args)
+
+    def _follow_up(self, p: Parsed, shown: list[ShownProduct], profile: PetProfile, key: str) -> Step | None:
+        acts = p.acts
+        if not acts & {"compare", "details", "similar"} and not (p.refs and not p.has_pet_facts):
+            return None
+        refs = self._resolve(p, shown)
+        if refs is None:
+            return ReplyStep(replies.out_of_range(p.refs, len(shown)))
+        if "compare" in acts:
+            if not refs and len(shown) >= 2:
+                refs = list(range(min(len(shown), 3)))
+            if len(refs) < 2:
+                return ReplyStep(replies.ask_which("compare", len(shown)))
+            return ToolStep("compare_products", {"product_ids": [shown[i].id for i in refs[:4]]})
+        if "similar" in acts:
+            if not refs:
+                if not shown or p.has_pet_facts:
+                    return None  # "something like that for my cat": a new search
+                refs = [0]
+            return ToolStep("find_similar", {"product_id": shown[refs[0]].id, "k": 3, "cheaper": "cheaper" in acts})
+        if not refs:
+            if len(shown) == 1:
+                refs = [0]
+            elif p.has_pet_facts and "details" not in acts:
+                return None
+            else:
+                return ReplyStep(replies.ask_which("details", len(shown)))
+        return ToolStep("get_product_details", {"product_id": shown[refs[0]].id})
+
+    def _resolve(self, p: Parsed, shown: list[ShownProduct]) -> list[int] | None:
+        """0-based indexes into ``shown`` for the message's references; None when a reference is out of range."""
+        out: list[int] = []
+        for ref in p.refs:
+            index = ref - 1 if ref > 0 else len(shown) + ref
+            if not 0 <= index < len(shown):
+                return None
+            out.append(index)
+        if not out and p.refs_all and len(shown) >= 2:
+            out = list(range(min(len(shown), 4)))
+        if not out and shown:
+            out = _by_mention(p, shown)
+        return list(dict.fromkeys(out))
+
+    # --- answering -------------------------------------------------------------------------------------------------
+
+    def answer(self, conv: Conversation, state: ThreadState) -> str:
+        key = "|".join(conv.user_texts[-3:])
+        call_id, name, arguments = conv.tool_calls[-1]
+        output = conv.tool_outputs.get(call_id, "")
+        parsed = self.parse(conv.last_user)
+        prefix = ""
+        if "greeting" in parsed.acts:
+            prefix = f"Hi {state.username}! " if state.username else "Hi there! "
+        if parsed.other_animal and parsed.species:
+            prefix += f"I only carry dog and cat food, so nothing for the {parsed.other_animal}, I'm afraid. "
+        try:
+            data = json.loads(output)
+        except ValueError:
+            return replies.tool_error("the catalog did not answer")
+        if isinstance(data, dict) and "error" in data:
+            return replies.tool_error(str(data["error"]))
+        if name == "get_recommendations":
+            text = replies.recommendations(RecommendationsResult.model_validate(data), key, prefix=prefix)
+            if parsed.out_of_scope == "medical":
+                text += "\nFor the health question itself, please check with your vet."
+            return text
+        if name == "search_products":
+            return replies.search_results(SearchProductsResult.model_validate(data), key, prefix=prefix)
+        if name == "get_product_details":
+            return prefix + replies.details(ProductDetails.model_validate(data), parsed, key)
+        if name == "compare_products":
+            return prefix + replies.comparison(ComparisonResult.model_validate(data), key)
+        if name == "find_similar":
+            cheaper = bool(json.loads(arguments or "{}").get("cheaper"))
+            return prefix + replies.similar(SimilarResult.model_validate(data), key, cheaper=cheaper)
+        return replies.unknown(key)
+
+
+def _only_species(profile: PetProfile) -> bool:
+    rest = profile.model_copy(update={"species": None, "name": None})
+    return profile.species is not None and rest.is_empty()
+
+
+def _by_mention(p: Parsed, shown: list[ShownProduct]) -> list[int]:
+    """A shown product named by a distinctive word of its title or brand ("the Summit Ridge one")."""
+    words = {w for w in p.mentions if w not in _COMMON}
+    if not words:
+        return []
+    hits = []
+    for i, s in enumerate(shown):
+        title_words = set(re.findall(r"[a-z][a-z']{3,}", f"{s.title} {s.brand}".lower()))
+        if words & title_words:
+            hits.append(i)
+    return hits if len(hits) == 1 else []
+
+
+def _last_query(conv: Conversation, policy: Policy) -> str:
+    for text in reversed(conv.user_texts[:-1]):
+        flavors = policy.parse(text).flavors
+        if flavors:
+            return " ".join(flavors)
+    return ""
+
+
+_COMMON = frozenset(
+    """food foods recipe formula dog dogs cat cats puppy kitten adult senior dry wet grain free chicken salmon beef
+    lamb turkey fish more about tell what which that this them they with like similar compare details show cheaper
+    first second third last one ones please thanks want need does have about kibble canned treats treat size bag
+    """.split()
+)
+
+
+__all__ = ["MAX_K", "Conversation", "Policy", "ReplyStep", "Step", "ToolStep"]

@@ -1,0 +1,406 @@
+"""What Aya says, offline: questions, small talk, polite refusals, and answers written from tool results.
+
+Wording varies by a hash of the conversation (never by randomness), so the same conversation always gets the same
+answer. Every product fact in an answer comes from a tool result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+from aya.shop.intent import Parsed
+from aya.shop.profile import FEATURE_WORDS, PetProfile, condition_phrase, feature_phrase, join_words
+from aya.shop.tools import (
+    ComparisonResult,
+    ProductDetails,
+    ProductSummary,
+    RecommendationsResult,
+    SearchProductsResult,
+    SimilarResult,
+)
+
+VET_LINE = "ASPCA Animal Poison Control Center at (888) 426-4435"
+SPECIES_QUESTION_MARK = "dog or a cat"
+AGE_QUESTION_MARK = "How old is"
+
+
+def pick(options: Sequence[str], key: str) -> str:
+    """One of ``options``, chosen by a stable hash of ``key``."""
+    digest = hashlib.blake2s(key.encode("utf-8"), digest_size=4).digest()
+    return options[int.from_bytes(digest, "big") % len(options)]
+
+
+def _pet(profile: PetProfile) -> str:
+    if profile.name:
+        return profile.name
+    if profile.species:
+        stage = profile.effective_life_stage()
+        return f"your {stage if stage in ('puppy', 'kitten') else profile.species}"
+    return "your pet"
+
+
+# --- questions and small talk ------------------------------------------------------------------------------------
+
+
+def greeting(username: str | None, profile: PetProfile, key: str) -> str:
+    hello = f"Hi {username}!" if username else "Hi there!"
+    if profile.species:
+        return (
+            f"{hello} I'm Aya, your pet food specialist. Welcome back — shall we keep looking for "
+            f"{_pet(profile)}, or is this for another pet?"
+        )
+    follow = pick(
+        [
+            "Who am I shopping for today — a dog or a cat?",
+            "Tell me about your pet: is it a dog or a cat, and how old?",
+            "What kind of pet are we feeding today, a dog or a cat?",
+        ],
+        key,
+    )
+    return f"{hello} I'm Aya, your pet food specialist. {follow}"
+
+
+def ask_species(parsed: Parsed, profile: PetProfile, key: str) -> str:
+    if profile.name:
+        return f"Happy to help with {profile.name}! Is {profile.name} a dog or a cat?"
+    what = ""
+    if parsed.conditions:
+        what = f" with {join_words([condition_phrase(c) for c in parsed.conditions])}"
+    return pick(
+        [
+            f"I'd love to help{what}! First, is this for a dog or a cat?",
+            f"Happy to help{what}. Is it for a dog or a cat?",
+            f"Sure thing{what}! Are we shopping for a dog or a cat?",
+        ],
+        key,
+    )
+
+
+def ask_age(profile: PetProfile, key: str) -> str:
+    pet = profile.name or f"your {profile.species}"
+    stage_hint = "puppies" if profile.species == "dog" else "kittens"
+    return pick(
+        [
+            f"{AGE_QUESTION_MARK} {pet}? {stage_hint.capitalize()}, adults and seniors need different food.",
+            f"Great! {AGE_QUESTION_MARK} {pet}? That tells me which life stage to shop for.",
+            f"{AGE_QUESTION_MARK} {pet}, roughly? Any health needs I should know about are welcome too.",
+        ],
+        key,
+    )
+
+
+def ask_which(action: str, shown: int) -> str:
+    if shown == 0:
+        return "I haven't shown you any products yet. Tell me about your pet and I'll find some good options."
+    verb = {"compare": "compare", "details": "tell you more about", "similar": "find alternatives to"}.get(
+        action, "use"
+    )
+    return f'Which one should I {verb}? You can say "the first", "the second" and so on (I showed {shown}).'
+
+
+def out_of_range(refs: Sequence[int], shown: int) -> str:
+    plural = "s" if shown != 1 else ""
+    return f"I only showed {shown} product{plural}, so I can't find number {max(refs)}. Which one did you mean?"
+
+
+def thanks(username: str | None, key: str) -> str:
+    name = f", {username}" if username else ""
+    return pick(
+        [
+            f"You're welcome{name}! Anything else I can help you find?",
+            f"My pleasure{name}! Let me know if you'd like to compare options or look at something else.",
+            f"Happy to help{name}! Just ask if you need anything else for your pet.",
+        ],
+        key,
+    )
+
+
+def goodbye(username: str | None, profile: PetProfile) -> str:
+    name = f", {username}" if username else ""
+    pet = f" Give {profile.name} a treat from me!" if profile.name else ""
+    return f"Thanks for stopping by{name}!{pet} Come back any time."
+
+
+def help_text(username: str | None) -> str:
+    hello = f"Hi {username}! " if username else ""
+    return (
+        f"{hello}I'm Aya, your pet food specialist. I can find dog and cat food for your pet's age, breed size and "
+        "health needs (like a sensitive stomach, kidney support or weight control), stick to a budget, avoid "
+        "ingredients your pet is allergic to, and then compare products, show details, or find similar or cheaper "
+        'options. Try: "food for my 12-year-old cat with kidney problems, no chicken, under $40".'
+    )
+
+
+def unknown(key: str) -> str:
+    return pick(
+        [
+            "I'm not sure I followed. Tell me about your pet (dog or cat, age, any health needs) and I'll find food "
+            "that fits.",
+            "Sorry, I didn't catch that. Are you looking for food for a dog or a cat?",
+        ],
+        key,
+    )
+
+
+def out_of_scope(parsed: Parsed, key: str) -> str:
+    match parsed.out_of_scope:
+        case "emergency":
+            return (
+                "That sounds like it could be an emergency. Please contact your veterinarian or the nearest emergency "
+                f"animal hospital right away. If your pet may have eaten something toxic, you can also call the "
+                f"{VET_LINE}. I'm a food specialist, not a vet, so please don't wait on me."
+            )
+        case "other_animal":
+            animal = parsed.other_animal or "that pet"
+            return pick(
+                [
+                    f"I'm sorry, I only carry dog and cat food, so I can't help with food for a {animal}. "
+                    "If you also have a dog or a cat, I'd be glad to help with them!",
+                    f"Sorry, our store only stocks dog and cat food, so nothing for a {animal}, I'm afraid. "
+                    "Is there a dog or cat I can help you shop for?",
+                ],
+                key,
+            )
+        case "order":
+            return (
+                "I'm sorry, I can't look up orders, deliveries, returns or accounts from here. Our customer support "
+                "team can help with that. I'm happy to help you choose food in the meantime!"
+            )
+        case "medical":
+            return (
+                "I'm not a vet, so I can't give medical advice — please ask your veterinarian about that. If your pet "
+                f"may have eaten something harmful, call your vet or the {VET_LINE} right away. I can help you find "
+                "food that supports a health need your vet has mentioned."
+            )
+        case "off_topic":
+            return (
+                "I'm afraid that's outside what I can help with — I'm Aya, the store's pet food specialist. "
+                "Can I help you find food for a dog or a cat?"
+            )
+        case _:
+            return unknown(key)
+
+
+# --- answers from tool results -----------------------------------------------------------------------------------
+
+
+def short_title(title: str) -> str:
+    """The product name without its package size ("…Dry Dog Food, 30-lb bag" -> "…Dry Dog Food")."""
+    return title.split(", ")[0]
+
+
+def _line(i: int, p: ProductSummary, reason: str | None = None) -> str:
+    rating = f", rated {p.rating:.1f}" if p.rating is not None and p.review_count else ""
+    tail = f" — {reason}" if reason else ""
+    return f"{i}. **{short_title(p.title)}** by {p.brand} (${p.price:.2f}{rating}){tail}"
+
+
+def _relaxed(relaxations: Sequence[str], key: str) -> str:
+    if not relaxations:
+        return ""
+    lead = pick(
+        [
+            "Heads-up: nothing matched every wish, so I relaxed a little: ",
+            "Note that I couldn't match everything exactly, so I relaxed: ",
+            "To find enough options I had to relax: ",
+        ],
+        key + "relax",
+    )
+    return lead + "; ".join(r.rstrip(".") for r in relaxations) + "."
+
+
+def _next_step(key: str, count: int) -> str:
+    if count >= 2:
+        options = [
+            "Want me to compare the first two, or look for something cheaper?",
+            "Would you like details on any of these, or a side-by-side comparison?",
+            "I can show details, compare them, or find similar options — just ask.",
+        ]
+    else:
+        options = ["Want the full details, or similar options?", "Shall I show its details or find alternatives?"]
+    return pick(options, key + "next")
+
+
+def recommendations(result: RecommendationsResult, key: str, *, prefix: str = "") -> str:
+    described = result.profile.describe()
+    if not result.picks:
+        return prefix + nothing_found(result.looked_for, result.profile, key)
+    intro = pick(
+        [
+            f"Here are my top picks for {described}:",
+            f"For {described}, these stand out:",
+            f"I'd look at these for {described}:",
+            f"Good news — here's what I found for {described}:",
+        ],
+        key,
+    )
+    lines = [_line(i, p.product, p.reason) for i, p in enumerate(result.picks[:3], start=1)]
+    more = len(result.picks) - 3
+    if more > 0:
+        lines.append(f"…and {more} more on the cards.")
+    parts = [prefix + intro, *lines]
+    relaxed = _relaxed(result.relaxations, key)
+    if relaxed:
+        parts.append(relaxed)
+    parts.append(_next_step(key, len(result.picks)))
+    return "\n".join(parts)
+
+
+def nothing_found(looked_for: str, profile: PetProfile, key: str) -> str:
+    loosen: list[str] = []
+    if profile.budget_max is not None:
+        loosen.append("raise the budget a little")
+    if profile.food_types:
+        loosen.append("look at other food types")
+    if profile.brands:
+        loosen.append("try other brands")
+    if profile.features:
+        loosen.append(f"drop {join_words([feature_phrase(f) for f in profile.features], 'or')}")
+    suggestion = (
+        f" Shall I {join_words(loosen[:2], 'or')}?"
+        if loosen
+        else " Could you tell me a bit more, or loosen a requirement?"
+    )
+    what = f" {looked_for}" if looked_for else " anything that fits"
+    return f"I'm sorry, I couldn't find{what} in our catalog.{suggestion}"
+
+
+def search_results(result: SearchProductsResult, key: str, *, prefix: str = "") -> str:
+    if not result.products:
+        return prefix + nothing_found(result.looked_for, PetProfile(), key)
+    intro = pick([f"Here's what I found for {result.looked_for}:", f"These match {result.looked_for}:"], key)
+    lines = [_line(i, p) for i, p in enumerate(result.products[:3], start=1)]
+    parts = [prefix + intro, *lines]
+    relaxed = _relaxed(result.relaxations, key)
+    if relaxed:
+        parts.append(relaxed)
+    parts.append(_next_step(key, len(result.products)))
+    return "\n".join(parts)
+
+
+def similar(result: SimilarResult, key: str, *, cheaper: bool = False) -> str:
+    base = result.base
+    if not result.products:
+        what = "cheaper " if cheaper else ""
+        return f"I couldn't find {what}alternatives to **{base.title}** right now. Want me to search more broadly?"
+    intro = (
+        pick(
+            [
+                f"Cheaper options than **{base.title}** (${base.price:.2f}):",
+                f"Here are lower-priced alternatives to **{base.title}**:",
+            ],
+            key,
+        )
+        if cheaper
+        else pick(
+            [
+                f"If you like **{base.title}**, you might also like:",
+                f"More like **{base.title}**:",
+                f"Similar to **{base.title}**:",
+            ],
+            key,
+        )
+    )
+    lines = []
+    for i, p in enumerate(result.products[:3], start=1):
+        why = _similar_reason(base, p)
+        lines.append(_line(i, p, why))
+    parts = [intro, *lines]
+    relaxed = _relaxed(result.relaxations, key)
+    if relaxed:
+        parts.append(relaxed)
+    parts.append(_next_step(key, len(result.products)))
+    return "\n".join(parts)
+
+
+def _similar_reason(base: ProductSummary, p: ProductSummary) -> str:
+    bits: list[str] = []
+    if p.brand == base.brand:
+        bits.append("same brand")
+    if p.food_type == base.food_type:
+        bits.append(f"also {p.food_type.replace('_', '-')}")
+    shared = [feature_phrase(f) for f in p.special_features if f in base.special_features]
+    if shared:
+        bits.append(join_words(shared[:2]))
+    if p.price < base.price:
+        bits.append(f"${base.price - p.price:.2f} cheaper")
+    return ", ".join(bits[:3])
+
+
+def details(p: ProductDetails, parsed: Parsed | None, key: str) -> str:
+    head = f"**{p.title}** by {p.brand} costs ${p.price:.2f}" + (f" ({p.size})" if p.size else "") + "."
+    facts: list[str] = []
+    if p.rating is not None:
+        facts.append(f"It's rated {p.rating:.1f} out of 5 by {p.review_count:,} shoppers.")
+    stage = "all life stages" if p.life_stage == "all" else f"{p.life_stage}s" if p.life_stage != "puppy" else "puppies"
+    kind = p.food_type.replace("_", "-")
+    facts.append(f"It's a {kind} {p.species} food for {stage}.")
+    nutrition: list[str] = []
+    if p.protein_min is not None:
+        nutrition.append(f"{p.protein_min:g}% protein")
+    if p.fat_min is not None:
+        nutrition.append(f"{p.fat_min:g}% fat")
+    if p.fiber_max is not None:
+        nutrition.append(f"{p.fiber_max:g}% fiber (max)")
+    if p.kcal_per_cup is not None:
+        nutrition.append(f"{p.kcal_per_cup:g} kcal per cup")
+    elif p.kcal_per_kg is not None:
+        nutrition.append(f"{p.kcal_per_kg:g} kcal per kg")
+    if nutrition:
+        facts.append("Guaranteed analysis: " + join_words(nutrition) + ".")
+    if p.ingredients:
+        first = [re.sub(r"\s*\(.*$", "", i).strip() for i in p.ingredients[:5]]
+        facts.append("First ingredients: " + ", ".join(i for i in first if i) + ".")
+    if p.special_features:
+        facts.append("It's " + join_words([feature_phrase(f) for f in p.special_features]) + ".")
+    if p.target_conditions:
+        facts.append("Made to support " + join_words([condition_phrase(c) for c in p.target_conditions]) + ".")
+    answer = _answer_question(p, parsed)
+    parts = [answer, head, *facts] if answer else [head, *facts]
+    return " ".join(parts)
+
+
+def _answer_question(p: ProductDetails, parsed: Parsed | None) -> str:
+    """A direct yes/no when the shopper asked about a feature, condition or ingredient of this product."""
+    if parsed is None:
+        return ""
+    answers: list[str] = []
+    for f in parsed.features:
+        has = f in p.special_features
+        answers.append(f"{'Yes' if has else 'No'}, it's {'' if has else 'not '}{FEATURE_WORDS.get(f, f)}.")
+    for c in parsed.conditions:
+        has = c in p.target_conditions
+        answers.append(f"{'Yes' if has else 'No'}, it's {'' if has else 'not '}made for {condition_phrase(c)}.")
+    for ingredient in [*parsed.avoid, *parsed.flavors][:2]:
+        listed = any(ingredient in i.lower() for i in p.ingredients) or ingredient in p.title.lower()
+        answers.append(f"{'Yes' if listed else 'No'}, {ingredient} is {'' if listed else 'not '}in its ingredients.")
+    return " ".join(answers[:2])
+
+
+def comparison(result: ComparisonResult, key: str) -> str:
+    names = [f"**{short_title(p.title)}**" for p in result.products]
+    intro = pick([f"Here's how {join_words(names)} compare:", f"Side by side, {join_words(names)}:"], key)
+    lines = [
+        f"- {r.label}: " + " vs ".join(r.values)
+        for r in result.rows
+        if r.label in ("Price", "Protein", "Fat", "Calories", "Rating")
+    ]
+    parts = [intro, *lines]
+    if result.highlights:
+        parts.append(" ".join(h.rstrip(".") + "." for h in result.highlights))
+    cheapest = min(result.products, key=lambda p: p.price)
+    top = max(result.products, key=lambda p: (p.rating or 0.0, p.review_count))
+    if cheapest.id != top.id:
+        parts.append(
+            f"My take: **{short_title(cheapest.title)}** if price matters most; **{short_title(top.title)}** for the "
+            "best-reviewed option."
+        )
+    else:
+        parts.append(f"My take: **{short_title(cheapest.title)}** is both the cheapest and the best reviewed here.")
+    return "\n".join(parts)
+
+
+def tool_error(message: str) -> str:
+    return f"Sorry, I couldn't do that: {message}. Could you pick one of the products shown?"
