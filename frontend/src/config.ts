@@ -56,19 +56,25 @@ function prompts(raw: unknown): PromptSuggestion[] | undefined {
   return out;
 }
 
+function acceptList(raw: unknown): string[] | undefined {
+  if (Array.isArray(raw)) return raw.map(String);
+  // `{ "image/png": [".png"], … }`: media types and their extensions, both understood by <input accept>.
+  if (raw && typeof raw === "object") {
+    return Object.entries(raw as Record<string, unknown>).flatMap(([type, exts]) => [
+      type,
+      ...(Array.isArray(exts) ? exts.map(String) : []),
+    ]);
+  }
+  return undefined;
+}
+
 function attachments(raw: unknown): AppConfig["attachments"] | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw === "boolean") return { enabled: raw, accept: raw ? ["image/*"] : [], maxBytes: null };
   if (Array.isArray(raw)) return { enabled: raw.length > 0, accept: raw.map(String), maxBytes: null };
   if (typeof raw === "object") {
     const o = raw as Raw;
-    const accept = Array.isArray(o.accept)
-      ? o.accept.map(String)
-      : Array.isArray(o.mime_types)
-        ? o.mime_types.map(String)
-        : Array.isArray(o.types)
-          ? o.types.map(String)
-          : ["image/*"];
+    const accept = acceptList(o.accept ?? o.mime_types ?? o.types) ?? ["image/*"];
     const enabled = typeof o.enabled === "boolean" ? o.enabled : accept.length > 0;
     const max = o.max_bytes ?? o.max_size ?? o.maxBytes;
     return { enabled, accept, maxBytes: typeof max === "number" ? max : null };
@@ -76,31 +82,34 @@ function attachments(raw: unknown): AppConfig["attachments"] | undefined {
   return undefined;
 }
 
-/** Read whatever the server sent, keeping defaults for what it did not. Tolerates nested `chatkit`/`ui` objects. */
+function section(top: Raw, key: string): Raw {
+  const v = top[key];
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Raw) : {};
+}
+
+/**
+ * Read what the server sent (`{greeting, prompts, chatkit: {url, ui, domain_key}, auth: {mode}, voice: {mode},
+ * attachments: {enabled, accept, max_bytes}}`), keeping defaults for what it did not; flat keys (`chatkit_ui`,
+ * `auth_mode`, `voice_mode`) are understood too.
+ */
 export function normalizeConfig(raw: unknown): AppConfig {
   if (!raw || typeof raw !== "object") return DEFAULT_CONFIG;
   const top = raw as Raw;
-  const nested = { ...((top.chatkit as Raw) ?? {}), ...((top.ui as Raw) ?? {}) };
-  const get = (...keys: string[]) => {
-    for (const k of keys) {
-      if (top[k] !== undefined) return top[k];
-      if (nested[k] !== undefined) return nested[k];
-    }
-    return undefined;
-  };
-  const ui = get("chatkit_ui", "ui_mode", "mode");
-  const auth = get("auth_mode", "auth");
-  const voice = get("voice_mode", "voice");
+  const chatkit = section(top, "chatkit");
+  const auth = section(top, "auth");
+  const voice = section(top, "voice");
+  const ui = top.chatkit_ui ?? chatkit.ui;
+  const authMode = top.auth_mode ?? auth.mode;
   return {
-    greeting: asString(get("greeting")) ?? DEFAULT_CONFIG.greeting,
-    prompts: prompts(get("prompts", "prompt_suggestions", "suggestions", "starter_prompts")) ?? DEFAULT_CONFIG.prompts,
+    greeting: asString(top.greeting) ?? DEFAULT_CONFIG.greeting,
+    prompts: prompts(top.prompts ?? top.prompt_suggestions) ?? DEFAULT_CONFIG.prompts,
     chatkitUi: ui === "hosted" ? "hosted" : "builtin",
-    chatkitUrl: asString(get("chatkit_url", "url")) ?? DEFAULT_CONFIG.chatkitUrl,
-    domainKey: asString(get("chatkit_domain_key", "domain_key")) ?? null,
-    authMode: auth === "token" ? "token" : "dev",
-    voiceMode: asString(typeof voice === "object" && voice ? (voice as Raw).mode : voice) ?? DEFAULT_CONFIG.voiceMode,
-    attachments: attachments(get("attachments", "attachments_accepted")) ?? DEFAULT_CONFIG.attachments,
-    placeholder: asString(get("placeholder", "composer_placeholder")) ?? DEFAULT_CONFIG.placeholder,
+    chatkitUrl: asString(top.chatkit_url) ?? asString(chatkit.url) ?? DEFAULT_CONFIG.chatkitUrl,
+    domainKey: asString(top.chatkit_domain_key) ?? asString(chatkit.domain_key) ?? null,
+    authMode: authMode === "token" ? "token" : "dev",
+    voiceMode: asString(top.voice_mode) ?? asString(voice.mode) ?? DEFAULT_CONFIG.voiceMode,
+    attachments: attachments(top.attachments) ?? DEFAULT_CONFIG.attachments,
+    placeholder: asString(top.placeholder) ?? DEFAULT_CONFIG.placeholder,
   };
 }
 
