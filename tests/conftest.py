@@ -53,20 +53,24 @@ CATALOG_FIXTURE_SIZE = 300
 @pytest.fixture(scope="session")
 def catalog_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir built ONCE per session: the first 300 sample products (seed 7) ingested into the real SQLite +
-    tantivy search, with real MiniLM embeddings (≈ 170 distinct texts, a few seconds). Read-only: use
+    tantivy search, with real MiniLM embeddings (≈ 170 distinct texts; cached across sessions). Read-only: use
     ``catalog_settings`` / ``catalog_search``, which work on a private copy."""
     import asyncio
 
     from aya.catalog.sample import generate_sample_catalog
-    from aya.search.factory import open_search
     from aya.search.ingest import ingest_products
+    from aya.search.progressive import ProgressiveSearch
+    from aya.search.sqlite_backend import SqliteProductSearch
 
     root = tmp_path_factory.mktemp("catalog") / "data"
     root.mkdir()
     settings = Settings(data_dir=root, _env_file=None)  # type: ignore[call-arg]
+    # the embedding cache (keyed by model and text hash, so results are identical) outlives the session: later
+    # runs skip the model
+    cache = tmp_path_factory.getbasetemp().parent / "aya-test-embeddings.sqlite3"
 
     async def build() -> None:
-        search = await open_search(settings)
+        search = ProgressiveSearch(await SqliteProductSearch.open(settings, cache_path=cache))
         try:
             await ingest_products(search, generate_sample_catalog(CATALOG_FIXTURE_SIZE, 7))
         finally:

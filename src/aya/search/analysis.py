@@ -65,5 +65,5 @@ def embedding_text(product: Product) -> str:
         title = title.replace(f", {product.size}", "").replace(product.size, "").strip(" ,")
     head = f"{title}. {product.brand} {product.species} food, {facet_text(product)}."
     tags = ", ".join(vocab_phrase(v) for v in [*product.special_features, *product.target_conditions])
-    body = product.description[:600]
+    body = product.description[:300]
     return f"{head} {tags}. {body}".strip()

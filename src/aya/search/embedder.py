@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -100,13 +100,16 @@ class MiniLMEmbedder:
 class OpenAIEmbedder:
     """OpenAI embeddings (``settings.openai_embedding_model``); the API key never leaves the client."""
 
-    def __init__(self, settings: Settings, *, dim: int | None = None) -> None:
+    def __init__(self, settings: Settings, *, dim: int | None = None, http_client: Any = None) -> None:
         if settings.openai_api_key is None:
             raise NotConfigured("AYA_EMBEDDER=openai needs OPENAI_API_KEY", field="embedder")
         from openai import AsyncOpenAI
 
         self._client = AsyncOpenAI(
-            api_key=settings.openai_api_key.get_secret_value(), base_url=settings.openai_base_url, max_retries=2
+            api_key=settings.openai_api_key.get_secret_value(),
+            base_url=settings.openai_base_url,
+            max_retries=2,
+            http_client=http_client,
         )
         self.model = settings.openai_embedding_model
         self.model_id = f"openai:{self.model}"

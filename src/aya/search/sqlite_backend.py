@@ -79,9 +79,18 @@ class SqliteProductSearch:
 
     @classmethod
     async def open(
-        cls, settings: Settings, embedder: Embedder | None = None, *, use_settings_embedder: bool = True
+        cls,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        *,
+        use_settings_embedder: bool = True,
+        cache_path: Path | None = None,
     ) -> SqliteProductSearch:
-        """Open (creating if needed) the catalog and index in ``settings.data_dir``; repairs the index if stale."""
+        """Open (creating if needed) the catalog and index in ``settings.data_dir``; repairs the index if stale.
+
+        ``embedder`` overrides ``settings.embedder`` (``use_settings_embedder=False`` with no embedder: keyword only);
+        ``cache_path`` overrides where the embedding cache lives.
+        """
         if embedder is None and use_settings_embedder:
             from aya.search.embedder import make_embedder
 
@@ -91,7 +100,7 @@ class SqliteProductSearch:
             settings.catalog_db_path,
             settings.index_dir,
             embedder=embedder,
-            cache_path=settings.embeddings_cache_path if embedder else None,
+            cache_path=(cache_path or settings.embeddings_cache_path) if embedder else None,
             semantic_weight=settings.search_semantic_weight,
         )
         await asyncio.to_thread(search._load)
