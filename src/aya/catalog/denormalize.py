@@ -291,11 +291,17 @@ def denormalize(record: Mapping[str, Any], options: DenormalizeOptions = STRICT)
         raise RecordError("species", "missing, and neither the title nor the description names dog or cat")
 
     # food type: stated, else from the title; toppers and treats filed under food are corrected by the title
-    food_type = _vocab_value("food_type", r.get("food_type"), options) if not is_empty(r.get("food_type")) else None
-    if food_type is None and not is_empty(r.get("food_type")):
-        food_type = derive_food_type(str(r["food_type"]))
+    raw_type = r.get("food_type")
+    food_type = None
+    if not is_empty(raw_type):
+        food_type = normalize("food_type", str(raw_type)) or derive_food_type(str(raw_type))
+        if food_type is None and (options.unknown_terms == "error" or not options.derive):
+            raise RecordError("food_type", f"unknown value {str(raw_type).strip()!r}")
     if food_type is None and options.derive:
-        food_type = derive_food_type(title) or derive_food_type(description)
+        food_type = derive_food_type(title)
+        if food_type is None and not is_empty(raw_type):
+            raise RecordError("food_type", f"unknown value {str(raw_type).strip()!r}")
+        food_type = food_type or derive_food_type(description)
     if food_type is None:
         food_type = options.defaults.get("food_type")
     if food_type is None:

@@ -136,7 +136,12 @@ def combine_stages(stages: list[str]) -> str | None:
 
 
 def derive_life_stage(text: str) -> str | None:
-    return combine_stages(stages_in(text))
+    """The life stage a title names. Unlike a multi-valued field ("adult, senior" = fits both, so adult), a title's
+    "Adult 7+ Senior" or "Mature Adult" means senior."""
+    stages = stages_in(text)
+    if "senior" in stages and not {"all", "puppy", "kitten"} & set(stages):
+        return "senior"
+    return combine_stages(stages)
 
 
 _FOOD_TYPES: list[tuple[str, re.Pattern[str]]] = [

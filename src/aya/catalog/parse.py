@@ -38,7 +38,7 @@ _UNITS = "|".join(sorted(_UNIT_KG, key=len, reverse=True))
 _NUM = r"\d+(?:[.,]\d+)?"
 _AMOUNT = re.compile(rf"({_NUM})\s*-?\s*({_UNITS})(?![a-z])", re.IGNORECASE)
 _COUNT = re.compile(
-    r"(?:case|pack|box|bundle|set)\s+of\s+(\d+)|(\d+)\s*-?\s*(?:pack|count|ct|cans|pouches|trays)\b|(\d+)\s*[x×]\s*(?=\d)",
+    r"(?:case|pack|box|bundle|set)\s+of\s+(\d+)|(\d+)\s*-?\s*(?:pack|count|ct|cans|pouches|trays|case)\b|(\d+)\s*[x×]\s*(?=\d)",
     re.IGNORECASE,
 )
 _SIZE_TAIL = re.compile(
