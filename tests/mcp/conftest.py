@@ -47,6 +47,17 @@ def catalog_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+async def app_settings(tmp_path: Path, servers_file: Path) -> Settings:
+    """Settings for a whole app (chat threads, attachments): a fresh catalog in this test's own data dir."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    await _build_catalog(data_dir)
+    return Settings(  # type: ignore[call-arg]
+        data_dir=data_dir, embedder="none", mcp_servers_file=servers_file, _env_file=None
+    )
+
+
+@pytest.fixture
 def catalog_size() -> int:
     return CATALOG_SIZE
 

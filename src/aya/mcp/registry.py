@@ -231,7 +231,7 @@ class McpRegistry:
                 await set_enabled(self.path, name, False)
                 entry.enabled = False
             await self._halt(entry)
-            entry.state, entry.error, entry.tools = "disabled", None, []
+            entry.state, entry.error, entry.tools, entry.connected_at = "disabled", None, [], None
         return self._status(entry)
 
     async def reconnect(self, name: str) -> ServerStatus:

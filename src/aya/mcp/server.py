@@ -58,7 +58,7 @@ def _shop_tool(search: ProductSearch, spec: shop_tools.ToolSpec) -> Tool:
     """An MCP tool over ``spec``: the same argument model (as the input schema) and the same function."""
     # The SDK validates arguments with ``arg_model`` and reports failures naming the field; the argument model is
     # the shop's own, so the schema clients see is the one the assistant uses (extra arguments are refused).
-    arg_model = type(f"{spec.name}Arguments", (spec.args, ArgModelBase), {"__module__": __name__})
+    arg_model: type[ArgModelBase] = type(f"{spec.name}Arguments", (spec.args, ArgModelBase), {"__module__": __name__})
     result_type = _result_type(spec.func)
 
     async def run(**arguments: Any) -> BaseModel:
@@ -76,6 +76,7 @@ def _shop_tool(search: ProductSearch, spec: shop_tools.ToolSpec) -> Tool:
         parameters=arg_model.model_json_schema(by_alias=True),
         fn_metadata=FuncMetadata(arg_model=arg_model, output_model=result_type),
         is_async=True,
+        context_kwarg=None,
         annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True),
     )
 

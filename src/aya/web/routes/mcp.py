@@ -1,0 +1,176 @@
+"""MCP in the web app: Aya's MCP server at ``/mcp`` (streamable HTTP) and the dashboard API of external servers.
+
+``setup`` builds the MCP server over the app's product search, runs its session manager and the registry of external
+servers in the lifespan (the exit stack closes both), and keeps them in ``resources.extras``:
+``extras["mcp_registry"]`` (:class:`~aya.mcp.registry.McpRegistry`, whose ``active_servers()`` feed the assistants)
+and ``extras["mcp_asgi"]`` (the ASGI app the ``/mcp`` route forwards to).
+
+Dashboard API (identity from ``aya.web.auth``; when ``AYA_MCP_TOKEN`` is set, also ``X-Aya-MCP-Token``; in production
+the token is required)::
+
+    GET  /api/mcp                              Aya's own MCP endpoint: URL, whether a token is needed, tools
+    GET  /api/mcp/servers                      every external server with its status
+    GET  /api/mcp/servers/{name}               one server
+    GET  /api/mcp/servers/{name}/tools         its tools (as the assistants get them)
+    POST /api/mcp/servers/{name}/enable        enable (persisted in the servers file) and connect
+    POST /api/mcp/servers/{name}/disable       disable (persisted) and disconnect
+    POST /api/mcp/servers/{name}/reconnect     disconnect and connect again
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from contextlib import AsyncExitStack
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from pydantic import BaseModel
+from starlette.types import Receive, Scope, Send
+
+from aya.core.errors import Forbidden, NotConfigured
+from aya.mcp.http import MCP_PATH, streamable_http_app
+from aya.mcp.registry import McpRegistry, RegistryStatus, ServerStatus, ToolInfo
+from aya.mcp.server import SERVED_TOOLS, build_mcp_server
+from aya.web.auth import CurrentUserDep
+from aya.web.deps import SettingsDep
+from aya.web.resources import Resources
+
+logger = logging.getLogger("aya.mcp")
+
+REGISTRY_KEY = "mcp_registry"
+ASGI_KEY = "mcp_asgi"
+MANAGER_TOKEN_HEADER = "x-aya-mcp-token"
+
+
+class _McpEndpoint:
+    """The ``/mcp`` route: forwards to the MCP app that the lifespan started (503 until it runs)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        resources: Resources = scope["app"].state.resources
+        app = resources.extras.get(ASGI_KEY)
+        if app is None:
+            body = json.dumps({"error": "not_configured", "message": "the MCP server is not running"}).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 503,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await app(scope, receive, send)
+
+
+router = APIRouter()
+# An ASGI endpoint (not a request handler), so every method reaches the MCP app: POST, GET, DELETE.
+router.add_route(MCP_PATH, _McpEndpoint(), include_in_schema=False)  # type: ignore[arg-type]
+
+
+async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
+    settings = resources.settings
+    if resources.search is not None:
+        server = build_mcp_server(resources.search, settings)
+        _, asgi = streamable_http_app(server, settings, path=MCP_PATH)
+        await stack.enter_async_context(server.session_manager.run())
+        resources.extras[ASGI_KEY] = asgi
+    else:
+        logger.warning("MCP endpoint disabled: product search is not available")
+    registry = McpRegistry(settings)
+    await stack.enter_async_context(registry)
+    resources.extras[REGISTRY_KEY] = registry
+
+
+# --- dashboard API -------------------------------------------------------------------------------------------------
+
+
+def _registry(request: Request) -> McpRegistry:
+    registry = request.app.state.resources.extras.get(REGISTRY_KEY)
+    if registry is None:
+        raise NotConfigured("the MCP registry is not running")
+    return registry  # type: ignore[no-any-return]
+
+
+def _require_manager(request: Request, user: CurrentUserDep, settings: SettingsDep) -> None:
+    """Managing MCP servers needs the MCP token when one is set (and always in production)."""
+    token = settings.mcp_token
+    if token is None:
+        if settings.env == "production":
+            raise Forbidden("managing MCP servers in production needs AYA_MCP_TOKEN (sent as X-Aya-MCP-Token)")
+        return
+    presented = request.headers.get(MANAGER_TOKEN_HEADER, "")
+    if not hmac.compare_digest(presented.encode(), token.get_secret_value().encode()):
+        raise Forbidden("managing MCP servers needs the X-Aya-MCP-Token header (the value of AYA_MCP_TOKEN)")
+
+
+RegistryDep = Annotated[McpRegistry, Depends(_registry)]
+Manager = [Depends(_require_manager)]
+
+
+class McpInfo(BaseModel):
+    endpoint: str
+    token_required: bool
+    running: bool
+    tools: list[str]
+
+
+class ToolList(BaseModel):
+    server: str
+    tools: list[ToolInfo]
+
+
+def _public_status(status: RegistryStatus) -> dict[str, Any]:
+    data = status.model_dump(mode="json")
+    data["config_file"] = status.config_path.rsplit("/", 1)[-1]
+    del data["config_path"]  # a server-side path is not the browser's business
+    return data
+
+
+@router.get("/api/mcp", dependencies=Manager)
+async def mcp_info(request: Request, settings: SettingsDep) -> McpInfo:
+    return McpInfo(
+        endpoint=str(request.base_url).rstrip("/") + MCP_PATH,
+        token_required=settings.mcp_token is not None,
+        running=ASGI_KEY in request.app.state.resources.extras,
+        tools=list(SERVED_TOOLS),
+    )
+
+
+@router.get("/api/mcp/servers", dependencies=Manager)
+async def list_servers(registry: RegistryDep) -> dict[str, Any]:
+    return _public_status(registry.statuses())
+
+
+@router.get("/api/mcp/servers/{name}", dependencies=Manager)
+async def get_server(name: str, registry: RegistryDep) -> ServerStatus:
+    return registry.status(name)
+
+
+@router.get("/api/mcp/servers/{name}/tools", dependencies=Manager)
+async def server_tools(name: str, registry: RegistryDep) -> ToolList:
+    return ToolList(server=name, tools=await registry.tools(name))
+
+
+@router.post("/api/mcp/servers/{name}/enable", dependencies=Manager)
+async def enable_server(name: str, registry: RegistryDep) -> ServerStatus:
+    return await registry.enable(name)
+
+
+@router.post("/api/mcp/servers/{name}/disable", dependencies=Manager)
+async def disable_server(name: str, registry: RegistryDep) -> ServerStatus:
+    return await registry.disable(name)
+
+
+@router.post("/api/mcp/servers/{name}/reconnect", dependencies=Manager)
+async def reconnect_server(name: str, registry: RegistryDep) -> ServerStatus:
+    return await registry.reconnect(name)
+
+
+def registry_of(resources: Resources) -> McpRegistry | None:
+    """The running registry (for the chat component's agent factory: ``registry.active_servers()``)."""
+    return resources.extras.get(REGISTRY_KEY)
+
+
+__all__ = ["ASGI_KEY", "REGISTRY_KEY", "registry_of", "router", "setup"]

@@ -1,0 +1,58 @@
+"""``aya mcp --transport stdio`` spawned as a real process (what Claude Desktop runs), over a tmp catalog."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from aya.mcp.server import SERVED_TOOLS
+from mcp import Client, StdioServerParameters
+
+AYA = Path(sys.executable).parent / "aya"
+
+
+async def test_aya_mcp_over_stdio(catalog_dir: Path, catalog_size: int) -> None:
+    params = StdioServerParameters(
+        command=str(AYA),
+        args=["mcp", "--transport", "stdio"],
+        env={"AYA_DATA_DIR": str(catalog_dir), "AYA_EMBEDDER": "none"},
+    )
+    async with Client(params, read_timeout_seconds=60) as client:
+        assert [t.name for t in (await client.list_tools()).tools] == list(SERVED_TOOLS)
+        found = await client.call_tool("search_products", {"query": "salmon", "species": "cat", "k": 2})
+        assert not found.is_error and found.structured_content is not None
+        assert [p["species"] for p in found.structured_content["products"]] == ["cat", "cat"]
+        bad = await client.call_tool("compare_products", {"product_ids": "not-a-list"})
+        assert bad.is_error and "product_ids" in bad.content[0].text  # type: ignore[union-attr]
+        stats = json.loads((await client.read_resource("catalog://stats")).contents[0].text)  # type: ignore[union-attr]
+        assert stats["total"] == catalog_size
+
+
+def test_aya_mcp_refuses_a_missing_catalog(tmp_path: Path) -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [str(AYA), "mcp", "--transport", "stdio"],
+        env={"AYA_DATA_DIR": str(tmp_path / "empty"), "PATH": "/usr/bin:/bin", "AYA_EMBEDDER": "none"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "no catalog" in done.stderr and done.stdout == ""
+
+
+def test_aya_mcp_rejects_an_unknown_transport(tmp_path: Path) -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [str(AYA), "mcp", "--transport", "carrier-pigeon"],
+        env={"AYA_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and "--transport" in done.stderr
