@@ -12,10 +12,11 @@ The chat package is not imported here (imports run chat -> shop): a turn is anyt
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Protocol
 
-from agents import Agent, Model, Runner, TResponseInputItem
+from agents import Agent, Model, Runner, Tool, TResponseInputItem
+from agents.mcp import MCPServer
 from chatkit.actions import Action
 from chatkit.agents import AgentContext, stream_agent_response
 from chatkit.types import ThreadMetadata, ThreadStreamEvent, WidgetItem
@@ -64,6 +65,7 @@ class ShopAssistant:
         self.search = search
         self.model = model if model is not None else build_model(settings)
         self.agent: Agent[AyaRunContext] = build_agent(self.model)
+        self._mcp_servers: Callable[[], list[MCPServer]] | None = None
         self.responses_api = model is None and settings.effective_model_provider == "openai"
         self.run_config = run_config(settings)
         self._brands_loaded = not isinstance(self.model, OfflineModel)
@@ -77,6 +79,18 @@ class ShopAssistant:
             self.model.policy.brands = tuple(brands)
             self._brands_loaded = True
 
+    def use_mcp(self, servers: Callable[[], list[MCPServer]], tools: Sequence[Tool] = ()) -> None:
+        """Plug in external MCP servers (asked at every turn: they come and go) and extra tools (``aya.mcp``)."""
+        self._mcp_servers = servers
+        self.agent = self.agent.clone(
+            tools=[*self.agent.tools, *tools], mcp_config={"include_server_in_tool_names": True}
+        )
+
+    def turn_agent(self) -> Agent[AyaRunContext]:
+        """The agent for one turn: with the MCP servers connected right now, if any."""
+        servers = self._mcp_servers() if self._mcp_servers is not None else []
+        return self.agent.clone(mcp_servers=servers) if servers else self.agent
+
     def run_context(self, turn: TurnLike) -> AyaRunContext:
         username = getattr(turn.context, "username", None)
         state = load_state(turn.thread.metadata, username=username)
@@ -88,7 +102,7 @@ class ShopAssistant:
         assert ctx.chat is not None
         agent_input, previous = await turn.agent_input(responses_api=self.responses_api)
         result = Runner.run_streamed(
-            self.agent,
+            self.turn_agent(),
             agent_input,
             context=ctx,
             previous_response_id=previous,

@@ -329,8 +329,9 @@ def parse(text: str, *, brands: Sequence[str] = ()) -> Parsed:
     named = t.species.values(norm)
     if named:
         out.species = named[-1]  # "not for my cat, for my dog": the last mentioned
-    for _, stage, _span in t.life_stage.find(norm):
-        out.life_stage = stage
+    for _, stage, stage_span in t.life_stage.find(norm):
+        if not _overlaps(stage_span, consumed):  # "8 year old cat" is an age, not "old cat"
+            out.life_stage = stage
     if out.life_stage in ("puppy",) and out.species == "cat":
         out.life_stage = "kitten"
     if out.life_stage in ("kitten",) and out.species == "dog":
@@ -404,7 +405,7 @@ def parse(text: str, *, brands: Sequence[str] = ()) -> Parsed:
     if out.out_of_scope is None:
         if "other_animals" in scope_values and out.species is None:
             out.out_of_scope = "other_animal"
-        elif "orders" in scope_values and not (out.has_pet_facts or out.refs):
+        elif "orders" in scope_values and not (out.has_pet_facts or out.acts & {"compare", "details", "similar"}):
             out.out_of_scope = "order"
         elif "medical" in scope_values and not out.conditions:
             out.out_of_scope = "medical"

@@ -36,6 +36,10 @@ _SYNTHETIC_PREFIXES = (
 )
 
 
+LIST_MCP_SERVERS = "list_mcp_servers"
+_MCP_QUESTION = re.compile(r"\bmcp\b|model context protocol", re.IGNORECASE)
+
+
 @dataclass
 class ToolStep:
     name: str
@@ -142,6 +146,8 @@ class Policy:
 
     def decide(self, conv: Conversation, state: ThreadState) -> Step:
         key = "|".join(conv.user_texts[-3:])
+        if _MCP_QUESTION.search(conv.last_user):  # "show my MCP servers": the tool aya.mcp adds, when it runs
+            return ToolStep(LIST_MCP_SERVERS, {})
         profile, p = self.profile_so_far(conv, state)
         shown = state.shown
 
@@ -215,6 +221,8 @@ class Policy:
         acts = p.acts
         if not acts & {"compare", "details", "similar"} and not (p.refs and not p.has_pet_facts):
             return None
+        if not shown and (p.refs or acts & {"compare", "details"}):
+            return ReplyStep(replies.ask_which("details", 0))
         refs = self._resolve(p, shown)
         if refs is None:
             return ReplyStep(replies.out_of_range(p.refs, len(shown)))
@@ -271,6 +279,8 @@ class Policy:
             return replies.tool_error("the catalog did not answer")
         if isinstance(data, dict) and "error" in data:
             return replies.tool_error(str(data["error"]))
+        if name == LIST_MCP_SERVERS:
+            return prefix + "Here are the MCP servers I'm connected to:\n" + str(data.get("summary", ""))
         if name == "get_recommendations":
             text = replies.recommendations(RecommendationsResult.model_validate(data), key, prefix=prefix)
             if parsed.out_of_scope == "medical":

@@ -85,7 +85,7 @@ def ask_age(profile: PetProfile, key: str) -> str:
         [
             f"{AGE_QUESTION_MARK} {pet}? {stage_hint.capitalize()}, adults and seniors need different food.",
             f"Great! {AGE_QUESTION_MARK} {pet}? That tells me which life stage to shop for.",
-            f"{AGE_QUESTION_MARK} {pet}, roughly? Any health needs I should know about are welcome too.",
+            f"Happy to help! {AGE_QUESTION_MARK} {pet}, roughly?",
         ],
         key,
     )
