@@ -14,6 +14,7 @@ conditions; high-protein and low-fat claims match the guaranteed analysis; price
 
 from __future__ import annotations
 
+import math
 import random
 import tomllib
 from collections.abc import Iterator
@@ -481,9 +482,12 @@ def _price(rng: random.Random, recipe: _Recipe, kg: float, jitter: float) -> flo
         base = 14.0 * _TIER_PRICE[recipe.brand["tier"]] * jitter
     ref = _REF_KG.get(recipe.food_type, 0.3)
     per_kg = base * (kg / ref) ** -0.12
-    raw = per_kg * kg
-    cents = rng.choice((0.99, 0.99, 0.49, 0.79, 0.29))
-    return max(1.99, round(int(raw) + cents, 2))
+    return _shelf_price(per_kg * kg)
+
+
+def _shelf_price(raw: float) -> float:
+    """A price as shelves show it: x.49 or x.99 (never below 1.99)."""
+    return max(1.99, round(math.floor(raw * 2 + 0.5) / 2 - 0.01, 2))
 
 
 def _chicken_in(ingredients: list[str]) -> bool:
@@ -508,15 +512,19 @@ def generate_sample_catalog(n: int = 5000, seed: int = 7) -> Iterator[Product]:
         jitter = rng.uniform(0.85, 1.2)
         sizes = _SIZES[recipe.food_type][recipe.species]
         count = min(len(sizes), rng.choice((1, 1, 2, 2, 3)))
-        picked = sorted(rng.sample(range(len(sizes)), count))
+        picked = sorted(rng.sample(range(len(sizes)), count), key=lambda i: sizes[i][1])
         popularity = rng.random()
         rating_mean = rng.uniform(3.6, 4.9)
         created = _BASE_DATE + timedelta(days=rng.randint(0, 600), seconds=rng.randint(0, 86399))
+        last_per_kg: float | None = None
         for size_index in picked:
             if produced >= n:
                 break
             label, kg = sizes[size_index]
             price = _price(rng, recipe, kg, jitter)
+            if last_per_kg is not None and price / kg > last_per_kg:  # bigger packages never cost more per kg
+                price = max(0.99, round(math.floor(last_per_kg * kg) - 0.01, 2))
+            last_per_kg = price / kg
             reviews = 0 if popularity < 0.06 else int(rng.lognormvariate(3.3 + 2 * popularity, 1.0))
             rating = None if reviews == 0 else round(min(5.0, max(1.0, rng.gauss(rating_mean, 0.15))), 1)
             r = rng.random()

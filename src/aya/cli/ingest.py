@@ -133,6 +133,12 @@ def run_ingest(
     except KeyboardInterrupt:
         console.print("[red]interrupted:[/red] nothing was written; the catalog is as it was", highlight=False)
         return 130
+    except Exception as exc:  # an importer or the disk failed midway: the transaction was rolled back
+        console.print(
+            f"[red]ingest failed:[/red] {type(exc).__name__}: {exc}; nothing was written, the catalog is as it was",
+            highlight=False,
+        )
+        return 1
     elapsed = time.perf_counter() - started
     _finish_rejects(console, stream.rejects, shown, rejects_out)
     verb = "replaced the catalog with" if replace else "imported"
