@@ -3,7 +3,8 @@
 ``setup`` builds the MCP server over the app's product search, runs its session manager and the registry of external
 servers in the lifespan (the exit stack closes both), and keeps them in ``resources.extras``:
 ``extras["mcp_registry"]`` (:class:`~aya.mcp.registry.McpRegistry`, whose ``active_servers()`` feed the assistants)
-and ``extras["mcp_asgi"]`` (the ASGI app the ``/mcp`` route forwards to).
+and ``extras["mcp_asgi"]`` (the ASGI app the ``/mcp`` route forwards to). The chat assistant (when it offers
+``use_mcp``) gets the connected servers at every turn and the ``list_mcp_servers`` tool ("show my MCP servers").
 
 Dashboard API (identity from ``aya.web.auth``; when ``AYA_MCP_TOKEN`` is set, also ``X-Aya-MCP-Token``; in production
 the token is required)::
@@ -30,6 +31,7 @@ from pydantic import BaseModel
 from starlette.types import Receive, Scope, Send
 
 from aya.core.errors import Forbidden, NotConfigured
+from aya.mcp.assistant import active_servers, list_mcp_servers_tool
 from aya.mcp.http import MCP_PATH, streamable_http_app
 from aya.mcp.registry import McpRegistry, RegistryStatus, ServerStatus, ToolInfo
 from aya.mcp.server import SERVED_TOOLS, build_mcp_server
@@ -81,6 +83,20 @@ async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> No
     registry = McpRegistry(settings)
     await stack.enter_async_context(registry)
     resources.extras[REGISTRY_KEY] = registry
+    _plug_into_assistant(resources)
+
+
+def _plug_into_assistant(resources: Resources) -> None:
+    """Give the chat assistant (set up before this component) the connected servers and ``list_mcp_servers``."""
+    assistant = getattr(resources.extras.get("chat_server"), "assistant", None)
+    use_mcp = getattr(assistant, "use_mcp", None)
+    if use_mcp is None:
+        return
+
+    def current() -> McpRegistry | None:
+        return registry_of(resources)
+
+    use_mcp(active_servers(current), [list_mcp_servers_tool(current)])
 
 
 # --- dashboard API -------------------------------------------------------------------------------------------------
