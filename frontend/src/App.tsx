@@ -5,6 +5,7 @@ import { ensureToken, getUsername, identityHeaders, setUsername } from "./identi
 import { TextTab } from "./text/TextTab";
 import { useTheme } from "./theme";
 import { VoiceTab } from "./voice/VoiceTab";
+import { Icon } from "./components/Icon";
 
 // The hosted UI is only downloaded when the server selects it.
 const HostedChat = lazy(() => import("./text/HostedChat").then((m) => ({ default: m.HostedChat })));
@@ -85,7 +86,7 @@ export function App() {
       <header className="topbar">
         <div className="brand">
           <span className="logo" aria-hidden="true">
-            🐾
+            <Icon name="paw" size={20} />
           </span>
           <span>Aya</span>
         </div>
@@ -116,7 +117,7 @@ export function App() {
             title={followsSystem ? "Theme follows the system" : "Theme chosen by you"}
             data-theme-now={theme}
           >
-            {theme === "dark" ? "☀" : "☾"}
+            <Icon name={theme === "dark" ? "sun" : "moon"} />
           </button>
         </div>
       </header>

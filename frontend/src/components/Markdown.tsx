@@ -1,8 +1,9 @@
 import ReactMarkdown, { type Components } from "react-markdown";
+import remarkBreaks from "remark-breaks";
 import remarkGfm from "remark-gfm";
 
 /**
- * Markdown rendered safely: raw HTML is never interpreted (no rehype-raw), URLs go through react-markdown's default
+ * Markdown as chat writes it (a single newline is a line break) rendered safely: raw HTML is never interpreted (no rehype-raw), URLs go through react-markdown's default
  * sanitizer (no `javascript:`), links open in a new tab without an opener.
  */
 const components: Components = {
@@ -13,7 +14,7 @@ const components: Components = {
 export function Markdown({ text, className }: { text: string; className?: string }) {
   return (
     <div className={className ? `md ${className}` : "md"}>
-      <ReactMarkdown remarkPlugins={[remarkGfm]} components={components} skipHtml>
+      <ReactMarkdown remarkPlugins={[remarkGfm, remarkBreaks]} components={components} skipHtml>
         {text}
       </ReactMarkdown>
     </div>

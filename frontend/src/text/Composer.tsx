@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { Attachment } from "../chatkit/types";
+import { Icon } from "../components/Icon";
 
 interface Props {
   placeholder: string;
@@ -98,10 +99,10 @@ export function Composer({ placeholder, streaming, canStop, disabled, attachment
         <ul className="uploads" aria-label="Attachments">
           {uploads.map((u) => (
             <li key={u.key} className={u.error ? "failed" : u.attachment ? "" : "uploading"}>
-              {u.preview ? <img src={u.preview} alt="" /> : <span aria-hidden="true">📎</span>}
+              {u.preview ? <img src={u.preview} alt="" /> : <Icon name="clip" />}
               <span className="upload-name">{u.error ? `${u.name}: ${u.error}` : u.name}</span>
               <button type="button" className="icon-button" aria-label={`Remove ${u.name}`} onClick={() => remove(u)}>
-                ×
+                <Icon name="x" size={14} />
               </button>
             </li>
           ))}
@@ -119,7 +120,7 @@ export function Composer({ placeholder, streaming, canStop, disabled, attachment
               onChange={(e) => void onFiles(e.target.files)}
             />
             <button type="button" className="icon-button attach" aria-label="Attach an image" title="Attach an image" onClick={() => fileRef.current?.click()}>
-              📎
+              <Icon name="clip" />
             </button>
           </>
         ) : null}
@@ -136,11 +137,11 @@ export function Composer({ placeholder, streaming, canStop, disabled, attachment
         />
         {streaming ? (
           <button type="button" className="send stop" onClick={onStop} disabled={!canStop} aria-label="Stop" title="Stop">
-            ■
+            <Icon name="stop" size={16} />
           </button>
         ) : (
           <button type="submit" className="send" disabled={!canSend} aria-label="Send" title="Send (Enter)">
-            ↑
+            <Icon name="send" />
           </button>
         )}
       </div>

@@ -4,6 +4,7 @@ import type { ThreadItem, UserMessageItem, WorkflowItem } from "../chatkit/types
 import { Markdown } from "../components/Markdown";
 import { Widget, widgetText, type ActionHandler } from "../widgets/Widget";
 import type { Theme } from "../theme";
+import { Icon } from "../components/Icon";
 
 interface Props {
   items: ThreadItem[];
@@ -35,7 +36,7 @@ function CopyButton({ text }: { text: string }) {
   };
   return (
     <button type="button" className="icon-button" aria-label="Copy message" title="Copy" onClick={copy}>
-      {copied ? "✓" : "⧉"}
+      <Icon name={copied ? "check" : "copy"} size={16} />
     </button>
   );
 }
@@ -50,7 +51,7 @@ function UserMessage({ item, pending }: { item: UserMessageItem; pending?: boole
               <img key={a.id} src={a.preview_url} alt={a.name} className="attachment-thumb" />
             ) : (
               <span key={a.id} className="attachment-chip">
-                📎 {a.name}
+                <Icon name="clip" size={14} /> {a.name}
               </span>
             ),
           )}
@@ -101,7 +102,7 @@ function Item(props: Props & { item: ThreadItem }) {
                 title="Good answer"
                 onClick={() => onFeedback(item.id, "positive")}
               >
-                👍
+                <Icon name="up" size={16} />
               </button>
               <button
                 type="button"
@@ -111,7 +112,7 @@ function Item(props: Props & { item: ThreadItem }) {
                 title="Bad answer"
                 onClick={() => onFeedback(item.id, "negative")}
               >
-                👎
+                <Icon name="down" size={16} />
               </button>
             </div>
           ) : null}

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import type { Thread } from "../chatkit/types";
 import type { ThreadList } from "./useChat";
+import { Icon } from "../components/Icon";
 
 interface Props {
   list: ThreadList;
@@ -118,7 +119,7 @@ function ThreadRow({
               setEditing(true);
             }}
           >
-            ✎
+            <Icon name="pencil" size={15} />
           </button>
           <button
             type="button"
@@ -127,7 +128,7 @@ function ThreadRow({
             title="Delete"
             onClick={() => setConfirming(true)}
           >
-            🗑
+            <Icon name="trash" size={15} />
           </button>
         </span>
       )}
@@ -144,7 +145,7 @@ export function Sidebar({ list, currentId, open, onClose, onNew, onOpen, onMore,
           + New conversation
         </button>
         <button type="button" className="icon-button close-sidebar" aria-label="Close conversations" onClick={onClose}>
-          ×
+          <Icon name="x" />
         </button>
       </div>
       <h2 className="sidebar-title">History</h2>

@@ -8,6 +8,7 @@ import { Composer } from "./Composer";
 import { Messages } from "./Messages";
 import { Sidebar } from "./Sidebar";
 import { useChat } from "./useChat";
+import { Icon } from "../components/Icon";
 
 /**
  * Client effects Aya may send. Unknown effects are re-dispatched as a DOM event (`aya:client-effect`) so other
@@ -78,7 +79,7 @@ export function TextTab({ client, config, theme }: { client: ChatKitClient; conf
       <section className="chat" aria-label="Chat with Aya">
         <div className="chat-head">
           <button type="button" className="icon-button open-sidebar" aria-label="Show conversations" onClick={() => setSidebarOpen(true)}>
-            ☰
+            <Icon name="menu" />
           </button>
           <h1 className="chat-title">{state.thread?.title?.trim() || (empty ? "Aya" : "New conversation")}</h1>
         </div>
@@ -86,7 +87,7 @@ export function TextTab({ client, config, theme }: { client: ChatKitClient; conf
           {empty ? (
             <div className="start-screen">
               <div className="avatar" aria-hidden="true">
-                🐾
+                <Icon name="paw" size={34} />
               </div>
               <Markdown text={config.greeting} className="greeting" />
               <ul className="suggestions" aria-label="Suggestions">
@@ -127,7 +128,7 @@ export function TextTab({ client, config, theme }: { client: ChatKitClient; conf
               {n.title ? <strong>{n.title}</strong> : null}
               <Markdown text={n.message} />
               <button type="button" className="icon-button" aria-label="Dismiss notice" onClick={() => chat.dismissNotice(i)}>
-                ×
+                <Icon name="x" size={14} />
               </button>
             </div>
           ))}
@@ -140,7 +141,7 @@ export function TextTab({ client, config, theme }: { client: ChatKitClient; conf
                 </button>
               ) : null}
               <button type="button" className="icon-button" aria-label="Dismiss error" onClick={chat.dismissError}>
-                ×
+                <Icon name="x" size={14} />
               </button>
             </div>
           ) : null}

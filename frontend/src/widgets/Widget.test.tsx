@@ -1,6 +1,7 @@
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import type { WidgetComponent } from "../chatkit/types";
+import { fixture, fixtureNames } from "../chatkit/testing";
+import type { ThreadStreamEvent, WidgetComponent } from "../chatkit/types";
 import { Widget, widgetText } from "./Widget";
 
 const render = (widget: WidgetComponent, theme: "light" | "dark" = "light") =>
@@ -87,5 +88,30 @@ describe("Widget", () => {
   it("widgetText collects the readable text of a tree", () => {
     expect(widgetText(productCard)).toContain("Salmon Senior Cat Food");
     expect(widgetText(productCard)).toContain("Details");
+  });
+});
+
+describe("every widget the real server sent", () => {
+  const widgets = fixtureNames("real_")
+    .flatMap((name) => fixture(name).split("\n\n"))
+    .filter((frame) => frame.startsWith("data: "))
+    .map((frame) => JSON.parse(frame.slice(6)) as ThreadStreamEvent)
+    .flatMap((e) => (e.type === "thread.item.done" && e.item.type === "widget" ? [e.item] : []));
+
+  it.runIf(widgets.length > 0)("renders with known components only, showing its text and actions", () => {
+    const known = new Set<string>();
+    const walk = (c: WidgetComponent) => {
+      known.add(c.type);
+      const ch = c.children;
+      (Array.isArray(ch) ? ch : ch ? [ch] : []).forEach(walk);
+    };
+    for (const item of widgets) {
+      walk(item.widget);
+      const html = render(item.widget);
+      expect(html).not.toMatch(/class="w-unknown"/);
+      const title = JSON.stringify(item.widget).match(/"type":"Title","value":"([^"]+)"/)?.[1];
+      if (title) expect(html).toContain(title.replace(/&/g, "&amp;").replace(/'/g, "&#x27;"));
+    }
+    expect(known.has("Button")).toBe(true);
   });
 });

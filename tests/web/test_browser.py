@@ -1,0 +1,222 @@
+"""The web app in real headless Chromium against the real server (``aya serve``, offline model, sample catalog).
+
+Each test saves screenshots under tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.web.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture
+def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, color_scheme="light")
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.goto(live_server.url)
+    yield pg
+    context.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+def send(page: Any, text: str) -> None:
+    box = page.get_by_role("textbox", name="Message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def wait_idle(page: Any, assistant_messages: int) -> None:
+    """Wait until the answer is complete: the Send button is back and the assistant has said its n-th message."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".msg.assistant")).to_have_count(assistant_messages)
+    expect(page.get_by_role("button", name="Send")).to_be_visible()
+
+
+def device_id(page: Any) -> str:
+    return str(page.evaluate("localStorage.getItem('aya.device_id')"))
+
+
+def test_conversation_with_cards_actions_and_history(page: Any, live_server: LiveServer, shot: Any) -> None:
+    from playwright.sync_api import expect
+
+    # Start screen: greeting and the server's prompt suggestions.
+    expect(page.locator(".start-screen .greeting")).to_contain_text("Aya")
+    expect(page.locator(".suggestion").first).to_be_visible()
+    shot(page, "start")
+
+    # Shift+Enter is a new line, not a send.
+    box = page.get_by_role("textbox", name="Message")
+    box.fill("Hi!")
+    box.press("Shift+Enter")
+    box.type("I need food for my cat")
+    assert box.input_value() == "Hi!\nI need food for my cat"
+    box.press("Enter")
+    expect(page.locator(".msg.user .bubble").first).to_have_text("Hi!\nI need food for my cat")
+    wait_idle(page, 1)
+    expect(page.locator(".msg.assistant").first).to_contain_text("?")  # a clarifying question
+
+    # Second turn: product cards (widgets) stream in, with progress shown while tools run.
+    send(page, "She is 12 years old and has kidney problems, dry food please")
+    wait_idle(page, 2)
+    cards = page.locator('.widget [data-widget="Card"]')
+    expect(cards.first).to_be_visible()
+    expect(cards.first.get_by_role("button", name="Details").first).to_be_visible()
+    expect(page.get_by_test_id("live-region")).not_to_be_empty()
+    shot(page, "cards")
+
+    # A card action goes back as threads.custom_action and its answer streams into the thread.
+    widgets_before = page.locator(".widget-item").count()
+    cards.first.get_by_role("button", name="Details").first.click()
+    expect(page.locator(".widget-item")).to_have_count(widgets_before + 1)
+    wait_idle(page, 3)
+
+    # Follow-up in words, then the form action: tick two products and compare them.
+    send(page, "something cheaper?")
+    wait_idle(page, 4)
+    product_list = page.locator('.widget [data-widget="Card"]').filter(has=page.get_by_text("Compare selected")).last
+    boxes = product_list.get_by_role("checkbox", name="Compare")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    product_list.get_by_role("button", name="Compare selected").click()
+    expect(page.get_by_text("Side by side").last).to_be_visible()
+    wait_idle(page, 5)
+    shot(page, "compare")
+
+    # Feedback and copy on an assistant message.
+    first_answer = page.locator(".msg.assistant").first
+    first_answer.get_by_role("button", name="Good answer").click()
+    expect(first_answer.get_by_role("button", name="Good answer")).to_have_attribute("aria-pressed", "true")
+
+    # Reload: the last conversation reopens and the history lists it with its title.
+    page.reload()
+    expect(page.locator(".msg.user")).to_have_count(3)  # the two actions were not user messages
+    expect(page.locator('.widget [data-widget="Card"]').first).to_be_visible()
+    row = page.locator(".thread-row.current")
+    expect(row).to_have_count(1)
+    expect(row.locator(".thread-title")).not_to_have_text("New conversation")
+    shot(page, "reloaded")
+
+    # The server stored it for this device only.
+    listed = httpx.post(
+        f"{live_server.url}/chatkit",
+        json={"type": "threads.list", "params": {"limit": 20}},
+        headers={"user-id": device_id(page)},
+    ).json()
+    assert len(listed["data"]) == 1
+    other = httpx.post(
+        f"{live_server.url}/chatkit",
+        json={"type": "threads.list", "params": {"limit": 20}},
+        headers={"user-id": "dev_someone_else"},
+    ).json()
+    assert other["data"] == []
+
+
+def test_new_rename_and_delete_threads(page: Any, live_server: LiveServer, shot: Any) -> None:
+    from playwright.sync_api import expect
+
+    send(page, "Hi, food for my dog please")
+    wait_idle(page, 1)
+    page.get_by_role("button", name="+ New conversation").click()
+    expect(page.locator(".start-screen")).to_be_visible()
+    page.locator(".suggestion").first.click()  # a suggestion starts the second conversation
+    wait_idle(page, 1)
+    rows = page.locator(".thread-row")
+    expect(rows).to_have_count(2)
+
+    # Rename the current conversation.
+    current = page.locator(".thread-row.current")
+    current.get_by_role("button", name=re.compile("^Rename")).click()
+    title = page.get_by_role("textbox", name="Conversation title")
+    title.fill("Buddy's dinner")
+    title.press("Enter")
+    expect(page.locator(".thread-row.current .thread-title")).to_have_text("Buddy's dinner")
+    expect(page.locator(".chat-title")).to_have_text("Buddy's dinner")
+    shot(page, "renamed")
+
+    # The rename was stored: it survives a reload.
+    page.reload()
+    expect(page.locator(".thread-row.current .thread-title")).to_have_text("Buddy's dinner")
+
+    # Delete it (with confirmation): the start screen comes back and the history keeps the other one.
+    page.locator(".thread-row.current").get_by_role("button", name=re.compile("^Delete")).click()
+    page.get_by_role("group", name="Confirm delete").get_by_role("button", name="Delete").click()
+    expect(page.locator(".thread-row")).to_have_count(1)
+    expect(page.locator(".start-screen")).to_be_visible()
+    page.reload()
+    expect(page.locator(".thread-row")).to_have_count(1)
+    expect(page.get_by_text("Buddy's dinner")).to_have_count(0)
+    shot(page, "deleted")
+
+
+def test_theme_follows_the_system_and_toggles(browser: Any, live_server: LiveServer, shot: Any) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, color_scheme="dark")
+    page = context.new_page()
+    try:
+        page.goto(live_server.url)
+        html = page.locator("html")
+        expect(html).to_have_attribute("data-theme", "dark")
+        dark_bg = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+        shot(page, "dark")
+        page.get_by_role("button", name="Switch to light theme").click()
+        expect(html).to_have_attribute("data-theme", "light")
+        assert page.evaluate("getComputedStyle(document.documentElement).backgroundColor") != dark_bg
+        page.reload()
+        expect(html).to_have_attribute("data-theme", "light")  # the choice is kept
+        page.get_by_role("button", name="Switch to dark theme").click()  # back to the system's: follows it again
+        expect(html).to_have_attribute("data-theme", "dark")
+        assert page.evaluate("localStorage.getItem('aya.theme')") is None
+        send(page, "grain free food for my senior cat")
+        wait_idle(page, 1)
+        shot(page, "dark-conversation")
+    finally:
+        context.close()
+
+
+def test_phone_width_and_keyboard(browser: Any, live_server: LiveServer, shot: Any) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="light", has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url)
+        expect(page.locator(".start-screen")).to_be_visible()
+        # The history is a drawer on a phone.
+        sidebar = page.get_by_role("complementary", name="Conversations")
+        assert sidebar.bounding_box()["x"] < 0
+        page.get_by_role("button", name="Show conversations").click()
+        expect(page.locator(".sidebar.open")).to_be_visible()
+        page.get_by_role("button", name="Close conversations").click()
+        # Keyboard only: focus the composer, type, send with Enter.
+        page.get_by_role("textbox", name="Message").focus()
+        page.keyboard.type("My 3 month old golden retriever puppy needs food")
+        page.keyboard.press("Enter")
+        wait_idle(page, 1)
+        # Nothing overflows the screen horizontally.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # The tabs are keyboard operable (arrow keys move between Text and Voice).
+        page.get_by_role("tab", name="Text").focus()
+        page.keyboard.press("ArrowRight")
+        expect(page.get_by_role("tab", name="Voice")).to_have_attribute("aria-selected", "true")
+        page.keyboard.press("ArrowLeft")
+        expect(page.get_by_role("tab", name="Text")).to_have_attribute("aria-selected", "true")
+        shot(page, "phone")
+    finally:
+        context.close()
