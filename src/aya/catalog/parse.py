@@ -56,11 +56,16 @@ _SPACES = re.compile(r"\s+")
 _LABEL = re.compile(r"^\s*(?:ingredients|(?:old|new|current)\s+formula)\s*:\s*", re.IGNORECASE)
 
 
+_EMPTY_WORDS = frozenset({"", "nan", "none", "null", "n/a", "na", "-"})
+
+
 def is_empty(value: Any) -> bool:
+    """None, NaN, blank or placeholder strings ("n/a", "null", "-"), empty collections."""
     if value is None:
         return True
     if isinstance(value, str):
-        return value.strip() == "" or value.strip().lower() in {"nan", "none", "null", "n/a", "na", "-"}
+        stripped = value.strip()
+        return not stripped or (len(stripped) < 5 and stripped.lower() in _EMPTY_WORDS)
     if isinstance(value, float):
         return value != value  # NaN
     if isinstance(value, (list, tuple, dict)):

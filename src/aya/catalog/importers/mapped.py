@@ -43,7 +43,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from aya.catalog.denormalize import NUTRITION_FIELDS, PRODUCT_FIELDS, DenormalizeOptions
 from aya.catalog.importers.base import ImportItem, Reject, Row, SourceError, denormalize_row, read_rows
@@ -105,6 +105,13 @@ class BrandSpec(BaseModel):
 
     from_title: list[str] = Field(default_factory=list)
     fallback: Literal["none", "first_word"] = "none"
+
+    def lowered(self) -> list[tuple[str, str]]:
+        if self._lowered is None:
+            self._lowered = [(b, b.lower()) for b in self.from_title]
+        return self._lowered
+
+    _lowered: list[tuple[str, str]] | None = PrivateAttr(None)
 
 
 class ColumnMapping(BaseModel):
@@ -182,17 +189,19 @@ class _FieldError(ValueError):
         super().__init__(f"{field}: {message}")
 
 
-def _value(row: Row, spec: FieldSpec, target: str) -> Any:
+def _value(row: Row, spec: FieldSpec, target: str, parsed: dict[str, Mapping[str, Any]]) -> Any:
     value: Any = None
     for column in spec.column:
         if column not in row.data:
             raise _FieldError(target, f"column {column!r} is not in the file")
         raw = row.data[column]
         if spec.key is not None:
-            try:
-                raw = parse_mapping(raw).get(spec.key)
-            except ValueError as exc:
-                raise _FieldError(target, f"column {column!r}: {exc}") from None
+            if column not in parsed:  # a dict-valued cell is parsed once per row, however many fields read it
+                try:
+                    parsed[column] = parse_mapping(raw)
+                except ValueError as exc:
+                    raise _FieldError(target, f"column {column!r}: {exc}") from None
+            raw = parsed[column].get(spec.key)
         if not is_empty(raw):
             value = raw
             if spec.parse == "weight" and parse_weight_kg(raw) is None:
@@ -220,18 +229,19 @@ def _value(row: Row, spec: FieldSpec, target: str) -> Any:
 
 
 def _brand_from_title(title: str, spec: BrandSpec) -> str | None:
+    """The longest listed brand the title starts with (case-insensitive)."""
     lowered = title.lower()
-    best = max((b for b in spec.from_title if lowered.startswith(b.lower())), key=len, default=None)
-    return best
+    return max((b for b, low in spec.lowered() if lowered.startswith(low)), key=len, default=None)
 
 
 def map_row(row: Row, mapping: ColumnMapping) -> dict[str, Any]:
     """The record (Product fields, raw values) a row maps to. Raises _FieldError naming the field."""
     record: dict[str, Any] = dict(mapping.constants)
+    parsed: dict[str, Mapping[str, Any]] = {}
     for target, spec in mapping.fields.items():
         if target in mapping.constants:
             continue
-        value = _value(row, spec, target)
+        value = _value(row, spec, target, parsed)
         if target.startswith("nutritional_info.") or target == "kcal":
             if isinstance(value, Mapping):  # a kcal parser's {kcal_per_kg: ..., kcal_per_cup: ...}
                 for k, v in value.items():
