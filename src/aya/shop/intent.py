@@ -256,6 +256,7 @@ _NAME_IS = re.compile(
     r"\b([A-Z][a-z]{1,15})\s+is\s+(?:my|our|a|an)\s+(?:[\w-]+\s+){0,4}?(?:dog|cat|puppy|kitten|pup)\b"
 )
 _NAME_FOR = re.compile(r"\bfor\s+([A-Z][a-z]{1,15})\b")
+_SIZE_WORDS = frozenset({"small", "little", "medium", "large", "big", "giant", "toy", "tiny"})
 _QUESTION = re.compile(r"\?\s*$")
 
 
@@ -318,9 +319,8 @@ def parse(text: str, *, brands: Sequence[str] = ()) -> Parsed:
     for phrase, breed_value, span in t.breeds.find(norm):
         species, size = breed_value.split(":")
         if out.breed is None:
-            out.breed = phrase if phrase not in ("small dog", "little dog", "medium dog", "large dog", "big dog",
-                                                 "giant dog", "small breed", "medium breed", "large breed",
-                                                 "big breed", "giant breed") else None  # fmt: skip
+            generic = phrase.split()[0] in _SIZE_WORDS and phrase.endswith(("dog", "breed"))
+            out.breed = None if generic else phrase  # "large breed" is a size, not a breed name
             out.species = out.species or species
             out.breed_size = size if size != "all" else None
         consumed.append(span)

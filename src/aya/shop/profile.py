@@ -64,7 +64,6 @@ class PetProfile(BaseModel):
     def describe(self) -> str:
         """A short phrase: "Milo, a 12-year-old senior cat with kidney problems"."""
         stage = self.effective_life_stage()
-        animal = self.species or "pet"
         parts: list[str] = []
         if self.age_years is not None:
             parts.append(age_phrase(self.age_years))
@@ -72,14 +71,16 @@ class PetProfile(BaseModel):
             parts.append(stage)
         if self.breed:
             parts.append(self.breed)
-        elif self.breed_size and self.breed_size != "all":
-            parts.append(f"{self.breed_size}-breed")
-        noun = stage if stage in ("puppy", "kitten") else animal
-        text = " ".join([*parts, noun])
-        article = "an" if text[:1] in "aeiou8" or text.startswith("11-") or text.startswith("18-") else "a"
+            noun = stage if stage in ("puppy", "kitten") else ""
+        else:
+            if self.breed_size and self.breed_size != "all":
+                parts.append(f"{self.breed_size}-breed")
+            noun = stage if stage in ("puppy", "kitten") else (self.species or "pet")
+        text = " ".join(w for w in [*parts, noun] if w)
+        article = "an" if text[:1] in "aeiou8" or text.startswith(("11-", "18-")) else "a"
         text = f"{article} {text}"
         if self.conditions:
-            text += " needing " + join_words([condition_phrase(c) for c in self.conditions])
+            text += " with " + join_words([WITH_WORDS.get(c, condition_phrase(c)) for c in self.conditions])
         if self.name:
             text = f"{self.name}, {text}"
         return text
@@ -119,6 +120,21 @@ CONDITION_WORDS: dict[str, str] = {
     "diabetes": "blood sugar control",
     "heart_health": "heart health",
     "indoor": "an indoor lifestyle",
+}
+
+WITH_WORDS: dict[str, str] = {
+    "sensitive_stomach": "a sensitive stomach",
+    "weight_management": "a few pounds to lose",
+    "kidney_support": "kidney problems",
+    "urinary_health": "urinary issues",
+    "joint_support": "stiff joints",
+    "skin_coat": "skin or coat trouble",
+    "food_allergies": "food allergies",
+    "dental_health": "dental needs",
+    "hairball_control": "hairballs",
+    "diabetes": "diabetes",
+    "heart_health": "a heart condition",
+    "indoor": "an indoor life",
 }
 
 FEATURE_WORDS: dict[str, str] = {

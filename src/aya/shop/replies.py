@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from aya.shop.intent import Parsed
-from aya.shop.profile import FEATURE_WORDS, PetProfile, condition_phrase, feature_phrase, join_words
+from aya.shop.profile import FEATURE_WORDS, WITH_WORDS, PetProfile, condition_phrase, feature_phrase, join_words
 from aya.shop.tools import (
     ComparisonResult,
     ProductDetails,
@@ -67,7 +67,7 @@ def ask_species(parsed: Parsed, profile: PetProfile, key: str) -> str:
         return f"Happy to help with {profile.name}! Is {profile.name} a dog or a cat?"
     what = ""
     if parsed.conditions:
-        what = f" with {join_words([condition_phrase(c) for c in parsed.conditions])}"
+        what = f" with {join_words([WITH_WORDS.get(c, condition_phrase(c)) for c in parsed.conditions])}"
     return pick(
         [
             f"I'd love to help{what}! First, is this for a dog or a cat?",

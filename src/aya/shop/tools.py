@@ -249,7 +249,7 @@ async def search_products(search: ProductSearch, args: SearchProductsArgs) -> Se
     """Search the catalog; products always match the species and never contain an excluded ingredient."""
     filters = args.filters()
     result = await search.search(_query(text=args.query, filters=filters, k=min(MAX_K, args.k + 5), sort=args.sort))
-    hits = _safe_hits(result, filters)[: args.k]
+    hits = dedupe_variants(_safe_hits(result, filters))[: args.k]
     return SearchProductsResult(
         products=[ProductSummary.of(p, why) for p, why in hits],
         total=result.total,
@@ -290,6 +290,14 @@ async def get_recommendations(search: ProductSearch, args: RecommendationArgs) -
         )
     if args.sort == "relevance":
         picks.sort(key=lambda p: -p.score)
+    seen: set[tuple[str, str]] = set()
+    unique: list[Pick] = []
+    for pick in picks:  # one size per recipe: the best-fitting one
+        key = (pick.product.brand.lower(), pick.product.title.split(", ")[0].lower())
+        if key not in seen:
+            seen.add(key)
+            unique.append(pick)
+    picks = unique
     return RecommendationsResult(
         picks=picks[: args.k],
         profile=profile,
@@ -339,8 +347,13 @@ async def find_similar(search: ProductSearch, args: SimilarArgs) -> SimilarResul
     filters = Filters.model_validate(
         {"species": base.species, "price_max": round(base.price - 0.01, 2) if args.cheaper else None}
     )
-    result = await search.similar(base.id, k=min(MAX_K, args.k + 3), filters=filters)
-    hits = [(p, why) for p, why in _safe_hits(result, filters) if p.id != base.id][: args.k]
+    result = await search.similar(base.id, k=min(3 * MAX_K, args.k * 3 + 6), filters=filters)
+    same_recipe = (base.brand.lower(), _name(base).lower())
+    hits = [
+        (p, why)
+        for p, why in dedupe_variants(_safe_hits(result, filters))
+        if p.id != base.id and (p.brand.lower(), _name(p).lower()) != same_recipe
+    ][: args.k]
     return SimilarResult(
         base=ProductSummary.of(base),
         products=[ProductSummary.of(p, why) for p, why in hits],
@@ -416,6 +429,8 @@ def profile_search_args(
     words = [query.strip()] if query.strip() else []
     if profile.breed_size and profile.breed_size != "all" and profile.species == "dog":
         words.append(f"{profile.breed_size} breed")
+    if stage in ("puppy", "kitten", "senior"):
+        words.append(stage)  # ranks food made for this stage above all-life-stage food
     return SearchProductsArgs(
         query=" ".join(words),
         species=profile.species,
@@ -436,16 +451,18 @@ def describe_search(args: SearchProductsArgs) -> str:
     words: list[str] = [feature_phrase(f) for f in args.special_features]
     if args.life_stage and args.life_stage != "all":
         words.append(args.life_stage)
-    if args.food_type:
+    treats = args.food_type == ["treat"]
+    if args.food_type and not treats:
         words.append(join_words([FOOD_TYPE_WORDS.get(t, t) for t in args.food_type], "or"))
     if args.brand:
         words.append(join_words(list(args.brand), "or"))
     if args.species:
         words.append(args.species)
-    words.append("food" if not args.food_type or "treat" not in args.food_type else "")
+    words.append("treats" if treats else "food")
     text = " ".join(w for w in words if w)
-    if args.query and (not args.species or len(args.query.split()) <= 3):
-        text = f"{args.query} {text}" if text != "food" else args.query
+    extra = " ".join(w for w in args.query.split() if w not in ("puppy", "kitten", "senior"))
+    if extra and (not args.species or len(extra.split()) <= 3):
+        text = f"{extra} {text}" if text != "food" else extra
     if args.target_conditions:
         text += " for " + join_words([condition_phrase(c) for c in args.target_conditions])
     if args.price_max is not None:
@@ -461,6 +478,18 @@ def contains_ingredient(product: Product, ingredient: str) -> bool:
     if pattern.search(product.title.lower()):
         return True
     return any(pattern.search(i.lower()) for i in product.ingredients)
+
+
+def dedupe_variants(hits: list[tuple[Product, list[str]]]) -> list[tuple[Product, list[str]]]:
+    """One product per recipe: the sizes of one recipe ("…, 5-lb bag" / "…, 15-lb bag") count once (first kept)."""
+    seen: set[tuple[str, str]] = set()
+    out: list[tuple[Product, list[str]]] = []
+    for product, why in hits:
+        key = (product.brand.lower(), _name(product).lower())
+        if key not in seen:
+            seen.add(key)
+            out.append((product, why))
+    return out
 
 
 def _query(*, text: str, filters: Filters, k: int, sort: str) -> SearchQuery:
@@ -518,7 +547,7 @@ def _reason(product: Product, profile: PetProfile, stage: str | None, relaxed: s
         parts.append("suits all life stages")
     matched = [c for c in profile.conditions if c in product.target_conditions]
     if matched:
-        parts.append("supports " + join_words([condition_phrase(c) for c in matched]))
+        parts.append("formulated for " + join_words([condition_phrase(c) for c in matched]))
     if profile.breed_size and product.breed_size == profile.breed_size:
         parts.append(f"sized for {profile.breed_size} breeds")
     feats = [f for f in profile.features if f in product.special_features]
