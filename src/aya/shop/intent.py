@@ -253,7 +253,7 @@ _NAME_MY = re.compile(
     r"\b(?:[Mm]y|[Oo]ur)\s+(?:[\w-]+\s+){0,4}?(?:dog|cat|puppy|kitten|pup|kitty|boy|girl)\s*,?\s+([A-Z][a-z]{1,15})\b"
 )
 _NAME_IS = re.compile(
-    r"\b([A-Z][a-z]{1,15})\s+is\s+(?:my|our|a|an)\s+(?:[\w-]+\s+){0,4}?(?:dog|cat|puppy|kitten|pup)\b"
+    r"(?:^|[.!?]\s+|\b(?:and|but|so)\s+)([A-Z][a-z]{1,15})\s+(?:is\s+(?:my|our|a|an|\d)|has\s+\w|was\s+(?:my|our|a|an))"
 )
 _NAME_FOR = re.compile(r"\bfor\s+([A-Z][a-z]{1,15})\b")
 _SIZE_WORDS = frozenset({"small", "little", "medium", "large", "big", "giant", "toy", "tiny"})
@@ -528,7 +528,8 @@ def _parse_refs(norm: str, out: Parsed, t: Tables) -> None:
 
 
 def _parse_name(raw: str, out: Parsed, t: Tables) -> None:
-    for pattern in (_NAME_AFTER, _NAME_MY, _NAME_IS):
+    patterns = (_NAME_AFTER, _NAME_MY, _NAME_IS) if out.species else (_NAME_AFTER, _NAME_MY)
+    for pattern in patterns:
         m = pattern.search(raw)
         if m:
             name = m.group(1)

@@ -1,0 +1,115 @@
+"""The intent parser (aya.shop.intent): one message in, the facts it states out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from aya.shop.intent import parse
+
+BRANDS = ["Summit Ridge", "Kibble Co.", "Northern Paws"]
+
+CASES: list[tuple[str, dict[str, Any]]] = [
+    (
+        "I need food for my 3-month-old golden retriever puppy with a sensitive stomach",
+        {
+            "species": "dog",
+            "age_years": 0.25,
+            "breed": "golden retriever",
+            "breed_size": "large",
+            "conditions": ["sensitive_stomach"],
+        },
+    ),
+    (
+        "My cat Milo is 12 and has kidney problems",
+        {"species": "cat", "age_years": 12.0, "name": "Milo", "conditions": ["kidney_support"]},
+    ),
+    ("she's allergic to chicken", {"avoid": ["chicken"], "conditions": []}),
+    ("no beef or lamb please", {"avoid": ["beef", "lamb"]}),
+    ("chicken-free kibble", {"avoid": ["chicken"], "food_types": ["dry"]}),
+    ("my dog has a poultry allergy", {"species": "dog", "avoid": ["chicken", "turkey", "duck", "quail"]}),
+    ("my dog is overweight and has itchy skin", {"conditions": ["weight_management", "skin_coat"]}),
+    ("my cat throws up after eating", {"species": "cat", "conditions": ["sensitive_stomach"]}),
+    ("grain-free dry food", {"features": ["grain_free"], "food_types": ["dry"]}),
+    ("no grains and no peas", {"features": ["grain_free", "pea_free"], "avoid": []}),
+    ("my fat cat needs low fat food", {"conditions": ["weight_management"], "features": ["low_fat"]}),
+    ("under $30", {"budget_max": 30.0}),
+    ("no more than 45 dollars", {"budget_max": 45.0}),
+    ("between $20 and $40", {"budget_min": 20.0, "budget_max": 40.0}),
+    ("around $50", {"budget_max": 55.0}),
+    ("cheap food for my kitten", {"sort": "price", "species": "cat", "life_stage": "kitten"}),
+    ("best rated senior dog food", {"sort": "rating", "species": "dog", "life_stage": "senior"}),
+    ("something cheaper", {"acts": {"cheaper"}, "sort": "price"}),
+    ("only wet food", {"food_types": ["wet"]}),
+    ("what about for a senior", {"life_stage": "senior", "species": None}),
+    ("compare the first two", {"acts": {"compare"}, "refs": [1, 2]}),
+    ("compare the first and third", {"acts": {"compare"}, "refs": [1, 3]}),
+    ("tell me more about the second one", {"acts": {"details"}, "refs": [2]}),
+    ("what's in number 3?", {"acts": {"details"}, "refs": [3]}),
+    ("more like the first", {"acts": {"similar"}, "refs": [1]}),
+    ("the last one", {"refs": [-1]}),
+    ("compare them", {"acts": {"compare"}, "refs_all": True}),
+    ("Hi!", {"acts": {"greeting"}}),
+    ("thanks so much", {"acts": {"thanks"}}),
+    ("what can you do?", {"acts": {"help"}}),
+    ("what food for my parrot?", {"out_of_scope": "other_animal", "other_animal": "parrot"}),
+    ("where is my order?", {"out_of_scope": "order"}),
+    ("I want a refund for my last delivery", {"out_of_scope": "order"}),
+    ("my dog ate chocolate", {"out_of_scope": "emergency", "species": "dog"}),
+    ("my cat is throwing up blood", {"out_of_scope": "emergency", "conditions": []}),
+    ("can my dog eat grapes?", {"out_of_scope": "medical", "food_types": []}),
+    ("what's the weather today", {"out_of_scope": "off_topic"}),
+    ("I have a dog and a parrot", {"species": "dog", "out_of_scope": None, "other_animal": "parrot"}),
+    ("cat food with rabbit", {"species": "cat", "flavors": ["rabbit"], "out_of_scope": None}),
+    ("my rabbit needs food", {"out_of_scope": "other_animal"}),
+    ("Summit Ridge puppy food", {"brands": ["Summit Ridge"], "species": "dog", "life_stage": "puppy"}),
+    ("do you carry kibble co?", {"brands": ["Kibble Co."], "food_types": ["dry"]}),
+    ("my 8 week old kitten", {"species": "cat", "age_years": 0.154, "life_stage": "kitten"}),
+    ("food for my 2 year old cat", {"age_years": 2.0, "life_stage": None}),
+    ("a 1.5 year old great dane", {"age_years": 1.5, "breed_size": "giant"}),
+    ("my old dog", {"life_stage": "senior"}),
+    ("toy breed puppy food", {"breed_size": "toy", "breed": None, "life_stage": "puppy"}),
+    ("my cat is named luna", {"name": "Luna"}),
+    ("Luna is a 2 year old Maine Coon", {"name": "Luna", "species": "cat", "breed": "maine coon"}),
+    ("not sure", {"acts": {"unsure"}}),
+    ("option 2 is 12 dollars", {"refs": [2], "age_years": None}),
+    ("", {"species": None, "acts": set()}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:50] or "<empty>" for c in CASES])
+def test_parse(text: str, expected: dict[str, Any]) -> None:
+    parsed = parse(text, brands=BRANDS)
+    for key, want in expected.items():
+        got = getattr(parsed, key)
+        if isinstance(want, float):
+            assert got == pytest.approx(want, abs=0.01), key
+        else:
+            assert got == want, f"{key}: {got!r} != {want!r}"
+
+
+def test_profile_from_a_message_derives_the_life_stage() -> None:
+    profile = parse("my 12 year old cat with kidney disease, no chicken").profile()
+    assert profile.effective_life_stage() == "senior"
+    assert profile.avoid_ingredients == ["chicken"] and profile.conditions == ["kidney_support"]
+    assert parse("my 3 month old lab").profile().effective_life_stage() == "puppy"
+
+
+def test_merging_keeps_earlier_wishes_and_a_new_species_starts_over() -> None:
+    first = parse("my senior cat has kidney problems, no chicken").profile()
+    later = first.merged(parse("only wet food").profile())
+    assert later.species == "cat" and later.life_stage == "senior" and later.food_types == ["wet"]
+    assert later.conditions == ["kidney_support"] and later.avoid_ingredients == ["chicken"]
+    dog = later.merged(parse("what about my puppy?").profile())
+    assert dog.species == "dog" and dog.life_stage == "puppy" and dog.conditions == [] and dog.food_types == []
+
+
+def test_parsing_is_fast() -> None:
+    import time
+
+    start = time.perf_counter()
+    for _ in range(200):
+        parse("food for my 12 year old cat with kidney problems, allergic to chicken, under $40", brands=BRANDS)
+    per_message_ms = (time.perf_counter() - start) * 1000 / 200
+    assert per_message_ms < 5, per_message_ms
