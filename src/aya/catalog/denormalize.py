@@ -104,7 +104,7 @@ def _terms(values: Any) -> list[str]:
     if is_empty(values):
         return []
     if isinstance(values, (list, tuple)):
-        return [str(v).strip() for v in values if not is_empty(v)]
+        return split_list(values)
     text = str(values).strip()
     if text.startswith("["):
         return split_list(text)

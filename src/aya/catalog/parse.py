@@ -183,12 +183,17 @@ def parse_kcal(value: Any) -> dict[str, float]:
     return out
 
 
+def _clean_items(values: list[Any] | tuple[Any, ...]) -> list[str]:
+    items = (v.strip() if isinstance(v, str) else "" if v is None else str(v).strip() for v in values)
+    return [s for s in items if s and not (len(s) < 5 and s.lower() in _EMPTY_WORDS)]
+
+
 def split_list(value: Any, separator: str = ",") -> list[str]:
     """Split at top-level separators, keeping parenthesised groups whole: "a, vitamins (b, c), d" -> 3 items."""
     if is_empty(value):
         return []
     if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if not is_empty(v)]
+        return _clean_items(value)
     text = str(value).strip()
     if text.startswith("[") and text.endswith("]"):
         try:
@@ -196,7 +201,7 @@ def split_list(value: Any, separator: str = ",") -> list[str]:
         except json.JSONDecodeError:
             loaded = None
         if isinstance(loaded, list):
-            return [str(v).strip() for v in loaded if not is_empty(v)]
+            return _clean_items(loaded)
     text = _SPACES.sub(" ", text)
     seps = ",;" if separator == "," else separator
     if not any(ch in text for ch in "([{"):
