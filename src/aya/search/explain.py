@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from aya.catalog.models import Product
@@ -14,11 +15,11 @@ def explain(
     product: Product,
     filters: Filters,
     *,
-    terms: Sequence[str] = (),
+    patterns: Sequence[tuple[str, list[re.Pattern[str]]]] = (),
     cosine: float | None = None,
 ) -> list[str]:
     why: list[str] = []
-    words = matched_words(terms, product) if terms else []
+    words = matched_words(patterns, product)
     if words:
         why.append("matches " + ", ".join(f'"{w}"' for w in words))
     if cosine is not None:

@@ -30,7 +30,7 @@ from aya.search.embedder import CachedEmbedder, Embedder, EmbeddingCache, text_h
 from aya.search.explain import explain
 from aya.search.models import CatalogStats, Filters, SearchHit, SearchMode, SearchQuery, SearchResult
 from aya.search.store import ProductStore, WriteTx
-from aya.search.text_index import IndexWrite, TextIndex
+from aya.search.text_index import IndexWrite, TextIndex, term_patterns
 from aya.search.typos import CorrectedQuery, QueryCorrector
 from aya.search.vectors import VectorIndex
 
@@ -139,6 +139,7 @@ class SqliteProductSearch:
         vectors.set_columns(self.store.columns())
         if self.model_id:
             vectors.set_vectors((r, np.frombuffer(b, np.float32)) for r, b in self.store.embeddings(self.model_id))
+        vectors.prepare()
         self.vectors = vectors
         self._corrector = None
         self._generation = generation
@@ -238,6 +239,7 @@ class SqliteProductSearch:
             self.vectors.remove(tx.removed)
         self.vectors.set_columns(tx.columns)
         self.vectors.set_vectors(tx.vectors.items())
+        self.vectors.prepare()
         self._corrector = None
         self._generation = generation
 
@@ -388,11 +390,12 @@ class SqliteProductSearch:
         corrected_text: str | None,
     ) -> SearchResult:
         products = self.store.by_rowids(list(rowids))
+        patterns = term_patterns(terms)
         hits = [
             SearchHit(
                 product=products[r],
                 score=round(float(s), 6),
-                why=explain(products[r], f, terms=terms, cosine=cosines.get(r)),
+                why=explain(products[r], f, patterns=patterns, cosine=cosines.get(r)),
             )
             for r, s in zip(rowids, scores, strict=True)
             if r in products

@@ -7,6 +7,7 @@ wrapped in ``Query.const_score_query(q, 0.0)`` and added as a MUST clause. Exclu
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -311,27 +312,31 @@ class IndexWrite:
             self._writer = None
 
 
-def matched_words(text_terms: Iterable[str], product: Product) -> list[str]:
-    """Query words found (by stem) in the product's searchable fields, for the hit's explanation."""
-    haystack = set(
-        stems(
-            " ".join(
-                [
-                    product.title,
-                    product.brand,
-                    product.description,
-                    " ".join(product.ingredients),
-                    " ".join(vocab_phrase(v) for v in [*product.special_features, *product.target_conditions]),
-                    facet_text(product),
-                ]
-            )
-        )
-    )
-    out: list[str] = []
-    for term in text_terms:
-        if any(s in haystack for s in stems(term)) and term not in out:
-            out.append(term)
+def term_patterns(terms: Iterable[str]) -> list[tuple[str, list[re.Pattern[str]]]]:
+    """Per query word, word-prefix patterns of its stems (compiled once per query, used for every hit)."""
+    out: list[tuple[str, list[re.Pattern[str]]]] = []
+    for term in dict.fromkeys(terms):
+        pats = [re.compile(r"\b" + re.escape(s)) for s in stems(term)]
+        if pats:
+            out.append((term, pats))
     return out
+
+
+def matched_words(patterns: Sequence[tuple[str, list[re.Pattern[str]]]], product: Product) -> list[str]:
+    """Query words found in the product's searchable fields (a stem at a word start), for the hit's explanation."""
+    if not patterns:
+        return []
+    haystack = " ".join(
+        [
+            product.title,
+            product.brand,
+            product.description,
+            " ".join(product.ingredients),
+            " ".join(vocab_phrase(v) for v in [*product.special_features, *product.target_conditions]),
+            facet_text(product),
+        ]
+    ).lower()
+    return [term for term, pats in patterns if all(p.search(haystack) for p in pats)]
 
 
 __all__ = ["FIELD_BOOSTS", "KeywordHits", "TextIndex", "brand_key", "life_stages_for", "matched_words", "words"]

@@ -1,0 +1,268 @@
+"""Search benchmark: build time, index size, RSS, query latency (keyword / semantic / hybrid with 2–4 filters) and
+ingest throughput, at 5k, 50k and 500k sample products.
+
+    .venv/bin/python benchmarks/search_bench.py [--sizes 5000,50000,500000] [--queries 200] [--work-dir DIR]
+
+Vectors: at sizes up to ``--real-vectors-max`` (default 5,000) products carry real MiniLM embeddings (computed once,
+then read from the embedding cache in the work dir). Embedding 50k or 500k texts with MiniLM on 2 cores would take
+hours, so larger sizes use deterministic *clustered random unit vectors* (384 dims, one cluster per species × food type
+× main protein) for the latency and memory figures of the vector side; the output says which was used. Query latency
+excludes computing the query's embedding (measured separately: MiniLM, one query).
+Targets (2 cores): hybrid p50 ≤ 5 ms and p99 ≤ 25 ms at 50k, p99 ≤ 50 ms at 500k; ingest ≥ 2,000 products/s without
+embeddings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import hashlib
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import Timer, dir_size_mb, machine, rss_mb, summarize_ms, summary_line
+
+from aya.catalog.models import Product
+from aya.catalog.sample import generate_sample_catalog
+from aya.core.settings import Settings
+from aya.search.embedder import Embedder, MiniLMEmbedder
+from aya.search.ingest import ingest_products
+from aya.search.models import Filters, SearchQuery
+from aya.search.sqlite_backend import SqliteProductSearch
+
+SEED = 7
+DIM = 384
+PROTEINS = ["chicken", "beef", "salmon", "turkey", "lamb", "duck", "fish", "venison", "rabbit", "pork", "tuna"]
+
+
+class ClusteredRandomEmbedder:
+    """Deterministic stand-in vectors for benchmarks at scale: cluster centroid + noise, unit length."""
+
+    model_id = "bench-clustered-random-384"
+    dim = DIM
+
+    def __init__(self) -> None:
+        rng = np.random.default_rng(1234)
+        self.centroids = rng.standard_normal((256, DIM)).astype(np.float32)
+
+    def _vec(self, text: str) -> np.ndarray:
+        low = text.lower()
+        protein = next((p for p in PROTEINS if p in low), "other")
+        key = ("cat" if " cat " in low else "dog") + protein + low[-40:-20]
+        c = int(hashlib.md5(key.encode()).hexdigest()[:4], 16) % len(self.centroids)
+        seed = int(hashlib.md5(text.encode()).hexdigest()[:8], 16)
+        noise = np.random.default_rng(seed).standard_normal(DIM).astype(np.float32)
+        v = self.centroids[c] + 0.6 * noise
+        return v / np.linalg.norm(v)
+
+    async def embed(self, texts: list[str]) -> np.ndarray:  # type: ignore[override]
+        return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, DIM), np.float32)
+
+
+QUERY_TEXTS = [
+    "salmon", "grain free", "chicken and rice", "senior dog food", "kitten food", "puppy food large breed",
+    "food for sensitive stomach", "weight control", "high protein", "wet cat food", "turkey", "lamb",
+    "limited ingredient duck", "kidney care", "hairball", "joint support", "organic", "freeze dried treats",
+    "small breed", "beef stew", "something healthy for my old cat", "my dog has itchy skin",
+]  # fmt: skip
+
+
+def make_queries(n: int, seed: int = 42) -> list[tuple[str, Filters]]:
+    rng = random.Random(seed)
+    out: list[tuple[str, Filters]] = []
+    for _ in range(n):
+        f: dict[str, object] = {"species": rng.choice(["dog", "cat"])}
+        extra = rng.sample(["life_stage", "food_type", "price_max", "special_features", "target_conditions",
+                            "exclude_ingredients", "protein_min"], rng.randint(1, 3))  # fmt: skip
+        for key in extra:
+            if key == "life_stage":
+                f[key] = rng.choice(["puppy", "kitten", "adult", "senior"] if f["species"] else ["adult"])
+                if f[key] == "puppy" and f["species"] == "cat":
+                    f[key] = "kitten"
+                if f[key] == "kitten" and f["species"] == "dog":
+                    f[key] = "puppy"
+            elif key == "food_type":
+                f[key] = [rng.choice(["dry", "wet", "treat", "raw"])]
+            elif key == "price_max":
+                f[key] = float(rng.choice([20, 35, 50, 80]))
+            elif key == "special_features":
+                f[key] = [rng.choice(["grain_free", "natural", "high_protein", "limited_ingredient"])]
+            elif key == "target_conditions":
+                f[key] = [rng.choice(["sensitive_stomach", "weight_management", "skin_coat", "joint_support"])]
+            elif key == "exclude_ingredients":
+                f[key] = [rng.choice(["chicken", "beef", "peas", "corn"])]
+            else:
+                f[key] = float(rng.choice([20, 26, 30]))
+        out.append((rng.choice(QUERY_TEXTS), Filters.model_validate(f)))
+    return out
+
+
+def settings_for(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, _env_file=None, embedder="none")  # type: ignore[call-arg]
+
+
+async def build(n: int, work: Path, real_max: int) -> dict[str, object]:
+    data = work / f"n{n}"
+    if data.exists():
+        shutil.rmtree(data)
+    data.mkdir(parents=True)
+    with Timer() as gen:
+        products: list[Product] = list(generate_sample_catalog(n, SEED))
+    settings = settings_for(data)
+    search = await SqliteProductSearch.open(settings, None, use_settings_embedder=False)
+    with Timer() as t_kw:
+        await ingest_products(search, products, embed=False, batch_size=1000)
+    await search.aclose()
+    size_kw = dir_size_mb([settings.catalog_db_path, settings.index_dir])
+    real = n <= real_max
+    embedder: Embedder = MiniLMEmbedder() if real else ClusteredRandomEmbedder()
+    cache = work / "embeddings_cache.sqlite3"
+    search = await SqliteProductSearch.open(settings, embedder, cache_path=cache if real else None)
+    with Timer() as t_vec:
+        rep = await ingest_products(search, products, embed=True, batch_size=1000)
+    await search.aclose()
+    del products
+    gc.collect()
+    return {
+        "n": n,
+        "generate_s": round(gen.seconds, 2),
+        "build_keyword_s": round(t_kw.seconds, 2),
+        "ingest_per_s": round(n / t_kw.seconds),
+        "add_vectors_s": round(t_vec.seconds, 2),
+        "vectors": "MiniLM" if real else "clustered-random",
+        "embedded_now": rep.embedded,
+        "index_mb": round(size_kw, 1),
+        "total_mb": round(dir_size_mb([settings.catalog_db_path, settings.index_dir]), 1),
+    }
+
+
+async def query_phase(data: Path, n_queries: int, real: bool) -> dict[str, object]:
+    """Run in a fresh process so RSS reflects an opened catalog, not the builder's leftovers."""
+    base_rss = rss_mb()
+    embedder: Embedder = MiniLMEmbedder() if real else ClusteredRandomEmbedder()
+    settings = settings_for(data)
+    with Timer() as t_open:
+        search = await SqliteProductSearch.open(settings, embedder, cache_path=data.parent / "embeddings_cache.sqlite3")
+    queries = make_queries(n_queries)
+    out: dict[str, object] = {"open_s": round(t_open.seconds, 2)}
+    for text, _ in queries[:30]:  # warm-up, and fills the query-vector cache (query embedding measured apart)
+        await search.search(SearchQuery(text=text, mode="hybrid", relax=False))
+    hits = 0
+    for mode in ("keyword", "semantic", "hybrid"):
+        samples = []
+        for text, f in queries:
+            q = SearchQuery(text=text, filters=f, k=10, mode=mode, relax=False)
+            t = time.perf_counter()
+            res = await search.search(q)
+            samples.append(time.perf_counter() - t)
+            hits += len(res.hits)
+        out[mode] = summarize_ms(samples)
+    # recall@10 of the vector side (sign-code shortlist + exact re-scoring) against an exact scan
+    recalls = []
+    for text, f in queries[:50]:
+        qv = await search._query_vector(text)
+        approx = search.vectors.search(qv, f, 10)
+        exact = search.vectors.search(qv, f, 10, exact=True)
+        if exact.rowids:
+            recalls.append(len(set(approx.rowids) & set(exact.rowids)) / len(exact.rowids))
+    out["vector_recall_at_10"] = round(sum(recalls) / max(1, len(recalls)), 3)
+    out["rss_mb"] = round(rss_mb(), 1)
+    out["rss_base_mb"] = round(base_rss, 1)
+    out["avg_hits"] = round(hits / (3 * len(queries)), 1)
+    if real:
+        m = MiniLMEmbedder()
+        m.embed_sync(["warm up"])
+        samples = []
+        for text, _ in queries[:50]:
+            t = time.perf_counter()
+            m.embed_sync([text + " food"])
+            samples.append(time.perf_counter() - t)
+        out["query_embedding"] = summarize_ms(samples)
+    await search.aclose()
+    return out
+
+
+async def embed_throughput(work: Path) -> float:
+    """Products/s for an ingest that embeds every product with MiniLM (cold cache), on 300 products."""
+    data = work / "embed-throughput"
+    if data.exists():
+        shutil.rmtree(data)
+    data.mkdir(parents=True)
+    products = list(generate_sample_catalog(300, 11))
+    settings = settings_for(data)
+    search = await SqliteProductSearch.open(settings, MiniLMEmbedder(), cache_path=data / "cache.sqlite3")
+    with Timer() as t:
+        rep = await ingest_products(search, products)
+    await search.aclose()
+    return round(rep.embedded / t.seconds, 1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="5000,50000,500000")
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--real-vectors-max", type=int, default=5000)
+    ap.add_argument("--work-dir", type=Path, default=None, help="Where catalogs are built (default: a temp dir).")
+    ap.add_argument("--query-only", type=Path, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--real", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.query_only:
+        print(json.dumps(asyncio.run(query_phase(args.query_only, args.queries, args.real))))
+        return
+
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="aya-search-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {machine()}")
+    print(f"work dir: {work}; {args.queries} queries per mode, each with 2-4 filters, k=10, one at a time")
+    summary: dict[str, object] = {}
+    for n in sizes:
+        b = asyncio.run(build(n, work, args.real_vectors_max))
+        real = n <= args.real_vectors_max
+        cmd = [sys.executable, __file__, "--query-only", str(work / f"n{n}"), "--queries", str(args.queries)]
+        proc = subprocess.run([*cmd, "--real"] if real else cmd, capture_output=True, text=True, check=True)
+        q = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"\n== {n:,} products (vectors: {b['vectors']})")
+        print(
+            f"  build without embeddings {b['build_keyword_s']} s ({b['ingest_per_s']:,} products/s); "
+            f"adding vectors {b['add_vectors_s']} s; catalog+index {b['index_mb']} MB "
+            f"({b['total_mb']} MB with vectors); open {q['open_s']} s; RSS {q['rss_mb']} MB"
+        )
+        for mode in ("keyword", "semantic", "hybrid"):
+            s = q[mode]
+            print(f"  {mode:<8} p50 {s['p50']:7.2f} ms   p99 {s['p99']:7.2f} ms   mean {s['mean']:7.2f} ms")
+        print(f"  vector side recall@10 vs exact scan: {q['vector_recall_at_10']}")
+        if "query_embedding" in q:
+            e = q["query_embedding"]
+            print(f"  query embedding (MiniLM int8, one query) p50 {e['p50']:.2f} ms p99 {e['p99']:.2f} ms")
+        tag = f"n{n // 1000}k"
+        summary[f"{tag}_ingest_per_s"] = b["ingest_per_s"]
+        summary[f"{tag}_build_s"] = b["build_keyword_s"]
+        summary[f"{tag}_size_mb"] = b["total_mb"]
+        summary[f"{tag}_rss_mb"] = q["rss_mb"]
+        for mode in ("keyword", "semantic", "hybrid"):
+            summary[f"{tag}_{mode}_p50_ms"] = q[mode]["p50"]
+            summary[f"{tag}_{mode}_p99_ms"] = q[mode]["p99"]
+        summary[f"{tag}_vector_recall10"] = q["vector_recall_at_10"]
+        summary[f"{tag}_vectors"] = b["vectors"]
+    eps = asyncio.run(embed_throughput(work))
+    print(f"\ningest with MiniLM embeddings (cold cache, 300 products): {eps} products/s")
+    summary["ingest_with_embeddings_per_s"] = eps
+    if args.work_dir is None:
+        shutil.rmtree(work, ignore_errors=True)
+    print(summary_line("search", summary))
+
+
+if __name__ == "__main__":
+    main()
