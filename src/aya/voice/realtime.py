@@ -1,0 +1,150 @@
+"""OpenAI Realtime: ephemeral client secrets minted on the server.
+
+The browser never sees the API key. ``POST /voice/realtime/session`` asks OpenAI for a client secret
+(``POST {base}/v1/realtime/client_secrets``) bound to Aya's session configuration: model, voice, voice instructions
+with the shopper's name, the shop tools (strict schemas), server VAD turn detection and input transcription. The
+secret expires after at most 10 minutes. Tool calls come back to ``POST /api/tools/{name}``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from pydantic import BaseModel
+
+from aya.core.errors import AyaError, NotConfigured, RateLimited
+from aya.core.settings import Settings
+from aya.voice.toolschema import realtime_tools
+
+logger = logging.getLogger("aya.voice")
+
+SECRET_TTL_S = 600  # the secret lives at most 10 minutes
+TRANSCRIPTION_MODEL = "gpt-4o-mini-transcribe"
+DEFAULT_BASE_URL = "https://api.openai.com"
+
+
+class UpstreamError(AyaError):
+    status = 502
+    code = "upstream_error"
+
+
+def voice_instructions(username: str | None) -> str:
+    who = f"The shopper's name is {username}. " if username else ""
+    return (
+        "You are Aya, the friendly pet food specialist of our pet food store, talking with a shopper by voice. "
+        f"{who}"
+        "Speak naturally and briefly: one to three short sentences per turn, no lists, no markdown, no links. "
+        "Ask one question at a time when you need to know the pet's species, age, size or health needs. "
+        "Always use the tools to find products; never invent products, prices or facts. "
+        "Mention at most three products by name, and say that their cards are on the screen. "
+        "Say prices the way people do: '24 dollars 99', and round weights and ratings. "
+        "If the shopper interrupts, stop and listen."
+    )
+
+
+def session_config(settings: Settings, username: str | None) -> dict[str, Any]:
+    """The Realtime session bound to the client secret (GA ``client_secrets`` shape)."""
+    return {
+        "type": "realtime",
+        "model": settings.realtime_model,
+        "instructions": voice_instructions(username),
+        "output_modalities": ["audio"],
+        "audio": {
+            "input": {
+                "transcription": {"model": TRANSCRIPTION_MODEL, "language": "en"},
+                "turn_detection": {
+                    "type": "server_vad",
+                    "threshold": settings.realtime_vad_threshold,
+                    "prefix_padding_ms": settings.realtime_prefix_padding_ms,
+                    "silence_duration_ms": settings.realtime_silence_ms,
+                    "create_response": True,
+                    "interrupt_response": True,
+                },
+            },
+            "output": {"voice": settings.realtime_voice},
+        },
+        "tools": realtime_tools(),
+        "tool_choice": "auto",
+    }
+
+
+class RealtimeSecret(BaseModel):
+    """What the browser gets: the ephemeral secret and the configuration its RealtimeAgent mirrors. No API key."""
+
+    client_secret: str
+    expires_at: int
+    model: str
+    voice: str
+    instructions: str
+    tools: list[dict[str, Any]]
+    turn_detection: dict[str, Any]
+
+
+@dataclass
+class RateLimiter:
+    """At most ``limit`` calls per ``window_s`` per key (in process memory: a cache of recent calls)."""
+
+    limit: int = 5
+    window_s: float = 60.0
+    _calls: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+
+    def check(self, key: str) -> None:
+        now = time.monotonic()
+        calls = self._calls[key]
+        while calls and now - calls[0] > self.window_s:
+            calls.popleft()
+        if len(calls) >= self.limit:
+            raise RateLimited(
+                f"too many voice sessions: at most {self.limit} per {int(self.window_s)} s; try again shortly"
+            )
+        calls.append(now)
+
+
+@dataclass
+class RealtimeMinter:
+    settings: Settings
+    client: httpx.AsyncClient
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+
+    async def mint(self, user_id: str, username: str | None) -> RealtimeSecret:
+        key = self.settings.openai_api_key
+        if key is None or self.settings.effective_voice_mode != "realtime":
+            raise NotConfigured("Realtime voice needs OPENAI_API_KEY and AYA_VOICE_MODE realtime or auto")
+        self.limiter.check(user_id)
+        config = session_config(self.settings, username)
+        base = (self.settings.openai_base_url or DEFAULT_BASE_URL).rstrip("/")
+        url = f"{base}/realtime/client_secrets" if base.endswith("/v1") else f"{base}/v1/realtime/client_secrets"
+        try:
+            response = await self.client.post(
+                url,
+                headers={"Authorization": f"Bearer {key.get_secret_value()}"},
+                json={"expires_after": {"anchor": "created_at", "seconds": SECRET_TTL_S}, "session": config},
+                timeout=15.0,
+            )
+        except httpx.HTTPError as exc:
+            logger.warning("Realtime client secret request failed: %s", type(exc).__name__)
+            raise UpstreamError("could not reach OpenAI to start a Realtime session") from None
+        if response.status_code != 200:
+            logger.warning("Realtime client secret request answered HTTP %d", response.status_code)
+            raise UpstreamError(f"OpenAI refused to start a Realtime session (HTTP {response.status_code})")
+        body = response.json()
+        value = body.get("value") or (body.get("client_secret") or {}).get("value")
+        if not isinstance(value, str) or not value:
+            raise UpstreamError("OpenAI answered without a client secret")
+        expires_at = int(body.get("expires_at") or time.time() + SECRET_TTL_S)
+        expires_at = min(expires_at, int(time.time()) + SECRET_TTL_S)
+        logger.info("minted a Realtime client secret (model %s)", self.settings.realtime_model)
+        return RealtimeSecret(
+            client_secret=value,
+            expires_at=expires_at,
+            model=self.settings.realtime_model,
+            voice=self.settings.realtime_voice,
+            instructions=config["instructions"],
+            tools=config["tools"],
+            turn_detection=config["audio"]["input"]["turn_detection"],
+        )

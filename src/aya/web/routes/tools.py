@@ -1,0 +1,50 @@
+"""``POST /api/tools/{name}``: run one shop tool for an authenticated caller (the Realtime voice client's tool calls).
+
+The body is the tool's arguments as a JSON object. ``null`` properties mean "the default" (the Realtime tool schemas
+are strict, so optional arguments are nullable). Unknown tool: 404. Arguments that fail the tool's own argument model:
+422 naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+
+from aya.core.errors import BadRequest, NotFound, PayloadTooLarge, ValidationFailed
+from aya.shop.tools import TOOLS
+from aya.voice.toolschema import arguments_without_nulls
+from aya.web.auth import CurrentUserDep
+from aya.web.deps import SearchDep, SettingsDep
+
+logger = logging.getLogger("aya.web")
+
+router = APIRouter()
+
+
+@router.post("/api/tools/{name}", summary="Run one shop tool (arguments as a JSON object)")
+async def run_tool(name: str, request: Request, user: CurrentUserDep, search: SearchDep, settings: SettingsDep) -> Any:
+    spec = TOOLS.get(name)
+    if spec is None:
+        raise NotFound(f"no tool named {name!r}; tools: {', '.join(TOOLS)}", field="name")
+    body = await request.body()
+    if len(body) > settings.max_request_bytes:
+        raise PayloadTooLarge(f"request body exceeds the limit of {settings.max_request_bytes} bytes")
+    try:
+        arguments = json.loads(body or b"{}")
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"the body must be a JSON object of arguments: {exc.msg}", field="body") from None
+    if not isinstance(arguments, dict):
+        raise BadRequest("the body must be a JSON object of arguments", field="body")
+    try:
+        args = spec.args.model_validate(arguments_without_nulls(arguments))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error.get("loc", ())) or "body"
+        raise ValidationFailed(f"{where}: {error.get('msg', 'invalid')}", field=where) from None
+    logger.info("tool %s called by %s", name, user.user_id)
+    result = await spec.func(search, args)
+    return result.model_dump(mode="json")

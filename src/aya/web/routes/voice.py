@@ -1,0 +1,173 @@
+"""Voice routes: ``GET /voice/config``, ``POST /voice/realtime/session`` and the offline pipeline's ``/voice/ws``.
+
+``setup`` publishes the shared speech models (``resources.extras["voice_models"]``, loaded lazily by the first
+voice session, on a worker thread) and the Realtime minter with its HTTP client (closed by the lifespan).
+
+WebSocket identity: browsers cannot set headers on a WebSocket, so besides the usual headers and the ``aya_session``
+cookie, ``/voice/ws`` reads the same identity from query parameters: ``user_id``/``session_id``/``username`` in dev
+mode (as trusted as the dev headers), ``token`` in token mode (the signed session token).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from contextlib import AsyncExitStack
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, FastAPI, Request, WebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from aya.core.context import RequestContext
+from aya.core.errors import AyaError, NotConfigured
+from aya.core.settings import Settings
+from aya.shop.tools import ProductSummary
+from aya.voice.assistant import ChatKitAssistant, ProductLookup
+from aya.voice.frames import SAMPLE_RATE_IN
+from aya.voice.protocol import ErrorEvent
+from aya.voice.realtime import RealtimeMinter, RealtimeSecret
+from aya.voice.session import VoiceModels, VoiceSession
+from aya.voice.vocabulary import catalog_brands
+from aya.web.auth import CurrentUserDep, identify
+from aya.web.deps import SettingsDep
+from aya.web.resources import Resources
+
+logger = logging.getLogger("aya.web")
+
+router = APIRouter()
+
+
+async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
+    settings = resources.settings
+    resources.extras["voice_models"] = VoiceModels(tts_engine=settings.tts_engine)
+    client = httpx.AsyncClient()
+    stack.push_async_callback(client.aclose)
+    resources.extras["realtime_minter"] = RealtimeMinter(settings, client)
+
+
+@router.get("/voice/config", summary="Which voice mode this server runs, for the Voice tab")
+async def voice_config(settings: SettingsDep) -> dict[str, Any]:
+    return {
+        "mode": settings.effective_voice_mode,
+        "realtime_model": settings.realtime_model if settings.effective_voice_mode == "realtime" else None,
+        "tts_engine": settings.tts_engine,
+        "sample_rate_in": SAMPLE_RATE_IN,
+        "websocket_path": "/voice/ws",
+    }
+
+
+@router.post("/voice/realtime/session", summary="Mint an ephemeral OpenAI Realtime client secret (never the key)")
+async def realtime_session(request: Request, user: CurrentUserDep) -> RealtimeSecret:
+    minter: RealtimeMinter | None = request.app.state.resources.extras.get("realtime_minter")
+    if minter is None:
+        raise NotConfigured("voice is not running")
+    return await minter.mint(user.user_id, user.display_name)
+
+
+class _Handshake:
+    """The parts of a request that ``aya.web.auth.identify`` reads, built from a WebSocket handshake."""
+
+    def __init__(self, websocket: WebSocket, settings: Settings) -> None:
+        headers = {k.lower(): v for k, v in websocket.headers.items()}
+        query = websocket.query_params
+        if settings.auth_mode == "token":
+            if "authorization" not in headers and query.get("token"):
+                headers["authorization"] = f"Bearer {query['token']}"
+        else:
+            for name, param in (("user-id", "user_id"), ("session-id", "session_id"), ("username", "username")):
+                if name not in headers and query.get(param):
+                    headers[name] = query[param]
+        self.headers = headers
+        self.cookies = websocket.cookies
+        self.base_url = str(websocket.base_url).replace("ws", "http", 1)
+
+
+def websocket_context(websocket: WebSocket, settings: Settings) -> RequestContext | None:
+    return identify(_Handshake(websocket, settings), settings)  # type: ignore[arg-type]
+
+
+async def _models(resources: Resources) -> VoiceModels:
+    models: VoiceModels = resources.extras["voice_models"]
+    if models.stt is None and resources.search is not None and not models.brands:
+        models.brands = await catalog_brands(resources.search)
+    await models.load()
+    return models
+
+
+def _product_lookup(resources: Resources) -> ProductLookup | None:
+    search = resources.search
+    if search is None:
+        return None
+
+    async def lookup(ids: list[str]) -> list[dict[str, Any]]:
+        return [ProductSummary.of(p).model_dump(mode="json") for p in await search.get(ids)]
+
+    return lookup
+
+
+@router.websocket("/voice/ws")
+async def voice_ws(websocket: WebSocket) -> None:
+    resources: Resources = websocket.app.state.resources
+    settings = resources.settings
+    try:
+        context = websocket_context(websocket, settings)
+    except AyaError as exc:
+        await websocket.close(code=4401, reason=exc.message[:120])
+        return
+    if context is None:
+        await websocket.close(code=4401, reason="authentication required")
+        return
+    await websocket.accept()
+
+    async def send_text(text: str) -> None:
+        if websocket.application_state is WebSocketState.CONNECTED:
+            await websocket.send_text(text)
+
+    async def send_bytes(data: bytes) -> None:
+        if websocket.application_state is WebSocketState.CONNECTED:
+            await websocket.send_bytes(data)
+
+    server = resources.extras.get("chat_server")
+    if server is None or "voice_models" not in resources.extras:
+        await send_text(ErrorEvent(code="not_configured", message="the chat server is not running").model_dump_json())
+        await websocket.close(code=1011)
+        return
+    try:
+        models = await _models(resources)
+    except Exception:
+        logger.exception("voice models could not be loaded")
+        await send_text(ErrorEvent(code="models", message="the speech models could not be loaded").model_dump_json())
+        await websocket.close(code=1011)
+        return
+    assert models.stt is not None and models.tts is not None
+    session = VoiceSession(
+        stt=models.stt,
+        tts=models.tts,
+        assistant=ChatKitAssistant(server, context, lookup=_product_lookup(resources)),
+        send_bytes=send_bytes,
+        send_text=send_text,
+        thread_id=websocket.query_params.get("thread_id") or None,
+    )
+
+    async def receive() -> bytes | str | None:
+        try:
+            message = await websocket.receive()
+        except (WebSocketDisconnect, RuntimeError):
+            return None
+        if message["type"] == "websocket.disconnect":
+            return None
+        if message.get("bytes") is not None:
+            return message["bytes"]  # type: ignore[no-any-return]
+        return message.get("text")
+
+    logger.info("voice session started for %s", context.user_id)
+    try:
+        await session.run(receive)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        logger.info("voice session ended for %s", context.user_id)
+        if websocket.application_state is WebSocketState.CONNECTED:
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                await websocket.close()
