@@ -103,7 +103,10 @@ def synthetic() -> dict[str, str]:
     before, middle, after = card("Gentle", True), card("Gentle on", True), card("Gentle on kidneys.", False)
     widget_updates = [*diff_widget(before, middle), *diff_widget(middle, after)]
     root_update = ListView(
-        children=[ListViewItem(children=[Text(value="Salmon Senior")]), ListViewItem(children=[Markdown(value="*Tuna*")])]
+        children=[
+            ListViewItem(children=[Text(value="Salmon Senior")]),
+            ListViewItem(children=[Markdown(value="*Tuna*")]),
+        ]
     )
 
     conversation = [
@@ -181,11 +184,16 @@ def synthetic() -> dict[str, str]:
         t.ThreadItemAddedEvent(item=image),
         t.ThreadItemUpdatedEvent(
             item_id="img_1",
-            update=t.GeneratedImageUpdated(image=t.GeneratedImage(id="gi_1", url="https://example.test/i.png"), progress=0.5),
+            update=t.GeneratedImageUpdated(
+                image=t.GeneratedImage(id="gi_1", url="https://example.test/i.png"), progress=0.5
+            ),
         ),
         t.ThreadItemReplacedEvent(
             item=t.AssistantMessageItem(
-                id="msg_a1", thread_id="thr_syn", created_at=CREATED, content=[t.AssistantMessageContent(text="Replaced.")]
+                id="msg_a1",
+                thread_id="thr_syn",
+                created_at=CREATED,
+                content=[t.AssistantMessageContent(text="Replaced.")],
             )
         ),
         t.ThreadItemRemovedEvent(item_id="wid_2"),

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,12 +60,11 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: f
     raise RuntimeError(f"aya serve did not become ready in {timeout_s}s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="module")
-def live_server(catalog_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+@contextmanager
+def serve(catalog_data_dir: Path, root: Path, **env_overrides: str) -> Iterator[LiveServer]:
     """``aya serve`` on a free port, offline model, over a private copy of the 300-product sample catalog."""
     if not (DIST / "index.html").is_file():
         pytest.skip(f"the web app is not built ({DIST}): run `make install` (npm ci && npm run build in frontend/)")
-    root = tmp_path_factory.mktemp("web")
     data = root / "data"
     shutil.copytree(catalog_data_dir, data)
     port = _free_port()
@@ -77,6 +77,7 @@ def live_server(catalog_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
         AYA_LOG_LEVEL="WARNING",
         OPENAI_BASE_URL="http://127.0.0.1:9/blocked-in-tests",
         OPENAI_AGENTS_DISABLE_TRACING="1",
+        **env_overrides,
     )
     aya = Path(sys.executable).with_name("aya")
     with log.open("wb") as out:
@@ -98,6 +99,13 @@ def live_server(catalog_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def live_server(catalog_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app as `make run` serves it (development identity, builtin UI)."""
+    with serve(catalog_data_dir, tmp_path_factory.mktemp("web")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

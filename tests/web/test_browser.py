@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from tests.web.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -220,3 +219,43 @@ def test_phone_width_and_keyboard(browser: Any, live_server: LiveServer, shot: A
         shot(page, "phone")
     finally:
         context.close()
+
+
+def _png(width: int = 64, height: int = 48) -> bytes:
+    """A small valid PNG (solid teal), made here so the test needs no binary fixture."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + bytes((15, 118, 110)) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def test_image_attachment_is_uploaded_sent_and_shown(page: Any, live_server: LiveServer, shot: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.locator('.composer input[type="file"]').set_input_files(
+        files=[{"name": "bowl.png", "mimeType": "image/png", "buffer": _png()}]
+    )
+    upload = page.locator(".uploads li").first
+    expect(upload).to_contain_text("bowl.png")
+    expect(upload).not_to_have_class(re.compile("uploading"))
+    send(page, "Is this a good food bowl size for my cat?")
+    wait_idle(page, 1)
+    thumb = page.locator(".msg.user img.attachment-thumb")
+    expect(thumb).to_have_attribute("src", re.compile("^blob:"))  # fetched with the identity headers
+    assert page.evaluate("document.querySelector('.msg.user img.attachment-thumb').naturalWidth") == 64
+    shot(page, "attachment")
+
+    # Stored with the thread, for this user.
+    thread_id = page.evaluate("localStorage.getItem('aya.last_thread')")
+    thread = httpx.post(
+        f"{live_server.url}/chatkit",
+        json={"type": "threads.get_by_id", "params": {"thread_id": thread_id}},
+        headers={"user-id": device_id(page)},
+    ).json()
+    attachments = [a for item in thread["items"]["data"] for a in item.get("attachments", [])]
+    assert [a["name"] for a in attachments] == ["bowl.png"]

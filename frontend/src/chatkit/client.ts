@@ -178,6 +178,13 @@ export class ChatKitClient {
     return { ...attachment, upload_descriptor: null } as Attachment;
   }
 
+  /** An attachment's bytes (previews are served only to their owner, so they need the identity headers). */
+  async fetchAttachment(url: string, signal?: AbortSignal): Promise<Blob> {
+    const response = await this.fetchImpl(url, { headers: this.headers(), signal });
+    if (!response.ok) throw await errorFrom(response);
+    return response.blob();
+  }
+
   async deleteAttachment(attachmentId: string): Promise<void> {
     await this.send({ type: "attachments.delete", params: { attachment_id: attachmentId } });
   }

@@ -119,7 +119,7 @@ export function Composer({ placeholder, streaming, canStop, disabled, attachment
               hidden
               onChange={(e) => void onFiles(e.target.files)}
             />
-            <button type="button" className="icon-button attach" aria-label="Attach an image" title="Attach an image" onClick={() => fileRef.current?.click()}>
+            <button type="button" className="icon-button attach" aria-label="Attach a file" title="Attach an image or a file" onClick={() => fileRef.current?.click()}>
               <Icon name="clip" />
             </button>
           </>

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from "react";
+import { createContext, useContext, useEffect, useRef, useState } from "react";
+import type { ChatKitClient } from "../chatkit/client";
 import { assistantText, userText } from "../chatkit/reducer";
 import type { ThreadItem, UserMessageItem, WorkflowItem } from "../chatkit/types";
 import { Markdown } from "../components/Markdown";
@@ -41,6 +42,34 @@ function CopyButton({ text }: { text: string }) {
   );
 }
 
+/** The client, for components that fetch with the user's identity (attachment previews). */
+export const ClientContext = createContext<ChatKitClient | null>(null);
+
+/** An image attachment: fetched with the identity headers (an <img src> cannot send them), shown from a blob URL. */
+function AttachmentImage({ src, alt }: { src: string; alt: string }) {
+  const client = useContext(ClientContext);
+  const [url, setUrl] = useState<string | null>(src.startsWith("blob:") ? src : null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (src.startsWith("blob:") || !client) return;
+    const controller = new AbortController();
+    let objectUrl: string | null = null;
+    client
+      .fetchAttachment(src, controller.signal)
+      .then((blob) => {
+        objectUrl = URL.createObjectURL(blob);
+        setUrl(objectUrl);
+      })
+      .catch(() => setFailed(true));
+    return () => {
+      controller.abort();
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [src, client]);
+  if (failed) return <span className="attachment-chip">{alt}</span>;
+  return url ? <img src={url} alt={alt} className="attachment-thumb" /> : <span className="attachment-thumb loading" aria-label={alt} />;
+}
+
 function UserMessage({ item, pending }: { item: UserMessageItem; pending?: boolean }) {
   return (
     <div className={`msg user${pending ? " pending" : ""}`} data-item-id={pending ? undefined : item.id}>
@@ -48,7 +77,7 @@ function UserMessage({ item, pending }: { item: UserMessageItem; pending?: boole
         <div className="msg-attachments">
           {item.attachments.map((a) =>
             a.type === "image" ? (
-              <img key={a.id} src={a.preview_url} alt={a.name} className="attachment-thumb" />
+              <AttachmentImage key={a.id} src={a.preview_url} alt={a.name} />
             ) : (
               <span key={a.id} className="attachment-chip">
                 <Icon name="clip" size={14} /> {a.name}

@@ -5,7 +5,7 @@ import type { AppConfig } from "../config";
 import { Markdown } from "../components/Markdown";
 import type { Theme } from "../theme";
 import { Composer } from "./Composer";
-import { Messages } from "./Messages";
+import { ClientContext, Messages } from "./Messages";
 import { Sidebar } from "./Sidebar";
 import { useChat } from "./useChat";
 import { Icon } from "../components/Icon";
@@ -57,6 +57,7 @@ export function TextTab({ client, config, theme }: { client: ChatKitClient; conf
   const locked = state.thread?.status && state.thread.status.type !== "active";
 
   return (
+    <ClientContext.Provider value={client}>
     <div className="text-tab" data-last-effect={lastEffect ?? undefined}>
       <Sidebar
         list={chat.list}
@@ -162,5 +163,6 @@ export function TextTab({ client, config, theme }: { client: ChatKitClient; conf
         />
       </section>
     </div>
+    </ClientContext.Provider>
   );
 }
