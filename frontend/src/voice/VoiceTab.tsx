@@ -1,14 +1,21 @@
 /**
- * The Voice tab's mount point (placeholder). The voice work replaces this directory (`src/voice/**`); the contract
- * with the app shell is only this component's props.
+ * The Voice tab: pick a microphone, start talking, see both sides transcribed and the products Aya mentions.
  *
- * What is here: a microphone picker shell (enumerateDevices, remembered choice) and the session state the real tab
- * will drive (idle → listening → thinking → speaking, or error).
+ * The engine follows the server's configuration (`mode` from /api/config): "realtime" uses OpenAI Realtime over
+ * WebRTC (the server mints the ephemeral secret and runs the tools); anything else uses the server's own offline
+ * pipeline over `/voice/ws`. Offline turns are saved in the shopper's ChatKit thread, so the Text tab shows them.
  */
 
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { WidgetComponent } from "../chatkit/types";
+import { Widget } from "../widgets/Widget";
+import { VoiceError } from "./microphone";
+import { OfflineVoice } from "./offline";
+import { RealtimeVoice } from "./realtime";
+import type { ProductCard, TranscriptLine, VoiceEngine, VoiceState } from "./types";
+import "./voice.css";
 
-export type VoiceState = "idle" | "listening" | "thinking" | "speaking" | "error";
+export type { VoiceState } from "./types";
 
 export interface VoiceTabProps {
   /** "realtime" (OpenAI, through the server) or "offline" (the server's own pipeline), from /api/config. */
@@ -19,12 +26,59 @@ export interface VoiceTabProps {
 }
 
 const DEVICE_KEY = "aya.voice.device";
+const THREAD_KEY = "aya.voice.thread";
 
-export function VoiceTab({ mode }: VoiceTabProps) {
+const STATE_TEXT: Record<VoiceState, string> = {
+  idle: "Press Start and talk to Aya.",
+  connecting: "Connecting…",
+  listening: "Listening…",
+  user_speaking: "You're speaking…",
+  thinking: "Aya is thinking…",
+  speaking: "Aya is speaking. Talk to interrupt her.",
+  error: "Voice stopped.",
+};
+
+function message(e: unknown): string {
+  if (e instanceof VoiceError) return e.message;
+  return `Voice failed: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+function price(p: ProductCard): string {
+  return typeof p.price === "number" ? `$${p.price.toFixed(2)}` : "";
+}
+
+function Cards({ products }: { products: ProductCard[] }) {
+  return (
+    <ul className="voice-cards">
+      {products.map((p) => (
+        <li key={p.id} className="voice-card" data-product-id={p.id}>
+          {p.image_url ? <img src={p.image_url} alt="" loading="lazy" /> : <span className="voice-card-img">🐾</span>}
+          <div>
+            <div className="voice-card-title">{p.title ?? p.id}</div>
+            <div className="voice-card-meta">
+              {[p.brand, price(p), typeof p.rating === "number" ? `★ ${p.rating.toFixed(1)}` : ""]
+                .filter(Boolean)
+                .join(" · ")}
+            </div>
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function VoiceTab({ mode, headers, theme }: VoiceTabProps) {
+  const realtime = mode === "realtime";
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   const [deviceId, setDeviceId] = useState<string>(() => localStorage.getItem(DEVICE_KEY) ?? "");
-  const [state] = useState<VoiceState>("idle");
+  const [state, setState] = useState<VoiceState>("idle");
   const [error, setError] = useState<string | null>(null);
+  const [level, setLevel] = useState(0);
+  const [muted, setMuted] = useState(false);
+  const [lines, setLines] = useState<TranscriptLine[]>([]);
+  const [products, setProducts] = useState<ProductCard[]>([]);
+  const [widget, setWidget] = useState<WidgetComponent | null>(null);
+  const engine = useRef<VoiceEngine | null>(null);
 
   const refresh = useCallback(async () => {
     if (!navigator.mediaDevices?.enumerateDevices) {
@@ -33,11 +87,13 @@ export function VoiceTab({ mode }: VoiceTabProps) {
     }
     try {
       const all = await navigator.mediaDevices.enumerateDevices();
-      setDevices(all.filter((d) => d.kind === "audioinput"));
+      const inputs = all.filter((d) => d.kind === "audioinput");
+      setDevices(inputs);
+      if (deviceId && !inputs.some((d) => d.deviceId === deviceId)) setDeviceId("");
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(message(e));
     }
-  }, []);
+  }, [deviceId]);
 
   useEffect(() => {
     void refresh();
@@ -45,31 +101,134 @@ export function VoiceTab({ mode }: VoiceTabProps) {
     return () => navigator.mediaDevices?.removeEventListener?.("devicechange", refresh);
   }, [refresh]);
 
+  useEffect(() => () => void engine.current?.stop(), []);
+
+  const start = async () => {
+    setError(null);
+    const callbacks = {
+      onState: setState,
+      onLevel: setLevel,
+      onError: (m: string) => setError(m),
+      onThread: (id: string) => localStorage.setItem(THREAD_KEY, id),
+      onProducts: (p: ProductCard[], w: WidgetComponent | null) => {
+        setProducts(p);
+        setWidget(w);
+      },
+      onTranscript: (line: TranscriptLine) =>
+        setLines((old) => {
+          const at = old.findIndex((l) => l.id === line.id);
+          if (at < 0) return [...old, line].slice(-50);
+          const next = old.slice();
+          next[at] = line;
+          return next;
+        }),
+    };
+    const chosen = deviceId || null;
+    const voice: VoiceEngine = realtime
+      ? new RealtimeVoice({ deviceId: chosen, headers }, callbacks)
+      : new OfflineVoice({ deviceId: chosen, headers, threadId: localStorage.getItem(THREAD_KEY) }, callbacks);
+    engine.current = voice;
+    try {
+      await voice.start();
+      voice.setMuted(muted);
+      void refresh(); // device labels appear once permission is granted
+    } catch (e) {
+      engine.current = null;
+      await voice.stop();
+      setError(message(e));
+      setState("error");
+    }
+  };
+
+  const stop = async () => {
+    const voice = engine.current;
+    engine.current = null;
+    await voice?.stop();
+  };
+
+  const toggleMute = () => {
+    const next = !muted;
+    setMuted(next);
+    engine.current?.setMuted(next);
+  };
+
+  const chooseDevice = (id: string) => {
+    setDeviceId(id);
+    if (id) localStorage.setItem(DEVICE_KEY, id);
+    else localStorage.removeItem(DEVICE_KEY);
+  };
+
+  const running = state !== "idle" && state !== "error";
+
   return (
-    <section className="voice-tab" aria-label="Talk with Aya">
-      <h1>Voice</h1>
-      <p className="voice-mode">Mode: {mode}</p>
-      <label className="w-control">
-        <span>Microphone</span>
-        <select
-          value={deviceId}
-          onChange={(e) => {
-            setDeviceId(e.target.value);
-            localStorage.setItem(DEVICE_KEY, e.target.value);
-          }}
+    <section className="voice-tab" aria-label="Talk with Aya" data-voice-mode={realtime ? "realtime" : "offline"}>
+      <div className="voice-head">
+        <h1>Talk with Aya</h1>
+        <span className="voice-mode">{realtime ? "OpenAI Realtime" : "Offline voice"}</span>
+      </div>
+
+      <div className="voice-controls">
+        <label className="voice-device">
+          <span>Microphone</span>
+          <select value={deviceId} onChange={(e) => chooseDevice(e.target.value)} disabled={running}>
+            <option value="">Default microphone</option>
+            {devices
+              .filter((d) => d.deviceId && d.deviceId !== "default")
+              .map((d, i) => (
+                <option key={d.deviceId} value={d.deviceId}>
+                  {d.label || `Microphone ${i + 1}`}
+                </option>
+              ))}
+          </select>
+        </label>
+        {running ? (
+          <button type="button" className="voice-button stop" onClick={() => void stop()}>
+            Stop
+          </button>
+        ) : (
+          <button type="button" className="voice-button start" onClick={() => void start()}>
+            Start
+          </button>
+        )}
+        <button type="button" className="voice-button" aria-pressed={muted} onClick={toggleMute} disabled={!running}>
+          {muted ? "Unmute" : "Mute"}
+        </button>
+      </div>
+
+      <div className="voice-status" data-state={state} aria-live="polite">
+        <div
+          className="voice-meter"
+          role="meter"
+          aria-label="Microphone level"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={Math.round(level * 100)}
         >
-          <option value="">System default</option>
-          {devices.map((d, i) => (
-            <option key={d.deviceId || i} value={d.deviceId}>
-              {d.label || `Microphone ${i + 1}`}
-            </option>
-          ))}
-        </select>
-      </label>
-      <p className="voice-state" data-state={state}>
-        {state === "idle" ? "Voice is coming soon." : state}
-      </p>
-      {error ? <p className="row-error">{error}</p> : null}
+          <div className="voice-meter-fill" style={{ width: `${Math.round(level * 100)}%` }} />
+        </div>
+        <span className="voice-state">{muted && running ? "Muted." : STATE_TEXT[state]}</span>
+      </div>
+
+      {error ? (
+        <div className="error-banner voice-error" role="alert">
+          {error}
+        </div>
+      ) : null}
+
+      <ol className="voice-transcript" aria-label="Transcript">
+        {lines.map((l) => (
+          <li key={l.id} className={`voice-line ${l.role}`} data-role={l.role} data-final={l.final}>
+            <span className="voice-who">{l.role === "user" ? "You" : "Aya"}</span>
+            <span className="voice-text">{l.text}</span>
+          </li>
+        ))}
+      </ol>
+
+      {products.length || widget ? (
+        <section className="voice-products" aria-label="Products Aya mentioned">
+          {widget ? <Widget widget={widget} itemId={null} theme={theme} onAction={() => {}} /> : <Cards products={products} />}
+        </section>
+      ) : null}
     </section>
   );
 }
