@@ -260,3 +260,21 @@ async def test_logs_carry_no_message_text_at_info(client: ChatClient, caplog: py
     assert of_type(events, "thread.item.done")
     assert caplog.records, "the chat server logs its requests"
     assert all(secret_text not in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.postgres
+async def test_database_url_selects_postgresql(data_dir: Any) -> None:
+    from .conftest import PG_DSN, _drop_schema, _postgres_store
+
+    probe, schema = await _postgres_store()  # skips with a clear message when PostgreSQL is unreachable
+    await probe.close()
+    settings = Settings(data_dir=data_dir, embedder="none", database_url=f"{PG_DSN}?schema={schema}", _env_file=None)  # type: ignore[call-arg]
+    try:
+        async with asgi_client(settings, fake_assistant(fake_echo_model())) as client:
+            thread_id = await _new_thread(client, "stored in PostgreSQL")
+            assert type(client.server.store.db).__name__ == "PostgresDatabase"  # type: ignore[attr-defined]
+            thread = await client.call("threads.get_by_id", thread_id=thread_id)
+            assert [i["type"] for i in thread["items"]["data"]] == ["user_message", "assistant_message"]
+        assert not (data_dir / "threads.sqlite3").exists()
+    finally:
+        await _drop_schema(schema)

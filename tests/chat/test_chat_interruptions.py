@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from aya.core.settings import Settings
 from aya.web.app import create_app
 
-from .chat_fakes import EVENT, ChatClient, fake_assistant, message, stream_then_block
+from .chat_fakes import EVENT, ChatClient, asgi_client, fake_assistant, fake_echo_model, message, stream_then_block
 
 HERE = Path(__file__).resolve().parent
 
@@ -112,12 +112,11 @@ async def test_client_disconnect_saves_the_partial_answer_and_the_thread_stays_u
         assert "cancelled the stream" in sent
 
 
-def _spawn(data_dir: Path, port: int, mode: str) -> subprocess.Popen[bytes]:
+def _spawn(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "AYA_DATA_DIR": str(data_dir),
         "AYA_EMBEDDER": "none",
-        "CHAT_FAKE_MODE": mode,
         "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", "chat_fake_server:app", "--app-dir", str(HERE)]
@@ -140,7 +139,7 @@ async def _ready(http: httpx.AsyncClient, proc: subprocess.Popen[bytes]) -> None
 @pytest.mark.slow
 async def test_killed_server_restarts_with_every_completed_item(data_dir: Path) -> None:
     port = _free_port()
-    proc = _spawn(data_dir, port, "stall")
+    proc = _spawn(data_dir, port)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             await _ready(http, proc)
@@ -155,20 +154,14 @@ async def test_killed_server_restarts_with_every_completed_item(data_dir: Path) 
             proc.kill()
         proc.wait(timeout=10)
 
-    port = _free_port()
-    proc = _spawn(data_dir, port, "echo")
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            await _ready(http, proc)
-            client = ChatClient(http, "alice")
-            thread = await client.call("threads.get_by_id", thread_id=thread_id)
-            items = thread["items"]["data"]
-            assert [i["type"] for i in items] == ["user_message", "assistant_message"]
-            assert items[0]["content"][0]["text"] == "Long answer please"
-            assert items[1]["content"][0]["text"] == "Complete first answer."
-            assert thread["title"] == "Long answer please"
-            events = await client.stream("threads.add_user_message", thread_id=thread_id, input=message("Still there?"))
-            assert any(e.type == "thread.item.done" and e.item.type == "assistant_message" for e in events)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    # restart (in this process, on the same data dir) and read the thread back
+    settings = Settings(data_dir=data_dir, embedder="none", _env_file=None)  # type: ignore[call-arg]
+    async with asgi_client(settings, fake_assistant(fake_echo_model())) as client:
+        thread = await client.call("threads.get_by_id", thread_id=thread_id)
+        items = thread["items"]["data"]
+        assert [i["type"] for i in items] == ["user_message", "assistant_message"]
+        assert items[0]["content"][0]["text"] == "Long answer please"
+        assert items[1]["content"][0]["text"] == "Complete first answer."
+        assert thread["title"] == "Long answer please"
+        events = await client.stream("threads.add_user_message", thread_id=thread_id, input=message("Still there?"))
+        assert any(e.type == "thread.item.done" and e.item.type == "assistant_message" for e in events)
