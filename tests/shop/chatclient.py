@@ -37,6 +37,7 @@ class Reply:
     events: list[Any]
     text: str = ""
     widgets: list[dict[str, Any]] = field(default_factory=list)
+    widget_item_ids: list[str] = field(default_factory=list)
     progress: list[str] = field(default_factory=list)
     errors: list[Any] = field(default_factory=list)
 
@@ -97,6 +98,7 @@ class ShopChat:
                 texts.append("".join(c.text for c in e.item.content))
             elif e.type == "thread.item.done" and e.item.type == "widget":
                 reply.widgets.append(e.item.widget.model_dump(mode="json", exclude_none=True))
+                reply.widget_item_ids.append(e.item.id)
         reply.text = "\n".join(texts)
         return reply
 

@@ -60,13 +60,25 @@ class TurnLike(Protocol):
 class ShopAssistant:
     """Aya for the chat server: ``respond(turn)`` and ``action(turn, action, sender)``."""
 
-    def __init__(self, settings: Settings, search: ProductSearch, *, model: Model | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        search: ProductSearch,
+        *,
+        model: Model | None = None,
+        responses_api: bool | None = None,
+    ) -> None:
         self.settings = settings
         self.search = search
         self.model = model if model is not None else build_model(settings)
         self.agent: Agent[AyaRunContext] = build_agent(self.model)
         self._mcp_servers: Callable[[], list[MCPServer]] | None = None
-        self.responses_api = model is None and settings.effective_model_provider == "openai"
+        # With the Responses API a new message is sent alone with previous_response_id (server-side history).
+        self.responses_api = (
+            responses_api
+            if responses_api is not None
+            else model is None and settings.effective_model_provider == "openai"
+        )
         self.run_config = run_config(settings)
         self._brands_loaded = not isinstance(self.model, OfflineModel)
 
