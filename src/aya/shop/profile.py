@@ -69,6 +69,7 @@ class PetProfile(BaseModel):
             parts.append(age_phrase(self.age_years))
         if stage and stage not in ("all", "puppy", "kitten"):
             parts.append(stage)
+        noun: str
         if self.breed:
             parts.append(self.breed)
             noun = stage if stage in ("puppy", "kitten") else ""
