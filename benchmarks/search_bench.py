@@ -111,7 +111,7 @@ def settings_for(data_dir: Path) -> Settings:
     return Settings(data_dir=data_dir, _env_file=None, embedder="none")  # type: ignore[call-arg]
 
 
-async def build(n: int, work: Path, real_max: int) -> dict[str, object]:
+async def build(n: int, work: Path, real_max: int, cache: Path) -> dict[str, object]:
     data = work / f"n{n}"
     if data.exists():
         shutil.rmtree(data)
@@ -126,7 +126,6 @@ async def build(n: int, work: Path, real_max: int) -> dict[str, object]:
     size_kw = dir_size_mb([settings.catalog_db_path, settings.index_dir])
     real = n <= real_max
     embedder: Embedder = MiniLMEmbedder() if real else ClusteredRandomEmbedder()
-    cache = work / "embeddings_cache.sqlite3"
     search = await SqliteProductSearch.open(settings, embedder, cache_path=cache if real else None)
     with Timer() as t_vec:
         rep = await ingest_products(search, products, embed=True, batch_size=1000)
@@ -146,13 +145,13 @@ async def build(n: int, work: Path, real_max: int) -> dict[str, object]:
     }
 
 
-async def query_phase(data: Path, n_queries: int, real: bool) -> dict[str, object]:
+async def query_phase(data: Path, n_queries: int, real: bool, cache: Path) -> dict[str, object]:
     """Run in a fresh process so RSS reflects an opened catalog, not the builder's leftovers."""
     base_rss = rss_mb()
     embedder: Embedder = MiniLMEmbedder() if real else ClusteredRandomEmbedder()
     settings = settings_for(data)
     with Timer() as t_open:
-        search = await SqliteProductSearch.open(settings, embedder, cache_path=data.parent / "embeddings_cache.sqlite3")
+        search = await SqliteProductSearch.open(settings, embedder, cache_path=cache)
     queries = make_queries(n_queries)
     out: dict[str, object] = {"open_s": round(t_open.seconds, 2)}
     for text, _ in queries[:30]:  # warm-up, and fills the query-vector cache (query embedding measured apart)
@@ -213,12 +212,18 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--real-vectors-max", type=int, default=5000)
     ap.add_argument("--work-dir", type=Path, default=None, help="Where catalogs are built (default: a temp dir).")
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "data" / "bench-cache" / "embeddings.sqlite3",
+        help="MiniLM embedding cache shared with relevance.py (only the first run pays for embedding).",
+    )
     ap.add_argument("--query-only", type=Path, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--real", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args.query_only:
-        print(json.dumps(asyncio.run(query_phase(args.query_only, args.queries, args.real))))
+        print(json.dumps(asyncio.run(query_phase(args.query_only, args.queries, args.real, args.cache))))
         return
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -228,9 +233,10 @@ def main() -> None:
     print(f"work dir: {work}; {args.queries} queries per mode, each with 2-4 filters, k=10, one at a time")
     summary: dict[str, object] = {}
     for n in sizes:
-        b = asyncio.run(build(n, work, args.real_vectors_max))
+        b = asyncio.run(build(n, work, args.real_vectors_max, args.cache))
         real = n <= args.real_vectors_max
         cmd = [sys.executable, __file__, "--query-only", str(work / f"n{n}"), "--queries", str(args.queries)]
+        cmd += ["--cache", str(args.cache)]
         proc = subprocess.run([*cmd, "--real"] if real else cmd, capture_output=True, text=True, check=True)
         q = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"\n== {n:,} products (vectors: {b['vectors']})")

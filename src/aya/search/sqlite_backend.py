@@ -194,7 +194,15 @@ class SqliteProductSearch:
                     iw.clear()
                 seen = 0
                 async for batch in _batches(products, batch_size):
-                    embeddings = await self._embeddings_for(batch, tx) if embed and self.embedder else None
+                    embeddings = None
+                    if embed and self.embedder:
+                        base, size = seen, len(batch)
+
+                        def inner(done: int, total: int, base: int = base, size: int = size) -> None:
+                            if progress and total > 0:
+                                progress(base + done * size // total, -1)
+
+                        embeddings = await self._embeddings_for(batch, tx, inner)
                     written = await asyncio.to_thread(tx.put, batch, embeddings)
                     await asyncio.to_thread(iw.add, written, replace=not replace)
                     changed += len(written)
@@ -217,7 +225,9 @@ class SqliteProductSearch:
             await asyncio.to_thread(self._apply_memory, tx, replace, generation)
             return changed
 
-    async def _embeddings_for(self, batch: list[Product], tx: WriteTx) -> dict[str, tuple[str, str, np.ndarray]]:
+    async def _embeddings_for(
+        self, batch: list[Product], tx: WriteTx, progress: Progress | None = None
+    ) -> dict[str, tuple[str, str, np.ndarray]]:
         """Vectors for products in the batch whose stored embedding is missing or stale (content changed)."""
         from aya.search.analysis import embedding_text
 
@@ -229,7 +239,7 @@ class SqliteProductSearch:
         todo = [pid for pid in texts if stored.get(pid) != hashes[pid]]
         if not todo:
             return {}
-        vecs = await self.embedder.embed([texts[pid] for pid in todo])
+        vecs = await self.embedder.embed([texts[pid] for pid in todo], progress)
         return {pid: (model, hashes[pid], vecs[i]) for i, pid in enumerate(todo)}
 
     def _apply_memory(self, tx: WriteTx, replace: bool, generation: int) -> None:
