@@ -84,6 +84,13 @@ async def test_add_user_message_sends_the_history_to_the_model(client: ChatClien
     assert "shopper" in (model.last_call.system_instructions or "")
 
 
+async def test_the_username_reaches_the_assistant(client: ChatClient, model: ScriptedModel) -> None:
+    client.username = "Zo%C3%AB"  # the web client percent-encodes names that are not Latin-1
+    await _new_thread(client, "hi")
+    assert model.last_call is not None
+    assert "You help Zoë choose pet food." in (model.last_call.system_instructions or "")
+
+
 async def test_history_is_bounded_and_keeps_the_newest(data_dir: Any) -> None:
     model = fake_echo_model()
     settings = Settings(data_dir=data_dir, embedder="none", history_max_items=3, _env_file=None)  # type: ignore[call-arg]

@@ -2,8 +2,9 @@
 
 Two modes (``AYA_AUTH_MODE``):
 
-- ``dev`` (default): the trusted headers of the seed project, ``user-id`` (required), ``session-id`` and ``username``.
-  The web client generates a device id and sends it as ``user-id``. A missing ``user-id`` is a 401.
+- ``dev`` (default): the trusted headers of the seed project, ``user-id`` (required), ``session-id`` and ``username``
+  (percent-encoded when not Latin-1). The web client generates a device id and sends it as ``user-id``. A missing
+  ``user-id`` is a 401.
 - ``token``: a signed session token (``AYA_SECRET_KEY``, itsdangerous) sent as ``Authorization: Bearer <token>`` or as
   the ``aya_session`` cookie. ``POST /api/session`` mints one for a new anonymous shopper (see ``routes/me.py``).
   Settings refuse token mode without a secret of at least 16 characters.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -117,7 +119,7 @@ def identify(request: Request, settings: Settings) -> RequestContext | None:
     return RequestContext(
         user_id=user_id,
         session_id=session_id,
-        username=clean_username(request.headers.get("username")),
+        username=clean_username(unquote(request.headers.get("username") or "")),
         is_authenticated=False,
         base_url=_base_url(request),
     )
