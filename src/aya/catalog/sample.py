@@ -482,12 +482,14 @@ def _price(rng: random.Random, recipe: _Recipe, kg: float, jitter: float) -> flo
         base = 14.0 * _TIER_PRICE[recipe.brand["tier"]] * jitter
     ref = _REF_KG.get(recipe.food_type, 0.3)
     per_kg = base * (kg / ref) ** -0.12
-    return _shelf_price(per_kg * kg)
+    return _shelf_price(per_kg * kg, rng.choice((0.99, 0.99, 0.49, 0.79, 0.29)))
 
 
-def _shelf_price(raw: float) -> float:
-    """A price as shelves show it: x.49 or x.99 (never below 1.99)."""
-    return max(1.99, round(math.floor(raw * 2 + 0.5) / 2 - 0.01, 2))
+def _shelf_price(raw: float, cents: float) -> float:
+    """A price as shelves show it, ending in ``cents`` (.99, .49…): the nearest such price, never below 1.99."""
+    whole = math.floor(raw)
+    nearest = min((whole - 1 + cents, whole + cents), key=lambda c: abs(c - raw))
+    return max(1.99, round(nearest, 2))
 
 
 def _chicken_in(ingredients: list[str]) -> bool:
@@ -512,23 +514,31 @@ def generate_sample_catalog(n: int = 5000, seed: int = 7) -> Iterator[Product]:
         jitter = rng.uniform(0.85, 1.2)
         sizes = _SIZES[recipe.food_type][recipe.species]
         count = min(len(sizes), rng.choice((1, 1, 2, 2, 3)))
-        picked = sorted(rng.sample(range(len(sizes)), count), key=lambda i: sizes[i][1])
+        picked = sorted(rng.sample(range(len(sizes)), count))
         popularity = rng.random()
         rating_mean = rng.uniform(3.6, 4.9)
         created = _BASE_DATE + timedelta(days=rng.randint(0, 600), seconds=rng.randint(0, 86399))
-        last_per_kg: float | None = None
+        variants: dict[int, tuple[float, int, float | None, str, int]] = {}
         for size_index in picked:
-            if produced >= n:
-                break
-            label, kg = sizes[size_index]
-            price = _price(rng, recipe, kg, jitter)
-            if last_per_kg is not None and price / kg > last_per_kg:  # bigger packages never cost more per kg
-                price = max(0.99, round(math.floor(last_per_kg * kg) - 0.01, 2))
-            last_per_kg = price / kg
+            price = _price(rng, recipe, sizes[size_index][1], jitter)
             reviews = 0 if popularity < 0.06 else int(rng.lognormvariate(3.3 + 2 * popularity, 1.0))
             rating = None if reviews == 0 else round(min(5.0, max(1.0, rng.gauss(rating_mean, 0.15))), 1)
             r = rng.random()
             availability = "in_stock" if r < 0.93 else "out_of_stock" if r < 0.98 else "preorder"
+            variants[size_index] = (price, reviews, rating, availability, rng.randint(0, 120))
+        last_per_kg: float | None = None
+        for size_index in sorted(picked, key=lambda i: sizes[i][1]):  # bigger packages never cost more per kg
+            kg = sizes[size_index][1]
+            price = variants[size_index][0]
+            if last_per_kg is not None and price / kg > last_per_kg:
+                price = max(0.99, round(math.floor(last_per_kg * kg) - 0.01, 2))
+                variants[size_index] = (price, *variants[size_index][1:])
+            last_per_kg = price / kg
+        for size_index in picked:
+            if produced >= n:
+                break
+            label, kg = sizes[size_index]
+            price, reviews, rating, availability, updated_days = variants[size_index]
             full_title = f"{title}, {label}"
             yield Product(
                 id=f"s{seed}-{recipe_no:05d}-{size_index}",
@@ -561,7 +571,7 @@ def generate_sample_catalog(n: int = 5000, seed: int = 7) -> Iterator[Product]:
                     texture=recipe.texture,
                 ),
                 created_at=created,
-                updated_at=created + timedelta(days=rng.randint(0, 120)),
+                updated_at=created + timedelta(days=updated_days),
                 url=f"https://shop.example/p/s{seed}-{recipe_no:05d}-{size_index}",
                 breed_size=recipe.breed_size,  # type: ignore[arg-type]
                 texture=recipe.texture,
