@@ -7,6 +7,7 @@ One writer connection (``BEGIN IMMEDIATE``, WAL); readers use one connection per
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -44,8 +45,12 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-def content_hash(product: Product) -> str:
-    data = product.model_dump_json(exclude={"created_at", "updated_at"})
+_TIMESTAMPS = re.compile(r'"created_at":"[^"]*","updated_at":"[^"]*"')
+
+
+def content_hash(product: Product, doc: str | None = None) -> str:
+    """Hash of everything but the timestamps: re-ingesting an unchanged product changes nothing."""
+    data = _TIMESTAMPS.sub("", doc if doc is not None else product.model_dump_json())
     return hashlib.sha256(data.encode()).hexdigest()[:32]
 
 
@@ -108,7 +113,8 @@ class WriteTx:
         conn = self.conn
         written: list[tuple[int, Product]] = []
         for p in products:
-            h = content_hash(p)
+            doc = p.model_dump_json()
+            h = content_hash(p, doc)
             row = conn.execute("SELECT rowid, content_hash FROM products WHERE id=?", (p.id,)).fetchone()
             emb = embeddings.get(p.id) if embeddings else None
             if row is not None and row[1] == h:
@@ -116,7 +122,7 @@ class WriteTx:
                     self._put_embedding(int(row[0]), emb)
                 continue
             values = (
-                p.model_dump_json(),
+                doc,
                 h,
                 p.species,
                 p.life_stage,
