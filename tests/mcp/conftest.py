@@ -142,6 +142,23 @@ async def _serve_http(app: ASGIApp) -> AsyncIterator[str]:
 
 
 @pytest.fixture
+async def echo_url(echo_module: ModuleType) -> AsyncIterator[str]:
+    """The echo server over streamable HTTP (uvicorn on a free port, in this test's event loop): its MCP URL."""
+    async with _serve_http(echo_module.build().streamable_http_app()) as base_url:
+        yield f"{base_url}/mcp"
+
+
+@pytest.fixture
+def http_table() -> EchoTable:
+    """``http_table(name, url, extra="...")``: a servers-file table for a streamable HTTP server."""
+
+    def table(name: str, url: str, extra: str = "") -> str:
+        return f'[servers.{name}]\nurl = "{url}"\n{extra}\n'
+
+    return table
+
+
+@pytest.fixture
 def serve_http() -> ServeHttp:
     """``async with serve_http(app) as base_url``: ``app`` served by uvicorn on a free port, lifespan on."""
     return _serve_http

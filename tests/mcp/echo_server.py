@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from mcp.server.mcpserver import MCPServer
@@ -26,6 +27,11 @@ def build() -> MCPServer:
     def secret_word() -> str:
         """The store's secret word of the day."""
         return SECRET_WORD
+
+    @server.tool()
+    def crash() -> str:
+        """Stop the server process at once (tests use it to see a server die)."""
+        os._exit(1)
 
     return server
 

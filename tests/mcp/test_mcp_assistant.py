@@ -37,10 +37,11 @@ def _message(text: str) -> dict[str, object]:
 
 
 async def test_show_my_mcp_servers_in_chat_offline_model(
-    app_settings: Settings, servers_file: Path, echo_table: EchoTable, serve_http: ServeHttp
+    app_settings: Settings, servers_file: Path, http_table: EchoTable, echo_url: str, serve_http: ServeHttp
 ) -> None:
     await asyncio.to_thread(
-        servers_file.write_text, echo_table("echo") + '[servers.gone]\ncommand = "/nonexistent/aya-mcp-server"\n'
+        servers_file.write_text,
+        http_table("echo", echo_url) + '[servers.gone]\ncommand = "/nonexistent/aya-mcp-server"\n',
     )
     app = create_app(app_settings)
     async with serve_http(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=60) as http:
@@ -62,14 +63,14 @@ async def test_show_my_mcp_servers_in_chat_offline_model(
         for c in e["item"]["content"]
     ]
     assert any(
-        "Here are the MCP servers I'm connected to" in r and "echo (stdio): connected, 3 tools" in r for r in replies
+        "Here are the MCP servers I'm connected to" in r and "echo (http): connected, 4 tools" in r for r in replies
     )
 
 
 async def test_shop_agent_calls_an_external_tool_scripted_model(
-    mcp_settings: Settings, servers_file: Path, echo_table: EchoTable, search: ProductSearch
+    mcp_settings: Settings, servers_file: Path, http_table: EchoTable, echo_url: str, search: ProductSearch
 ) -> None:
-    await asyncio.to_thread(servers_file.write_text, echo_table("echo"))
+    await asyncio.to_thread(servers_file.write_text, http_table("echo", echo_url))
     model = ScriptedModel(
         [
             [function_call("mcp_echo__secret_word", {}, call_id="call_1")],

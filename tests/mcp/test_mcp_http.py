@@ -115,13 +115,18 @@ async def test_standalone_http_app_runs_its_own_session_manager(
 
 
 async def test_dashboard_api(
-    app_settings: Settings, servers_file: Path, echo_table: EchoTable, serve_http: ServeHttp
+    app_settings: Settings,
+    servers_file: Path,
+    echo_table: EchoTable,
+    http_table: EchoTable,
+    echo_url: str,
+    serve_http: ServeHttp,
 ) -> None:
     await asyncio.to_thread(
         servers_file.write_text,
         "# servers\n"
         + echo_table("echo", extra='description = "the echo server"')
-        + echo_table("spare", extra="enabled = false"),
+        + http_table("spare", echo_url, extra="enabled = false"),
     )
     app = create_app(app_settings)
     async with serve_http(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as http:
@@ -137,10 +142,10 @@ async def test_dashboard_api(
         assert states == {"echo": "connected", "spare": "disabled"}
 
         one = (await http.get("/api/mcp/servers/echo", headers=USER)).json()
-        assert one["description"] == "the echo server" and one["tools_count"] == 3
+        assert one["description"] == "the echo server" and one["tools_count"] == 4
 
         tools = (await http.get("/api/mcp/servers/echo/tools", headers=USER)).json()
-        assert [t["name"] for t in tools["tools"]] == ["echo", "add", "secret_word"]
+        assert [t["name"] for t in tools["tools"]] == ["echo", "add", "secret_word", "crash"]
         assert tools["tools"][1]["parameters"] == ["a", "b"]
 
         disabled = await http.post("/api/mcp/servers/echo/disable", headers=USER)

@@ -31,14 +31,14 @@ async def test_stdio_server_status_tools_and_filter(
     mcp_settings: Settings, servers_file: Path, echo_table: EchoTable
 ) -> None:
     await asyncio.to_thread(
-        servers_file.write_text, echo_table("echo", extra='blocked_tools = ["add"]\ndescription = "test echo"')
+        servers_file.write_text, echo_table("echo", extra='blocked_tools = ["add", "crash"]\ndescription = "test echo"')
     )
     async with McpRegistry(mcp_settings) as registry:
         await registry.wait_settled()
         status = registry.status("echo")
         assert status.state == "connected", status.error
         assert status.enabled and status.transport == "stdio"
-        assert status.tool_names == ["echo", "secret_word"]  # "add" is blocked
+        assert status.tool_names == ["echo", "secret_word"]  # "add" and "crash" are blocked
         assert status.tools_count == 2 and status.description == "test echo"
         tools = {t.name: t for t in await registry.tools("echo")}
         assert tools["echo"].parameters == ["text"] and tools["echo"].description == "Repeat the text."
@@ -62,9 +62,10 @@ async def test_http_server_and_failures_are_reported(
         )
         async with McpRegistry(mcp_settings) as registry:
             await registry.wait_settled()
+            await registry.check()  # a live HTTP server stays connected
             report = {s.name: s for s in registry.statuses().servers}
             assert report["web"].state == "connected", report["web"].error
-            assert report["web"].tool_names == ["echo", "add", "secret_word"]
+            assert report["web"].tool_names == ["echo", "add", "secret_word", "crash"]
             assert report["web"].header_keys == ["Authorization"]
             assert "s3cret" not in registry.statuses().model_dump_json()  # header values never leave the server
             for name in ("crashing", "missing", "unreachable"):
@@ -76,12 +77,12 @@ async def test_http_server_and_failures_are_reported(
 
 
 async def test_enable_disable_persist_and_reconnect(
-    mcp_settings: Settings, servers_file: Path, echo_table: EchoTable
+    mcp_settings: Settings, servers_file: Path, http_table: EchoTable, echo_url: str
 ) -> None:
     await asyncio.to_thread(
         servers_file.write_text,
         "# External MCP servers (the owner's comment must survive)\n"
-        + echo_table("echo", extra="enabled = false  # off for now"),
+        + http_table("echo", echo_url, extra="enabled = false  # off for now"),
     )
     async with McpRegistry(mcp_settings) as registry:
         await registry.wait_settled()
@@ -111,6 +112,24 @@ async def test_enable_disable_persist_and_reconnect(
         assert again.status("echo").state == "disabled"
 
 
+async def test_a_server_that_dies_is_reported_and_can_be_reconnected(
+    mcp_settings: Settings, servers_file: Path, echo_table: EchoTable
+) -> None:
+    await asyncio.to_thread(servers_file.write_text, echo_table("echo"))
+    async with McpRegistry(mcp_settings) as registry:
+        await registry.wait_settled()
+        (server,) = registry.active_servers()
+        with pytest.raises(Exception):  # noqa: B017 - the process exits mid-call: the SDK's error type varies
+            await server.call_tool("crash", {})
+        await registry.check()
+        status = registry.status("echo")
+        assert status.state == "failed" and (status.error or "").startswith("stopped answering")
+        assert registry.active_servers() == [] and not _own_tasks()
+        assert (await registry.reconnect("echo")).state == "connected"
+        await registry.check()
+        assert registry.status("echo").state == "connected"
+
+
 async def test_unknown_server_and_reconnecting_a_disabled_one(
     mcp_settings: Settings, servers_file: Path, echo_table: EchoTable
 ) -> None:
@@ -132,10 +151,10 @@ async def test_broken_servers_file_is_reported_not_raised(mcp_settings: Settings
 
 
 async def test_assistant_calls_an_external_tool_scripted_model(
-    mcp_settings: Settings, servers_file: Path, echo_table: EchoTable
+    mcp_settings: Settings, servers_file: Path, http_table: EchoTable, echo_url: str
 ) -> None:
     await asyncio.to_thread(
-        servers_file.write_text, echo_table("echo", extra='allowed_tools = ["secret_word", "echo"]')
+        servers_file.write_text, http_table("echo", echo_url, extra='allowed_tools = ["secret_word", "echo"]')
     )
     model = ScriptedModel(
         [

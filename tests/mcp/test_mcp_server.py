@@ -60,7 +60,7 @@ async def test_search_results_are_bounded(server: MCPServer) -> None:
     async with Client(server) as client:
         result = await client.call_tool("search_products", {"species": "dog", "k": shop_tools.MAX_K})
         assert not result.is_error and result.structured_content is not None
-        assert len(result.structured_content["products"]) == shop_tools.MAX_K
+        assert 1 <= len(result.structured_content["products"]) <= shop_tools.MAX_K
         assert len(result.content[0].text) < 40_000  # type: ignore[union-attr]
         too_many = await client.call_tool("search_products", {"species": "dog", "k": shop_tools.MAX_K + 1})
         assert too_many.is_error

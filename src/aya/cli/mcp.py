@@ -39,6 +39,7 @@ async def _statuses(settings: Settings, wait: bool) -> str:
     async with McpRegistry(settings) as registry:
         if wait:
             await registry.wait_settled()
+            await registry.check()
         report = registry.statuses()
     lines = [f"servers file: {report.config_path}"]
     if report.config_error:

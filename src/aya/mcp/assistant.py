@@ -45,6 +45,7 @@ def list_mcp_servers_tool(registry: RegistryGetter) -> FunctionTool:
         current = registry()
         if current is None:
             return json.dumps({"error": "MCP servers are not available on this server"})
+        await current.check()
         report = current.statuses()
         summary = describe_statuses(report.servers)
         chat = _chat_context(tool_context.context)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 from pydantic import BaseModel, Field
 
 from aya.core.errors import Conflict, NotFound
@@ -40,6 +41,7 @@ logger = logging.getLogger("aya.mcp")
 ServerState = Literal["disabled", "connecting", "connected", "failed"]
 _REASON_MAX = 300
 _STOP_TIMEOUT = 10.0
+_PING_TIMEOUT = 3.0
 
 
 class ToolInfo(BaseModel):
@@ -205,6 +207,12 @@ class McpRegistry:
             raise Conflict(f"MCP server {name!r} did not list its tools: {_reason(exc, 0)}", field="name") from exc
         return [_tool_info(t) for t in entry.tools]
 
+    async def check(self, name: str | None = None) -> None:
+        """Ping connected servers (``name``, or all): one that no longer answers (its process died, its host went
+        away) is disconnected and reported as failed, so its tools leave the assistants."""
+        entries = [self._entry(name)] if name is not None else list(self._entries.values())
+        await asyncio.gather(*(self._check(e) for e in entries if e.state == "connected"))
+
     def active_servers(self) -> list[AgentsMCPServer]:
         """The connected, enabled servers as Agents SDK MCP servers, for ``Agent(mcp_servers=...)``."""
         return [e.server for e in self._entries.values() if e.state == "connected" and e.server is not None]
@@ -352,6 +360,26 @@ class McpRegistry:
             if entry.server is server:
                 entry.server = None
             await self._cleanup(entry.name, server)
+
+    async def _check(self, entry: _Entry) -> None:
+        server = entry.server
+        session = getattr(server, "session", None)
+        if server is None or session is None:
+            return
+        try:
+            async with asyncio.timeout(_PING_TIMEOUT):
+                await session.send_ping()
+        except Exception as exc:
+            code = getattr(getattr(exc, "error", None), "code", None)
+            if code is not None and code not in (CONNECTION_CLOSED, REQUEST_TIMEOUT):
+                return  # it answered (newer protocol versions have no ping): alive
+            reason = f"stopped answering: {_reason(exc, _PING_TIMEOUT)}"
+            async with entry.lock:
+                if entry.server is not server:  # reconnected or disabled meanwhile
+                    return
+                logger.warning("MCP server %s %s", entry.name, reason)
+                await self._halt(entry)
+                entry.state, entry.error, entry.tools, entry.connected_at = "failed", reason, [], None
 
     @staticmethod
     async def _cleanup(name: str, server: AgentsMCPServer) -> None:

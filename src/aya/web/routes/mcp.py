@@ -156,11 +156,13 @@ async def mcp_info(request: Request, settings: SettingsDep) -> McpInfo:
 
 @router.get("/api/mcp/servers", dependencies=Manager)
 async def list_servers(registry: RegistryDep) -> dict[str, Any]:
+    await registry.check()
     return _public_status(registry.statuses())
 
 
 @router.get("/api/mcp/servers/{name}", dependencies=Manager)
 async def get_server(name: str, registry: RegistryDep) -> ServerStatus:
+    await registry.check(name)
     return registry.status(name)
 
 
