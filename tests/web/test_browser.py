@@ -259,3 +259,29 @@ def test_image_attachment_is_uploaded_sent_and_shown(page: Any, live_server: Liv
     ).json()
     attachments = [a for item in thread["items"]["data"] for a in item.get("attachments", [])]
     assert [a["name"] for a in attachments] == ["bowl.png"]
+
+
+def test_errors_are_shown_with_the_servers_reason(page: Any, live_server: LiveServer, shot: Any) -> None:
+    from playwright.sync_api import expect
+
+    send(page, "Hi! food for my kitten")
+    wait_idle(page, 1)
+    # Another tab deletes the conversation; this one still shows it and tries to continue it.
+    thread_id = page.evaluate("localStorage.getItem('aya.last_thread')")
+    deleted = httpx.post(
+        f"{live_server.url}/chatkit",
+        json={"type": "threads.delete", "params": {"thread_id": thread_id}},
+        headers={"user-id": device_id(page)},
+    )
+    assert deleted.status_code == 200
+    send(page, "she is 4 months old")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("not found")
+    expect(alert.get_by_role("button", name="Retry")).to_have_count(0)  # a refused request is not retried
+    expect(page.locator(".msg.user.pending")).to_have_text("she is 4 months old")  # what failed stays visible
+    shot(page, "error")
+    alert.get_by_role("button", name="Dismiss error").click()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    # Reloading forgets the vanished conversation and starts fresh.
+    page.reload()
+    expect(page.locator(".start-screen")).to_be_visible()

@@ -1,4 +1,4 @@
-import { createContext, useContext, useEffect, useRef, useState } from "react";
+import { createContext, useContext, useEffect, useState } from "react";
 import type { ChatKitClient } from "../chatkit/client";
 import { assistantText, userText } from "../chatkit/reducer";
 import type { ThreadItem, UserMessageItem, WorkflowItem } from "../chatkit/types";
@@ -220,11 +220,6 @@ function LiveRegion({ items, streaming }: { items: ThreadItem[]; streaming: bool
 
 export function Messages(props: Props) {
   const { items, pendingUser, streaming } = props;
-  const endRef = useRef<HTMLDivElement>(null);
-  const lastText = items.length ? JSON.stringify(items.at(-1)).length : 0;
-  useEffect(() => {
-    endRef.current?.scrollIntoView?.({ block: "end" });
-  }, [items.length, lastText, pendingUser]);
   return (
     <div className="messages" role="log" aria-live="off" aria-label="Conversation">
       {items.map((item) => (
@@ -232,7 +227,6 @@ export function Messages(props: Props) {
       ))}
       {pendingUser ? <UserMessage item={pendingUser} pending /> : null}
       <LiveRegion items={items} streaming={streaming} />
-      <div ref={endRef} />
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { ChatKitClient } from "../chatkit/client";
 import type { ClientEffect } from "../chatkit/reducer";
 import type { AppConfig } from "../config";
@@ -54,6 +54,14 @@ export function TextTab({ client, config, theme }: { client: ChatKitClient; conf
   refreshRef.current = () => void chat.loadThreads(false);
   const { state } = chat;
   const empty = state.items.length === 0 && !state.pendingUser;
+
+  // Keep the newest content in view: streamed text, progress, notices and errors.
+  const endRef = useRef<HTMLDivElement>(null);
+  const last = state.items.at(-1);
+  const lastSize = last ? JSON.stringify(last).length : 0;
+  useEffect(() => {
+    endRef.current?.scrollIntoView?.({ block: "end" });
+  }, [state.items.length, lastSize, state.pendingUser, state.progress, state.error, state.notices.length]);
   const locked = state.thread?.status && state.thread.status.type !== "active";
 
   return (
@@ -146,6 +154,7 @@ export function TextTab({ client, config, theme }: { client: ChatKitClient; conf
               </button>
             </div>
           ) : null}
+          <div ref={endRef} />
         </div>
         {locked ? (
           <p className="locked">This conversation is {state.thread?.status?.type}. Start a new one to keep chatting.</p>

@@ -4,7 +4,7 @@
  */
 
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
-import { ChatKitClient } from "../chatkit/client";
+import { ChatKitClient, ChatKitHttpError } from "../chatkit/client";
 import { emptyThreadState, lastUserMessage, reduceThread, type ClientEffect } from "../chatkit/reducer";
 import type { ActionConfig, Attachment, StreamingRequest, Thread, UserMessageInput, UserMessageItem } from "../chatkit/types";
 
@@ -133,7 +133,14 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
           dispatch({ type: "stream_ended", aborted: true });
         } else {
           dispatch({ type: "stream_ended" });
-          dispatch({ type: "local_error", message: `The connection failed: ${message(e)}`, allowRetry: true });
+          // The server refused the request (4xx): say why; retrying the same request cannot help.
+          // A network failure or a server error (5xx) may pass: offer a retry.
+          const refused = e instanceof ChatKitHttpError && e.status < 500;
+          dispatch({
+            type: "local_error",
+            message: refused ? message(e) : `The connection failed: ${message(e)}`,
+            allowRetry: !refused,
+          });
         }
       } finally {
         if (abortRef.current === controller) abortRef.current = null;
