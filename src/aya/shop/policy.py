@@ -138,9 +138,9 @@ class Policy:
         parsed = self.parse(conv.last_user)
         for text in conv.user_texts[:-1]:
             earlier = self.parse(text)
-            if earlier.out_of_scope is None:
+            if earlier.out_of_scope is None and not _about_shown(earlier):
                 profile = profile.merged(earlier.profile())
-        if parsed.out_of_scope is None or parsed.out_of_scope == "medical":
+        if (parsed.out_of_scope is None or parsed.out_of_scope == "medical") and not _about_shown(parsed):
             profile = profile.merged(parsed.profile())
         return profile, parsed
 
@@ -203,6 +203,7 @@ class Policy:
             if cap > 0:
                 profile = profile.model_copy(update={"budget_max": cap})
             sort = "price"
+            exclude = [s.id for s in shown]
         if "more" in p.acts and shown:
             exclude = [s.id for s in shown]
         query = " ".join(p.flavors)
@@ -296,6 +297,11 @@ class Policy:
             cheaper = bool(json.loads(arguments or "{}").get("cheaper"))
             return prefix + replies.similar(SimilarResult.model_validate(data), key, cheaper=cheaper)
         return replies.unknown(key)
+
+
+def _about_shown(p: Parsed) -> bool:
+    """A question about products on screen ("is the second one grain free?") states no new wish for the pet."""
+    return bool(p.acts & {"compare", "details"}) or (bool(p.refs) and "similar" not in p.acts)
 
 
 def _only_species(profile: PetProfile) -> bool:
