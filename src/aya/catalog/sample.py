@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -105,13 +106,22 @@ _SIZES: dict[str, dict[str, list[tuple[str, float]]]] = {
     "treat": {s: [(f"{oz}-oz bag", oz * OZ) for oz in (3, 5, 10, 16)] for s in ("dog", "cat")},
 }
 _REF_KG = {"dry": 5.0, "wet": 4.0, "raw": 2.7, "frozen": 2.3, "freeze_dried": 0.4, "air_dried": 1.0}
-_GRAIN_WORDS = ("rice", "oat", "barley", "wheat", "corn", "sorghum", "millet", "quinoa", "rye")
-_PEA_WORDS = ("pea", "lentil", "chickpea")
-_MEAT_GROUPS = {"poultry", "red_meat", "fish"}
-_ANIMAL_WORDS = (
-    "chicken", "turkey", "duck", "beef", "lamb", "salmon", "fish", "tuna", "sardine", "herring", "bison", "venison",
-    "rabbit", "pork", "trout", "quail", "mackerel", "liver", "egg", "mussel",
-)  # fmt: skip
+_TITLE_CARBS = {  # how a carbohydrate reads in a title ("Salmon & Sweet Potato Recipe"); others stay out of titles
+    "Brown Rice": "Brown Rice",
+    "White Rice": "Rice",
+    "Oatmeal": "Oatmeal",
+    "Pearled Barley": "Barley",
+    "Ground Whole Grain Sorghum": "Sorghum",
+    "Millet": "Millet",
+    "Quinoa": "Quinoa",
+    "Peas": "Pea",
+    "Lentils": "Lentil",
+    "Chickpeas": "Chickpea",
+    "Sweet Potatoes": "Sweet Potato",
+    "Potatoes": "Potato",
+    "Pumpkin": "Pumpkin",
+    "Butternut Squash": "Squash",
+}
 
 
 @cache
@@ -414,6 +424,9 @@ def _texts(
         "fat_pct": f"{ga.fat_min:g}",
     }
     values["kind"] = _fill(kind, values)
+    values["kind_bare"] = re.sub(r"^an? ", "", values["kind"])
+    brand = recipe.brand["name"]
+    values["brand_pos"] = f"{brand}'" if brand.endswith("s") else f"{brand}'s"
     if stage_key in ("puppy", "kitten"):
         values["stage"] = "growing"
         values["species_pl"] = {"dog": "puppies", "cat": "kittens"}[sp]
@@ -454,8 +467,9 @@ def _texts(
         recipe.breed_size or "", ""
     )
     recipe_word = rng.choice(["Recipe", "Recipe", "Formula", "Dinner", "Feast", "Entree"])
-    if recipe.protein_key != "plant" and rng.random() < 0.35:
-        protein_part = f"{protein_name} & {carbs[0].removeprefix('Ground ').removeprefix('Pearled ')} {recipe_word}"
+    title_carb = _TITLE_CARBS.get(carbs[0])
+    if recipe.protein_key != "plant" and rng.random() < 0.35 and title_carb:
+        protein_part = f"{protein_name} & {title_carb} {recipe_word}"
     else:
         protein_part = f"{protein_name} {recipe_word}"
     gf = "Grain-Free" if "grain_free" in recipe.features and rng.random() < 0.6 else ""
