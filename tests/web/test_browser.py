@@ -78,6 +78,10 @@ def test_conversation_with_cards_actions_and_history(page: Any, live_server: Liv
     expect(cards.first.get_by_role("button", name="Details").first).to_be_visible()
     expect(page.get_by_test_id("live-region")).not_to_be_empty()
     shot(page, "cards")
+    # Only the conversation scrolls, never the page (the header and composer stay put).
+    assert page.evaluate("document.documentElement.scrollHeight <= window.innerHeight")
+    page.locator(".msg.user").nth(1).evaluate("el => el.scrollIntoView({block: 'start'})")
+    shot(page, "cards-top")  # the README's screenshot (docs/screenshot.png)
 
     # A card action goes back as threads.custom_action and its answer streams into the thread.
     widgets_before = page.locator(".widget-item").count()
