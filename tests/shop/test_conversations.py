@@ -72,6 +72,8 @@ async def run_turn(chat: ShopChat, search: ProductSearch, turn: dict[str, Any], 
         assert reply.widget_kind == "none" and reply.text.rstrip().endswith("?"), f"{say!r}: {reply.text}"
     for wanted in turn.get("reply_has", []):
         assert _has(reply.text, wanted), f"{say!r}: reply lacks {wanted!r}:\n{reply.text}"
+    for unwanted in turn.get("progress_lacks", []):
+        assert all(unwanted not in line for line in reply.progress), f"{say!r}: searched for {unwanted!r}"
     for unwanted in turn.get("reply_lacks", []):
         assert unwanted.lower() not in reply.text.lower(), f"{say!r}: reply has {unwanted!r}:\n{reply.text}"
 
