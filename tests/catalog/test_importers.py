@@ -214,3 +214,31 @@ def test_format_detection(tmp_path: Path) -> None:
     (tmp_path / "x.xml").write_text("<x/>")
     with pytest.raises(SourceError, match="--format"):
         detect_format(tmp_path / "x.xml")
+
+
+def test_json_object_with_products_and_tsv(tmp_path: Path) -> None:
+    wrapped = tmp_path / "wrapped.json"
+    wrapped.write_text(
+        json.dumps({"products": [{"id": "w1", "title": "Acme Kitten Pate Wet Cat Food", "price": 2}, "oops"]}),
+        encoding="utf-8",
+    )
+    products, rejects = split(read_canonical(wrapped))
+    assert [p.id for p in products] == ["w1"] and [r.line for r in rejects] == [2]
+    tsv = tmp_path / "p.tsv"
+    tsv.write_text("id\ttitle\tprice\tspecial_features\nt1\tAcme Senior Dry Dog Food\t$3\tGrain-Free|Non-GMO\n")
+    (product,) = read_canonical(tsv)
+    assert isinstance(product, Product) and product.special_features == ["grain_free", "non_gmo"]
+    assert product.life_stage == "senior"
+
+
+def test_unreadable_sources_are_source_errors(tmp_path: Path) -> None:
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes("id,title,price\n1,Pâté Wet Cat Food,2\n".encode("latin-1"))
+    with pytest.raises(SourceError, match="not utf-8-sig text"):
+        list(read_canonical(latin))
+    truncated = tmp_path / "truncated.json"
+    truncated.write_text('[{"id": "1", "title": "A Dry Dog Food", "price": 1}, {"id": ', encoding="utf-8")
+    items = read_canonical(truncated)
+    assert isinstance(next(items), Product)  # what came before the damage streams out; the caller decides
+    with pytest.raises(SourceError, match="invalid JSON"):
+        next(items)
