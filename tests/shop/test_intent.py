@@ -113,3 +113,13 @@ def test_parsing_is_fast() -> None:
         parse("food for my 12 year old cat with kidney problems, allergic to chicken, under $40", brands=BRANDS)
     per_message_ms = (time.perf_counter() - start) * 1000 / 200
     assert per_message_ms < 5, per_message_ms
+
+
+def test_a_huge_message_is_read_quickly() -> None:
+    import time
+
+    text = "my senior cat has kidney problems " + "and also " * 100_000
+    start = time.perf_counter()
+    parsed = parse(text)
+    assert time.perf_counter() - start < 0.5
+    assert parsed.species == "cat" and parsed.conditions == ["kidney_support"]

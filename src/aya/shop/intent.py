@@ -28,6 +28,8 @@ from typing import Any, Literal
 
 from aya.shop.profile import PetProfile
 
+MAX_CHARS = 2000  # a shopper's message; anything longer is read up to here
+
 OutOfScope = Literal["emergency", "other_animal", "order", "medical", "off_topic"]
 Sort = Literal["relevance", "price", "price_desc", "rating"]
 Act = Literal["greeting", "thanks", "goodbye", "help", "compare", "details", "similar", "cheaper", "more", "unsure"]
@@ -276,7 +278,7 @@ def _num(token: str, numbers: dict[str, float]) -> float | None:
 def parse(text: str, *, brands: Sequence[str] = ()) -> Parsed:
     """Parse one shopper message. ``brands`` are the catalog's brand names (matched as whole phrases)."""
     t = tables()
-    raw = text.strip()
+    raw = text.strip()[:MAX_CHARS]
     norm = normalize_text(raw)
     out = Parsed(text=norm, words=len(norm.split()))
     if not norm:
