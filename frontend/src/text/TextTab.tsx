@@ -122,7 +122,7 @@ export function TextTab({ client, config, theme }: { client: ChatKitClient; conf
               onFeedback={(id, kind) => void chat.sendFeedback(id, kind)}
             />
           )}
-          {state.streaming && (state.progress || !state.openItems.length) ? (
+          {state.streaming && (state.progress || state.pendingUser || last?.type === "user_message") ? (
             <div className="progress" role="status">
               <span className="dots" aria-hidden="true">
                 <i />
