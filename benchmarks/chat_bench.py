@@ -110,6 +110,8 @@ def message(text: str) -> dict[str, Any]:
 
 async def conversation(http: httpx.AsyncClient, n: int, turns: int, stats: Stats, think_s: float) -> None:
     user = f"bench-user-{n}"
+    if think_s:
+        await asyncio.sleep(think_s * n / 50)  # shoppers arrive spread out, not all in the same millisecond
     first = {"type": "threads.create", "params": {"input": message(PROMPTS[n % len(PROMPTS)])}}
     thread_id = await turn(http, user, first, stats)
     if thread_id is None:
@@ -210,7 +212,7 @@ async def main() -> None:
     parser.add_argument("--catalog", type=int, default=2000, help="sample catalog size when starting a server")
     parser.add_argument("--embedder", default="none", help="AYA_EMBEDDER for the started server (default none)")
     parser.add_argument(
-        "--think-ms", type=float, default=1000, help="mean pause between a conversation's turns in the paced phase"
+        "--think-ms", type=float, default=5000, help="mean pause between a conversation's turns in the paced phase"
     )
     args = parser.parse_args()
 

@@ -335,3 +335,25 @@ async def test_responses_api_continues_with_previous_response_id(data_dir: Any) 
         await client.stream("threads.retry_after_item", thread_id=thread_id, item_id=items[2]["id"])
         assert model.last_call.previous_response_id is None  # the retry rebuilt the history
         assert _texts(model.last_call.input) == ["first", "one", "second"]
+
+
+async def test_a_thread_deleted_between_validation_and_streaming_ends_with_an_error_event(
+    client: ChatClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chatkit.store import NotFoundError
+
+    thread_id = await _new_thread(client)
+    store = client.server.store
+    real_load = store.load_thread
+    calls = 0
+
+    async def deleted_after_the_first_look(thread_id: str, context: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls > 1:  # the preflight saw it; by the time the SDK looks, another request deleted it
+            raise NotFoundError(f"thread {thread_id} not found")
+        return await real_load(thread_id, context)
+
+    monkeypatch.setattr(store, "load_thread", deleted_after_the_first_look)
+    events = await client.stream("threads.add_user_message", thread_id=thread_id, input=message("still there?"))
+    assert events[-1].type == "error" and events[-1].allow_retry

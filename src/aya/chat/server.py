@@ -20,7 +20,7 @@ import base64
 import binascii
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, assert_never
 
 import anyio
@@ -33,6 +33,8 @@ from chatkit.types import (
     AttachmentsDeleteReq,
     AudioInput,
     ClientToolCallItem,
+    ErrorCode,
+    ErrorEvent,
     FeedbackKind,
     InputTranscribeReq,
     ItemsFeedbackReq,
@@ -112,7 +114,7 @@ class AyaChatServer(ChatKitServer[RequestContext]):
             # ``TypeAdapter(ChatKitReq)`` per request (~20 ms of CPU each); these two methods are what it calls
             # (openai-chatkit is pinned ~=1.6.5 for this).
             if is_streaming_req(request):
-                return StreamingResult(self._process_streaming(request, context))
+                return StreamingResult(self._stream(request, context))
             return NonStreamingResult(await self._process_non_streaming(request, context))
         except AyaError:
             raise
@@ -122,6 +124,15 @@ class AyaChatServer(ChatKitServer[RequestContext]):
             raise NotConfigured(f"{request.type} is not supported by this server") from exc
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
+
+    async def _stream(self, request: Any, context: RequestContext) -> AsyncGenerator[bytes, None]:
+        """The SDK's stream, ending with an ``error`` event (not a broken response) if something fails after all."""
+        try:
+            async for chunk in self._process_streaming(request, context):
+                yield chunk
+        except Exception:  # already logged by the SDK; e.g. the thread was deleted while this request started
+            event = ErrorEvent(code=ErrorCode.STREAM_ERROR, allow_retry=True)
+            yield b"data: " + self._serialize(event) + b"\n\n"
 
     # --- validation before anything streams ------------------------------------------------------------------------
     async def _thread(self, thread_id: str, context: RequestContext) -> ThreadMetadata:
