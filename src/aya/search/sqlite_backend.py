@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterable, Callable, Iterable, Sequence
@@ -25,7 +26,7 @@ import numpy as np
 from aya.catalog.models import Product
 from aya.core.errors import NotFound
 from aya.core.settings import Settings
-from aya.search.analysis import words
+from aya.search.analysis import query_hints, words
 from aya.search.embedder import CachedEmbedder, Embedder, EmbeddingCache, text_hash
 from aya.search.explain import explain
 from aya.search.models import CatalogStats, Filters, SearchHit, SearchMode, SearchQuery, SearchResult
@@ -75,6 +76,7 @@ class SqliteProductSearch:
         self._generation = -1
         self._corrector: QueryCorrector | None = None
         self._write_lock = asyncio.Lock()
+        self._load_lock = threading.Lock()
         self._query_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
@@ -147,7 +149,9 @@ class SqliteProductSearch:
     def _sync(self) -> None:
         """Cheap check before a read: reload when another process (``aya ingest``) changed the catalog."""
         if self.store.generation() != self._generation:
-            self._load()
+            with self._load_lock:
+                if self.store.generation() != self._generation:
+                    self._load()
 
     def corrector(self) -> QueryCorrector:
         if self._corrector is None:
@@ -308,17 +312,33 @@ class SqliteProductSearch:
             if text:
                 notes.append(f"{mode} search fell back to keyword search: {reason}")
             mode = "keyword"
-        qvec = await self._query_vector(text) if mode != "keyword" and text else None
-        result = await asyncio.to_thread(self._search_sync, query, mode, qvec)
+        corrected = await asyncio.to_thread(self._understand, text) if text else None
+        qvec = None
+        if mode != "keyword" and corrected is not None:
+            # the vector side embeds the corrected text: MiniLM does not know that "salmn" is salmon
+            qvec = await self._query_vector(corrected[0].text if corrected[0].changed else text)
+        result = await asyncio.to_thread(self._search_sync, query, mode, qvec, corrected)
         result.notes = notes + result.notes
         result.took_ms = round((time.perf_counter() - started) * 1000, 3)
         return result
 
-    def _search_sync(self, q: SearchQuery, mode: SearchMode, qvec: np.ndarray | None) -> SearchResult:
+    def _understand(self, text: str) -> tuple[CorrectedQuery, dict[str, list[str]]]:
+        """Typo correction against the index vocabulary, and the vocabulary values the words point to."""
+        self._sync()
+        corrected = self.corrector().correct(text)
+        return corrected, query_hints(corrected.text)
+
+    def _search_sync(
+        self,
+        q: SearchQuery,
+        mode: SearchMode,
+        qvec: np.ndarray | None,
+        understood: tuple[CorrectedQuery, dict[str, list[str]]] | None,
+    ) -> SearchResult:
         self._sync()
         f = q.filters
         need = q.offset + q.k
-        corrected: CorrectedQuery | None = self.corrector().correct(q.text) if q.text.strip() else None
+        corrected, hints = understood if understood else (None, {})
         terms = [t if isinstance(t, str) else t[0] for t in corrected.terms] if corrected else []
         corrected_text = corrected.text if corrected and corrected.changed else None
 
@@ -333,7 +353,8 @@ class SqliteProductSearch:
             kh = self.text.search(self.text.query(None, f), q.k, q.offset, order_by=order, ascending=asc)
             return self._result(kh.rowids, kh.scores, kh.total, f, terms, {}, mode, corrected_text)
 
-        text_q = self.text.text_query(corrected.terms) if corrected.terms else None
+        words_q = self.text.text_query(corrected.terms) if corrected.terms else None
+        text_q = self.text.either(words_q, self.text.hint_query(hints)) if words_q is not None else None
         if mode == "keyword":
             if text_q is None:
                 return self._result([], [], 0, f, terms, {}, mode, corrected_text)

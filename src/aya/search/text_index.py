@@ -35,6 +35,7 @@ FIELD_BOOSTS: dict[str, float] = {
     "extra": 0.3,
 }
 KEYWORD_FIELDS = tuple(FIELD_BOOSTS)
+HINT_BONUS = 3.0  # score added per vocabulary value the query points to and the product carries
 _RAW_FIELDS = ("species", "life_stage", "food_type", "brand_key", "availability", "feature", "condition")
 
 
@@ -182,6 +183,33 @@ class TextIndex:
         if not clauses:
             return None
         return tantivy.Query.boolean_query(clauses)
+
+    def hint_query(self, hints: dict[str, list[str]], bonus: float = HINT_BONUS) -> tantivy.Query | None:
+        """Soft boosts for products tagged with what the query's words point to (see ``analysis.query_hints``)."""
+        field_of = {
+            "special_features": "feature",
+            "target_conditions": "condition",
+            "species": "species",
+            "life_stage": "life_stage",
+            "food_type": "food_type",
+        }
+        clauses = [
+            (
+                tantivy.Occur.Should,
+                tantivy.Query.const_score_query(tantivy.Query.term_query(self.schema, field_of[name], v), bonus),
+            )
+            for name, values in hints.items()
+            if name in field_of
+            for v in values
+        ]
+        return tantivy.Query.boolean_query(clauses) if clauses else None
+
+    @staticmethod
+    def either(*queries: tantivy.Query | None) -> tantivy.Query | None:
+        present = [q for q in queries if q is not None]
+        if len(present) <= 1:
+            return present[0] if present else None
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in present])
 
     def filter_clauses(self, f: Filters) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         s = self.schema
