@@ -85,6 +85,11 @@ async def run_turn(chat: ShopChat, search: ProductSearch, turn: dict[str, Any], 
         assert reply.progress and reply.progress[0].endswith("…"), f"{say!r}: no progress update"
     check_products(turn, reply, products)
 
+    if "first_has" in turn:
+        first = products[0]
+        assert contains_ingredient(first, turn["first_has"]), (
+            f"{say!r}: first pick {first.title} lacks {turn['first_has']}"
+        )
     if "compare" in turn:
         assert ids == [shown[i - 1] for i in turn["compare"]], f"{say!r}: compared {ids}, shown {shown}"
     if "details" in turn:

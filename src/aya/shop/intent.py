@@ -61,6 +61,7 @@ class Parsed:
     mentions: list[str] = field(default_factory=list)  # other words that may name a shown product
     out_of_scope: OutOfScope | None = None
     other_animal: str | None = None
+    medical: bool = False  # asks a medical question (answered by "ask your vet", even when food can help too)
     words: int = 0
 
     def profile(self) -> PetProfile:
@@ -413,6 +414,7 @@ def parse(text: str, *, brands: Sequence[str] = ()) -> Parsed:
             out.out_of_scope = "medical"
         elif "off_topic" in scope_values and not out.has_pet_facts:
             out.out_of_scope = "off_topic"
+    out.medical = "medical" in scope_values
     if "other_animals" in scope_values:
         out.other_animal = next(p for p, v, _ in scope if v == "other_animals").split()[-1]
     return out

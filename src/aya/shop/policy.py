@@ -284,8 +284,8 @@ class Policy:
             return prefix + "Here are the MCP servers I'm connected to:\n" + str(data.get("summary", ""))
         if name == "get_recommendations":
             text = replies.recommendations(RecommendationsResult.model_validate(data), key, prefix=prefix)
-            if parsed.out_of_scope == "medical":
-                text += "\nFor the health question itself, please check with your vet."
+            if parsed.medical:
+                text += "\nI can't advise on medication or treatment, though: please check with your vet."
             return text
         if name == "search_products":
             return replies.search_results(SearchProductsResult.model_validate(data), key, prefix=prefix)
