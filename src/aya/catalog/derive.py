@@ -31,21 +31,76 @@ def _derive_data() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def _pattern(phrases: list[str]) -> re.Pattern[str]:
-    alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"(?<![a-z0-9])({alternation})(?:e?s)?(?![a-z0-9])")
+_EDGE_PUNCT = ".,;:!?()[]{}\"'*"
+_CODE = re.compile(r"[a-z0-9]/[a-z0-9]")  # "k/d", "s/o" stay whole; "skin/food" is two words
 
-
+Hit = tuple[str, str]  # (vocabulary, canonical value)
 VOCABS = ("special_features", "target_conditions")
 
 
+def tokens(normalized: str) -> list[str]:
+    """Words of normalized text, edge punctuation stripped: "no corn, wheat or soy." -> no corn wheat or soy."""
+    out: list[str] = []
+    for raw in normalized.split():
+        tok = raw.strip(_EDGE_PUNCT)
+        if not tok:
+            continue
+        if "/" in tok and not _CODE.fullmatch(tok):
+            out.extend(t for t in tok.split("/") if t)
+        else:
+            out.append(tok)
+    return out
+
+
+class PhraseIndex:
+    """Whole-word phrase matching by first word: leftmost-longest, non-overlapping, optional plural "s"/"es" on the
+    last word. One dict lookup per word of text, so it is fast on long descriptions."""
+
+    def __init__(self, phrases: dict[str, Hit]) -> None:
+        self.by_first: dict[str, list[tuple[tuple[str, ...], Hit]]] = {}
+        for phrase, hit in phrases.items():
+            words = tuple(tokens(phrase))
+            if words:
+                self.by_first.setdefault(words[0], []).append((words, hit))
+        for candidates in self.by_first.values():
+            candidates.sort(key=lambda c: -len(c[0]))
+
+    def _candidates(self, word: str) -> list[tuple[tuple[str, ...], Hit]]:
+        found = self.by_first.get(word, [])
+        if word.endswith("s"):
+            found = (
+                found
+                + self.by_first.get(word[:-1], [])
+                + (self.by_first.get(word[:-2], []) if word.endswith("es") else [])
+            )
+        return found
+
+    def find(self, words: list[str]) -> list[Hit]:
+        hits: list[Hit] = []
+        i, n = 0, len(words)
+        while i < n:
+            step = 1
+            for phrase, hit in self._candidates(words[i]):
+                k = len(phrase)
+                if i + k > n:
+                    continue
+                if all(words[i + j] == phrase[j] for j in range(k - 1)) and _plural_of(words[i + k - 1], phrase[-1]):
+                    hits.append(hit)
+                    step = k
+                    break
+            i += step
+        return hits
+
+
+def _plural_of(word: str, base: str) -> bool:
+    return word == base or word == base + "s" or word == base + "es"
+
+
 @cache
-def _matchers() -> tuple[
-    re.Pattern[str], dict[str, tuple[str, str]], re.Pattern[str] | None, dict[str, tuple[str, str]]
-]:
-    """One pattern over the phrases of both vocabularies (one pass over the text), and its title-only twin."""
-    phrases: dict[str, tuple[str, str]] = {}
-    title_phrases: dict[str, tuple[str, str]] = {}
+def _matchers() -> tuple[PhraseIndex, PhraseIndex]:
+    """The phrase index of both vocabularies, and the one of phrases trusted in titles only."""
+    phrases: dict[str, Hit] = {}
+    title_phrases: dict[str, Hit] = {}
     for vocab in VOCABS:
         data = _derive_data()[vocab]
         exclude = {normalize_text(p) for p in data.get("exclude", [])}
@@ -63,25 +118,19 @@ def _matchers() -> tuple[
                     title_phrases.setdefault(key, (vocab, canonical))
                 elif key not in exclude:
                     phrases.setdefault(key, (vocab, canonical))
-    title_pattern = _pattern(list(title_phrases)) if title_phrases else None
-    return _pattern(list(phrases)), phrases, title_pattern, title_phrases
+    return PhraseIndex(phrases), PhraseIndex({**title_phrases, **phrases})
 
 
 def derive_all(text: str, *, title: str = "") -> dict[str, list[str]]:
     """Features and conditions the text or title mentions, by vocabulary name."""
-    pattern, phrases, title_pattern, title_phrases = _matchers()
+    main, in_titles = _matchers()
     found: dict[str, list[str]] = {vocab: [] for vocab in VOCABS}
-    for source in (title, text):
-        if source:
-            for m in pattern.finditer(normalize_text(source)):
-                vocab, value = phrases[m.group(1)]
-                if value not in found[vocab]:
-                    found[vocab].append(value)
-    if title and title_pattern is not None:
-        for m in title_pattern.finditer(normalize_text(title)):
-            vocab, value = title_phrases[m.group(1)]
-            if value not in found[vocab]:
-                found[vocab].append(value)
+    hits = in_titles.find(tokens(normalize_text(title))) if title else []
+    if text:
+        hits += main.find(tokens(normalize_text(text)))
+    for vocab, value in hits:
+        if value not in found[vocab]:
+            found[vocab].append(value)
     return found
 
 
