@@ -206,3 +206,10 @@ def test_sample_command_and_first_start(settings: Settings, tmp_path: Path) -> N
     assert ensure_sample_catalog(first) is False  # not empty any more: nothing to do
     code, out = aya("ingest", str(out_file))  # the same products written by `aya catalog sample`
     assert code == 0 and total(settings) == 60
+
+
+def test_repeated_ids_in_one_ingest_are_noted(settings: Settings) -> None:
+    code, out = aya("ingest", str(EXAMPLES / "products.jsonl"), str(EXAMPLES / "products.jsonl"))
+    assert code == 0
+    assert "4 row(s) repeated an id" in out
+    assert total(settings) == 4

@@ -35,6 +35,8 @@ class _Stream:
         self.rejects: list[Any] = []
         self.read = 0
         self.on_reject = on_reject
+        self.seen: set[str] = set()
+        self.duplicates = 0  # ids met again in this ingest: the later row wins
 
     def __iter__(self) -> Iterator[Any]:
         from aya.catalog.importers import Reject
@@ -47,6 +49,10 @@ class _Stream:
                         self.on_reject(item)
                     continue
                 self.read += 1
+                if item.id in self.seen:
+                    self.duplicates += 1
+                else:
+                    self.seen.add(item.id)
                 yield item
 
 
@@ -149,6 +155,12 @@ def run_ingest(
         f"{len(stream.rejects)} row(s) rejected",
         highlight=False,
     )
+    if stream.duplicates:
+        console.print(
+            f"[yellow]note:[/yellow] {stream.duplicates} row(s) repeated an id seen earlier in this ingest; "
+            "the later row won",
+            highlight=False,
+        )
     return 1 if stream.rejects else 0
 
 
