@@ -213,3 +213,20 @@ def test_repeated_ids_in_one_ingest_are_noted(settings: Settings) -> None:
     assert code == 0
     assert "4 row(s) repeated an id" in out
     assert total(settings) == 4
+
+
+def test_an_interrupted_ingest_loses_nothing(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert aya("ingest", str(EXAMPLES / "normalized"))[0] == 0
+    before = content(catalog(settings))
+
+    def interrupted(path: Path, fmt: importers.Format = "auto", mapping: object = None) -> Iterator[object]:
+        from aya.catalog.sample import generate_sample_catalog
+
+        yield from generate_sample_catalog(900, 2)
+        raise KeyboardInterrupt  # Ctrl-C while the third batch is being read
+
+    monkeypatch.setattr(importers, "read_source", interrupted)
+    for extra in ((), ("--replace",)):
+        code, out = aya("ingest", *extra, str(EXAMPLES / "products.jsonl"))
+        assert code == 130 and "interrupted" in out and "nothing was written" in out
+        assert content(catalog(settings)) == before and total(settings) == 5
