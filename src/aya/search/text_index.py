@@ -21,7 +21,7 @@ from aya.search.models import Filters
 
 logger = logging.getLogger("aya.search")
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 # Field boosts of the BM25 query (most_fields: each query term scores in every field it matches).
 FIELD_BOOSTS: dict[str, float] = {
@@ -32,7 +32,6 @@ FIELD_BOOSTS: dict[str, float] = {
     "facets": 1.2,
     "ingredients": 1.0,
     "description": 1.0,
-    "extra": 0.3,
 }
 KEYWORD_FIELDS = tuple(FIELD_BOOSTS)
 HINT_BONUS = 3.0  # score added per vocabulary value the query points to and the product carries
@@ -44,7 +43,7 @@ def build_schema() -> tantivy.Schema:
     sb.add_unsigned_field("rowid", stored=True, indexed=True, fast=True)
     for name in KEYWORD_FIELDS:
         sb.add_text_field(name, tokenizer_name="en_stem")
-    sb.add_text_field("words", tokenizer_name="default", index_option="freq")  # unstemmed vocabulary for typos
+    sb.add_text_field("words", tokenizer_name="default", index_option="basic")  # unstemmed vocabulary for typos
     for name in _RAW_FIELDS:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
     sb.add_float_field("price", indexed=True, fast=True)
@@ -67,11 +66,8 @@ def to_document(rowid: int, p: Product) -> tantivy.Document:
     d.add_text("features", " ".join(vocab_phrase(f) for f in p.special_features))
     d.add_text("conditions", " ".join(vocab_phrase(c) for c in p.target_conditions))
     d.add_text("facets", facet_text(p))
-    d.add_text("extra", p.searchable_text)
-    d.add_text(
-        "words",
-        " ".join([p.title, p.brand, p.description, " ".join(p.ingredients), facet_text(p), p.searchable_text]),
-    )
+    # searchable_text is not indexed: it concatenates the fields above (see aya.catalog.text)
+    d.add_text("words", " ".join([p.title, p.brand, p.description, " ".join(p.ingredients), facet_text(p)]))
     d.add_text("species", p.species)
     d.add_text("life_stage", p.life_stage)
     d.add_text("food_type", p.food_type)
