@@ -35,6 +35,8 @@ export interface FakeServer {
   cancelled: () => boolean;
   /** The request's signal fired while the server was still streaming. */
   aborted: () => boolean;
+  /** The client let go of the response, either way. */
+  closed: () => boolean;
 }
 
 /** A fetch answering every request with `body` (an SSE stream in chunks, or JSON); `hang` keeps the stream open. */
@@ -75,5 +77,5 @@ export function fakeServer(answer: { sse?: string; json?: unknown; status?: numb
     });
     return new Response(stream, { status: answer.status ?? 200, headers: { "content-type": "text/event-stream" } });
   };
-  return { fetch: impl as typeof fetch, requests, cancelled: () => cancelled, aborted: () => aborted };
+  return { fetch: impl as typeof fetch, requests, cancelled: () => cancelled, aborted: () => aborted, closed: () => aborted || cancelled };
 }
