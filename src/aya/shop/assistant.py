@@ -139,20 +139,24 @@ class ShopAssistant:
             yield event
 
 
-async def catalog_brands(search: ProductSearch, *, limit: int = 500) -> list[str]:
-    """Brand names present in the catalog, gathered from a few broad searches (best effort, bounded)."""
+async def catalog_brands(search: ProductSearch, *, limit: int = 1000) -> list[str]:
+    """Brand names present in the catalog, gathered from broad searches (best effort, bounded: 24 searches)."""
     seen: dict[str, None] = {}
     for species in ("dog", "cat"):
-        for sort in ("relevance", "price", "price_desc", "rating"):
-            query = SearchQuery.model_validate({"text": "", "filters": {"species": species}, "k": 100, "sort": sort})
-            try:
-                result = await search.search(query)
-            except Exception:
-                logger.warning("could not list catalog brands", exc_info=True)
-                return list(seen)
-            for hit in result.hits:
-                if hit.product.brand:
-                    seen.setdefault(hit.product.brand, None)
-            if len(seen) >= limit:
-                return list(seen)[:limit]
+        for food_type in (None, "dry", "wet"):
+            for sort in ("relevance", "price", "price_desc", "rating"):
+                filters: dict[str, Any] = {"species": species}
+                if food_type:
+                    filters["food_type"] = [food_type]
+                query = SearchQuery.model_validate({"text": "", "filters": filters, "k": 100, "sort": sort})
+                try:
+                    result = await search.search(query)
+                except Exception:  # a catalog that cannot answer yet just means no brand names
+                    logger.warning("could not list catalog brands", exc_info=True)
+                    return list(seen)
+                for hit in result.hits:
+                    if hit.product.brand:
+                        seen.setdefault(hit.product.brand, None)
+                if len(seen) >= limit:
+                    return list(seen)[:limit]
     return list(seen)
