@@ -278,3 +278,16 @@ async def test_database_url_selects_postgresql(data_dir: Any) -> None:
         assert not (data_dir / "threads.sqlite3").exists()
     finally:
         await _drop_schema(schema)
+
+
+async def test_bad_parameters_against_stored_data(client: ChatClient) -> None:
+    thread_id = await _new_thread(client)
+    status, body = await client.status("threads.list", after="thr_000000000000ffffffffff")
+    assert status == 400 and body["field"] == "after" and "unknown cursor" in body["message"]
+    status, body = await client.status("items.list", thread_id=thread_id, after="msg_000000000000ffffffffff")
+    assert status == 400 and "unknown cursor" in body["message"]
+    status, body = await client.status("threads.update", thread_id=thread_id, title="x" * 201)
+    assert status == 400 and body["field"] == "params.title"
+    status, body = await client.status("items.feedback", thread_id=thread_id, item_ids=[], kind="positive")
+    assert status == 400 and body["field"] == "params.item_ids"
+    assert (await client.call("threads.get_by_id", thread_id=thread_id))["title"] == "Hello"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -49,3 +50,21 @@ async def test_offline_assistant_recommends_and_answers_card_actions(offline: Ch
     events = await offline.stream("threads.add_user_message", thread_id=thread_id, input=message("Something cheaper?"))
     assert not of_type(events, "error")
     assert of_type(events, "thread.item.done")
+
+
+async def test_concurrent_conversations_stay_apart(offline: ChatClient) -> None:
+    async def converse(n: int) -> tuple[str, list[Any]]:
+        user = offline.as_user(f"shopper-{n}")
+        events = await user.stream("threads.create", input=message(f"Wet food for my {n}-year-old cat"))
+        thread_id = events[0].thread.id
+        events += await user.stream("threads.add_user_message", thread_id=thread_id, input=message("Cheaper?"))
+        return thread_id, events
+
+    results = await asyncio.gather(*(converse(n) for n in range(8)))
+    assert len({thread_id for thread_id, _ in results}) == 8
+    for n, (thread_id, events) in enumerate(results):
+        assert not of_type(events, "error")
+        items = [e.item for e in events if e.type in ("thread.item.added", "thread.item.done")]
+        assert items and all(item.thread_id == thread_id for item in items)
+        listed = await offline.as_user(f"shopper-{n}").call("threads.list")
+        assert [t["id"] for t in listed["data"]] == [thread_id]
