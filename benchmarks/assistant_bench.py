@@ -4,6 +4,7 @@
    in-process (ChatKit server over ASGI, SQLite search, offline model).
 2. Runs every scenario of ``tests/shop/conversations.toml`` through it with the suite's own turn-by-turn checks and
    reports how many pass, plus the end-to-end time of each turn (HTTP + agent + search + widgets).
+   When ``../shared/data`` holds the real Chewy catalogs, also runs ``tests/shop/conversations_real.toml`` over them.
 3. Replays every model call the suite made (the exact instructions and input items) against the offline model alone,
    ``--repeat`` times: that is the offline model's own latency per turn, search excluded (target: p50 < 10 ms).
 
@@ -37,6 +38,8 @@ from aya.web.app import create_app  # noqa: E402
 from shop.chatclient import ShopChat  # noqa: E402
 from shop.conftest import offline_settings, serving  # noqa: E402
 from shop.test_conversations import SCENARIOS, run_turn  # noqa: E402
+from shop.test_real_catalog import SCENARIOS as REAL_SCENARIOS  # noqa: E402
+from shop.test_real_catalog import SHARED_DATA, real_products  # noqa: E402
 
 
 async def build_catalog(data_dir: Path, size: int) -> float:
@@ -49,13 +52,27 @@ async def build_catalog(data_dir: Path, size: int) -> float:
     return time.perf_counter() - start
 
 
-async def run_suite(data_dir: Path) -> tuple[int, list[str], list[float], list[list[tuple[Any, Any]]]]:
+async def build_real_catalog(data_dir: Path) -> int:
+    settings = offline_settings(data_dir).model_copy(update={"embedder": "none"})
+    products = await asyncio.to_thread(real_products, SHARED_DATA)
+    search = await open_search(settings)
+    try:
+        await ingest_products(search, products)
+    finally:
+        await search.aclose()
+    return len(products)
+
+
+async def run_suite(
+    data_dir: Path, scenarios: list[dict[str, Any]], *, embedder: str = "minilm"
+) -> tuple[int, list[str], list[float], list[list[tuple[Any, Any]]]]:
     """(passed, failures, per-turn end-to-end seconds, the model calls of each turn)."""
     passed = 0
     failures: list[str] = []
     turn_seconds: list[float] = []
     turn_calls: list[list[tuple[Any, Any]]] = []
-    async with serving(create_app(offline_settings(data_dir))) as app:
+    settings = offline_settings(data_dir).model_copy(update={"embedder": embedder})
+    async with serving(create_app(settings)) as app:
         resources = app.state.resources
         model = resources.extras["chat_server"].assistant.model
         assert isinstance(model, OfflineModel)
@@ -68,7 +85,7 @@ async def run_suite(data_dir: Path) -> tuple[int, list[str], list[float], list[l
 
         model.decide = recording  # type: ignore[method-assign]
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
-            for i, scenario in enumerate(SCENARIOS):
+            for i, scenario in enumerate(scenarios):
                 chat = ShopChat(http, user=f"bench-{i}", username=scenario.get("username"))
                 shown: list[str] = []
                 try:
@@ -106,6 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=300, help="sample catalog size (default 300, as in the tests)")
     parser.add_argument("--repeat", type=int, default=20, help="replays of the suite's model calls")
+    parser.add_argument("--no-real", action="store_true", help="skip the scenarios over the real Chewy catalogs")
     args = parser.parse_args()
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -115,7 +133,14 @@ def main() -> None:
         data_dir.mkdir()
         built = asyncio.run(build_catalog(data_dir, args.size))
         print(f"catalog: {args.size:,} sample products (seed 7), built with MiniLM embeddings in {built:.1f} s")
-        passed, failures, turn_seconds, turn_calls = asyncio.run(run_suite(data_dir))
+        passed, failures, turn_seconds, turn_calls = asyncio.run(run_suite(data_dir, SCENARIOS))
+        real: tuple[int, list[str]] | None = None
+        if SHARED_DATA.is_dir() and not args.no_real:
+            real_dir = Path(tmp) / "real"
+            real_dir.mkdir()
+            n_real = asyncio.run(build_real_catalog(real_dir))
+            real_passed, real_failures, _, _ = asyncio.run(run_suite(real_dir, REAL_SCENARIOS, embedder="none"))
+            real = (real_passed, real_failures)
 
     total = len(SCENARIOS)
     turns = sum(len(s["turn"]) for s in SCENARIOS)
@@ -129,6 +154,12 @@ def main() -> None:
         f"mean {e2e['mean']:.1f} ms"
     )
 
+    if real is not None:
+        print(
+            f"real Chewy catalogs ({n_real:,} products, keyword search): {real[0]}/{len(REAL_SCENARIOS)} scenarios pass"
+        )
+        for failure in real[1]:
+            print(f"  FAIL {failure}")
     per_turn, per_call = replay(turn_calls, args.repeat)
     t = summarize_ms(per_turn)
     c = summarize_ms(per_call)
@@ -143,6 +174,7 @@ def main() -> None:
         "scenarios": total,
         "passed": passed,
         "success_rate": round(rate, 3),
+        "real_passed": f"{real[0]}/{len(REAL_SCENARIOS)}" if real is not None else "skipped",
         "offline_turn_p50_ms": t["p50"],
         "offline_turn_p99_ms": t["p99"],
         "e2e_turn_p50_ms": e2e["p50"],
