@@ -357,3 +357,33 @@ async def test_a_thread_deleted_between_validation_and_streaming_ends_with_an_er
     monkeypatch.setattr(store, "load_thread", deleted_after_the_first_look)
     events = await client.stream("threads.add_user_message", thread_id=thread_id, input=message("still there?"))
     assert events[-1].type == "error" and events[-1].allow_retry
+
+
+async def test_repeated_model_ids_on_client_tool_calls_do_not_collide(data_dir: Any) -> None:
+    from agents.testing import function_call
+
+    def tool_call(call_id: str) -> ModelStep:
+        return ModelStep(output=[function_call("get_location", {}, call_id=call_id, item_id="__fake_id__")])
+
+    model = ScriptedModel(
+        [tool_call("call_1"), [assistant_message("One.")], tool_call("call_2"), [assistant_message("Two.")]]
+    )
+    settings = Settings(data_dir=data_dir, embedder="none", _env_file=None)  # type: ignore[call-arg]
+    async with asgi_client(settings, fake_assistant(model, tools=[get_location], stop_on_tool=True)) as client:
+        events = await client.stream("threads.create", input=message("where do you ship?"))
+        thread_id = events[0].thread.id
+        await client.stream("threads.add_client_tool_output", thread_id=thread_id, result={"city": "Austin"})
+        await client.stream("threads.add_user_message", thread_id=thread_id, input=message("and now?"))
+        await client.stream("threads.add_client_tool_output", thread_id=thread_id, result={"city": "Boston"})
+        items = (await client.call("items.list", thread_id=thread_id, order="asc", limit=50))["data"]
+    calls = [i for i in items if i["type"] == "client_tool_call"]
+    assert [c["output"]["city"] for c in calls] == ["Austin", "Boston"]
+    assert len({c["id"] for c in calls}) == 2 and all(c["id"].startswith("tc_") for c in calls)
+    assert [i["type"] for i in items] == [
+        "user_message",
+        "client_tool_call",
+        "assistant_message",
+        "user_message",
+        "client_tool_call",
+        "assistant_message",
+    ]

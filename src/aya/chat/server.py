@@ -8,8 +8,8 @@
    400, new content for a locked or closed thread is a 409 — the SDK would otherwise fail after HTTP 200;
 3. run it through the SDK (its streaming and non-streaming handlers); non-streaming errors become status codes.
 
-While streaming: the first message titles the thread; assistant message ids that are not ours (``__fake_id__`` from
-Chat Completions, fixed ids from scripted models) are remapped to fresh ``msg_…`` ids so stored items never collide;
+While streaming: the first message titles the thread; item ids that are not ours (``__fake_id__`` from Chat
+Completions, fixed ids from scripted models) are remapped to fresh ``msg_…``/``tc_…`` ids so stored items never collide;
 a client that disconnects gets its partial assistant message saved (``handle_stream_cancelled``, shielded from the
 cancellation) and the thread stays usable. The assistant itself is a collaborator (``assistant.py``).
 """
@@ -28,7 +28,6 @@ from chatkit.actions import Action
 from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
 from chatkit.store import NotFoundError
 from chatkit.types import (
-    AssistantMessageItem,
     AttachmentsCreateReq,
     AttachmentsDeleteReq,
     AudioInput,
@@ -316,25 +315,32 @@ class AyaChatServer(ChatKitServer[RequestContext]):
     async def _own_ids(
         self, events: AsyncIterator[ThreadStreamEvent], thread: ThreadMetadata, context: RequestContext
     ) -> AsyncIterator[ThreadStreamEvent]:
-        """Give assistant messages Aya ids: model-provided ids (``__fake_id__``, scripted ids) may repeat."""
-        mapping: dict[str, str] = {}
+        """Give every item Aya's own id: ids from the model (``__fake_id__`` for every message and tool call with
+        Chat Completions, fixed ids from scripted models) repeat, and a repeated id would overwrite a stored item."""
+        mapping: dict[str, str] = {}  # model id -> Aya id, for the item most recently started under that id
+        streaming: set[str] = set()  # model ids added but not done yet
 
-        def fresh() -> str:
-            return self.store.generate_item_id("message", thread, context)
+        def fresh(item: ThreadItem) -> str:
+            kind = (
+                "tool_call" if item.type == "client_tool_call" else "workflow" if item.type == "workflow" else "message"
+            )
+            return self.store.generate_item_id(kind, thread, context)
 
         async for event in events:
             match event:
-                case ThreadItemAddedEvent(item=AssistantMessageItem() as item) if not _OWN_ID.match(item.id):
-                    mapping[item.id] = fresh()
+                case ThreadItemAddedEvent(item=item) if not _OWN_ID.match(item.id):
+                    mapping[item.id] = fresh(item)
+                    streaming.add(item.id)
                     event = ThreadItemAddedEvent(item=item.model_copy(update={"id": mapping[item.id]}))
+                case ThreadItemDoneEvent(item=item) if not _OWN_ID.match(item.id):
+                    if item.id not in streaming:
+                        mapping[item.id] = fresh(item)
+                    streaming.discard(item.id)
+                    event = ThreadItemDoneEvent(item=item.model_copy(update={"id": mapping[item.id]}))
                 case ThreadItemUpdatedEvent() if event.item_id in mapping:
                     event = event.model_copy(update={"item_id": mapping[event.item_id]})
-                case ThreadItemDoneEvent(item=AssistantMessageItem() as item) if not _OWN_ID.match(item.id):
-                    event = ThreadItemDoneEvent(
-                        item=item.model_copy(update={"id": mapping.pop(item.id, None) or fresh()})
-                    )
                 case ThreadItemRemovedEvent() if event.item_id in mapping:
-                    event = ThreadItemRemovedEvent(item_id=mapping.pop(event.item_id))
+                    event = ThreadItemRemovedEvent(item_id=mapping[event.item_id])
             yield event
 
 

@@ -130,13 +130,16 @@ class SqliteDatabase:
     async def transaction(self, statements: Sequence[Statement]) -> list[int]:
         return await self._run(self._writer_pool, partial(self._transaction, list(statements)))
 
-    async def close(self) -> None:
-        self._writer_pool.shutdown(wait=True)
+    def _close(self) -> None:
+        self._writer_pool.shutdown(wait=True)  # pending writes finish first
         self._reader_pool.shutdown(wait=True)
         with self._lock:
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._close)
 
 
 async def open_sqlite_store(path: Path) -> SqlStore:
