@@ -59,6 +59,14 @@ def test_vad_finds_each_utterance_and_its_end(voice: str, speak_espeak: Speak, s
 
     starts = [e for e in events if e.kind == "start"]
     ends = [e for e in events if e.kind == "end"]
+    pauses = [e for e in events if e.kind == "pause"]
+    # Every utterance paused (early transcription could start) before it ended, with nothing said after the pause.
+    assert len(pauses) >= len(texts) and all(e.after_pause for e in ends)
+    for end in ends:
+        last_pause = max((p for p in pauses if p.detected_s < end.detected_s), key=lambda p: p.detected_s)
+        assert end.detected_s - last_pause.detected_s == pytest.approx(0.384, abs=0.04)
+        assert last_pause.audio is not None and end.audio is not None
+        assert end.audio.size - last_pause.audio.size == pytest.approx(0.384 * SAMPLE_RATE_IN, abs=700)
     assert len(starts) == len(texts) == len(ends), [(e.kind, round(e.at_s, 2)) for e in events]
     for (begin, finish), start, end in zip(spans, starts, ends, strict=True):
         assert abs(start.at_s - begin) < 0.25, (start.at_s, begin)

@@ -53,11 +53,20 @@ class UserStoppedSpeakingFrame(Frame):
 
 
 @dataclass(slots=True)
+class UtterancePauseFrame(Frame):
+    """A short pause inside speech: the utterance so far, for an early (speculative) transcription."""
+
+    audio: Any  # numpy.ndarray (float32)
+
+
+@dataclass(slots=True)
 class UtteranceFrame(Frame):
-    """One utterance cut by the VAD: float32 samples in [-1, 1] at 16 kHz, and when its end was detected."""
+    """One utterance cut by the VAD: float32 samples in [-1, 1] at 16 kHz, and when its end was detected.
+    ``after_pause``: nothing was said since the last :class:`UtterancePauseFrame` (its transcript holds)."""
 
     audio: Any  # numpy.ndarray (float32); Any keeps numpy out of the type surface
     ended_at: float = 0.0
+    after_pause: bool = False
 
 
 @dataclass(slots=True)

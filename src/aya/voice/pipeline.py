@@ -106,7 +106,13 @@ class QueuedProcessor(FrameProcessor):
     async def _run(self) -> None:
         while True:
             frame, direction = await self._queue.get()
-            await self.handle(frame, direction)
+            try:
+                await self.handle(frame, direction)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("%s failed on %s", self.name, type(frame).__name__)
+                await self.on_error(frame)
 
     async def process_frame(self, frame: Frame, direction: Direction) -> None:
         if isinstance(frame, InterruptionFrame):
@@ -130,6 +136,9 @@ class QueuedProcessor(FrameProcessor):
 
     async def on_interrupted(self) -> None:
         """Hook: reset per-turn state after an interruption."""
+
+    async def on_error(self, frame: Frame) -> None:
+        """Hook: ``handle`` raised on ``frame`` (already logged); the worker goes on with the next frame."""
 
     async def _stop_worker(self) -> None:
         worker, self._worker = self._worker, None

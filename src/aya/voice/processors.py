@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, assert_never
 
 from aya.voice.assistant import (
@@ -37,6 +37,7 @@ from aya.voice.frames import (
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
     UtteranceFrame,
+    UtterancePauseFrame,
 )
 from aya.voice.pipeline import Direction, FrameProcessor, QueuedProcessor
 from aya.voice.protocol import (
@@ -69,9 +70,24 @@ class Conversation:
     muted: bool = False
     speech_ended_at: float | None = None
     first_audio_at: float | None = None
+    marks: dict[str, float] = field(default_factory=dict)
+    """Times of this turn's milestones: speech_end, transcript, first_sentence, first_audio (monotonic seconds)."""
 
     def aya_active(self) -> bool:
         return self.responding or time.monotonic() < self.playback_until
+
+    def mark(self, name: str) -> None:
+        self.marks.setdefault(name, time.monotonic())
+
+    def timings_ms(self) -> dict[str, float]:
+        """Where the turn's latency went: speech-to-text, the assistant's first sentence, text-to-speech."""
+        m = self.marks
+        spans = {
+            "stt_ms": ("speech_end", "transcript"),
+            "assistant_ms": ("transcript", "first_sentence"),
+            "tts_ms": ("first_sentence", "first_audio"),
+        }
+        return {k: round((m[b] - m[a]) * 1000, 1) for k, (a, b) in spans.items() if a in m and b in m}
 
 
 class VADProcessor(FrameProcessor):
@@ -92,10 +108,13 @@ class VADProcessor(FrameProcessor):
             now = time.monotonic()
             if event.kind == "start":
                 await self.push_frame(UserStartedSpeakingFrame(at=now))
+            elif event.kind == "pause":
+                await self.push_frame(UtterancePauseFrame(audio=event.audio))
             else:
                 await self.push_frame(UserStoppedSpeakingFrame(at=now))
                 if event.audio is not None and event.audio.size:
-                    await self.push_frame(UtteranceFrame(audio=event.audio, ended_at=now))
+                    frame = UtteranceFrame(audio=event.audio, ended_at=now, after_pause=event.after_pause)
+                    await self.push_frame(frame)
 
 
 class TurnProcessor(FrameProcessor):
@@ -114,21 +133,51 @@ class TurnProcessor(FrameProcessor):
             return
         if isinstance(frame, UserStoppedSpeakingFrame):
             self._conversation.speech_ended_at = frame.at
+            self._conversation.marks = {"speech_end": frame.at}
             await self.push_frame(EventFrame(StateEvent(state="thinking")))
             return
         await self.push_frame(frame, direction)
 
 
 class STTProcessor(QueuedProcessor):
-    def __init__(self, stt: SpeechToText) -> None:
+    """Utterances in, transcripts out. A pause inside speech starts an early transcription; if the utterance then
+    ends without more speech, its transcript is used, which takes speech-to-text off the critical path."""
+
+    def __init__(self, stt: SpeechToText, conversation: Conversation) -> None:
         super().__init__()
         self._stt = stt
+        self._conversation = conversation
+        self._early: asyncio.Task[str] | None = None
+
+    def _drop_early(self) -> None:
+        early, self._early = self._early, None
+        if early is not None:
+            early.cancel()
+
+    async def on_interrupted(self) -> None:
+        self._drop_early()
+
+    async def on_error(self, frame: Frame) -> None:
+        await self.push_frame(EventFrame(ErrorEvent(code="stt_error", message="Sorry, I could not hear that.")))
+        await self.push_frame(EventFrame(StateEvent(state="listening")))
 
     async def handle(self, frame: Frame, direction: Direction) -> None:
+        if isinstance(frame, UtterancePauseFrame):
+            self._drop_early()
+            assert self._tasks is not None
+            self._early = self._tasks.start(self._stt.run_stt(frame.audio), name="stt-early")
+            return
         if not isinstance(frame, UtteranceFrame):
             await self.push_frame(frame, direction)
             return
-        text = await self._stt.run_stt(frame.audio)
+        early, self._early = self._early, None
+        if early is not None and frame.after_pause:
+            text = await early
+        else:
+            if early is not None:
+                early.cancel()
+            text = await self._stt.run_stt(frame.audio)
+        self._conversation.mark("transcript")
         if text.lower().strip(" .!?,") in _NOT_SPEECH:
             await self.push_frame(EventFrame(StateEvent(state="listening")))
             return
@@ -166,6 +215,7 @@ class AssistantProcessor(QueuedProcessor):
                     case TextDelta(text=delta):
                         answer += delta
                         for sentence in spoken.feed(delta):
+                            conversation.mark("first_sentence")
                             await self.push_frame(SentenceFrame(sentence))
                     case ProductCards(products=products, widget=widget):
                         await self.push_frame(ProductsFrame(products))
@@ -173,6 +223,7 @@ class AssistantProcessor(QueuedProcessor):
                     case AnswerDone(text=text):
                         if not answer:  # a model that does not stream deltas
                             for sentence in spoken.feed(text):
+                                conversation.mark("first_sentence")
                                 await self.push_frame(SentenceFrame(sentence))
                         answer = text
                     case AssistantFailed(message=message):
@@ -186,6 +237,7 @@ class AssistantProcessor(QueuedProcessor):
             await self.push_frame(EventFrame(ErrorEvent(code="assistant_error", message="Aya could not answer.")))
             answer = answer or "Sorry, something went wrong. Please try again."
         for sentence in spoken.finish():
+            conversation.mark("first_sentence")
             await self.push_frame(SentenceFrame(sentence))
         await self.push_frame(AssistantTextFrame(answer))
         await self.push_frame(AssistantDoneFrame())
@@ -226,6 +278,7 @@ class OutputProcessor(FrameProcessor):
             case OutputAudioFrame(pcm=pcm, sample_rate=rate):
                 if conversation.first_audio_at is None:
                     conversation.first_audio_at = time.monotonic()
+                    conversation.mark("first_audio")
                     await self._send_event(StateEvent(state="speaking"))
                 step = rate * 2 * self.CHUNK_MS // 1000
                 for i in range(0, len(pcm), step):
@@ -243,7 +296,7 @@ class OutputProcessor(FrameProcessor):
                 if conversation.first_audio_at is not None and conversation.speech_ended_at is not None:
                     latency = max(0.0, (conversation.first_audio_at - conversation.speech_ended_at) * 1000)
                 conversation.speech_ended_at = None
-                await self._send_event(ResponseDoneEvent(latency_ms=latency))
+                await self._send_event(ResponseDoneEvent(latency_ms=latency, timings=conversation.timings_ms()))
                 await self._send_event(StateEvent(state="listening"))
             case InterruptionFrame():
                 conversation.playback_until = 0.0

@@ -97,6 +97,7 @@ class InterruptEvent(BaseModel):
 class ResponseDoneEvent(BaseModel):
     type: Literal["response_done"] = "response_done"
     latency_ms: float | None = Field(default=None, description="End of speech detected → first audio sent.")
+    timings: dict[str, float] = Field(default_factory=dict, description="stt_ms, assistant_ms, tts_ms of the turn.")
 
 
 class ErrorEvent(BaseModel):

@@ -102,7 +102,7 @@ class VoiceSession:
             async with self._send_lock:
                 await send_bytes(data)
 
-        self._stt_stage = STTProcessor(stt)
+        self._stt_stage = STTProcessor(stt, self.conversation)
         self.pipeline = Pipeline(
             [
                 VADProcessor(VadSegmenter(silence_ms=600), self.conversation),
@@ -161,6 +161,8 @@ class VoiceSession:
                 self.conversation.thread_id = thread_id
             case TextMessage(text=text):
                 await self._interrupt_if_active()
+                self.conversation.marks = {}
+                self.conversation.mark("transcript")
                 await self._stt_stage.process_frame(TranscriptionFrame(text=text), Direction.DOWNSTREAM)
             case MuteMessage(muted=muted):
                 self.conversation.muted = muted

@@ -19,13 +19,16 @@ from aya.voice.frames import SAMPLE_RATE_IN
 
 @dataclass(frozen=True, slots=True)
 class VadEvent:
-    """``start``: speech began at ``at_s`` (stream seconds). ``end``: speech ended at ``at_s``, detected at
-    ``detected_s``; ``audio`` holds the utterance (float32, 16 kHz)."""
+    """``start``: speech began at ``at_s`` (stream seconds). ``pause``: ``pause_ms`` of silence inside speech (the
+    utterance may be over: callers can start transcribing ``audio`` early). ``end``: speech ended at ``at_s``,
+    detected at ``detected_s``; ``audio`` holds the utterance (float32, 16 kHz); ``after_pause`` is true when nothing
+    was said since the last ``pause`` event (its early transcript is still good)."""
 
-    kind: Literal["start", "end"]
+    kind: Literal["start", "pause", "end"]
     at_s: float
     detected_s: float
     audio: np.ndarray | None = None
+    after_pause: bool = False
 
 
 class VadSegmenter:
@@ -34,6 +37,7 @@ class VadSegmenter:
         *,
         threshold: float = 0.5,
         silence_ms: int = 600,
+        pause_ms: int = 224,
         start_ms: int = 96,
         preroll_ms: int = 300,
         min_speech_ms: int = 200,
@@ -47,6 +51,7 @@ class VadSegmenter:
         self._low = max(0.05, threshold - 0.15)
         self._silence_windows = max(1, round(silence_ms * SAMPLE_RATE_IN / 1000 / self.window))
         self._start_windows = max(1, round(start_ms * SAMPLE_RATE_IN / 1000 / self.window))
+        self._pause_windows = max(1, round(pause_ms * SAMPLE_RATE_IN / 1000 / self.window))
         self._preroll_windows = max(0, round(preroll_ms * SAMPLE_RATE_IN / 1000 / self.window))
         self._min_speech_samples = int(min_speech_ms * SAMPLE_RATE_IN / 1000)
         self._max_samples = int(max_utterance_s * SAMPLE_RATE_IN)
@@ -63,6 +68,7 @@ class VadSegmenter:
         self._speech: list[np.ndarray] = []
         self._speech_start = 0
         self._last_voiced_end = 0
+        self._paused = False
 
     @property
     def speaking(self) -> bool:
@@ -102,12 +108,21 @@ class VadSegmenter:
         self._speech.append(chunk)
         if prob >= self._low:
             self._below = 0
+            self._paused = False
             self._last_voiced_end = start + self.window
         else:
             self._below += 1
         too_long = self._position - self._speech_start >= self._max_samples
         if self._below >= self._silence_windows or too_long:
             return self._end()
+        if self._below == self._pause_windows < self._silence_windows:
+            self._paused = True
+            return VadEvent(
+                "pause",
+                self._last_voiced_end / SAMPLE_RATE_IN,
+                self._position / SAMPLE_RATE_IN,
+                audio=np.concatenate(self._speech),
+            )
         return None
 
     def _end(self) -> VadEvent | None:
@@ -117,7 +132,14 @@ class VadSegmenter:
         audio = np.concatenate(self._speech) if self._speech else np.zeros(0, dtype=np.float32)
         self._speech = []
         voiced = self._last_voiced_end - self._speech_start
-        event = VadEvent("end", self._last_voiced_end / SAMPLE_RATE_IN, self._position / SAMPLE_RATE_IN, audio=audio)
+        after_pause, self._paused = self._paused, False
+        event = VadEvent(
+            "end",
+            self._last_voiced_end / SAMPLE_RATE_IN,
+            self._position / SAMPLE_RATE_IN,
+            audio=audio,
+            after_pause=after_pause,
+        )
         if voiced < self._min_speech_samples:
             return VadEvent("end", event.at_s, event.detected_s, audio=np.zeros(0, dtype=np.float32))
         return event
