@@ -73,6 +73,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("my cat is named luna", {"name": "Luna"}),
     ("Luna is a 2 year old Maine Coon", {"name": "Luna", "species": "cat", "breed": "maine coon"}),
     ("not sure", {"acts": {"unsure"}}),
+    ("she gets the runs easily", {"conditions": ["sensitive_stomach"]}),
+    ("my dog has blood in his stool", {"out_of_scope": "emergency"}),
+    ("why did you pick the first one?", {"acts": {"why", "details"}, "refs": [1]}),
+    ("best cat food for cats that throw up", {"species": "cat", "conditions": ["sensitive_stomach"], "sort": "rating"}),
+    ("best cat food for the money", {"sort": "price"}),
     ("option 2 is 12 dollars", {"refs": [2], "age_years": None}),
     ("", {"species": None, "acts": set()}),
 ]

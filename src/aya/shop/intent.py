@@ -32,7 +32,9 @@ MAX_CHARS = 2000  # a shopper's message; anything longer is read up to here
 
 OutOfScope = Literal["emergency", "other_animal", "order", "medical", "off_topic"]
 Sort = Literal["relevance", "price", "price_desc", "rating"]
-Act = Literal["greeting", "thanks", "goodbye", "help", "compare", "details", "similar", "cheaper", "more", "unsure"]
+Act = Literal[
+    "greeting", "thanks", "goodbye", "help", "compare", "details", "similar", "cheaper", "more", "unsure", "why"
+]
 
 
 @dataclass
@@ -393,6 +395,8 @@ def parse(text: str, *, brands: Sequence[str] = ()) -> Parsed:
             continue
         out.acts.add(act)
     _parse_refs(norm, out, t)
+    if "why" in out.acts:
+        out.acts.add("details")  # "why did you pick the first one?": its details, with the reason it fits
     if out.refs and not (out.acts & {"compare", "details", "similar", "cheaper"}):
         if re.search(r"\b(?:like|similar)\b", norm):
             out.acts.add("similar")

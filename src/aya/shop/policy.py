@@ -290,7 +290,10 @@ class Policy:
         if name == "search_products":
             return replies.search_results(SearchProductsResult.model_validate(data), key, prefix=prefix)
         if name == "get_product_details":
-            return prefix + replies.details(ProductDetails.model_validate(data), parsed, key)
+            details = ProductDetails.model_validate(data)
+            if "why" in parsed.acts:
+                prefix += replies.why(details, state.profile)
+            return prefix + replies.details(details, parsed, key)
         if name == "compare_products":
             return prefix + replies.comparison(ComparisonResult.model_validate(data), key)
         if name == "find_similar":

@@ -19,6 +19,7 @@ from aya.shop.tools import (
     RecommendationsResult,
     SearchProductsResult,
     SimilarResult,
+    fit_reason,
 )
 
 VET_LINE = "ASPCA Animal Poison Control Center at (888) 426-4435"
@@ -377,6 +378,13 @@ def _answer_question(p: ProductDetails, parsed: Parsed | None) -> str:
         listed = any(ingredient in i.lower() for i in p.ingredients) or ingredient in p.title.lower()
         answers.append(f"{'Yes' if listed else 'No'}, {ingredient} is {'' if listed else 'not '}in its ingredients.")
     return " ".join(answers[:2])
+
+
+def why(p: ProductSummary, profile: PetProfile) -> str:
+    """The reason a shown product fits the pet, from the facts (the same reason its card gave)."""
+    if profile.is_empty():
+        return f"I showed **{short_title(p.title)}** because it matched your search. "
+    return f"I picked **{short_title(p.title)}** for {profile.describe()}: {fit_reason(p, profile)}. "
 
 
 def comparison(result: ComparisonResult, key: str) -> str:

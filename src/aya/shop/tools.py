@@ -280,14 +280,12 @@ async def get_recommendations(search: ProductSearch, args: RecommendationArgs) -
     if not set(profile.food_types) & EXTRAS:
         meals = [(p, why) for p, why in hits if p.food_type not in EXTRAS]
         hits = meals or hits  # treats and toppers are not a meal unless asked for
-    relaxed = {r.filter for r in result.relaxations}
     picks: list[Pick] = []
     n = max(1, len(hits))
     for rank, (product, _why) in enumerate(hits):
         score = _fit_score(product, profile, stage, rank, n, args.sort)
-        picks.append(
-            Pick(product=ProductSummary.of(product), reason=_reason(product, profile, stage, relaxed), score=score)
-        )
+        summary = ProductSummary.of(product)
+        picks.append(Pick(product=summary, reason=fit_reason(summary, profile, stage), score=score))
     if args.sort == "relevance":
         picks.sort(key=lambda p: -p.score)
     seen: set[tuple[str, str]] = set()
@@ -522,9 +520,9 @@ def _fit_score(product: Product, profile: PetProfile, stage: str | None, rank: i
         score += 1.5 if product.life_stage == stage else 0.5 if product.life_stage == "all" else -2.0
     if profile.breed_size and profile.breed_size != "all":
         if product.breed_size == profile.breed_size:
-            score += 1.0
+            score += 1.5
         elif product.breed_size not in (None, "all"):
-            score -= 1.0
+            score -= 3.0  # kibble sized for a chihuahua is wrong for a husky
     if profile.food_types:
         score += 2.0 if product.food_type in profile.food_types else -2.0
     if profile.brands:
@@ -538,8 +536,9 @@ def _fit_score(product: Product, profile: PetProfile, stage: str | None, rank: i
     return round(score, 3)
 
 
-def _reason(product: Product, profile: PetProfile, stage: str | None, relaxed: set[str]) -> str:
-    """Why this product fits, in a short clause built from facts only."""
+def fit_reason(product: ProductSummary, profile: PetProfile, stage: str | None = None) -> str:
+    """Why this product fits the pet, in a short clause built from facts only."""
+    stage = stage or profile.effective_life_stage()
     parts: list[str] = []
     if stage and product.life_stage == stage and stage != "all":
         parts.append(f"made for {stage}s" if stage not in ("puppy",) else "made for puppies")
@@ -556,13 +555,14 @@ def _reason(product: Product, profile: PetProfile, stage: str | None, relaxed: s
     if profile.food_types and product.food_type in profile.food_types:
         parts.append(f"{FOOD_TYPE_WORDS.get(product.food_type, product.food_type)} as you asked")
     if profile.avoid_ingredients:
-        parts.append("no " + join_words(list(profile.avoid_ingredients), "or"))
+        avoided = list(profile.avoid_ingredients)
+        parts.append("no " + join_words(avoided, "or") if len(avoided) <= 3 else "none of the ingredients you avoid")
     if profile.budget_max is not None and product.price <= profile.budget_max:
         parts.append(f"${product.price:.2f}, within your ${profile.budget_max:g} budget")
     if product.rating is not None and product.review_count >= 5:
         parts.append(f"rated {product.rating:.1f} by {product.review_count:,} shoppers")
     if not parts:
-        protein = product.nutritional_info.protein_min
+        protein = product.protein_min
         parts.append(f"{protein:g}% protein" if protein else f"a well-matched {product.species} food")
     return "; ".join(parts[:5])
 
