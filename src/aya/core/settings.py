@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     )
     openai_embedding_model: str = Field("text-embedding-3-small", description="OpenAI embedding model.")
     search_semantic_weight: float = Field(
-        0.5, ge=0.0, le=1.0, description="Weight of the vector side in hybrid rank fusion (keyword gets 1 - w)."
+        0.6, ge=0.0, le=1.0, description="Weight of the vector side in hybrid rank fusion (keyword gets 1 - w)."
     )
     search_min_results: int = Field(3, ge=0, description="Fewer hits than this triggers filter relaxation.")
 

@@ -62,7 +62,7 @@ class SqliteProductSearch:
         *,
         embedder: Embedder | None = None,
         cache_path: Path | None = None,
-        semantic_weight: float = 0.5,
+        semantic_weight: float = 0.6,
     ) -> None:
         self.db_path = db_path
         self.index_dir = index_dir
