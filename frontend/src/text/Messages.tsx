@@ -1,4 +1,4 @@
-import { createContext, useContext, useEffect, useState } from "react";
+import { createContext, memo, useContext, useEffect, useState } from "react";
 import type { ChatKitClient } from "../chatkit/client";
 import { assistantText, userText } from "../chatkit/reducer";
 import type { ThreadItem, UserMessageItem, WorkflowItem } from "../chatkit/types";
@@ -108,15 +108,25 @@ function WorkflowView({ item }: { item: WorkflowItem }) {
   );
 }
 
-function Item(props: Props & { item: ThreadItem }) {
-  const { item, theme, onAction, streaming, openItems, feedback, onFeedback } = props;
+interface ItemProps {
+  item: ThreadItem;
+  /** Still streaming. */
+  live: boolean;
+  /** A response is streaming (server actions wait). */
+  busy: boolean;
+  given: "positive" | "negative" | undefined;
+  theme: Theme;
+  onAction: ActionHandler;
+  onFeedback: (itemId: string, kind: "positive" | "negative") => void;
+}
+
+/** One item; memoized, so a streaming token re-renders only the message it belongs to. */
+const Item = memo(function Item({ item, live, busy: streaming, given, theme, onAction, onFeedback }: ItemProps) {
   switch (item.type) {
     case "user_message":
       return <UserMessage item={item} />;
     case "assistant_message": {
       const text = assistantText(item);
-      const live = openItems.includes(item.id);
-      const given = feedback[item.id];
       return (
         <div className="msg assistant" data-item-id={item.id} aria-busy={live || undefined}>
           <Markdown text={text} className={live ? "streaming" : undefined} />
@@ -194,7 +204,7 @@ function Item(props: Props & { item: ThreadItem }) {
       return <div className="msg unknown">{unknown.type}</div>;
     }
   }
-}
+});
 
 /** The live transcript for screen readers: the newest assistant text, announced politely as it grows. */
 function LiveRegion({ items, streaming }: { items: ThreadItem[]; streaming: boolean }) {
@@ -223,7 +233,16 @@ export function Messages(props: Props) {
   return (
     <div className="messages" role="log" aria-live="off" aria-label="Conversation">
       {items.map((item) => (
-        <Item key={item.id} {...props} item={item} />
+        <Item
+          key={item.id}
+          item={item}
+          live={props.openItems.includes(item.id)}
+          busy={streaming}
+          given={props.feedback[item.id]}
+          theme={props.theme}
+          onAction={props.onAction}
+          onFeedback={props.onFeedback}
+        />
       ))}
       {pendingUser ? <UserMessage item={pendingUser} pending /> : null}
       <LiveRegion items={items} streaming={streaming} />

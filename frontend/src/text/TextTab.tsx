@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { ChatKitClient } from "../chatkit/client";
-import type { ClientEffect } from "../chatkit/reducer";
+import { assistantText, type ClientEffect } from "../chatkit/reducer";
+import type { ActionHandler } from "../widgets/Widget";
 import type { AppConfig } from "../config";
 import { Markdown } from "../components/Markdown";
 import type { Theme } from "../theme";
@@ -53,12 +54,15 @@ export function TextTab({ client, config, theme }: { client: ChatKitClient; conf
   const chat = useChat(client, onEffect);
   refreshRef.current = () => void chat.loadThreads(false);
   const { state } = chat;
+  const { action, sendFeedback } = chat;
+  const onAction = useCallback<ActionHandler>((a, itemId) => void action(a, itemId), [action]);
+  const onFeedback = useCallback((id: string, kind: "positive" | "negative") => void sendFeedback(id, kind), [sendFeedback]);
   const empty = state.items.length === 0 && !state.pendingUser;
 
   // Keep the newest content in view: streamed text, progress, notices and errors.
   const endRef = useRef<HTMLDivElement>(null);
   const last = state.items.at(-1);
-  const lastSize = last ? JSON.stringify(last).length : 0;
+  const lastSize = last?.type === "assistant_message" ? assistantText(last).length : 0;
   useEffect(() => {
     endRef.current?.scrollIntoView?.({ block: "end" });
   }, [state.items.length, lastSize, state.pendingUser, state.progress, state.error, state.notices.length]);
@@ -118,8 +122,8 @@ export function TextTab({ client, config, theme }: { client: ChatKitClient; conf
               openItems={state.openItems}
               theme={theme}
               feedback={chat.feedback}
-              onAction={(action, itemId) => void chat.action(action, itemId)}
-              onFeedback={(id, kind) => void chat.sendFeedback(id, kind)}
+              onAction={onAction}
+              onFeedback={onFeedback}
             />
           )}
           {state.streaming && (state.progress || state.pendingUser || last?.type === "user_message") ? (

@@ -144,6 +144,11 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
     [client, session, newThread],
   );
 
+  const send = useCallback((text: string, attachments: Attachment[] = []) => session.send(text, attachments), [session]);
+  const stop = useCallback(() => session.stop(), [session]);
+  const retry = useCallback(() => session.retry(), [session]);
+  const action = useCallback((config: ActionConfig, itemId: string | null) => session.action(config, itemId), [session]);
+
   // First load: the thread list, and the last conversation.
   useEffect(() => {
     void loadThreads(false);
@@ -160,10 +165,10 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
     loadThreads,
     openThread,
     newThread,
-    send: (text: string, attachments: Attachment[] = []) => session.send(text, attachments),
-    stop: () => session.stop(),
-    retry: () => session.retry(),
-    action: (config: ActionConfig, itemId: string | null) => session.action(config, itemId),
+    send,
+    stop,
+    retry,
+    action,
     sendFeedback,
     rename,
     remove,
