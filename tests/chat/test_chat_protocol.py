@@ -226,7 +226,10 @@ async def test_custom_action_from_a_widget(data_dir: Any) -> None:
         action = {"type": "add_to_cart", "payload": {"product_id": "p1"}}
         events = await client.stream("threads.custom_action", thread_id=thread_id, item_id=widget.id, action=action)
         assert of_type(events, "thread.item.done")[-1].item.content[0].text == "Added to your cart."
-        assert any("add_to_cart" in t and "p1" in t for t in _texts(model.last_call.input))  # type: ignore[union-attr]
+        sent = _texts(model.last_call.input)  # type: ignore[union-attr]
+        assert any("add_to_cart" in t and "p1" in t for t in sent)
+        shown = f"The following graphical UI widget (id: {widget.id}) was displayed to the user: Salmon Kibble"
+        assert shown in sent
         visible = (await client.call("items.list", thread_id=thread_id, limit=50))["data"]
         assert all(i["type"] != "hidden_context_item" for i in visible)
         user_item = next(i for i in visible if i["type"] == "user_message")

@@ -14,7 +14,14 @@ from typing import Any
 
 from agents import TResponseInputItem
 from chatkit.agents import ThreadItemConverter
-from chatkit.types import Attachment, HiddenContextItem, ThreadItem, ThreadMetadata, UserMessageTagContent
+from chatkit.types import (
+    Attachment,
+    HiddenContextItem,
+    ThreadItem,
+    ThreadMetadata,
+    UserMessageTagContent,
+    WidgetItem,
+)
 from openai.types.responses import ResponseInputContentParam, ResponseInputImageParam, ResponseInputTextParam
 from openai.types.responses.response_input_item_param import Message
 
@@ -28,7 +35,8 @@ MAX_TEXT_CHARS = 20_000
 
 
 class AyaItemConverter(ThreadItemConverter):
-    """The SDK's converter, plus attachments (images inline, text files as text), tags and structured hidden context."""
+    """The SDK's converter, plus attachments (images inline, text files as text), tags, structured hidden context and
+    widgets as their copy text."""
 
     def __init__(self, attachments: FileAttachmentStore | None, context: RequestContext) -> None:
         self.attachments = attachments
@@ -52,6 +60,13 @@ class AyaItemConverter(ThreadItemConverter):
 
     async def tag_to_message_content(self, tag: UserMessageTagContent) -> ResponseInputContentParam:
         return ResponseInputTextParam(type="input_text", text=f"@{tag.text}: {json.dumps(tag.data, default=str)}")
+
+    async def widget_to_input(self, item: WidgetItem) -> TResponseInputItem | list[TResponseInputItem] | None:
+        """A widget's ``copy_text`` (its plain-text form: a short product list) instead of the widget's full JSON."""
+        if not item.copy_text:
+            return await super().widget_to_input(item)
+        text = f"The following graphical UI widget (id: {item.id}) was displayed to the user: {item.copy_text}"
+        return Message(type="message", role="user", content=[ResponseInputTextParam(type="input_text", text=text)])
 
     async def hidden_context_to_input(self, item: HiddenContextItem) -> TResponseInputItem | list[TResponseInputItem]:
         content = item.content if isinstance(item.content, str) else json.dumps(item.content, default=str)

@@ -26,7 +26,7 @@ from typing import Any, assert_never
 import anyio
 from chatkit.actions import Action
 from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
-from chatkit.store import NotFoundError
+from chatkit.store import NotFoundError, StoreItemType
 from chatkit.types import (
     AttachmentsCreateReq,
     AttachmentsDeleteReq,
@@ -321,9 +321,11 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         streaming: set[str] = set()  # model ids added but not done yet
 
         def fresh(item: ThreadItem) -> str:
-            kind = (
-                "tool_call" if item.type == "client_tool_call" else "workflow" if item.type == "workflow" else "message"
-            )
+            kind: StoreItemType = "message"
+            if item.type == "client_tool_call":
+                kind = "tool_call"
+            elif item.type == "workflow":
+                kind = "workflow"
             return self.store.generate_item_id(kind, thread, context)
 
         async for event in events:
