@@ -291,3 +291,12 @@ async def test_bad_parameters_against_stored_data(client: ChatClient) -> None:
     status, body = await client.status("items.feedback", thread_id=thread_id, item_ids=[], kind="positive")
     assert status == 400 and body["field"] == "params.item_ids"
     assert (await client.call("threads.get_by_id", thread_id=thread_id))["title"] == "Hello"
+
+
+async def test_cors_allows_only_configured_origins(client: ChatClient) -> None:
+    preflight = {"access-control-request-method": "POST", "access-control-request-headers": "user-id,content-type"}
+    allowed = await client.http.options("/chatkit", headers={"origin": "http://localhost:5173", **preflight})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "http://localhost:5173"
+    denied = await client.http.options("/chatkit", headers={"origin": "https://evil.example", **preflight})
+    assert "access-control-allow-origin" not in denied.headers
