@@ -141,3 +141,50 @@ def test_voice_tab_explains_an_unreachable_voice_server(
         context.close()
     finally:
         browser.close()
+
+
+def test_realtime_voice_tab_uses_only_the_ephemeral_secret(
+    playwright: Any, catalog_data_dir: Path, tmp_path: Path
+) -> None:
+    """Realtime mode against a local stand-in for OpenAI: the server mints the secret with the key; the browser only
+    ever sees the ephemeral secret, which it presents to OpenAI's WebRTC endpoint (intercepted here)."""
+    from playwright.sync_api import expect
+
+    from .standin_openai import EPHEMERAL_SECRET, openai_standin
+
+    key = "sk-test-browser-must-never-see-this-1234"
+    with (
+        openai_standin() as standin,
+        serve(catalog_data_dir, tmp_path, OPENAI_API_KEY=key, AYA_OPENAI_BASE_URL=standin.url) as server,
+    ):
+        browser = _launch(playwright, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
+        try:
+            context, page, _ = _open_voice_tab(browser, server.url)
+            bodies: list[str] = []
+            page.on("response", lambda r: bodies.append(r.text()) if r.url.startswith(server.url) else None)
+            openai_calls: list[dict[str, str]] = []
+
+            def openai(route: Any) -> None:
+                openai_calls.append({"url": route.request.url, **route.request.headers})
+                route.fulfill(status=401, json={"error": {"message": "stand-in: no real OpenAI in tests"}})
+
+            page.route("https://api.openai.com/**", openai)
+            expect(page.locator(".voice-tab")).to_have_attribute("data-voice-mode", "realtime")
+            page.get_by_role("button", name="Start").click()
+            expect(page.get_by_role("alert")).to_be_visible()
+            expect(page.get_by_role("button", name="Start")).to_be_visible()
+
+            # The server used the key with the stand-in ...
+            assert standin.requests and standin.requests[0]["headers"]["authorization"] == f"Bearer {key}"
+            # ... the browser presented only the ephemeral secret to OpenAI ...
+            assert openai_calls, "the browser never tried to connect to OpenAI"
+            assert all(call.get("authorization") == f"Bearer {EPHEMERAL_SECRET}" for call in openai_calls)
+            # ... and the key appears in nothing the browser received or stored.
+            assert any(EPHEMERAL_SECRET in body for body in bodies)
+            assert not [b for b in bodies if key in b]
+            assert key not in page.content()
+            assert key not in page.evaluate("JSON.stringify(Object.assign({}, localStorage, sessionStorage))")
+            assert key not in server.log.read_text(errors="replace")
+            context.close()
+        finally:
+            browser.close()
