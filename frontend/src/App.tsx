@@ -137,7 +137,7 @@ export function App() {
                   <HostedChat config={config} theme={theme} headers={headers} />
                 </Suspense>
               ) : (
-                <TextTab client={client} config={config} theme={theme} />
+                <TextTab client={client} config={config} theme={theme} active={tab === "text"} />
               )}
             </div>
             {/* Mounted on first visit, then kept: a voice session survives a look at the Text tab. */}

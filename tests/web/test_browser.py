@@ -289,3 +289,31 @@ def test_errors_are_shown_with_the_servers_reason(page: Any, live_server: LiveSe
     # Reloading forgets the vanished conversation and starts fresh.
     page.reload()
     expect(page.locator(".start-screen")).to_be_visible()
+
+
+def test_returning_to_the_text_tab_shows_what_was_added_meanwhile(page: Any, live_server: LiveServer) -> None:
+    """Voice turns land in the same threads: coming back to the Text tab refreshes the open thread and the history."""
+    from playwright.sync_api import expect
+
+    send(page, "Hi! food for my senior dog")
+    wait_idle(page, 1)
+    thread_id = page.evaluate("localStorage.getItem('aya.last_thread')")
+    page.get_by_role("tab", name="Voice").click()
+    # Meanwhile the same shopper adds a turn to this thread through another client.
+    body = {
+        "type": "threads.add_user_message",
+        "params": {
+            "thread_id": thread_id,
+            "input": {
+                "content": [{"type": "input_text", "text": "only wet food"}],
+                "attachments": [],
+                "inference_options": {},
+            },
+        },
+    }
+    with httpx.stream("POST", f"{live_server.url}/chatkit", json=body, headers={"user-id": device_id(page)}) as r:
+        assert r.status_code == 200
+        r.read()
+    page.get_by_role("tab", name="Text").click()
+    expect(page.locator(".msg.user .bubble").last).to_have_text("only wet food")
+    wait_idle(page, 2)

@@ -40,7 +40,21 @@ function runEffect(effect: ClientEffect, refreshThreads: () => void) {
   window.dispatchEvent(new CustomEvent("aya:client-effect", { detail: effect }));
 }
 
-export function TextTab({ client, config, theme }: { client: ChatKitClient; config: AppConfig; theme: Theme }) {
+/**
+ * `active`: the tab is shown. Coming back to it (after talking in the Voice tab, say) refreshes the history and the
+ * open thread; other parts of the page can ask for the same with a `aya:thread-changed` DOM event.
+ */
+export function TextTab({
+  client,
+  config,
+  theme,
+  active = true,
+}: {
+  client: ChatKitClient;
+  config: AppConfig;
+  theme: Theme;
+  active?: boolean;
+}) {
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [lastEffect, setLastEffect] = useState<string | null>(null);
   const refreshRef = useMemo(() => ({ current: () => {} }), []);
@@ -54,6 +68,23 @@ export function TextTab({ client, config, theme }: { client: ChatKitClient; conf
   const chat = useChat(client, onEffect);
   refreshRef.current = () => void chat.loadThreads(false);
   const { state } = chat;
+
+  const { loadThreads, openThread } = chat;
+  const refresh = useCallback(() => {
+    void loadThreads(false);
+    const open = chat.state.thread?.id;
+    if (open && !chat.state.streaming) void openThread(open);
+  }, [loadThreads, openThread, chat.state.thread?.id, chat.state.streaming]);
+  const wasActive = useRef(active);
+  useEffect(() => {
+    if (active && !wasActive.current) refresh();
+    wasActive.current = active;
+  }, [active, refresh]);
+  useEffect(() => {
+    const onChanged = () => refresh();
+    window.addEventListener("aya:thread-changed", onChanged);
+    return () => window.removeEventListener("aya:thread-changed", onChanged);
+  }, [refresh]);
   const { action, sendFeedback } = chat;
   const onAction = useCallback<ActionHandler>((a, itemId) => void action(a, itemId), [action]);
   const onFeedback = useCallback((id: string, kind: "positive" | "negative") => void sendFeedback(id, kind), [sendFeedback]);
