@@ -55,6 +55,8 @@ def check_products(turn: dict[str, Any], reply: Reply, products: list[Product]) 
             ok_or_relaxed("price", p.price <= turn["price_max"], p)
         if "brand" in turn:
             ok_or_relaxed("brand", p.brand == turn["brand"], p)
+        if "brand_any" in turn:
+            ok_or_relaxed("brand", p.brand in turn["brand_any"], p)
         if "conditions" in turn:
             ok_or_relaxed("conditions", bool(set(p.target_conditions) & set(turn["conditions"])), p)
         if "features" in turn:

@@ -30,7 +30,7 @@ from aya.shop.profile import PetProfile
 
 MAX_CHARS = 2000  # a shopper's message; anything longer is read up to here
 
-OutOfScope = Literal["emergency", "other_animal", "order", "medical", "off_topic"]
+OutOfScope = Literal["emergency", "other_animal", "order", "medical", "off_topic", "non_food"]
 Sort = Literal["relevance", "price", "price_desc", "rating"]
 Act = Literal[
     "greeting", "thanks", "goodbye", "help", "compare", "details", "similar", "cheaper", "more", "unsure", "why"
@@ -261,6 +261,9 @@ _NAME_IS = re.compile(
     r"(?:^|[.!?]\s+|\b(?:and|but|so)\s+)([A-Z][a-z]{1,15})\s+(?:is\s+(?:my|our|a|an|\d)|has\s+\w|was\s+(?:my|our|a|an))"
 )
 _NAME_FOR = re.compile(r"\bfor\s+([A-Z][a-z]{1,15})\b")
+_SUPPLY = re.compile(
+    r"\b(?:food (?:bowl|dispenser|feeder|mat|storage|container|scoop)s?|chew toys?|toys|toy(?!\s+(?:breed|dog|poodle|fox|size)))\b"
+)
 _SIZE_WORDS = frozenset({"small", "little", "medium", "large", "big", "giant", "toy", "tiny"})
 _QUESTION = re.compile(r"\?\s*$")
 
@@ -412,6 +415,8 @@ def parse(text: str, *, brands: Sequence[str] = ()) -> Parsed:
     if out.out_of_scope is None:
         if "other_animals" in scope_values and out.species is None:
             out.out_of_scope = "other_animal"
+        elif "non_food" in scope_values and (_SUPPLY.search(norm) or not (_FOOD_WORDS.search(norm) or out.food_types)):
+            out.out_of_scope = "non_food"
         elif "orders" in scope_values and not (out.has_pet_facts or out.acts & {"compare", "details", "similar"}):
             out.out_of_scope = "order"
         elif "medical" in scope_values and not out.conditions:

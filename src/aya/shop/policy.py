@@ -151,7 +151,7 @@ class Policy:
         profile, p = self.profile_so_far(conv, state)
         shown = state.shown
 
-        if p.out_of_scope in ("emergency", "other_animal", "order", "off_topic"):
+        if p.out_of_scope in ("emergency", "other_animal", "order", "off_topic", "non_food"):
             return ReplyStep(replies.out_of_scope(p, key))
         if p.out_of_scope == "medical" and not (p.conditions or p.refs):
             return ReplyStep(replies.out_of_scope(p, key))
@@ -223,6 +223,8 @@ class Policy:
         if not acts & {"compare", "details", "similar"} and not (p.refs and not p.has_pet_facts):
             return None
         if not shown and (p.refs or acts & {"compare", "details"}):
+            if p.has_pet_facts and not p.refs:
+                return None  # "compare Summit Ridge and Northern Paws dog food": search first
             return ReplyStep(replies.ask_which("details", 0))
         refs = self._resolve(p, shown)
         if refs is None:
@@ -304,7 +306,11 @@ class Policy:
 
 def _about_shown(p: Parsed) -> bool:
     """A question about products on screen ("is the second one grain free?") states no new wish for the pet."""
-    return bool(p.acts & {"compare", "details"}) or (bool(p.refs) and "similar" not in p.acts)
+    if p.refs and "similar" not in p.acts:
+        return True
+    if p.refs_all and not p.has_pet_facts:
+        return True  # "compare them"; but "do any of those come in pate?" refines the search
+    return bool(p.acts & {"compare", "details"}) and not (p.species or p.brands or p.breed)
 
 
 def _only_species(profile: PetProfile) -> bool:

@@ -58,7 +58,9 @@ class PetProfile(BaseModel):
             keep = {k: v for k, v in other.model_dump().items() if v not in (None, [])}
             return PetProfile(**keep)
         if other.age_years is not None and other.life_stage is None:
-            data["life_stage"] = None
+            data["life_stage"] = None  # a new age: the stage follows from it
+        if other.life_stage is not None and other.age_years is None:
+            data["age_years"] = None  # "what about for a senior": the old age no longer describes the pet
         return PetProfile(**data)
 
     def describe(self) -> str:

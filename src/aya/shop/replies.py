@@ -175,6 +175,12 @@ def out_of_scope(parsed: Parsed, key: str) -> str:
                 f"may have eaten something harmful, call your vet or the {VET_LINE} right away. I can help you find "
                 "food that supports a health need your vet has mentioned."
             )
+        case "non_food":
+            return (
+                "I'm Aya, the store's food specialist, so I can only help with dog and cat food, treats and toppers — "
+                "for other supplies, please check the store's website or our customer support. "
+                "Can I help you find food for your pet?"
+            )
         case "off_topic":
             return (
                 "I'm afraid that's outside what I can help with — I'm Aya, the store's pet food specialist. "
