@@ -262,7 +262,8 @@ _NAME_IS = re.compile(
 )
 _NAME_FOR = re.compile(r"\bfor\s+([A-Z][a-z]{1,15})\b")
 _SUPPLY = re.compile(
-    r"\b(?:food (?:bowl|dispenser|feeder|mat|storage|container|scoop)s?|chew toys?|toys|toy(?!\s+(?:breed|dog|poodle|fox|size)))\b"
+    r"\b(?:food (?:bowl|dispenser|feeder|mat|storage|container|scoop)s?|chew toys?|toys"
+    r"|toy(?!\s+(?:breed|dog|poodle|fox|size)))\b"
 )
 _SIZE_WORDS = frozenset({"small", "little", "medium", "large", "big", "giant", "toy", "tiny"})
 _QUESTION = re.compile(r"\?\s*$")
