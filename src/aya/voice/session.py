@@ -63,6 +63,15 @@ class VoiceModels:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def load(self) -> tuple[SpeechToText, TextToSpeech]:
+        stt = await self.load_stt()
+        async with self._lock:
+            if self.tts is None:
+                if self.tts_engine not in _TTS_CACHE:
+                    _TTS_CACHE[self.tts_engine] = await asyncio.to_thread(build_tts, self.tts_engine)
+                self.tts = _TTS_CACHE[self.tts_engine]
+            return stt, self.tts
+
+    async def load_stt(self) -> SpeechToText:
         async with self._lock:
             if self.stt is None:
                 brands = list(self.brands)
@@ -70,11 +79,7 @@ class VoiceModels:
                 if "whisper" not in _STT_CACHE:
                     _STT_CACHE["whisper"] = await asyncio.to_thread(WhisperSTT)
                 self.stt = _STT_CACHE["whisper"].with_prompt(prompt)
-            if self.tts is None:
-                if self.tts_engine not in _TTS_CACHE:
-                    _TTS_CACHE[self.tts_engine] = await asyncio.to_thread(build_tts, self.tts_engine)
-                self.tts = _TTS_CACHE[self.tts_engine]
-        return self.stt, self.tts
+            return self.stt
 
 
 SendBytes = Callable[[bytes], Awaitable[None]]

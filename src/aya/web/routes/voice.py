@@ -24,10 +24,12 @@ from aya.core.errors import AyaError, NotConfigured
 from aya.core.settings import Settings
 from aya.shop.tools import ProductSummary
 from aya.voice.assistant import ChatKitAssistant, ProductLookup
+from aya.voice.dictation import make_transcriber
 from aya.voice.frames import SAMPLE_RATE_IN
 from aya.voice.protocol import ErrorEvent
 from aya.voice.realtime import RealtimeMinter, RealtimeSecret
 from aya.voice.session import VoiceModels, VoiceSession
+from aya.voice.stt import SpeechToText
 from aya.voice.vocabulary import catalog_brands
 from aya.web.auth import CurrentUserDep, identify
 from aya.web.deps import SettingsDep
@@ -40,7 +42,12 @@ router = APIRouter()
 
 async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
     settings = resources.settings
-    resources.extras["voice_models"] = VoiceModels(tts_engine=settings.tts_engine)
+    models = VoiceModels(tts_engine=settings.tts_engine)
+    resources.extras["voice_models"] = models
+    chat_server = resources.extras.get("chat_server")
+    if chat_server is not None and getattr(chat_server, "transcriber", None) is None:
+        # The Text tab's dictation (ChatKit input.transcribe) uses the same offline speech-to-text.
+        chat_server.transcriber = make_transcriber(lambda: _load_stt(resources))
     client = httpx.AsyncClient()
     stack.push_async_callback(client.aclose)
     resources.extras["realtime_minter"] = RealtimeMinter(settings, client)
@@ -87,10 +94,19 @@ def websocket_context(websocket: WebSocket, settings: Settings) -> RequestContex
     return identify(_Handshake(websocket, settings), settings)  # type: ignore[arg-type]
 
 
-async def _models(resources: Resources) -> VoiceModels:
+async def _with_brands(resources: Resources) -> VoiceModels:
     models: VoiceModels = resources.extras["voice_models"]
     if models.stt is None and resources.search is not None and not models.brands:
         models.brands = await catalog_brands(resources.search)
+    return models
+
+
+async def _load_stt(resources: Resources) -> SpeechToText:
+    return await (await _with_brands(resources)).load_stt()
+
+
+async def _models(resources: Resources) -> VoiceModels:
+    models = await _with_brands(resources)
     await models.load()
     return models
 
