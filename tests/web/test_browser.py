@@ -206,7 +206,12 @@ def test_phone_width_and_keyboard(browser: Any, live_server: LiveServer, shot: A
         assert sidebar.bounding_box()["x"] < 0
         page.get_by_role("button", name="Show conversations").click()
         expect(page.locator(".sidebar.open")).to_be_visible()
+        expect(page.get_by_role("button", name="+ New conversation")).to_be_focused()
         page.get_by_role("button", name="Close conversations").click()
+        expect(page.locator(".sidebar.open")).to_have_count(0)
+        page.get_by_role("button", name="Show conversations").click()
+        page.keyboard.press("Escape")
+        expect(page.locator(".sidebar.open")).to_have_count(0)
         # Keyboard only: focus the composer, type, send with Enter.
         page.get_by_role("textbox", name="Message").focus()
         page.keyboard.type("My 3 month old golden retriever puppy needs food")

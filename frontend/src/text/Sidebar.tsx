@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { Thread } from "../chatkit/types";
 import type { ThreadList } from "./useChat";
 import { Icon } from "../components/Icon";
@@ -138,8 +138,13 @@ function ThreadRow({
 }
 
 export function Sidebar({ list, currentId, open, onClose, onNew, onOpen, onMore, onRename, onDelete }: Props) {
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    // As a drawer (phone), move the focus into it when it opens.
+    if (open) ref.current?.querySelector<HTMLButtonElement>(".new-thread")?.focus();
+  }, [open]);
   return (
-    <aside className={`sidebar${open ? " open" : ""}`} aria-label="Conversations">
+    <aside ref={ref} className={`sidebar${open ? " open" : ""}`} aria-label="Conversations">
       <div className="sidebar-head">
         <button type="button" className="new-thread" onClick={onNew}>
           + New conversation

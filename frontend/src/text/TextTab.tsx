@@ -101,7 +101,13 @@ export function TextTab({
 
   return (
     <ClientContext.Provider value={client}>
-    <div className="text-tab" data-last-effect={lastEffect ?? undefined}>
+    <div
+      className="text-tab"
+      data-last-effect={lastEffect ?? undefined}
+      onKeyDown={(e) => {
+        if (e.key === "Escape" && sidebarOpen) setSidebarOpen(false);
+      }}
+    >
       <Sidebar
         list={chat.list}
         currentId={state.thread?.id ?? null}
@@ -110,6 +116,7 @@ export function TextTab({
         onNew={() => {
           chat.newThread();
           setSidebarOpen(false);
+          document.querySelector<HTMLTextAreaElement>(".composer-input")?.focus();
         }}
         onOpen={(id) => {
           void chat.openThread(id);
