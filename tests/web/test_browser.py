@@ -68,7 +68,7 @@ def test_conversation_with_cards_actions_and_history(page: Any, live_server: Liv
     box.press("Enter")
     expect(page.locator(".msg.user .bubble").first).to_have_text("Hi!\nI need food for my cat")
     wait_idle(page, 1)
-    expect(page.locator(".msg.assistant").first).to_contain_text("?")  # a clarifying question
+    expect(page.locator(".msg.assistant .md").first).not_to_be_empty()
 
     # Second turn: product cards (widgets) stream in, with progress shown while tools run.
     send(page, "She is 12 years old and has kidney problems, dry food please")
