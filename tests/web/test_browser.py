@@ -322,3 +322,58 @@ def test_returning_to_the_text_tab_shows_what_was_added_meanwhile(page: Any, liv
     page.get_by_role("tab", name="Text").click()
     expect(page.locator(".msg.user .bubble").last).to_have_text("only wet food")
     wait_idle(page, 2)
+
+
+def test_long_history_and_long_threads_are_paginated(browser: Any, live_server: LiveServer) -> None:
+    """22 conversations (one of 12 turns) made over HTTP by this device: the sidebar pages them 20 at a time, and
+    the long thread opens with every item, past the server's first page of 20."""
+    from playwright.sync_api import expect
+
+    user = {"user-id": "dev_long_history"}
+
+    def turn(thread_id: str | None, text: str) -> str:
+        message = {"content": [{"type": "input_text", "text": text}], "attachments": [], "inference_options": {}}
+        body: dict[str, Any] = (
+            {"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": message}}
+            if thread_id
+            else {"type": "threads.create", "params": {"input": message}}
+        )
+        with httpx.stream("POST", f"{live_server.url}/chatkit", json=body, headers=user, timeout=30) as r:
+            text_body = r.read().decode()
+        if thread_id:
+            return thread_id
+        return str(re.search(r'"thread\.created","thread":\{"id":"([^"]+)"', text_body).group(1))  # type: ignore[union-attr]
+
+    long_id = turn(None, "Hi! food for my cat")
+    for text in [
+        "she is 3",
+        "dry food",
+        "something cheaper?",
+        "only wet food",
+        "grain free",
+        "under $30",
+        "thanks",
+        "what about for a senior cat",
+        "compare the first two",
+        "hello again",
+        "thank you!",
+    ]:
+        turn(long_id, text)
+    for i in range(21):
+        turn(None, f"Hello number {i}")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.add_init_script(f"localStorage.setItem('aya.device_id', '{user['user-id']}')")
+    page = context.new_page()
+    try:
+        page.goto(live_server.url)
+        rows = page.locator(".thread-row")
+        expect(rows).to_have_count(20)
+        page.get_by_role("button", name="Load more").click()
+        expect(rows).to_have_count(22)
+        expect(page.get_by_role("button", name="Load more")).to_have_count(0)
+        page.locator(f'.thread-row[data-thread-id="{long_id}"] .thread-open').click()
+        expect(page.locator(".msg.user")).to_have_count(12)
+        expect(page.locator(".msg.user .bubble").last).to_have_text("thank you!")
+    finally:
+        context.close()
