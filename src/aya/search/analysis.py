@@ -59,16 +59,12 @@ def facet_text(product: Product) -> str:
 
 
 def query_hints(text: str) -> dict[str, list[str]]:
-    """Vocabulary values a shopper's words point to ("chubby dog" -> weight_management, species dog), found with the
-    catalog's own phrase lists. Search uses them as soft boosts, never as filters."""
-    from aya.catalog.derive import derive_all, derive_food_type, derive_life_stage, derive_species
+    """Features and conditions a shopper's words point to ("chubby dog" -> weight_management), found with the
+    catalog's own phrase lists. Search uses them as soft boosts, never as filters. (Species, life stage and food type
+    words already match the indexed facet words.)"""
+    from aya.catalog.derive import derive_all
 
-    hints: dict[str, list[str]] = {k: v for k, v in derive_all(text).items() if v}
-    for name, fn in (("species", derive_species), ("life_stage", derive_life_stage), ("food_type", derive_food_type)):
-        value = fn(text)
-        if value:
-            hints[name] = [value]
-    return hints
+    return {k: v for k, v in derive_all(text).items() if v}
 
 
 def embedding_text(product: Product) -> str:

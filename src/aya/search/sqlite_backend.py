@@ -377,7 +377,8 @@ class SqliteProductSearch:
             ranked, scores = vec_ids, vec_scores
             total = vec_total
         else:
-            kw = self.text.search(self.text.query(text_q, f), pool) if text_q is not None else None
+            # the vector side already counts every product passing the filters: no need to count keyword matches
+            kw = self.text.search(self.text.query(text_q, f), pool, count=False) if text_q is not None else None
             kw_ids = kw.rowids if kw else []
             w = self.semantic_weight
             fused: dict[int, float] = {}

@@ -34,6 +34,7 @@ FIELD_BOOSTS: dict[str, float] = {
     "description": 1.0,
 }
 KEYWORD_FIELDS = tuple(FIELD_BOOSTS)
+TIE_BREAKER = 0.3
 HINT_BONUS = 3.0  # score added per vocabulary value the query points to and the product carries
 _RAW_FIELDS = ("species", "life_stage", "food_type", "brand_key", "availability", "feature", "condition")
 
@@ -165,13 +166,12 @@ class TextIndex:
                         continue
                     seen.add(stem)
                     per_field = [
-                        (
-                            tantivy.Occur.Should,
-                            tantivy.Query.boost_query(tantivy.Query.term_query(self.schema, f, stem), boost),
-                        )
+                        tantivy.Query.boost_query(tantivy.Query.term_query(self.schema, f, stem), boost)
                         for f, boost in FIELD_BOOSTS.items()
                     ]
-                    alt_queries.append(tantivy.Query.boolean_query(per_field))
+                    # best field counts fully, the others a little: a word repeated across fields must not beat
+                    # matching more of the query's words
+                    alt_queries.append(tantivy.Query.disjunction_max_query(per_field, TIE_BREAKER))
             if not alt_queries:
                 continue
             q = alt_queries[0] if len(alt_queries) == 1 else tantivy.Query.disjunction_max_query(alt_queries)
@@ -261,18 +261,22 @@ class TextIndex:
         offset: int = 0,
         order_by: str | None = None,
         ascending: bool = False,
+        *,
+        count: bool = True,
     ) -> KeywordHits:
+        """Top ``limit`` hits; ``count=False`` skips counting every match (faster: lets tantivy prune)."""
         searcher = self.index.searcher()
         if order_by is None:
-            res = searcher.search(query, limit, count=True, offset=offset)
+            res = searcher.search(query, limit, count=count, offset=offset)
         else:
             order = tantivy.Order.Asc if ascending else tantivy.Order.Desc
             res = searcher.search(query, limit, count=True, offset=offset, order_by_field=order_by, order=order)
         hits = res.hits
         if not hits:
-            return KeywordHits([], [], _count(res))
+            return KeywordHits([], [], _count(res) if count else 0)
         rowids = searcher.fast_field_values("rowid", [addr for _, addr in hits])
-        return KeywordHits([int(r or 0) for r in rowids], [float(s) for s, _ in hits], _count(res))
+        total = _count(res) if count else len(hits)
+        return KeywordHits([int(r or 0) for r in rowids], [float(s) for s, _ in hits], total)
 
     def count(self, query: tantivy.Query) -> int:
         return _count(self.index.searcher().search(query, 0, count=True))

@@ -5,7 +5,7 @@ embedding also have a row in the float32 matrix. A query computes the filter mas
 scores the selected rows with one matrix-vector product (cosine = dot product of unit vectors). From
 ``BINARY_THRESHOLD`` rows on, memory bandwidth dominates (a float32 scan of 50k × 384 reads 77 MB), so the selected
 rows are first ranked by Hamming distance between 384-bit sign codes of the mean-centred vectors (48 bytes a row),
-and a shortlist of ``max(20 k, 400)`` is re-scored exactly in float32 (recall measured in benchmarks/search_bench.py).
+and a shortlist of ``max(8 k, 400)`` is re-scored exactly in float32 (recall measured in benchmarks/search_bench.py).
 ``exclude_ingredients`` is not a column: the caller verifies candidates against the full-text index.
 """
 
@@ -31,6 +31,14 @@ def _bits(vocab: str, values: Iterable[str]) -> int:
     for v in values:
         if v in codes:
             out |= 1 << codes[v]
+    return out
+
+
+def _any_of(column: np.ndarray, codes: list[int]) -> np.ndarray:
+    """``np.isin`` for a handful of codes, without its sorting overhead."""
+    out = column == codes[0]
+    for c in codes[1:]:
+        out |= column == c
     return out
 
 
@@ -152,11 +160,11 @@ class VectorIndex:
         if f.species:
             m &= self.species[:n] == _CODES["species"][f.species]
         if f.life_stage:
-            m &= np.isin(self.life_stage[:n], [_CODES["life_stage"][s] for s in life_stages_for(f.life_stage)])
+            m &= _any_of(self.life_stage[:n], [_CODES["life_stage"][s] for s in life_stages_for(f.life_stage)])
         if f.food_type:
-            m &= np.isin(self.food_type[:n], [_CODES["food_type"][t] for t in f.food_type])
+            m &= _any_of(self.food_type[:n], [_CODES["food_type"][t] for t in f.food_type])
         if f.brand:
-            m &= np.isin(self.brand[:n], [self._brands.get(brand_key(b), -1) for b in f.brand])
+            m &= _any_of(self.brand[:n], [self._brands.get(brand_key(b), -1) for b in f.brand])
         if f.availability:
             m &= self.availability[:n] == _CODES["availability"][f.availability]
         if f.special_features:
@@ -225,11 +233,11 @@ class VectorIndex:
             if total > self.n // 4:
                 ham = self._hamming(codes, qc)
                 ham[~m] = np.iinfo(np.uint16).max
-                short = min(total, max(20 * k, 400))
+                short = min(total, max(8 * k, 400))
                 idx = np.argpartition(ham, short - 1)[:short]
             else:
                 ham = self._hamming(codes[:, idx], qc)
-                short = min(total, max(20 * k, 400))
+                short = min(total, max(8 * k, 400))
                 idx = idx[np.argpartition(ham, short - 1)[:short]]
         scores = self.vecs[idx] @ q
         kk = min(k, idx.size)
