@@ -13,7 +13,7 @@ import httpx
 import pytest
 from tests.web.conftest import LiveServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TIMEOUT_MS = 20_000
 

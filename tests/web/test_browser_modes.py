@@ -10,7 +10,7 @@ import httpx
 import pytest
 from tests.web.conftest import LiveServer, serve
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
