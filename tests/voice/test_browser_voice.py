@@ -96,7 +96,7 @@ def test_voice_tab_talks_with_aya_through_a_fake_microphone(
         expect(page.locator(".voice-status")).to_have_attribute("data-state", "idle")
 
         # The voice turn is in the shopper's ChatKit thread, so the Text tab can show it.
-        thread_id = page.evaluate("localStorage.getItem('aya.voice.thread')")
+        thread_id = page.evaluate("localStorage.getItem('aya.last_thread')")
         device = page.evaluate("localStorage.getItem('aya.device_id')")
         assert thread_id and device
         items = httpx.post(
@@ -106,6 +106,11 @@ def test_voice_tab_talks_with_aya_through_a_fake_microphone(
         ).json()["data"]
         kinds = [item["type"] for item in items]
         assert "user_message" in kinds and "assistant_message" in kinds, kinds
+        # And the Text tab shows the spoken conversation.
+        page.get_by_role("tab", name="Text").click()
+        page.locator(f".thread-row[data-thread-id='{thread_id}'] .thread-open").click()
+        expect(page.locator(".msg.user").first).to_contain_text("grain free", ignore_case=True)
+        expect(page.locator(".msg.assistant").first).not_to_be_empty()
         context.close()
         assert not errors, errors
     finally:

@@ -26,7 +26,8 @@ export interface VoiceTabProps {
 }
 
 const DEVICE_KEY = "aya.voice.device";
-const THREAD_KEY = "aya.voice.thread";
+/** The Text tab's current conversation: voice turns continue it (and a thread voice starts becomes it). */
+const THREAD_KEY = "aya.last_thread";
 
 const STATE_TEXT: Record<VoiceState, string> = {
   idle: "Press Start and talk to Aya.",
