@@ -42,7 +42,11 @@ export function HostedChat({ config, theme, headers }: { config: AppConfig; them
     api: {
       url: config.chatkitUrl,
       domainKey: config.domainKey ?? "domain_pk_localhost_dev",
-      fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers() } }),
+      fetch: (input, init) => {
+        const merged = new Headers(init?.headers);
+        for (const [name, value] of Object.entries(headers())) merged.set(name, value);
+        return fetch(input, { ...init, headers: merged });
+      },
     },
     theme: { colorScheme: theme },
     startScreen: {
