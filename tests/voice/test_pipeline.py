@@ -168,3 +168,14 @@ async def test_websocket_needs_an_identity(base_url: str) -> None:
     with pytest.raises(InvalidStatus):
         async with connect(base_url.replace("http", "ws", 1) + "/voice/ws"):
             pass
+
+
+async def test_websocket_refuses_other_sites(base_url: str) -> None:
+    from websockets.exceptions import InvalidStatus
+
+    with pytest.raises(InvalidStatus):
+        async with connect(_ws_url(base_url), origin="https://evil.example"):  # type: ignore[arg-type]
+            pass
+    host = base_url.removeprefix("http://")
+    async with connect(_ws_url(base_url), origin=f"http://{host}") as ws:  # type: ignore[arg-type]
+        assert json.loads(await ws.recv())["type"] == "ready"

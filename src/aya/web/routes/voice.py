@@ -90,6 +90,16 @@ class _Handshake:
         self.base_url = str(websocket.base_url).replace("ws", "http", 1)
 
 
+def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
+    """Browsers always send Origin on a WebSocket handshake: accept our own host and the CORS origins only
+    (a page on another site must not open a voice session with the shopper's cookie)."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser
+    host = websocket.headers.get("host", "")
+    return origin.split("://", 1)[-1] == host or origin in settings.cors_origins
+
+
 def websocket_context(websocket: WebSocket, settings: Settings) -> RequestContext | None:
     return identify(_Handshake(websocket, settings), settings)  # type: ignore[arg-type]
 
@@ -126,6 +136,9 @@ def _product_lookup(resources: Resources) -> ProductLookup | None:
 async def voice_ws(websocket: WebSocket) -> None:
     resources: Resources = websocket.app.state.resources
     settings = resources.settings
+    if not origin_allowed(websocket, settings):
+        await websocket.close(code=4403, reason="origin not allowed")
+        return
     try:
         context = websocket_context(websocket, settings)
     except AyaError as exc:
