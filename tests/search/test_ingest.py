@@ -109,3 +109,25 @@ async def test_without_embedder_semantic_degrades_and_says_so(settings: Settings
     similar = await search.similar("p1", k=2)  # keyword fallback over the product's own words
     assert similar.hits and all(h.product.species == "dog" and h.product.id != "p1" for h in similar.hits)
     await search.aclose()
+
+
+async def test_reader_survives_another_process_between_its_two_commits(settings: Settings) -> None:
+    settings = settings.model_copy(update={"embedder": "none"})
+    server = await open_search(settings)
+    await ingest_products(server, contract_products())
+    other = await SqliteProductSearch.open(settings, None, use_settings_embedder=False)
+    # the other process has committed SQLite and still holds the index writer (its index commit is pending)
+    tx = other.store.begin()
+    written = tx.put([product("n1", "Venison Stew")])
+    generation = other.store.commit(tx)
+    iw = other.text.writer()
+    iw.add(written)
+    res = await server.search(SearchQuery(text="salmon", mode="keyword"))  # no crash, no rebuild attempt
+    assert {h.product.id for h in res.hits} == {"p1", "p5"}
+    assert (await server.get(["n1"]))[0].title == "Venison Stew"  # documents come from SQLite already
+    iw.commit()
+    other._write_marker(generation)
+    res = await server.search(SearchQuery(text="venison", mode="keyword"))
+    assert [h.product.id for h in res.hits] == ["n1"]
+    await other.aclose()
+    await server.aclose()

@@ -74,6 +74,7 @@ class SqliteProductSearch:
         self.text = TextIndex(index_dir)
         self.vectors = VectorIndex()
         self._generation = -1
+        self._index_stale = False
         self._corrector: QueryCorrector | None = None
         self._write_lock = asyncio.Lock()
         self._load_lock = threading.Lock()
@@ -124,19 +125,29 @@ class SqliteProductSearch:
         tmp.write_text(str(generation))
         tmp.replace(self.index_dir / _MARKER)
 
-    def _load(self) -> None:
-        """Bring the index and the in-memory vectors in line with SQLite (at open, or after another process wrote)."""
+    def _load(self, *, repair: bool = True) -> None:
+        """Bring the index and the in-memory vectors in line with SQLite.
+
+        With ``repair`` (at open, or after a failed index commit) a stale index is rebuilt from SQLite. Without it
+        (a read noticing another process's commit) the index is only reloaded: that process commits its index right
+        after SQLite, and the generation is adopted once the marker shows the index caught up.
+        """
         generation = self.store.generation()
         count = self.store.count()
-        if self._marker() != generation or self.text.num_docs() != count:
+        self.text.index.reload()
+        current = self._marker() == generation and self.text.num_docs() == count
+        if not current and repair:
             started = time.perf_counter()
-            n = self.text.rebuild(self.store.iter_products())
-            self._write_marker(generation)
-            if n:
-                took = time.perf_counter() - started
-                logger.warning("search index rebuilt from the catalog: %d products in %.1fs", n, took)
-        else:
-            self.text.index.reload()
+            try:
+                n = self.text.rebuild(self.store.iter_products())
+            except ValueError as exc:  # the index writer is locked: another process is writing right now
+                logger.warning("search index not rebuilt (%s); will retry", exc)
+            else:
+                self._write_marker(generation)
+                current = True
+                if n:
+                    took = time.perf_counter() - started
+                    logger.warning("search index rebuilt from the catalog: %d products in %.1fs", n, took)
         vectors = VectorIndex()
         vectors.set_columns(self.store.columns())
         if self.model_id:
@@ -145,13 +156,19 @@ class SqliteProductSearch:
         self.vectors = vectors
         self._corrector = None
         self._generation = generation
+        self._index_stale = not current
 
     def _sync(self) -> None:
         """Cheap check before a read: reload when another process (``aya ingest``) changed the catalog."""
-        if self.store.generation() != self._generation:
+        generation = self.store.generation()
+        if generation != self._generation:
             with self._load_lock:
                 if self.store.generation() != self._generation:
-                    self._load()
+                    self._load(repair=False)
+        elif self._index_stale and self._marker() == generation:  # the other process's index commit landed
+            self.text.index.reload()
+            self._corrector = None
+            self._index_stale = False
 
     def corrector(self) -> QueryCorrector:
         if self._corrector is None:
