@@ -42,7 +42,9 @@ def settings(data_dir: Path) -> Settings:
 def shared_data() -> Path:
     """The real scraped catalogs in ../shared/data (never copied into the repo); skips when absent."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data not found at {SHARED_DATA}: these tests read the real Chewy catalogs from ../shared/data")
+        pytest.skip(
+            f"shared data not found at {SHARED_DATA}: these tests read the real Chewy catalogs from ../shared/data"
+        )
     return SHARED_DATA
 
 
