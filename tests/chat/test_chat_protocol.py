@@ -287,10 +287,11 @@ async def test_structured_input_is_recorded_once(client: ChatClient) -> None:
 
 
 async def test_input_transcribe(client: ChatClient) -> None:
+    client.server.transcriber = None  # as on a server without speech-to-text (the voice component installs one)
     status, body = await client.status("input.transcribe", audio_base64="AAAA", mime_type="audio/webm")
     assert status == 503 and "speech-to-text" in body["message"]
 
-    async def fake_stt(audio: bytes, mime_type: str) -> str:
+    async def fake_stt(audio: bytes, mime_type: str) -> str:  # a fake speech-to-text at the model boundary
         return f"{len(audio)} bytes of {mime_type}"
 
     client.server.transcriber = fake_stt
