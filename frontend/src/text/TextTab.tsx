@@ -1,15 +1,15 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { ChatKitClient } from "../chatkit/client";
 import { assistantText, type ClientEffect } from "../chatkit/reducer";
-import type { ActionHandler } from "../widgets/Widget";
-import type { AppConfig } from "../config";
+import { Icon } from "../components/Icon";
 import { Markdown } from "../components/Markdown";
+import type { AppConfig } from "../config";
 import type { Theme } from "../theme";
+import type { ActionHandler } from "../widgets/Widget";
 import { Composer } from "./Composer";
 import { ClientContext, Messages } from "./Messages";
 import { Sidebar } from "./Sidebar";
 import { useChat } from "./useChat";
-import { Icon } from "../components/Icon";
 
 /**
  * Client effects Aya may send. Unknown effects are re-dispatched as a DOM event (`aya:client-effect`) so other
@@ -57,14 +57,11 @@ export function TextTab({
 }) {
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [lastEffect, setLastEffect] = useState<string | null>(null);
-  const refreshRef = useMemo(() => ({ current: () => {} }), []);
-  const onEffect = useCallback(
-    (effect: ClientEffect) => {
-      setLastEffect(effect.name);
-      runEffect(effect, () => refreshRef.current());
-    },
-    [refreshRef],
-  );
+  const refreshRef = useRef<() => void>(() => {});
+  const onEffect = useCallback((effect: ClientEffect) => {
+    setLastEffect(effect.name);
+    runEffect(effect, () => refreshRef.current());
+  }, []);
   const chat = useChat(client, onEffect);
   refreshRef.current = () => void chat.loadThreads(false);
   const { state } = chat;
