@@ -134,6 +134,12 @@ async def test_attachments_upload_use_serve_and_delete_with_their_thread(client:
     assert other.status_code == 404
     status, _ = await client.as_user("bob").status("attachments.delete", attachment_id=image["id"])
     assert status == 404
+    upload_url = f"/api/attachments/{image['id']}/upload"
+    overwrite = await client.http.put(upload_url, content=b"evil", headers=client.as_user("bob").headers)
+    assert overwrite.status_code == 404
+    again = await client.http.put(upload_url, content=b"again", headers=client.headers)
+    assert again.status_code == 409
+    assert (await client.http.get(f"/api/attachments/{image['id']}", headers=client.headers)).content == PNG
 
     files = list(client.server.settings.attachments_dir.rglob("atc_*"))
     assert len(files) == 2

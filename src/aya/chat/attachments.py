@@ -27,9 +27,9 @@ from chatkit.types import (
 )
 from pydantic import AnyUrl
 
-from aya.chat.store import AyaStore
+from aya.chat.store import AyaStore, NotFoundError
 from aya.core.context import RequestContext
-from aya.core.errors import BadRequest, NotFound, PayloadTooLarge
+from aya.core.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from aya.core.ids import new_id
 
 logger = logging.getLogger("aya.chat")
@@ -116,7 +116,12 @@ class FileAttachmentStore(AttachmentStore[RequestContext]):
     # --- bytes -----------------------------------------------------------------------------------------------------
     async def write(self, attachment_id: str, chunks: AsyncIterator[bytes], context: RequestContext) -> Attachment:
         """Store the bytes of a registered attachment (at most its declared size and the limit) and mark it uploaded."""
-        attachment = await self.store.load_attachment(attachment_id, context)
+        try:
+            attachment = await self.store.load_attachment(attachment_id, context)
+        except NotFoundError as exc:
+            raise NotFound(f"attachment {attachment_id} not found") from exc
+        if (attachment.metadata or {}).get("uploaded"):
+            raise Conflict(f"attachment {attachment_id} was already uploaded")
         declared = int((attachment.metadata or {}).get("size", self.max_bytes))
         limit = min(self.max_bytes, declared) if declared > 0 else self.max_bytes
         target = self.path(attachment_id, context)
@@ -152,7 +157,7 @@ class FileAttachmentStore(AttachmentStore[RequestContext]):
         """The caller's attachment and its file; 404 when it is not theirs or not uploaded."""
         try:
             attachment = await self.store.load_attachment(attachment_id, context)
-        except Exception as exc:  # NotFoundError from any store
+        except NotFoundError as exc:
             raise NotFound(f"attachment {attachment_id} not found") from exc
         path = self.path(attachment_id, context)
         if not await asyncio.to_thread(path.is_file):
