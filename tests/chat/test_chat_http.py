@@ -256,6 +256,8 @@ async def test_token_mode_sessions(data_dir: Any) -> None:
             "/chatkit", content=b'{"type":"threads.list","params":{}}', headers={"authorization": "Bearer abc.def"}
         )
         assert forged.status_code == 401 and "invalid" in forged.json()["message"]
+        fresh = await http.post("/api/session", json={}, headers={"authorization": "Bearer abc.def"})
+        assert fresh.status_code == 200 and fresh.json()["user_id"] not in (session["user_id"], other["user_id"])
 
 
 async def test_logs_carry_no_message_text_at_info(client: ChatClient, caplog: pytest.LogCaptureFixture) -> None:

@@ -144,5 +144,14 @@ def get_optional_context(request: Request) -> RequestContext | None:
     return identify(request, request.app.state.settings)
 
 
+def get_lenient_context(request: Request) -> RequestContext | None:
+    """FastAPI dependency: the identity, or ``None`` when absent or invalid (an expired token starts over)."""
+    try:
+        return identify(request, request.app.state.settings)
+    except Unauthorized:
+        return None
+
+
 CurrentUserDep = Annotated[RequestContext, Depends(get_request_context)]
 OptionalUserDep = Annotated[RequestContext | None, Depends(get_optional_context)]
+LenientUserDep = Annotated[RequestContext | None, Depends(get_lenient_context)]

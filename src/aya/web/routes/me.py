@@ -19,7 +19,7 @@ from aya.core.settings import Settings
 from aya.web.auth import (
     SESSION_MAX_AGE_S,
     CurrentUserDep,
-    OptionalUserDep,
+    LenientUserDep,
     clean_username,
     mint_token,
     set_session_cookie,
@@ -65,11 +65,12 @@ class SessionRequest(BaseModel):
 
 @router.post("/api/session", summary="Start (or renew) a signed session: token mode only")
 async def session(
-    body: SessionRequest, response: Response, user: OptionalUserDep, settings: SettingsDep
+    body: SessionRequest, response: Response, user: LenientUserDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """In token mode: a new anonymous shopper gets a fresh user id; a caller with a valid token keeps theirs (and may
     change the display name). The token is returned and set as the ``aya_session`` cookie. In dev mode the client
-    identifies itself with headers, so this only echoes the identity."""
+    identifies itself with headers, so this only echoes the identity. An expired or invalid token starts a new session.
+    """
     if settings.auth_mode != "token":
         if user is None:
             raise BadRequest(
