@@ -75,6 +75,8 @@ def synthetic() -> dict[str, str]:
     )
     assistant = t.AssistantMessageItem(id="msg_a1", thread_id="thr_syn", created_at=CREATED, content=[])
     text = "Here are **two** picks."
+    source = t.Annotation(source=t.URLSource(title="Catalog", url="https://example.test/p1"))
+    final_content = t.AssistantMessageContent(text=text, annotations=[source])
     deltas = ["Here are ", "**two**", " picks."]
 
     def card(description: str, streaming: bool) -> Card:
@@ -130,14 +132,13 @@ def synthetic() -> dict[str, str]:
             update=t.AssistantMessageContentPartAnnotationAdded(
                 content_index=0,
                 annotation_index=0,
-                annotation=t.Annotation(source=t.URLSource(title="Catalog", url="https://example.test/p1")),
+                annotation=source,
             ),
         ),
         t.ThreadItemUpdatedEvent(
-            item_id="msg_a1",
-            update=t.AssistantMessageContentPartDone(content_index=0, content=t.AssistantMessageContent(text=text)),
+            item_id="msg_a1", update=t.AssistantMessageContentPartDone(content_index=0, content=final_content)
         ),
-        t.ThreadItemDoneEvent(item=assistant.model_copy(update={"content": [t.AssistantMessageContent(text=text)]})),
+        t.ThreadItemDoneEvent(item=assistant.model_copy(update={"content": [final_content]})),
         t.ThreadItemAddedEvent(item=t.WidgetItem(id="wid_1", thread_id="thr_syn", created_at=CREATED, widget=before)),
         *[t.ThreadItemUpdatedEvent(item_id="wid_1", update=u) for u in widget_updates],
         t.ThreadItemUpdatedEvent(

@@ -1,7 +1,7 @@
 import { createContext, memo, useContext, useEffect, useState } from "react";
 import type { ChatKitClient } from "../chatkit/client";
 import { assistantText, userText } from "../chatkit/reducer";
-import type { ThreadItem, UserMessageItem, WorkflowItem } from "../chatkit/types";
+import type { AssistantMessageItem, ThreadItem, UserMessageItem, WorkflowItem } from "../chatkit/types";
 import { Markdown } from "../components/Markdown";
 import { Widget, widgetText, type ActionHandler } from "../widgets/Widget";
 import type { Theme } from "../theme";
@@ -39,6 +39,36 @@ function CopyButton({ text }: { text: string }) {
     <button type="button" className="icon-button" aria-label="Copy message" title="Copy" onClick={copy}>
       <Icon name={copied ? "check" : "copy"} size={16} />
     </button>
+  );
+}
+
+/** The sources an answer cites (annotations): links for URLs, titles for files and entities. */
+function Sources({ item }: { item: AssistantMessageItem }) {
+  const seen = new Set<string>();
+  const sources = item.content
+    .flatMap((c) => c.annotations ?? [])
+    .map((a) => a.source)
+    .filter((src) => {
+      const key = src.type === "url" ? src.url : `${src.type}:${src.title}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  if (sources.length === 0) return null;
+  return (
+    <ol className="sources" aria-label="Sources">
+      {sources.map((src, i) => (
+        <li key={i}>
+          {src.type === "url" && /^https?:\/\//.test(src.url) ? (
+            <a href={src.url} target="_blank" rel="noopener noreferrer">
+              {src.title || src.url}
+            </a>
+          ) : (
+            <span>{src.title}</span>
+          )}
+        </li>
+      ))}
+    </ol>
   );
 }
 
@@ -130,6 +160,7 @@ const Item = memo(function Item({ item, live, busy: streaming, given, theme, onA
       return (
         <div className="msg assistant" data-item-id={item.id} aria-busy={live || undefined}>
           <Markdown text={text} className={live ? "streaming" : undefined} />
+          <Sources item={item} />
           {!live && text.trim() ? (
             <div className="msg-tools" role="group" aria-label="Message actions">
               <CopyButton text={text} />

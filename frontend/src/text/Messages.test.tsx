@@ -1,0 +1,60 @@
+import { renderToStaticMarkup } from "react-dom/server";
+import { describe, expect, it } from "vitest";
+import { reduceEvents } from "../chatkit/reducer";
+import { parseEventData } from "../chatkit/sse";
+import { fixture } from "../chatkit/testing";
+import type { ThreadItem } from "../chatkit/types";
+import { Messages } from "./Messages";
+
+const state = reduceEvents(
+  fixture("synthetic_conversation.sse")
+    .split("\n\n")
+    .filter((f) => f.startsWith("data: "))
+    .map((f) => parseEventData(f.slice(6))),
+);
+
+function render(items: ThreadItem[], openItems: string[] = []) {
+  return renderToStaticMarkup(
+    <Messages
+      items={items}
+      pendingUser={null}
+      streaming={openItems.length > 0}
+      openItems={openItems}
+      theme="light"
+      feedback={{}}
+      onAction={() => {}}
+      onFeedback={() => {}}
+    />,
+  );
+}
+
+describe("Messages", () => {
+  const html = render(state.items);
+
+  it("renders the user's message, the answer as markdown with its sources, and the widgets", () => {
+    expect(html).toContain("food for my senior cat");
+    expect(html).toContain("Here are <strong>two</strong> picks.");
+    expect(html).toMatch(/<ol class="sources"[^>]*><li><a href="https:\/\/example.test\/p1"[^>]*>Catalog<\/a>/);
+    expect(html).toContain("Salmon Senior Cat Food");
+    expect(html).toContain('aria-label="Good answer"');
+  });
+
+  it("announces the newest answer in the aria-live region", () => {
+    expect(html).toMatch(/aria-live="polite"[^>]*>[^<]*Salmon Senior/);
+  });
+
+  it("never renders raw HTML from an answer, and hides tools while it streams", () => {
+    const evil: ThreadItem = {
+      id: "msg_x",
+      thread_id: "t",
+      created_at: "",
+      type: "assistant_message",
+      content: [{ type: "output_text", text: 'Hi <img src=x onerror="alert(1)"> [click](javascript:alert(1))' }],
+    };
+    const out = render([evil], ["msg_x"]);
+    expect(out).not.toContain("<img");
+    expect(out).not.toContain('href="javascript:');
+    expect(out).not.toContain('aria-label="Good answer"');
+    expect(out).toContain('class="md streaming"');
+  });
+});
