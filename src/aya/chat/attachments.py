@@ -3,19 +3,24 @@
 ``attachments.create`` (ChatKit protocol) registers the attachment and answers an upload descriptor pointing at
 ``PUT /api/attachments/{id}/upload``; ``POST /api/attachments`` uploads directly in one step. Files live in one
 directory per user (a hash of the user id), named by attachment id, and are served only to their owner. The metadata
-row (``SqlStore``) is the authority: a file is reachable only through a row owned by the caller.
+row (``SqlStore``) is the authority: a file is reachable only through a row owned by the caller. Image previews use
+signed URLs (``?u=<owner>&sig=<HMAC>``) so an ``<img>`` can show them without identity headers (in any client, the
+hosted ChatKit UI included); the key is ``AYA_SECRET_KEY`` or a random key kept in the data dir.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 import os
 import re
+import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
+from urllib.parse import urlencode
 
 from chatkit.store import AttachmentStore
 from chatkit.types import (
@@ -57,10 +62,27 @@ def _media_type(mime_type: str) -> str:
 
 
 class FileAttachmentStore(AttachmentStore[RequestContext]):
-    def __init__(self, root: Path, store: AyaStore, *, max_bytes: int) -> None:
+    def __init__(self, root: Path, store: AyaStore, *, max_bytes: int, secret: bytes) -> None:
         self.root = root
         self.store = store
         self.max_bytes = max_bytes
+        self._secret = secret
+
+    # --- signed links ----------------------------------------------------------------------------------------------
+    def signature(self, attachment_id: str, user_id: str) -> str:
+        message = f"{user_id}\0{attachment_id}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:40]
+
+    def signed_url(self, attachment_id: str, context: RequestContext) -> str:
+        """A capability URL for the file (images in ``<img>``, where no identity header can be sent)."""
+        query = urlencode({"u": context.user_id, "sig": self.signature(attachment_id, context.user_id)})
+        return f"{context.base_url}/api/attachments/{attachment_id}?{query}"
+
+    def check_signature(self, attachment_id: str, user_id: str, signature: str) -> RequestContext:
+        """The owner's context when ``signature`` signs this attachment for ``user_id``; 404 otherwise."""
+        if not hmac.compare_digest(self.signature(attachment_id, user_id), signature):
+            raise NotFound(f"attachment {attachment_id} not found")
+        return RequestContext(user_id=user_id)
 
     # --- paths -----------------------------------------------------------------------------------------------------
     def _user_dir(self, context: RequestContext) -> Path:
@@ -102,7 +124,7 @@ class FileAttachmentStore(AttachmentStore[RequestContext]):
                 id=attachment_id,
                 name=name,
                 mime_type=media_type,
-                preview_url=AnyUrl(url),
+                preview_url=AnyUrl(self.signed_url(attachment_id, context)),
                 upload_descriptor=upload,
                 metadata=metadata,
             )
@@ -187,3 +209,16 @@ class FileAttachmentStore(AttachmentStore[RequestContext]):
 
     async def delete_all(self, context: RequestContext) -> None:
         await asyncio.to_thread(shutil.rmtree, self._user_dir(context), True)
+
+
+def attachment_secret(secret_key: str | None, data_dir: Path) -> bytes:
+    """The key signing attachment URLs: ``AYA_SECRET_KEY`` when set, else a random key stored in the data dir."""
+    if secret_key:
+        return hashlib.sha256(b"aya.attachments\0" + secret_key.encode()).digest()
+    path = data_dir / "attachment_secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return bytes.fromhex(path.read_text().strip())

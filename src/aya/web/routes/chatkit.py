@@ -7,6 +7,7 @@ assistant placed in ``resources.extras["assistant"]`` before start-up replaces t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AsyncExitStack
@@ -15,17 +16,17 @@ from typing import Annotated
 from chatkit.errors import CustomStreamError
 from chatkit.server import StreamingResult
 from chatkit.types import AttachmentCreateParams, ThreadStreamEvent
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.formparsers import MultiPartParser
 
 from aya.chat.assistant import Assistant, Turn
-from aya.chat.attachments import IMAGE_TYPES, FileAttachmentStore
+from aya.chat.attachments import IMAGE_TYPES, FileAttachmentStore, attachment_secret
 from aya.chat.server import AyaChatServer
 from aya.chat.stores import open_store
 from aya.core.errors import BadRequest, NotConfigured, PayloadTooLarge
 from aya.core.settings import Settings
-from aya.web.auth import CurrentUserDep
+from aya.web.auth import CurrentUserDep, get_request_context
 from aya.web.deps import SettingsDep
 from aya.web.resources import Resources
 
@@ -111,8 +112,18 @@ async def direct_upload(
 
 
 @router.get("/api/attachments/{attachment_id}", summary="The content of one of the caller's attachments")
-async def get_attachment(attachment_id: str, user: CurrentUserDep, server: ChatServerDep) -> FileResponse:
-    attachment, path = await server.attachments.read(attachment_id, user)
+async def get_attachment(
+    attachment_id: str,
+    request: Request,
+    server: ChatServerDep,
+    u: Annotated[str | None, Query(description="Owner, with sig: a signed preview link")] = None,
+    sig: Annotated[str | None, Query(description="Signature of a preview link")] = None,
+) -> FileResponse:
+    if u is not None and sig is not None:
+        owner = server.attachments.check_signature(attachment_id, u, sig)
+    else:
+        owner = get_request_context(request)
+    attachment, path = await server.attachments.read(attachment_id, owner)
     inline = attachment.mime_type in IMAGE_TYPES
     return FileResponse(
         path,
@@ -156,7 +167,11 @@ async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> No
     settings = resources.settings
     store = await open_store(settings)
     stack.push_async_callback(store.close)
-    attachments = FileAttachmentStore(settings.attachments_dir, store, max_bytes=settings.max_attachment_bytes)
+    secret_key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    secret = await asyncio.to_thread(attachment_secret, secret_key, settings.data_dir)
+    attachments = FileAttachmentStore(
+        settings.attachments_dir, store, max_bytes=settings.max_attachment_bytes, secret=secret
+    )
     assistant = resources.extras.get("assistant") or build_assistant(settings, resources)
     server = AyaChatServer(store=store, attachments=attachments, settings=settings, assistant=assistant)
     resources.extras["chat_store"] = store
