@@ -216,9 +216,12 @@ def attachment_secret(secret_key: str | None, data_dir: Path) -> bytes:
     if secret_key:
         return hashlib.sha256(b"aya.attachments\0" + secret_key.encode()).digest()
     path = data_dir / "attachment_secret"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # made earlier (or by another process starting at the same time)
+    else:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
     return bytes.fromhex(path.read_text().strip())
