@@ -166,4 +166,23 @@ describe("ThreadSession", () => {
     expect(servers[0]!.closed()).toBe(true);
     expect(session.getState()).toMatchObject({ thread: null, items: [], streaming: false, pendingUser: null, error: null });
   });
+
+  it("answers a structured input item (or skips it) with threads.add_structured_input", async () => {
+    const { client, bodies } = scripted([{ sse: fixture("real_turn1_create.sse") }, { sse: "" }, { sse: "" }]);
+    const session = new ThreadSession(client);
+    await session.send("Hi! I need food for my cat");
+    const threadId = session.getState().thread?.id;
+    await session.answer("si_1", { age: ["senior"], note: [] });
+    expect(bodies[1]).toEqual({
+      metadata: {},
+      type: "threads.add_structured_input",
+      params: {
+        thread_id: threadId,
+        item_id: "si_1",
+        input: { status: "answered", answers: { age: { values: ["senior"], skipped: false }, note: { values: [], skipped: true } } },
+      },
+    });
+    await session.answer("si_1", {}, "skipped");
+    expect(bodies[2]).toMatchObject({ params: { input: { status: "skipped", answers: {} } } });
+  });
 });

@@ -122,6 +122,26 @@ export class ThreadSession {
     );
   }
 
+  /** Answer a pending structured input item (questions the assistant asked), or skip it. */
+  async answer(
+    itemId: string,
+    answers: Record<string, string[]>,
+    status: "answered" | "skipped" = "answered",
+  ): Promise<void> {
+    const threadId = this.state.thread?.id;
+    if (!threadId) return;
+    const submission = Object.fromEntries(
+      Object.entries(answers).map(([id, values]) => [id, { values, skipped: values.length === 0 }]),
+    );
+    await this.run(
+      {
+        type: "threads.add_structured_input",
+        params: { thread_id: threadId, item_id: itemId, input: { status, answers: status === "skipped" ? {} : submission } },
+      },
+      null,
+    );
+  }
+
   /** Answer the last user message again (the server drops what followed it), or resend what never arrived. */
   async retry(): Promise<void> {
     const threadId = this.state.thread?.id;

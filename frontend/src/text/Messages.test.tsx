@@ -57,4 +57,40 @@ describe("Messages", () => {
     expect(out).not.toContain('aria-label="Good answer"');
     expect(out).toContain('class="md streaming"');
   });
+
+  it("shows a pending structured input as choices with Send and Skip, an answered one read-only", () => {
+    const base = { thread_id: "t", created_at: "", type: "structured_input" as const };
+    const inputs = [
+      { type: "multiple_choice" as const, id: "age", question: "How old is she?", options: [{ value: "kitten" }, { value: "senior" }] },
+      { type: "freeform" as const, id: "note", question: "Anything else?" },
+    ];
+    const pending = renderToStaticMarkup(
+      <Messages
+        items={[{ ...base, id: "si_1", status: "pending", inputs }]}
+        pendingUser={null}
+        streaming={false}
+        openItems={[]}
+        theme="light"
+        feedback={{}}
+        onAction={() => {}}
+        onFeedback={() => {}}
+        onAnswer={() => {}}
+      />,
+    );
+    expect(pending).toContain("How old is she?");
+    expect(pending).toMatch(/<button[^>]*aria-pressed="false"[^>]*>senior<\/button>/);
+    expect(pending).toContain('aria-label="Anything else?"');
+    expect(pending).toMatch(/>Send answers<\/button>/);
+    const answered = render([
+      {
+        ...base,
+        id: "si_1",
+        status: "answered",
+        inputs: [{ ...inputs[0], answer: { values: ["senior"], skipped: false } }, { ...inputs[1], answer: { values: [], skipped: true } }],
+      },
+    ]);
+    expect(answered).toMatch(/class="answer">senior</);
+    expect(answered).toMatch(/class="answer">skipped</);
+    expect(answered).not.toContain("Send answers");
+  });
 });

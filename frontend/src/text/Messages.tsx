@@ -1,7 +1,7 @@
 import { createContext, memo, useContext, useEffect, useState } from "react";
 import type { ChatKitClient } from "../chatkit/client";
 import { assistantText, userText } from "../chatkit/reducer";
-import type { AssistantMessageItem, ThreadItem, UserMessageItem, WorkflowItem } from "../chatkit/types";
+import type { AssistantMessageItem, StructuredInputItem, ThreadItem, UserMessageItem, WorkflowItem } from "../chatkit/types";
 import { Markdown } from "../components/Markdown";
 import { Widget, widgetText, type ActionHandler } from "../widgets/Widget";
 import type { Theme } from "../theme";
@@ -16,7 +16,10 @@ interface Props {
   feedback: Record<string, "positive" | "negative">;
   onAction: ActionHandler;
   onFeedback: (itemId: string, kind: "positive" | "negative") => void;
+  onAnswer?: AnswerHandler;
 }
+
+export type AnswerHandler = (itemId: string, answers: Record<string, string[]>, status: "answered" | "skipped") => void;
 
 function CopyButton({ text }: { text: string }) {
   const [copied, setCopied] = useState(false);
@@ -148,10 +151,78 @@ interface ItemProps {
   theme: Theme;
   onAction: ActionHandler;
   onFeedback: (itemId: string, kind: "positive" | "negative") => void;
+  onAnswer?: AnswerHandler;
+}
+
+/** Questions the assistant asks with choices or a free answer (`structured_input`); answered once, then read-only. */
+function StructuredInputView({ item, busy, onAnswer }: { item: StructuredInputItem; busy: boolean; onAnswer?: AnswerHandler }) {
+  const [chosen, setChosen] = useState<Record<string, string[]>>({});
+  const pending = item.status === "pending" && onAnswer;
+  const toggle = (id: string, value: string, multiple: boolean) =>
+    setChosen((c) => {
+      const now = c[id] ?? [];
+      const next = now.includes(value) ? now.filter((v) => v !== value) : multiple ? [...now, value] : [value];
+      return { ...c, [id]: next };
+    });
+  return (
+    <form
+      className="msg structured-input"
+      data-item-id={item.id}
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (pending) onAnswer(item.id, chosen, "answered");
+      }}
+    >
+      {item.inputs.map((input) => {
+        const answered = input.answer?.skipped ? "skipped" : input.answer?.values.join(", ");
+        return (
+          <fieldset key={input.id} disabled={!pending || busy}>
+            <legend>{input.question}</legend>
+            {input.description ? <p className="w-caption">{input.description}</p> : null}
+            {!pending ? (
+              <p className="answer">{answered || "—"}</p>
+            ) : input.type === "multiple_choice" ? (
+              <div className="choices">
+                {(input.options ?? []).map((o) => (
+                  <button
+                    key={o.value}
+                    type="button"
+                    className={`w-button w-button-outline w-color-secondary w-size-sm${chosen[input.id]?.includes(o.value) ? " chosen" : ""}`}
+                    aria-pressed={chosen[input.id]?.includes(o.value) ?? false}
+                    onClick={() => toggle(input.id, o.value, Boolean(input.multiple))}
+                  >
+                    {o.value}
+                  </button>
+                ))}
+              </div>
+            ) : (
+              <textarea
+                className="w-input"
+                aria-label={input.question}
+                rows={2}
+                value={chosen[input.id]?.[0] ?? ""}
+                onChange={(e) => setChosen((c) => ({ ...c, [input.id]: e.target.value.trim() ? [e.target.value] : [] }))}
+              />
+            )}
+          </fieldset>
+        );
+      })}
+      {pending ? (
+        <div className="w-card-footer">
+          <button type="button" className="w-button w-button-outline w-color-secondary" disabled={busy} onClick={() => onAnswer(item.id, {}, "skipped")}>
+            Skip
+          </button>
+          <button type="submit" className="w-button w-button-solid w-color-primary" disabled={busy}>
+            Send answers
+          </button>
+        </div>
+      ) : null}
+    </form>
+  );
 }
 
 /** One item; memoized, so a streaming token re-renders only the message it belongs to. */
-const Item = memo(function Item({ item, live, busy: streaming, given, theme, onAction, onFeedback }: ItemProps) {
+const Item = memo(function Item({ item, live, busy: streaming, given, theme, onAction, onFeedback, onAnswer }: ItemProps) {
   switch (item.type) {
     case "user_message":
       return <UserMessage item={item} />;
@@ -219,13 +290,7 @@ const Item = memo(function Item({ item, live, busy: streaming, given, theme, onA
         </div>
       );
     case "structured_input":
-      return (
-        <div className="msg assistant">
-          {item.inputs.map((input) => (
-            <p key={input.id}>{input.question}</p>
-          ))}
-        </div>
-      );
+      return <StructuredInputView item={item} busy={streaming} onAnswer={onAnswer} />;
     case "end_of_turn":
     case "hidden_context_item":
     case "sdk_hidden_context":
@@ -273,6 +338,7 @@ export function Messages(props: Props) {
           theme={props.theme}
           onAction={props.onAction}
           onFeedback={props.onFeedback}
+          onAnswer={props.onAnswer}
         />
       ))}
       {pendingUser ? <UserMessage item={pendingUser} pending /> : null}

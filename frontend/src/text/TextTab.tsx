@@ -7,7 +7,7 @@ import type { AppConfig } from "../config";
 import type { Theme } from "../theme";
 import type { ActionHandler } from "../widgets/Widget";
 import { Composer } from "./Composer";
-import { ClientContext, Messages } from "./Messages";
+import { ClientContext, Messages, type AnswerHandler } from "./Messages";
 import { Sidebar } from "./Sidebar";
 import { useChat } from "./useChat";
 
@@ -84,6 +84,8 @@ export function TextTab({
   }, [refresh]);
   const { action, sendFeedback } = chat;
   const onAction = useCallback<ActionHandler>((a, itemId) => void action(a, itemId), [action]);
+  const { answer } = chat;
+  const onAnswer = useCallback<AnswerHandler>((id, answers, status) => void answer(id, answers, status), [answer]);
   const onFeedback = useCallback((id: string, kind: "positive" | "negative") => void sendFeedback(id, kind), [sendFeedback]);
   const empty = state.items.length === 0 && !state.pendingUser;
 
@@ -159,6 +161,7 @@ export function TextTab({
               feedback={chat.feedback}
               onAction={onAction}
               onFeedback={onFeedback}
+              onAnswer={onAnswer}
             />
           )}
           {state.streaming && (state.progress || state.pendingUser || last?.type === "user_message") ? (

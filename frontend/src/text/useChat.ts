@@ -148,6 +148,11 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
   const stop = useCallback(() => session.stop(), [session]);
   const retry = useCallback(() => session.retry(), [session]);
   const action = useCallback((config: ActionConfig, itemId: string | null) => session.action(config, itemId), [session]);
+  const answer = useCallback(
+    (itemId: string, answers: Record<string, string[]>, status: "answered" | "skipped") =>
+      session.answer(itemId, answers, status),
+    [session],
+  );
 
   // First load: the thread list, and the last conversation.
   useEffect(() => {
@@ -169,6 +174,7 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
     stop,
     retry,
     action,
+    answer,
     sendFeedback,
     rename,
     remove,
