@@ -163,6 +163,10 @@ async def test_dashboard_api(
         assert missing.status_code == 404
         assert missing.json() == {"error": "not_found", "message": "no MCP server named 'nope'", "field": "name"}
 
+        await asyncio.to_thread(servers_file.write_text, echo_table("echo", extra='description = "the echo server"'))
+        reloaded = await http.post("/api/mcp/servers/reload", headers=USER)
+        assert [(s["name"], s["state"]) for s in reloaded.json()["servers"]] == [("echo", "connected")]
+
         info = (await http.get("/api/mcp", headers=USER)).json()
         assert info == {
             "endpoint": f"{base_url}/mcp",

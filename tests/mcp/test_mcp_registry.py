@@ -172,3 +172,43 @@ async def test_assistant_calls_an_external_tool_scripted_model(
     assert any("kibble-42" in str(o) for o in outputs)
     assert result.final_output == "Today's secret word is kibble-42."
     assert model.remaining_steps == 0
+
+
+async def test_reload_adds_removes_and_restarts_changed_servers(
+    mcp_settings: Settings, servers_file: Path, http_table: EchoTable, echo_url: str
+) -> None:
+    def write(text: str) -> Callable[[], object]:
+        return lambda: servers_file.write_text(text)
+
+    await asyncio.to_thread(
+        write(
+            http_table("kept", echo_url)
+            + http_table("changed", echo_url)
+            + '[servers.dropped]\ncommand = "/nonexistent/aya-mcp"\n'
+        )
+    )
+    async with McpRegistry(mcp_settings) as registry:
+        await registry.wait_settled()
+        kept = {s.name: s for s in registry.active_servers()}["kept"]
+
+        await asyncio.to_thread(
+            write(
+                http_table("kept", echo_url)
+                + http_table("changed", echo_url, extra='allowed_tools = ["echo"]')
+                + http_table("added", echo_url, extra="enabled = false")
+            )
+        )
+        report = await registry.reload()
+        assert report.config_error is None
+        states = {s.name: (s.state, s.tool_names) for s in report.servers}
+        assert states == {
+            "kept": ("connected", ["echo", "add", "secret_word", "crash"]),
+            "changed": ("connected", ["echo"]),
+            "added": ("disabled", []),
+        }
+        assert {s.name: s for s in registry.active_servers()}["kept"] is kept  # untouched: same connection
+
+        await asyncio.to_thread(write("[servers.broken\n"))
+        broken = await registry.reload()
+        assert broken.config_error is not None and "not valid TOML" in broken.config_error
+        assert [s.name for s in broken.servers] == ["kept", "changed", "added"]  # nothing changed

@@ -56,3 +56,21 @@ def test_aya_mcp_rejects_an_unknown_transport(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 2 and "--transport" in done.stderr
+
+
+def test_aya_mcp_servers_reports_each_server(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from aya.cli.main import app
+
+    servers = tmp_path / "servers.toml"
+    servers.write_text(
+        '[servers.gone]\ncommand = "/nonexistent/aya-mcp"\n\n'
+        '[servers.off]\nurl = "http://127.0.0.1:9/mcp"\nenabled = false\n'
+    )
+    result = CliRunner().invoke(
+        app, ["mcp-servers"], env={"AYA_DATA_DIR": str(tmp_path), "AYA_MCP_SERVERS_FILE": str(servers)}
+    )
+    assert result.exit_code == 0, result.output
+    assert "gone (stdio): failed, [Errno 2] No such file or directory" in result.output
+    assert "off (http): disabled\n" in result.output

@@ -161,6 +161,15 @@ export function McpPage({ headers }: Props) {
     void load();
   }, [load]);
 
+  const reload = async () => {
+    try {
+      setReport(await api.reload());
+      setError(null);
+    } catch (e) {
+      setError(e instanceof Error ? e : new Error(String(e)));
+    }
+  };
+
   // While a server is still connecting, look again every few seconds.
   const connecting = report?.servers.some((s) => s.state === "connecting") ?? false;
   useEffect(() => {
@@ -199,9 +208,14 @@ export function McpPage({ headers }: Props) {
       <section className="mcp-card" aria-labelledby="mcp-external">
         <div className="mcp-section-head">
           <h2 id="mcp-external">External MCP servers</h2>
-          <button type="button" className="mcp-button" onClick={() => void load()}>
-            Refresh
-          </button>
+          <div className="mcp-actions">
+            <button type="button" className="mcp-button" onClick={() => void load()}>
+              Refresh
+            </button>
+            <button type="button" className="mcp-button" onClick={() => void reload()} title="Read the file again">
+              Reload file
+            </button>
+          </div>
         </div>
         {error ? (
           <div className="error-banner" role="alert">
@@ -221,7 +235,8 @@ export function McpPage({ headers }: Props) {
             ) : null}
             {report.servers.length === 0 && !report.config_error ? (
               <p className="mcp-empty">
-                No external servers yet: list them in <code>{report.config_file}</code> (see the README) and restart.
+                No external servers yet: list them in <code>{report.config_file}</code> (see the README), then
+                Reload file.
               </p>
             ) : (
               <ul className="mcp-servers">

@@ -107,6 +107,11 @@ export class McpApi {
     return this.call("GET", `/api/mcp/servers/${encodeURIComponent(name)}/tools`);
   }
 
+  /** Read the servers file again: added, removed and changed servers; unchanged ones keep their connection. */
+  reload(): Promise<ServersReport> {
+    return this.call("POST", "/api/mcp/servers/reload");
+  }
+
   act(name: string, action: ServerAction): Promise<ServerStatus> {
     return this.call("POST", `/api/mcp/servers/${encodeURIComponent(name)}/${action}`);
   }

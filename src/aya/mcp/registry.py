@@ -138,6 +138,7 @@ class McpRegistry:
         self.config_error: str | None = None
         self._entries: dict[str, _Entry] = {}
         self._closed = False
+        self._reload_lock = asyncio.Lock()
 
     # --- lifecycle -----------------------------------------------------------------------------------------------
 
@@ -168,6 +169,40 @@ class McpRegistry:
                 entry.settled.set()
         if self._entries:
             logger.info("MCP registry: %d external servers configured", len(self._entries))
+
+    async def reload(self) -> RegistryStatus:
+        """Read the servers file again: new servers are added (and connected when enabled), removed ones stopped,
+        changed ones restarted; unchanged ones keep their connection. A broken file changes nothing (see
+        :attr:`config_error`)."""
+        try:
+            config = await load_config_async(self.path)
+        except McpConfigError as exc:
+            self.config_error = exc.message
+            return self.statuses()
+        self.config_error = None
+        async with self._reload_lock:
+            for name in [n for n in self._entries if n not in config.servers]:
+                removed = self._entries.pop(name)
+                async with removed.lock:
+                    await self._halt(removed)
+            for name, server_config in config.servers.items():
+                entry = self._entries.get(name)
+                if entry is not None and entry.config == server_config:
+                    continue
+                if entry is None:
+                    entry = self._entries[name] = _Entry(name=name, config=server_config, enabled=server_config.enabled)
+                async with entry.lock:
+                    await self._halt(entry)
+                    entry.config, entry.enabled = server_config, server_config.enabled
+                    entry.state, entry.error, entry.tools, entry.connected_at = "disabled", None, [], None
+                    if entry.enabled:
+                        self._launch(entry)
+                    else:
+                        entry.settled.set()
+            # keep the file's order
+            self._entries = {name: self._entries[name] for name in config.servers}
+        await self.wait_settled()
+        return self.statuses()
 
     async def aclose(self) -> None:
         """Stop every server and await its supervisor task."""
@@ -226,6 +261,7 @@ class McpRegistry:
             if not entry.enabled:
                 await set_enabled(self.path, name, True)
                 entry.enabled = True
+                entry.config = entry.config.model_copy(update={"enabled": True})
             if entry.task is None:
                 self._launch(entry)
         await entry.settled.wait()
@@ -238,6 +274,7 @@ class McpRegistry:
             if entry.enabled:
                 await set_enabled(self.path, name, False)
                 entry.enabled = False
+                entry.config = entry.config.model_copy(update={"enabled": False})
             await self._halt(entry)
             entry.state, entry.error, entry.tools, entry.connected_at = "disabled", None, [], None
         return self._status(entry)
@@ -409,6 +446,10 @@ def describe_statuses(statuses: Sequence[ServerStatus]) -> str:
         return "No external MCP servers are configured."
     lines = []
     for s in statuses:
-        detail = f"{s.tools_count} tools" if s.state == "connected" else (s.error or s.state)
-        lines.append(f"{s.name} ({s.transport}): {s.state}, {detail}")
+        line = f"{s.name} ({s.transport}): {s.state}"
+        if s.state == "connected":
+            line += f", {s.tools_count} tool" + ("" if s.tools_count == 1 else "s")
+        elif s.state == "failed" and s.error:
+            line += f", {s.error}"
+        lines.append(line)
     return "\n".join(lines)

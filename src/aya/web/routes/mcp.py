@@ -16,6 +16,7 @@ the token is required)::
     POST /api/mcp/servers/{name}/enable        enable (persisted in the servers file) and connect
     POST /api/mcp/servers/{name}/disable       disable (persisted) and disconnect
     POST /api/mcp/servers/{name}/reconnect     disconnect and connect again
+    POST /api/mcp/servers/reload               read the servers file again
 """
 
 from __future__ import annotations
@@ -169,6 +170,12 @@ async def get_server(name: str, registry: RegistryDep) -> ServerStatus:
 @router.get("/api/mcp/servers/{name}/tools", dependencies=Manager)
 async def server_tools(name: str, registry: RegistryDep) -> ToolList:
     return ToolList(server=name, tools=await registry.tools(name))
+
+
+@router.post("/api/mcp/servers/reload", dependencies=Manager)
+async def reload_servers(registry: RegistryDep) -> dict[str, Any]:
+    """Read the servers file again (added, removed and changed servers); unchanged ones keep their connection."""
+    return _public_status(await registry.reload())
 
 
 @router.post("/api/mcp/servers/{name}/enable", dependencies=Manager)
