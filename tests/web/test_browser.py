@@ -296,7 +296,9 @@ def test_errors_are_shown_with_the_servers_reason(page: Any, live_server: LiveSe
     expect(page.locator(".start-screen")).to_be_visible()
 
 
-def test_returning_to_the_text_tab_shows_what_was_added_meanwhile(page: Any, live_server: LiveServer) -> None:
+def test_returning_to_the_text_tab_shows_what_was_added_meanwhile(
+    page: Any, live_server: LiveServer, shot: Any
+) -> None:
     """Voice turns land in the same threads: coming back to the Text tab refreshes the open thread and the history."""
     from playwright.sync_api import expect
 
@@ -322,9 +324,10 @@ def test_returning_to_the_text_tab_shows_what_was_added_meanwhile(page: Any, liv
     page.get_by_role("tab", name="Text").click()
     expect(page.locator(".msg.user .bubble").last).to_have_text("only wet food")
     wait_idle(page, 2)
+    shot(page, "refreshed")
 
 
-def test_long_history_and_long_threads_are_paginated(browser: Any, live_server: LiveServer) -> None:
+def test_long_history_and_long_threads_are_paginated(browser: Any, live_server: LiveServer, shot: Any) -> None:
     """22 conversations (one of 12 turns) made over HTTP by this device: the sidebar pages them 20 at a time, and
     the long thread opens with every item, past the server's first page of 20."""
     from playwright.sync_api import expect
@@ -375,5 +378,6 @@ def test_long_history_and_long_threads_are_paginated(browser: Any, live_server: 
         page.locator(f'.thread-row[data-thread-id="{long_id}"] .thread-open').click()
         expect(page.locator(".msg.user")).to_have_count(12)
         expect(page.locator(".msg.user .bubble").last).to_have_text("thank you!")
+        shot(page, "long-history")
     finally:
         context.close()
