@@ -35,6 +35,8 @@ FIELD_BOOSTS: dict[str, float] = {
 }
 KEYWORD_FIELDS = tuple(FIELD_BOOSTS)
 TIE_BREAKER = 0.3
+COMMON_SHARE = 0.3
+COMMON_FIELDS = {"title": FIELD_BOOSTS["title"], "facets": FIELD_BOOSTS["facets"]}
 HINT_BONUS = 3.0  # score added per vocabulary value the query points to and the product carries
 _RAW_FIELDS = ("species", "life_stage", "food_type", "brand_key", "availability", "feature", "condition")
 
@@ -149,16 +151,25 @@ class TextIndex:
         return self._vocab
 
     # --- queries ---------------------------------------------------------------------------------------------------
+    def common_words(self, terms: Sequence[str | tuple[str, ...]]) -> set[str]:
+        """Query words present in more than ``COMMON_SHARE`` of the products ("food", "dog"): they barely rank and
+        their long posting lists dominate query time, so they are scored on the title and facet fields only."""
+        n = max(1, self.num_docs())
+        vocab = self.vocabulary()
+        return {t for t in terms if isinstance(t, str) and vocab.get(t, 0) > COMMON_SHARE * n}
+
     def text_query(self, terms: Sequence[str | tuple[str, ...]], *, conjunctive: bool = False) -> tantivy.Query | None:
         """OR (or AND when ``conjunctive``) over query terms; each term scores in every keyword field with its boost.
 
         A term is a word, or a tuple of alternatives (prefix expansions of the last word) of which the best counts.
         """
         occur = tantivy.Occur.Must if conjunctive else tantivy.Occur.Should
+        common = self.common_words(terms) if len(terms) > 1 else set()
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
         seen: set[str] = set()
         for term in terms:
             alternatives = [term] if isinstance(term, str) else list(term)
+            boosts = COMMON_FIELDS if isinstance(term, str) and term in common else FIELD_BOOSTS
             alt_queries = []
             for word in alternatives:
                 for stem in stems(word):
@@ -167,7 +178,7 @@ class TextIndex:
                     seen.add(stem)
                     per_field = [
                         tantivy.Query.boost_query(tantivy.Query.term_query(self.schema, f, stem), boost)
-                        for f, boost in FIELD_BOOSTS.items()
+                        for f, boost in boosts.items()
                     ]
                     # best field counts fully, the others a little: a word repeated across fields must not beat
                     # matching more of the query's words
