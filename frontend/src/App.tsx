@@ -9,8 +9,12 @@ import { Icon } from "./components/Icon";
 
 // The hosted UI is only downloaded when the server selects it.
 const HostedChat = lazy(() => import("./text/HostedChat").then((m) => ({ default: m.HostedChat })));
+// The MCP dashboard (src/mcp/) is loaded when its tab is opened.
+const McpPage = lazy(() => import("./mcp/McpPage").then((m) => ({ default: m.McpPage })));
 
-type Tab = "text" | "voice";
+type Tab = "text" | "voice" | "mcp";
+const TABS: readonly Tab[] = ["text", "voice", "mcp"];
+const TAB_LABELS: Record<Tab, string> = { text: "Text", voice: "Voice", mcp: "MCP" };
 const TAB_KEY = "aya.tab";
 
 function UsernameField() {
@@ -72,7 +76,8 @@ export function App() {
 
   const onTabKey = (e: React.KeyboardEvent) => {
     if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
-      const next: Tab = tab === "text" ? "voice" : "text";
+      const step = e.key === "ArrowRight" ? 1 : TABS.length - 1;
+      const next: Tab = TABS[(TABS.indexOf(tab) + step) % TABS.length];
       choose(next);
       document.getElementById(`tab-${next}`)?.focus();
     }
@@ -91,7 +96,7 @@ export function App() {
           <span>Aya</span>
         </div>
         <div className="tabs" role="tablist" aria-label="Mode" onKeyDown={onTabKey}>
-          {(["text", "voice"] as const).map((t) => (
+          {TABS.map((t) => (
             <button
               key={t}
               id={`tab-${t}`}
@@ -103,7 +108,7 @@ export function App() {
               className={`tab${tab === t ? " active" : ""}`}
               onClick={() => choose(t)}
             >
-              {t === "text" ? "Text" : "Voice"}
+              {TAB_LABELS[t]}
             </button>
           ))}
         </div>
@@ -144,6 +149,13 @@ export function App() {
             {voiceSeen ? (
               <div className="panel" hidden={tab !== "voice"}>
                 <VoiceTab mode={config.voiceMode} headers={headers} theme={theme} />
+              </div>
+            ) : null}
+            {tab === "mcp" ? (
+              <div className="panel">
+                <Suspense fallback={<p className="loading">Loading…</p>}>
+                  <McpPage headers={headers} />
+                </Suspense>
               </div>
             ) : null}
           </>
