@@ -47,9 +47,11 @@ class UserStartedSpeakingFrame(Frame):
 
 @dataclass(slots=True)
 class UserStoppedSpeakingFrame(Frame):
-    """End of speech was detected (``at`` is the loop time it was detected)."""
+    """End of speech was detected (``at`` is the loop time it was detected); ``utterance`` is false when the speech
+    was too short to be a turn (a cough, a click)."""
 
     at: float = 0.0
+    utterance: bool = True
 
 
 @dataclass(slots=True)

@@ -111,8 +111,9 @@ class VADProcessor(FrameProcessor):
             elif event.kind == "pause":
                 await self.push_frame(UtterancePauseFrame(audio=event.audio))
             else:
-                await self.push_frame(UserStoppedSpeakingFrame(at=now))
-                if event.audio is not None and event.audio.size:
+                has_audio = event.audio is not None and event.audio.size > 0
+                await self.push_frame(UserStoppedSpeakingFrame(at=now, utterance=has_audio))
+                if event.audio is not None and has_audio:
                     frame = UtteranceFrame(audio=event.audio, ended_at=now, after_pause=event.after_pause)
                     await self.push_frame(frame)
 
@@ -132,6 +133,9 @@ class TurnProcessor(FrameProcessor):
             await self.push_frame(EventFrame(StateEvent(state="user_speaking")))
             return
         if isinstance(frame, UserStoppedSpeakingFrame):
+            if not frame.utterance:
+                await self.push_frame(EventFrame(StateEvent(state="listening")))
+                return
             self._conversation.speech_ended_at = frame.at
             self._conversation.marks = {"speech_end": frame.at}
             await self.push_frame(EventFrame(StateEvent(state="thinking")))
