@@ -69,9 +69,8 @@ def test_coverage() -> None:
     assert {p.food_type for p in products} == set(CANONICAL["food_type"])
     assert {f for p in products for f in p.special_features} == set(CANONICAL["special_features"])
     assert {c for p in products for c in p.target_conditions} == set(CANONICAL["target_conditions"])
-    assert {p.breed_size for p in products if p.species == "dog"} >= {"toy", "small", "medium", "large", "giant"} - {
-        "medium"
-    }
+    assert {p.breed_size for p in products if p.species == "dog"} == set(CANONICAL["breed_size"])
+    assert all(p.breed_size is None for p in products if p.species == "cat")
     stages = Counter((p.species, p.life_stage) for p in products)
     assert stages[("dog", "kitten")] == 0 and stages[("cat", "puppy")] == 0
     assert sum(p.rating is not None for p in products) > 4000

@@ -106,6 +106,7 @@ _SIZES: dict[str, dict[str, list[tuple[str, float]]]] = {
     "treat": {s: [(f"{oz}-oz bag", oz * OZ) for oz in (3, 5, 10, 16)] for s in ("dog", "cat")},
 }
 _REF_KG = {"dry": 5.0, "wet": 4.0, "raw": 2.7, "frozen": 2.3, "freeze_dried": 0.4, "air_dried": 1.0}
+_BREED_SIZES = ((0.22, "small"), (0.36, "large"), (0.41, "toy"), (0.44, "giant"), (0.5, "medium"), (1.01, "all"))
 _TITLE_CARBS = {  # how a carbohydrate reads in a title ("Salmon & Sweet Potato Recipe"); others stay out of titles
     "Brown Rice": "Brown Rice",
     "White Rice": "Rice",
@@ -245,9 +246,7 @@ def _choose_recipe(rng: random.Random) -> _Recipe:
         recipe.breed_size = line["breed_size"]
     elif species == "dog" and food_type in ("dry", "wet"):
         r = rng.random()
-        recipe.breed_size = (
-            "small" if r < 0.22 else "large" if r < 0.36 else "toy" if r < 0.41 else "giant" if r < 0.44 else "all"
-        )
+        recipe.breed_size = next(size for limit, size in _BREED_SIZES if r < limit)
     elif species == "dog":
         recipe.breed_size = "all"
     if food_type == "wet":
@@ -448,7 +447,7 @@ def _texts(
             if recipe.food_type == "dry"
             else f"Portions sized for {recipe.breed_size} breed dogs."
         )
-    elif recipe.breed_size in ("large", "giant"):
+    elif recipe.breed_size in ("medium", "large", "giant"):
         sentences.append(f"Made for {recipe.breed_size} breed dogs.")
     if chicken_free:
         sentences.append(rng.choice(phrases["chicken_free"]))
@@ -463,9 +462,13 @@ def _texts(
         "senior": rng.choice(["Senior", "Senior 7+", "Mature Senior"]),
         "all": rng.choice(["", "", "All Life Stages"]),
     }[stage_key]
-    breed_word = {"small": "Small Breed", "large": "Large Breed", "toy": "Toy Breed", "giant": "Giant Breed"}.get(
-        recipe.breed_size or "", ""
-    )
+    breed_word = {
+        "small": "Small Breed",
+        "medium": "Medium Breed",
+        "large": "Large Breed",
+        "toy": "Toy Breed",
+        "giant": "Giant Breed",
+    }.get(recipe.breed_size or "", "")
     recipe_word = rng.choice(["Recipe", "Recipe", "Formula", "Dinner", "Feast", "Entree"])
     title_carb = _TITLE_CARBS.get(carbs[0])
     if recipe.protein_key != "plant" and rng.random() < 0.35 and title_carb:
