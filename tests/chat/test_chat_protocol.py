@@ -5,17 +5,20 @@ Every streamed event is validated by the SDK's own ``TypeAdapter(ThreadStreamEve
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
 import pytest
 from agents.testing import ModelStep, ScriptedModel, assistant_message
 from chatkit.types import (
+    AssistantMessageContent,
     AssistantMessageItem,
     ClientToolCallItem,
     StructuredInputFreeform,
     StructuredInputItem,
     SyncCustomActionResponse,
+    ThreadItemDoneEvent,
     UserMessageItem,
     WidgetItem,
 )
@@ -391,3 +394,43 @@ async def test_repeated_model_ids_on_client_tool_calls_do_not_collide(data_dir: 
         "client_tool_call",
         "assistant_message",
     ]
+
+
+class _CountingAssistant:
+    """A fake assistant that records how many of its turns run at once (each takes a few loop iterations)."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.peak = 0
+
+    async def respond(self, turn: Any) -> Any:
+        self.running += 1
+        self.peak = max(self.peak, self.running)
+        try:
+            for _ in range(200):
+                await asyncio.sleep(0)  # yield to the other requests (not a timed sleep)
+            yield ThreadItemDoneEvent(
+                item=AssistantMessageItem(
+                    id=turn.store.generate_item_id("message", turn.thread, turn.context),
+                    thread_id=turn.thread.id,
+                    created_at=datetime.now(),
+                    content=[AssistantMessageContent(text="done")],
+                )
+            )
+        finally:
+            self.running -= 1
+
+    def action(self, turn: Any, action: Any, sender: Any) -> Any:
+        return self.respond(turn)
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+async def test_running_turns_are_bounded_and_the_rest_wait(data_dir: Any, limit: int) -> None:
+    assistant = _CountingAssistant()
+    settings = Settings(data_dir=data_dir, embedder="none", max_running_turns=limit, _env_file=None)  # type: ignore[call-arg]
+    async with asgi_client(settings, assistant) as client:
+        streams = await asyncio.gather(
+            *(client.as_user(f"u{n}").stream("threads.create", input=message(f"q{n}")) for n in range(6))
+        )
+    assert all(of_type(events, "thread.item.done")[-1].item.content[0].text == "done" for events in streams)
+    assert assistant.peak == limit

@@ -16,9 +16,11 @@ cancellation) and the thread stays usable. The assistant itself is a collaborato
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import logging
+import os
 import re
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, assert_never
@@ -93,6 +95,7 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         settings: Settings,
         assistant: Assistant,
         transcriber: Transcriber | None = None,
+        max_running_turns: int | None = None,
     ) -> None:
         super().__init__(store=store, attachment_store=attachments)
         self.store = store
@@ -100,6 +103,8 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         self.settings = settings
         self.assistant = assistant
         self.transcriber = transcriber  # set by the voice component when speech-to-text is available
+        # Assistant turns running at once in this process; more wait (their first events are already sent).
+        self._turn_slots = asyncio.Semaphore(max_running_turns or running_turns_for(settings))
 
     # --- the entry point -------------------------------------------------------------------------------------------
     async def handle(self, body: bytes, context: RequestContext) -> StreamingResult | NonStreamingResult:
@@ -271,15 +276,17 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         if input_user_message is not None and thread.title is None:
             thread.title = title_from_message(input_user_message)
         turn = self._turn(thread, input_user_message, context)
-        async for event in self._own_ids(self.assistant.respond(turn), thread, context):
-            yield event
+        async with self._turn_slots:
+            async for event in self._own_ids(self.assistant.respond(turn), thread, context):
+                yield event
 
     async def action(
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
     ) -> AsyncIterator[ThreadStreamEvent]:
         turn = self._turn(thread, None, context)
-        async for event in self._own_ids(self.assistant.action(turn, action, sender), thread, context):
-            yield event
+        async with self._turn_slots:
+            async for event in self._own_ids(self.assistant.action(turn, action, sender), thread, context):
+                yield event
 
     async def sync_action(
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
@@ -344,6 +351,19 @@ class AyaChatServer(ChatKitServer[RequestContext]):
                 case ThreadItemRemovedEvent() if event.item_id in mapping:
                     event = ThreadItemRemovedEvent(item_id=mapping[event.item_id])
             yield event
+
+
+def running_turns_for(settings: Settings) -> int:
+    """How many assistant turns run at once: ``AYA_MAX_RUNNING_TURNS``, else by the model's kind of work.
+
+    The offline model is CPU-bound in this process: past a couple of turns per core they only slow each other down
+    (and delay every stream's first event). A remote model mostly waits on the network, so many turns can overlap.
+    """
+    if settings.max_running_turns is not None:
+        return settings.max_running_turns
+    if settings.effective_model_provider == "offline":
+        return 2 * (os.cpu_count() or 1)
+    return 64
 
 
 def _check_limit(limit: int | None) -> None:

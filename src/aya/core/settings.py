@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest attachment accepted.")
     chatkit_ui: Literal["builtin", "hosted"] = Field("builtin", description="Text tab UI: our client or OpenAI's.")
     chatkit_domain_key: str | None = Field(None, description="Domain key for the hosted ChatKit UI.")
+    max_running_turns: int | None = Field(
+        None,
+        ge=1,
+        description="Assistant turns running at once per process; more wait, their first events already sent. "
+        "Default: 2 per CPU core with the offline model, 64 with a remote model.",
+    )
     frontend_dist: Path | None = Field(
         None, description="Built web app served at / (default: frontend/dist of the source tree)."
     )
