@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tomlkit
+import tomlkit.exceptions
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -38,7 +39,7 @@ from pydantic import (
     field_validator,
 )
 
-from aya.core.errors import NotFound, ValidationFailed
+from aya.core.errors import AyaError, NotFound, ValidationFailed
 from aya.core.settings import Settings
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -155,7 +156,11 @@ async def load_config_async(path: Path) -> McpServersFile:
 
 
 def _write_enabled(path: Path, name: str, enabled: bool) -> None:
-    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFound(f"{path.name} no longer exists: reload or restart", field="name") from None
+    doc = tomlkit.parse(text)
     servers = doc.get("servers")
     if servers is None or name not in servers:
         raise NotFound(f"no MCP server named {name!r} in {path.name}", field="name")
@@ -175,4 +180,9 @@ def _write_enabled(path: Path, name: str, enabled: bool) -> None:
 
 async def set_enabled(path: Path, name: str, enabled: bool) -> None:
     """Persist a server's ``enabled`` flag, keeping every comment and the layout of the file."""
-    await asyncio.to_thread(_write_enabled, path, name, enabled)
+    try:
+        await asyncio.to_thread(_write_enabled, path, name, enabled)
+    except tomlkit.exceptions.ParseError as exc:
+        raise McpConfigError(f"{path.name}: not valid TOML: {exc}") from None
+    except PermissionError as exc:
+        raise AyaError(f"could not write {path.name}: {exc.strerror}") from None

@@ -178,6 +178,7 @@ class McpRegistry:
             config = await load_config_async(self.path)
         except McpConfigError as exc:
             self.config_error = exc.message
+            logger.error("MCP servers file not reloaded: %s", exc.message)
             return self.statuses()
         self.config_error = None
         async with self._reload_lock:
