@@ -178,3 +178,47 @@ def test_tool_body_must_be_a_json_object(client: TestClient) -> None:
     assert response.status_code == 400 and response.json()["field"] == "body"
     response = client.post("/api/tools/search_products", headers=USER, content=b"{oops")
     assert response.status_code == 400
+
+
+# --- Realtime transcripts into the ChatKit thread ----------------------------------------------------------------
+
+
+def _items(client: TestClient, thread_id: str, headers: dict[str, str]) -> list[dict]:
+    body = {"type": "items.list", "params": {"thread_id": thread_id, "limit": 20, "order": "asc"}}
+    response = client.post("/chatkit", headers=headers, json=body)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]  # type: ignore[no-any-return]
+
+
+def test_realtime_transcripts_are_saved_in_the_shoppers_thread(client: TestClient) -> None:
+    first = client.post("/voice/realtime/items", headers=USER, json={"role": "user", "text": "food for my old cat"})
+    assert first.status_code == 200, first.text
+    thread_id = first.json()["thread_id"]
+    answer = {"thread_id": thread_id, "role": "assistant", "text": "Here are three senior cat foods."}
+    assert client.post("/voice/realtime/items", headers=USER, json=answer).json() == {"thread_id": thread_id}
+
+    items = _items(client, thread_id, USER)
+    assert [(i["type"], i["content"][0]["text"]) for i in items] == [
+        ("user_message", "food for my old cat"),
+        ("assistant_message", "Here are three senior cat foods."),
+    ]
+    # The thread is listed for its owner (the Text tab's history) and titled by the first words.
+    threads = client.post("/chatkit", headers=USER, json={"type": "threads.list", "params": {"limit": 10}}).json()
+    assert any(t["id"] == thread_id and t["title"] == "food for my old cat" for t in threads["data"])
+
+
+def test_realtime_transcripts_are_validated_and_scoped_to_the_user(client: TestClient) -> None:
+    thread_id = client.post("/voice/realtime/items", headers=USER, json={"role": "user", "text": "hi"}).json()[
+        "thread_id"
+    ]
+    other = {"user-id": "someone-else"}
+    response = client.post(
+        "/voice/realtime/items", headers=other, json={"thread_id": thread_id, "role": "user", "text": "mine now"}
+    )
+    assert response.status_code == 404 and response.json()["field"] == "thread_id"
+    response = client.post("/voice/realtime/items", headers=USER, json={"role": "system", "text": "x"})
+    assert response.status_code == 422 and "role" in response.json()["message"]
+    response = client.post("/voice/realtime/items", headers=USER, json={"role": "user", "text": ""})
+    assert response.status_code == 422 and "text" in response.json()["message"]
+    assert client.post("/voice/realtime/items", json={"role": "user", "text": "anon"}).status_code == 401
+    assert len(_items(client, thread_id, USER)) == 1  # nothing was lost or added by the bad calls

@@ -126,7 +126,7 @@ export function VoiceTab({ mode, headers, theme }: VoiceTabProps) {
     };
     const chosen = deviceId || null;
     const voice: VoiceEngine = realtime
-      ? new RealtimeVoice({ deviceId: chosen, headers }, callbacks)
+      ? new RealtimeVoice({ deviceId: chosen, headers, threadId: localStorage.getItem(THREAD_KEY) }, callbacks)
       : new OfflineVoice({ deviceId: chosen, headers, threadId: localStorage.getItem(THREAD_KEY) }, callbacks);
     engine.current = voice;
     try {

@@ -10,6 +10,8 @@ import type { ProductCard, VoiceCallbacks, VoiceEngine } from "./types";
 export interface RealtimeOptions {
   deviceId: string | null;
   headers: () => Record<string, string>;
+  /** The shopper's current thread: finished transcripts are saved into it (a new one when null). */
+  threadId: string | null;
 }
 
 interface MintedSession {
@@ -52,11 +54,37 @@ export class RealtimeVoice implements VoiceEngine {
   private timer: number | null = null;
   private session: { close(): void; mute(m: boolean): void } | null = null;
   private muted = false;
+  private saved = new Set<string>();
+  private saving: Promise<void> = Promise.resolve();
+  private threadId: string | null;
 
   constructor(
     private readonly options: RealtimeOptions,
     private readonly cb: VoiceCallbacks,
-  ) {}
+  ) {
+    this.threadId = options.threadId;
+  }
+
+  /** Save a finished transcript into the shopper's ChatKit thread, in order (one request at a time). */
+  private save(itemId: string, role: "user" | "assistant", text: string): void {
+    if (this.saved.has(itemId)) return;
+    this.saved.add(itemId);
+    this.saving = this.saving.then(async () => {
+      try {
+        const response = await fetch("/voice/realtime/items", {
+          method: "POST",
+          headers: { ...this.options.headers(), "content-type": "application/json" },
+          body: JSON.stringify({ thread_id: this.threadId, role, text }),
+        });
+        if (!response.ok) return;
+        const { thread_id } = (await response.json()) as { thread_id: string };
+        this.threadId = thread_id;
+        this.cb.onThread?.(thread_id);
+      } catch {
+        /* the transcript stays on screen; saving is best effort */
+      }
+    });
+  }
 
   async start(): Promise<void> {
     this.cb.onState("connecting");
@@ -103,7 +131,10 @@ export class RealtimeVoice implements VoiceEngine {
           .map((c) => ("transcript" in c && c.transcript) || ("text" in c && c.text) || "")
           .join(" ")
           .trim();
-        if (text) this.cb.onTranscript({ id: item.itemId, role: item.role, text, final: item.status !== "in_progress" });
+        if (!text) continue;
+        const final = item.status !== "in_progress";
+        this.cb.onTranscript({ id: item.itemId, role: item.role, text, final });
+        if (final) this.save(item.itemId, item.role, text);
       }
     });
     session.on("audio_start", () => this.cb.onState("speaking"));

@@ -30,6 +30,7 @@ from aya.voice.protocol import ErrorEvent
 from aya.voice.realtime import RealtimeMinter, RealtimeSecret
 from aya.voice.session import VoiceModels, VoiceSession
 from aya.voice.stt import SpeechToText
+from aya.voice.transcripts import TranscriptItem, save_transcript
 from aya.voice.vocabulary import catalog_brands
 from aya.web.auth import CurrentUserDep, identify
 from aya.web.deps import SettingsDep
@@ -70,6 +71,14 @@ async def realtime_session(request: Request, user: CurrentUserDep) -> RealtimeSe
     if minter is None:
         raise NotConfigured("voice is not running")
     return await minter.mint(user.user_id, user.display_name)
+
+
+@router.post("/voice/realtime/items", summary="Save one finished Realtime transcript into the shopper's thread")
+async def realtime_item(item: TranscriptItem, request: Request, user: CurrentUserDep) -> dict[str, str]:
+    store = request.app.state.resources.extras.get("chat_store")
+    if store is None:
+        raise NotConfigured("the chat store is not running")
+    return {"thread_id": await save_transcript(store, user, item)}
 
 
 class _Handshake:
