@@ -178,6 +178,18 @@ export class ChatKitClient {
     return { ...attachment, upload_descriptor: null } as Attachment;
   }
 
+  /** Dictation: recorded audio to text (`input.transcribe`). */
+  async transcribe(audio: Blob, signal?: AbortSignal): Promise<string> {
+    const bytes = new Uint8Array(await audio.arrayBuffer());
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    const result = await this.send(
+      { type: "input.transcribe", params: { audio_base64: btoa(binary), mime_type: audio.type || "audio/webm" } },
+      signal,
+    );
+    return result.text;
+  }
+
   /** An attachment's bytes (previews are served only to their owner, so they need the identity headers). */
   async fetchAttachment(url: string, signal?: AbortSignal): Promise<Blob> {
     const response = await this.fetchImpl(url, { headers: this.headers(), signal });

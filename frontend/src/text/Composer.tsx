@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { Attachment } from "../chatkit/types";
+import { DictateButton } from "./Dictation";
 import { Icon } from "../components/Icon";
 
 interface Props {
@@ -11,6 +12,8 @@ interface Props {
   onSend: (text: string, attachments: Attachment[]) => void;
   onStop: () => void;
   upload: (file: File) => Promise<Attachment>;
+  /** Dictation (`input.transcribe`); the button shows when the browser can record. */
+  transcribe?: (audio: Blob) => Promise<string>;
   discard: (attachmentId: string) => Promise<void>;
 }
 
@@ -22,7 +25,7 @@ interface Upload {
   error: string | null;
 }
 
-export function Composer({ placeholder, streaming, canStop, disabled, attachments, onSend, onStop, upload, discard }: Props) {
+export function Composer({ placeholder, streaming, canStop, disabled, attachments, onSend, onStop, upload, discard, transcribe }: Props) {
   const [text, setText] = useState("");
   const [uploads, setUploads] = useState<Upload[]>([]);
   const areaRef = useRef<HTMLTextAreaElement>(null);
@@ -135,6 +138,16 @@ export function Composer({ placeholder, streaming, canStop, disabled, attachment
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
         />
+        {transcribe ? (
+          <DictateButton
+            transcribe={transcribe}
+            disabled={disabled}
+            onText={(spoken) => {
+              setText((t) => (t.trim() ? `${t.trimEnd()} ${spoken}` : spoken));
+              areaRef.current?.focus();
+            }}
+          />
+        ) : null}
         {streaming ? (
           <button type="button" className="send stop" onClick={onStop} disabled={!canStop} aria-label="Stop" title="Stop">
             <Icon name="stop" size={16} />

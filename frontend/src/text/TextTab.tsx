@@ -211,6 +211,7 @@ export function TextTab({
           onStop={chat.stop}
           upload={(file) => client.uploadAttachment(file)}
           discard={(id) => client.deleteAttachment(id)}
+          transcribe={(audio) => client.transcribe(audio)}
         />
       </section>
     </div>
