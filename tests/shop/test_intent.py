@@ -74,6 +74,12 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Luna is a 2 year old Maine Coon", {"name": "Luna", "species": "cat", "breed": "maine coon"}),
     ("not sure", {"acts": {"unsure"}}),
     ("she gets the runs easily", {"conditions": ["sensitive_stomach"]}),
+    ("she is not overweight", {"conditions": [], "not_conditions": ["weight_management"]}),
+    (
+        "no kidney problems, but she is overweight",
+        {"conditions": ["weight_management"], "not_conditions": ["kidney_support"]},
+    ),
+    ("he is not eating well and has kidney problems", {"conditions": ["kidney_support"], "not_conditions": []}),
     ("my dog has blood in his stool", {"out_of_scope": "emergency"}),
     ("why did you pick the first one?", {"acts": {"why", "details"}, "refs": [1]}),
     ("best cat food for cats that throw up", {"species": "cat", "conditions": ["sensitive_stomach"], "sort": "rating"}),

@@ -52,6 +52,7 @@ class Parsed:
     features: list[str] = field(default_factory=list)
     food_types: list[str] = field(default_factory=list)
     avoid: list[str] = field(default_factory=list)
+    not_conditions: list[str] = field(default_factory=list)  # "she's not overweight": drop it from the profile
     flavors: list[str] = field(default_factory=list)
     brands: list[str] = field(default_factory=list)
     budget_max: float | None = None
@@ -265,6 +266,11 @@ _SUPPLY = re.compile(
     r"\b(?:food (?:bowl|dispenser|feeder|mat|storage|container|scoop)s?|chew toys?|toys"
     r"|toy(?!\s+(?:breed|dog|poodle|fox|size)))\b"
 )
+# A negation shortly before a condition, with no "but"/"and"/"with" in between: "he doesn't have any allergies".
+_NEGATED = re.compile(
+    r"\b(?:not|no|never|without|isn't|isnt|doesn't|doesnt|don't|dont|didn't|hasn't|hasnt|no longer|free of)\b"
+    r"(?:(?!\b(?:but|and|with)\b)[^.,;!?])*$"
+)
 _SIZE_WORDS = frozenset({"small", "little", "medium", "large", "big", "giant", "toy", "tiny"})
 _QUESTION = re.compile(r"\?\s*$")
 
@@ -358,6 +364,10 @@ def parse(text: str, *, brands: Sequence[str] = ()) -> Parsed:
             continue
         if condition == "food_allergies" and out.avoid and phrase in ("allergic", "allergy", "allergies"):
             continue  # "allergic to chicken" is an ingredient to avoid, not a diet class
+        if _NEGATED.search(norm[max(0, span[0] - 30) : span[0]]):
+            if condition not in out.not_conditions:  # "she isn't overweight", "no longer has kidney issues"
+                out.not_conditions.append(condition)
+            continue
         if condition not in out.conditions:
             out.conditions.append(condition)
     for _, food_type, span in t.food_types.find(norm):

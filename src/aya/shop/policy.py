@@ -139,10 +139,17 @@ class Policy:
         for text in conv.user_texts[:-1]:
             earlier = self.parse(text)
             if earlier.out_of_scope is None and not _about_shown(earlier):
-                profile = profile.merged(earlier.profile())
+                profile = self._merge(profile, earlier)
         if (parsed.out_of_scope is None or parsed.out_of_scope == "medical") and not _about_shown(parsed):
-            profile = profile.merged(parsed.profile())
+            profile = self._merge(profile, parsed)
         return profile, parsed
+
+    def _merge(self, profile: PetProfile, parsed: Parsed) -> PetProfile:
+        merged = profile.merged(parsed.profile())
+        if parsed.not_conditions:
+            kept = [c for c in merged.conditions if c not in parsed.not_conditions]
+            merged = merged.model_copy(update={"conditions": kept})
+        return merged
 
     def decide(self, conv: Conversation, state: ThreadState) -> Step:
         key = "|".join(conv.user_texts[-3:])
