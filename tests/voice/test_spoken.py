@@ -70,3 +70,20 @@ def test_first_sentence_is_ready_before_the_answer_ends() -> None:
 
 def test_sentences_keep_decimals_together() -> None:
     assert split_sentences("It costs 24.99 today. Rated 4.5 stars!") == ["It costs 24.99 today.", "Rated 4.5 stars!"]
+
+
+def test_product_lines_are_shortened_for_the_ear() -> None:
+    answer = (
+        "Good news — here's what I found for a senior cat:\n"
+        "1. **Feline Fields Meadow Hunt Senior Duck & Pea Entree Canned Cat Food** by Feline Fields ($68.49) — "
+        "made for seniors; grain-free\n"
+        "2. **Prairie Kitchen Senior Quail Recipe Dry Cat Food** by Prairie Kitchen ($7.99, rated 4.6) — "
+        "made for seniors; grain-free; rated 4.6 by 164 shoppers\n"
+        "Want me to compare the first two?"
+    )
+    assert for_the_ear(answer) == [
+        "Good news, here's what I found for a senior cat:",
+        "First, Feline Fields Meadow Hunt Senior Duck and Pea Entree, 68 dollars 49, made for seniors.",
+        "Second, Prairie Kitchen Senior Quail Recipe, 7 dollars 99, rated 4.6, made for seniors.",
+        "Want me to compare the first two?",
+    ]

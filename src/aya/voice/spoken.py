@@ -34,6 +34,11 @@ _UNITS = [
     (re.compile(r"(\d)\+"), r"\1 plus"),
     (re.compile(r"\s?\+\s?(?=\w)"), " plus "),
 ]
+_BOLD_TITLE = re.compile(r"\*\*(.+?)\*\*")
+_BY_BRAND = re.compile(r"\s+by\s+([^(—–;,]+?)(?=\s*(?:[(—–;,]|$))")
+_FOOD_SUFFIX = re.compile(r"\s+(?:(?:Canned|Dry|Wet)\s+)?(?:Cat|Dog|Puppy|Kitten)\s+(?:Food|Treats?)$", re.I)
+_REASONS = re.compile(r"\s+[—–]\s+(.*)$")
+_ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 
 
@@ -62,7 +67,28 @@ def speakable(text: str) -> str:
         text = pattern.sub(replacement, text)
     text = text.replace("|", ", ").replace("—", ", ").replace("–", " to ")
     text = re.sub(r"\s+([,.;:!?])", r"\1", " ".join(text.split()))
+    text = re.sub(r",(?:\s*,)+", ",", text)
     return text.strip(" ,")
+
+
+def shorten_item(line: str, index: int) -> str:
+    """One product line of a list, shortened for the ear: an ordinal, the name without the brand said twice or the
+    generic "Canned Cat Food" tail, the price, and only the first reason it fits."""
+    body = _URL.sub("", _LINK.sub(r"\1", _ITEM.sub("", line))).strip()
+    match = _BOLD_TITLE.match(body)
+    if match:
+        title, rest = match.group(1).strip(), body[match.end() :]
+        brand = _BY_BRAND.match(rest)
+        if brand and brand.group(1).strip().lower() in title.lower():
+            rest = rest[brand.end() :]
+        body = (_FOOD_SUFFIX.sub("", title) or title) + rest
+    reasons = _REASONS.search(body)
+    if reasons:
+        body = body[: reasons.start()] + ", " + reasons.group(1).split(";")[0].strip()
+    body = body.replace("(", ", ").replace(")", ",")
+    ordinal = _ORDINALS[index] if index < len(_ORDINALS) else "Next"
+    body = f"{ordinal}, {body.strip()}"
+    return body if body.endswith((".", "!", "?")) else body + "."
 
 
 def split_sentences(text: str) -> list[str]:
@@ -110,6 +136,7 @@ class SpokenAnswer:
             if self._items > self.max_items:
                 self._skipped += 1
                 return []
+            return self._sentences(shorten_item(line, self._items - 1))
         elif self._skipped and not self._said_rest:
             self._said_rest = True
             return ["The others are on your screen.", *self._sentences(line)]
