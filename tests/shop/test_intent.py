@@ -74,6 +74,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Luna is a 2 year old Maine Coon", {"name": "Luna", "species": "cat", "breed": "maine coon"}),
     ("not sure", {"acts": {"unsure"}}),
     ("she gets the runs easily", {"conditions": ["sensitive_stomach"]}),
+    ("my cat luna is twelve", {"name": "Luna", "age_years": 12.0}),
+    ("under thirty dollars", {"budget_max": 30.0}),
+    ("between twenty and forty dollars", {"budget_min": 20.0, "budget_max": 40.0}),
+    ("he is two and a half years old", {"age_years": 2.5}),
+    ("my dog really is overweight", {"name": None}),
     ("she is not overweight", {"conditions": [], "not_conditions": ["weight_management"]}),
     (
         "no kidney problems, but she is overweight",

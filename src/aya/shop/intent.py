@@ -232,7 +232,7 @@ _AGE_PLAIN = re.compile(
     r"\b(?:aged?|turning|turned|is|he's|she's|he is|she is|who is|who's|now)\s+(?:almost\s+|about\s+|nearly\s+)?"
     r"(?P<num>\d{1,2}(?:\.5)?)\b(?!\s*(?:%|lbs?|pounds|kg|\$|dollars|bucks|cups?|times|x\b))"
 )
-_MONEY = r"\$?\s*(\d+(?:\.\d{1,2})?)\s*(?:dollars|bucks|usd)?"
+_MONEY = r"\$?\s*(\d+(?:\.\d{1,2})?)\s*(?:dollars?|bucks|usd)?"
 _BUDGET_MAX = re.compile(
     rf"(?:under|below|less than|cheaper than|max(?:imum)?(?: of)?|up to|no more than|at most|within|not more than|"
     rf"budget(?: is| of)?|spend(?:ing)?(?: about| around)?|around|about|roughly|~)\s*{_MONEY}"
@@ -260,6 +260,10 @@ _NAME_MY = re.compile(
 )
 _NAME_IS = re.compile(
     r"(?:^|[.!?]\s+|\b(?:and|but|so)\s+)([A-Z][a-z]{1,15})\s+(?:is\s+(?:my|our|a|an|\d)|has\s+\w|was\s+(?:my|our|a|an))"
+)
+# Voice transcripts have no capitals: "my cat luna is twelve" (only before is/has/was/who/and, checked further).
+_NAME_MY_LOWER = re.compile(
+    r"\b(?:my|our)\s+(?:dog|cat|puppy|kitten|pup|kitty)\s+([a-z]{3,15})\s+(?:is|has|was|who|and)\b"
 )
 _NAME_FOR = re.compile(r"\bfor\s+([A-Z][a-z]{1,15})\b")
 _SUPPLY = re.compile(
@@ -292,7 +296,7 @@ def parse(text: str, *, brands: Sequence[str] = ()) -> Parsed:
     """Parse one shopper message. ``brands`` are the catalog's brand names (matched as whole phrases)."""
     t = tables()
     raw = text.strip()[:MAX_CHARS]
-    norm = normalize_text(raw)
+    norm = spoken_numbers(normalize_text(raw))
     out = Parsed(text=norm, words=len(norm.split()))
     if not norm:
         return out
@@ -440,6 +444,38 @@ def parse(text: str, *, brands: Sequence[str] = ()) -> Parsed:
     return out
 
 
+_UNITS_1 = "one two three four five six seven eight nine".split()
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_NUMBER_WORD = rf"(?:(?:{'|'.join(_TENS)})(?:\s(?:{'|'.join(_UNITS_1)}))?|{'|'.join(_TEENS)}|{'|'.join(_UNITS_1[1:])})"
+_SPOKEN_BEFORE_UNIT = re.compile(
+    rf"\b({_NUMBER_WORD})(?=\s+(?:years?|yrs?|months?|weeks?|dollars?|bucks|pounds|lbs|and a half)\b)"
+)
+_SPOKEN_AFTER_LEAD = re.compile(
+    r"\b(under|below|than|around|about|is|he's|she's|turning|turned|aged|age|max|budget|spend|to|and|between)"
+    rf"\s+({_NUMBER_WORD})\b"
+)
+
+
+def _word_value(words: str) -> str:
+    parts = words.split()
+    value = 0
+    for part in parts:
+        if part in _TENS:
+            value += 20 + 10 * _TENS.index(part)
+        elif part in _TEENS:
+            value += 10 + _TEENS.index(part)
+        elif part in _UNITS_1:
+            value += 1 + _UNITS_1.index(part)
+    return str(value)
+
+
+def spoken_numbers(norm: str) -> str:
+    """Number words as digits where they are ages or prices ("twelve years", "under thirty dollars"): voice input."""
+    norm = _SPOKEN_BEFORE_UNIT.sub(lambda m: _word_value(m.group(1)), norm)
+    return _SPOKEN_AFTER_LEAD.sub(lambda m: f"{m.group(1)} {_word_value(m.group(2))}", norm)
+
+
 def _overlaps(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
     return any(span[0] < b and a < span[1] for a, b in spans)
 
@@ -453,7 +489,7 @@ _LOOSE_LEADS = ("around", "about", "roughly", "~", "within", "spend", "up to")
 def _money_ok(norm: str, m: re.Match[str], group: int = 1) -> bool:
     """A number is money when it has a $ or a currency word, or follows a price word and is not a quantity."""
     text = m.group(0)
-    if "$" in text or re.search(r"dollars|bucks|usd", text):
+    if "$" in text or re.search(r"dollars?|bucks|usd", text):
         return True
     if _NOT_MONEY.match(norm, m.end(group)):
         return False
@@ -552,18 +588,28 @@ def _parse_refs(norm: str, out: Parsed, t: Tables) -> None:
 
 
 def _parse_name(raw: str, out: Parsed, t: Tables) -> None:
-    patterns = (_NAME_AFTER, _NAME_MY, _NAME_IS) if out.species else (_NAME_AFTER, _NAME_MY)
+    patterns = (_NAME_AFTER, _NAME_MY, _NAME_IS, _NAME_MY_LOWER) if out.species else (_NAME_AFTER, _NAME_MY)
     for pattern in patterns:
         m = pattern.search(raw)
         if m:
             name = m.group(1)
-            if name.lower() not in t.not_names and not t.species.find(name.lower()) and not t.breeds.find(name.lower()):
+            if _could_be_name(name.lower(), t):
                 out.name = name.capitalize()
                 return
     if out.species or out.has_pet_facts:
         m = _NAME_FOR.search(raw)
         if m and m.group(1).lower() not in t.not_names and not t.species.find(m.group(1).lower()):
             out.name = m.group(1)
+
+
+def _could_be_name(word: str, t: Tables) -> bool:
+    """Not a function word and not a word Aya knows as something else (a breed, a need, a food type...)."""
+    if word in t.not_names or len(word) < 2:
+        return False
+    tables_: tuple[PhraseTable, ...] = (
+        t.species, t.breeds, t.conditions, t.features, t.food_types, t.life_stage, t.flavors, t.smalltalk, t.budget,
+    )  # fmt: skip
+    return not any(table.find(word) for table in tables_)
 
 
 def is_question(text: str) -> bool:
