@@ -168,12 +168,12 @@ async def test_dashboard_api(
         assert [(s["name"], s["state"]) for s in reloaded.json()["servers"]] == [("echo", "connected")]
 
         info = (await http.get("/api/mcp", headers=USER)).json()
-        assert info == {
-            "endpoint": f"{base_url}/mcp",
-            "token_required": False,
-            "running": True,
-            "tools": list(SERVED_TOOLS),
-        }
+        assert info["endpoint"] == f"{base_url}/mcp"
+        assert info["token_required"] is False and info["running"] is True
+        assert info["tools"] == list(SERVED_TOOLS)
+        assert info["stdio"]["args"] == ["mcp", "--transport", "stdio"]
+        assert info["stdio"]["command"].endswith("aya")
+        assert info["stdio"]["env"] == {"AYA_DATA_DIR": str(app_settings.data_dir.resolve())}
 
 
 async def test_dashboard_management_needs_the_mcp_token_when_set(app_settings: Settings, serve_http: ServeHttp) -> None:

@@ -74,3 +74,34 @@ def test_aya_mcp_servers_reports_each_server(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "gone (stdio): failed, [Errno 2] No such file or directory" in result.output
     assert "off (http): disabled\n" in result.output
+
+
+async def test_aya_mcp_over_http(catalog_dir: Path) -> None:
+    """``aya mcp --transport http`` as its own process; ready when uvicorn says so on stderr (no polling)."""
+    import asyncio
+    import os
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "AYA_DATA_DIR": str(catalog_dir), "AYA_EMBEDDER": "none", "AYA_LOG_LEVEL": "INFO"}
+    process = await asyncio.create_subprocess_exec(
+        str(AYA), "mcp", "--transport", "http", "--port", str(port), env=env, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    try:
+        seen: list[str] = []
+        async with asyncio.timeout(60):
+            while not any("Application startup complete" in line for line in seen):
+                line = (await process.stderr.readline()).decode()
+                assert line, f"aya mcp exited early: {seen}"
+                seen.append(line)
+        assert any(f"Aya MCP server at http://127.0.0.1:{port}/mcp" in line for line in seen)
+        async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+            result = await client.call_tool("get_product_details", {"product_id": "no-such-product"})
+            assert result.is_error and "product_id" in result.content[0].text  # type: ignore[union-attr]
+            assert [p.name for p in (await client.list_prompts()).prompts] == ["recommend_food"]
+    finally:
+        process.terminate()
+        await process.wait()

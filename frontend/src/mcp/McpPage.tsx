@@ -201,7 +201,9 @@ export function McpPage({ headers }: Props) {
         ) : null}
         <details>
           <summary>Claude Desktop (stdio)</summary>
-          <pre className="mcp-snippet">{claudeDesktopSnippet()}</pre>
+          <pre className="mcp-snippet">
+            {claudeDesktopSnippet(info?.stdio?.command, info?.stdio?.env.AYA_DATA_DIR)}
+          </pre>
         </details>
       </section>
 

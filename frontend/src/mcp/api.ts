@@ -33,6 +33,8 @@ export interface McpInfo {
   token_required: boolean;
   running: boolean;
   tools: string[];
+  /** How a desktop client starts `aya mcp` on the server's machine (absolute paths). */
+  stdio?: { command: string; args: string[]; env: Record<string, string> };
 }
 
 export interface ToolInfo {

@@ -24,7 +24,9 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import sys
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -126,11 +128,20 @@ RegistryDep = Annotated[McpRegistry, Depends(_registry)]
 Manager = [Depends(_require_manager)]
 
 
+class StdioLaunch(BaseModel):
+    """How a desktop client (Claude Desktop) starts Aya's MCP server on this machine."""
+
+    command: str
+    args: list[str]
+    env: dict[str, str]
+
+
 class McpInfo(BaseModel):
     endpoint: str
     token_required: bool
     running: bool
     tools: list[str]
+    stdio: StdioLaunch
 
 
 class ToolList(BaseModel):
@@ -152,6 +163,11 @@ async def mcp_info(request: Request, settings: SettingsDep) -> McpInfo:
         token_required=settings.mcp_token is not None,
         running=ASGI_KEY in request.app.state.resources.extras,
         tools=list(SERVED_TOOLS),
+        stdio=StdioLaunch(
+            command=str(Path(sys.executable).with_name("aya")),
+            args=["mcp", "--transport", "stdio"],
+            env={"AYA_DATA_DIR": str(settings.data_dir.resolve())},
+        ),
     )
 
 
