@@ -93,17 +93,17 @@ def test_hosted_mode_loads_the_official_chatkit_component(browser: Any, hosted_s
         context.close()
 
 
-def test_dictation_fills_the_composer_from_the_microphone(live_server: LiveServer, tmp_path: Path, shot: Any) -> None:
+def test_dictation_fills_the_composer_from_the_microphone(
+    browser: Any, live_server: LiveServer, tmp_path: Path, shot: Any
+) -> None:
     """A fake microphone plays a WAV spoken by espeak-ng; the Dictate button records it, the server transcribes it
     (``input.transcribe``, offline Whisper) and the text lands in the composer."""
     import shutil
     import subprocess
 
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
     from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 
-    if not CHROMIUM.exists():
-        pytest.skip(f"headless Chromium not found at {CHROMIUM}: run `make install-system`")
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed (make install-system)")
     wav = tmp_path / "request.wav"
@@ -114,21 +114,21 @@ def test_dictation_fills_the_composer_from_the_microphone(live_server: LiveServe
         f"--use-file-for-fake-audio-capture={wav}",
     ]
     expect.set_options(timeout=30_000)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *fake_mic])
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 860}, permissions=["microphone"])
-            page = context.new_page()
-            page.goto(live_server.url)
-            dictate = page.get_by_role("button", name="Dictate")
-            dictate.click()
-            expect(page.get_by_role("button", name="Stop dictation")).to_be_visible()
-            # Record until the recorder has captured the whole sentence (about 3 s of audio), then stop.
-            page.wait_for_function("Number(document.querySelector('.dictate').dataset.recordedMs) >= 3500")
-            page.get_by_role("button", name="Stop dictation").click()
-            box = page.get_by_role("textbox", name="Message")
-            expect(box).to_have_value(re.compile(r"\bcat\b", re.IGNORECASE))
-            assert re.search(r"grain|senior|food", box.input_value(), re.IGNORECASE)
-            shot(page, "dictated")
-        finally:
-            browser.close()
+    # A second Chromium from the same Playwright, launched with the fake microphone.
+    with_mic = browser.browser_type.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *fake_mic])
+    try:
+        context = with_mic.new_context(viewport={"width": 1280, "height": 860}, permissions=["microphone"])
+        page = context.new_page()
+        page.goto(live_server.url)
+        page.get_by_role("button", name="Dictate").click()
+        stop = page.get_by_role("button", name="Stop dictation")
+        expect(stop).to_be_visible()
+        # Record until the recorder has captured the whole sentence (about 3 s of audio), then stop.
+        page.wait_for_function("Number(document.querySelector('.dictate').dataset.recordedMs) >= 3500")
+        stop.click()
+        box = page.get_by_role("textbox", name="Message")
+        expect(box).to_have_value(re.compile(r"\bcat\b", re.IGNORECASE))
+        assert re.search(r"grain|senior|food", box.input_value(), re.IGNORECASE)
+        shot(page, "dictated")
+    finally:
+        with_mic.close()
