@@ -90,8 +90,16 @@ def load_state(metadata: Mapping[str, Any] | None, *, username: str | None = Non
             state = ThreadState.model_validate(raw)
         except ValidationError:
             state = ThreadState()
-    state.username = username
+    state.username = clean_username(username)
     return state
+
+
+def clean_username(username: str | None) -> str | None:
+    """The display name as it may appear in the model's instructions: letters, digits, spaces, . ' -; 40 chars."""
+    if not username:
+        return None
+    cleaned = " ".join(re.sub(r"[^\w .'-]", " ", username).split())[:40].strip()
+    return cleaned or None
 
 
 def save_state(metadata: dict[str, Any], state: ThreadState) -> None:
