@@ -60,7 +60,8 @@ class ThreadState(BaseModel):
 
     def block(self) -> str:
         """The machine-readable state the instructions carry (the offline model reads it back)."""
-        return f"<aya_state>{self.model_dump_json(exclude_defaults=True)}</aya_state>"
+        payload = self.model_dump_json(exclude_defaults=True).replace("<", "\\u003c")  # no markup inside the block
+        return f"<aya_state>{payload}</aya_state>"
 
     def describe(self) -> str:
         """The same state in words, for a hosted model."""
