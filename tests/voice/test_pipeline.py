@@ -4,6 +4,7 @@ speech in; a transcript, matching products, Aya's spoken answer out; the turn sa
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -91,8 +92,11 @@ async def test_spoken_request_gives_transcript_products_and_speech(
     assert ready["sample_rate_in"] == 16000 and ready["sample_rate_out"] == 22050
     user = [e for e in turn.of("transcript") if e["role"] == "user"]
     assert len(user) == 1 and word_error_rate(REQUEST, user[0]["text"]) <= 0.2, user
-    answer = [e for e in turn.of("transcript") if e["role"] == "assistant"]
+    answer = [e for e in turn.of("transcript") if e["role"] == "assistant" and e["final"]]
     assert len(answer) == 1 and answer[0]["text"]
+    # Aya's live transcript grew sentence by sentence before the final one.
+    live = [e["text"] for e in turn.of("transcript") if e["role"] == "assistant" and not e["final"]]
+    assert live and all(later.startswith(earlier) for earlier, later in itertools.pairwise(live)), live
     # Products that match what was asked: cat food for seniors, grain free.
     products = [p for e in turn.of("products") for p in e["products"]]
     assert products, turn.events
@@ -159,7 +163,7 @@ async def test_bad_messages_get_error_events_and_the_session_survives(espeak_url
     codes = [e["code"] for e in turn.of("error")][:3]
     assert codes == ["bad_message", "bad_audio", "bad_message"], turn.of("error")
     assert "text" in turn.of("error")[2]["message"]
-    assert any(e["role"] == "assistant" for e in turn.of("transcript"))
+    assert any(e["role"] == "assistant" and e["final"] for e in turn.of("transcript"))
 
 
 async def test_websocket_needs_an_identity(base_url: str) -> None:

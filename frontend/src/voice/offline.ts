@@ -25,6 +25,7 @@ export class OfflineVoice implements VoiceEngine {
   private serverState: VoiceState2 = "listening";
   private playing = false;
   private stopped = false;
+  private assistantLine: string | null = null;
 
   constructor(
     private readonly options: OfflineOptions,
@@ -114,9 +115,20 @@ export class OfflineVoice implements VoiceEngine {
         this.serverState = event.state;
         this.emitState();
         break;
-      case "transcript":
-        this.cb.onTranscript({ id: `l${++lineSeq}`, role: event.role, text: event.text, final: event.final ?? true });
+      case "transcript": {
+        // Aya's line grows live (final: false replaces it), then her final answer closes it.
+        const final = event.final ?? true;
+        let id: string;
+        if (event.role === "assistant") {
+          this.assistantLine ??= `l${++lineSeq}`;
+          id = this.assistantLine;
+          if (final) this.assistantLine = null;
+        } else {
+          id = `l${++lineSeq}`;
+        }
+        this.cb.onTranscript({ id, role: event.role, text: event.text, final });
         break;
+      }
       case "products":
         this.cb.onProducts(event.products, event.widget ?? null);
         break;
@@ -125,6 +137,7 @@ export class OfflineVoice implements VoiceEngine {
         break;
       case "interrupt":
         this.playback?.port.postMessage({ type: "flush" });
+        this.assistantLine = null;
         break;
       case "response_done":
         break;

@@ -248,16 +248,27 @@ class AssistantProcessor(QueuedProcessor):
 
 
 class TTSProcessor(QueuedProcessor):
-    """Sentences in, speech out (one sentence at a time, so the first one plays while the next is synthesized)."""
+    """Sentences in, speech out (one sentence at a time, so the first one plays while the next is synthesized).
+
+    As each sentence starts, the client gets Aya's live transcript so far (``transcript`` with ``final: false``).
+    """
 
     def __init__(self, tts: TextToSpeech) -> None:
         super().__init__()
         self._tts = tts
+        self._said: list[str] = []
+
+    async def on_interrupted(self) -> None:
+        self._said = []
 
     async def handle(self, frame: Frame, direction: Direction) -> None:
+        if isinstance(frame, AssistantStartedFrame):
+            self._said = []
         if not isinstance(frame, SentenceFrame):
             await self.push_frame(frame, direction)
             return
+        self._said.append(frame.text)
+        await self.push_frame(EventFrame(TranscriptEvent(role="assistant", text=" ".join(self._said), final=False)))
         async for pcm in self._tts.run_tts(frame.text):
             await self.push_frame(OutputAudioFrame(pcm=pcm, sample_rate=self._tts.sample_rate))
 

@@ -69,6 +69,9 @@ class StateEvent(BaseModel):
 
 
 class TranscriptEvent(BaseModel):
+    """A transcript line. Aya's comes live: ``final: false`` events carry what she has said so far in this turn
+    (replace the line), then one ``final: true`` event carries her whole answer as saved in the thread."""
+
     type: Literal["transcript"] = "transcript"
     role: Literal["user", "assistant"]
     text: str
