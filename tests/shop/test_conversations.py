@@ -96,6 +96,13 @@ async def run_turn(chat: ShopChat, search: ProductSearch, turn: dict[str, Any], 
         assert ids == [shown[i - 1] for i in turn["compare"]], f"{say!r}: compared {ids}, shown {shown}"
     if "details" in turn:
         assert ids == [shown[turn["details"] - 1]], f"{say!r}: details of {ids}, shown {shown}"
+    if "details_is" in turn:
+        before = await search.get(shown)
+        pick = {
+            "cheapest": lambda: min(before, key=lambda p: p.price),
+            "best_rated": lambda: max(before, key=lambda p: (p.rating or 0.0, p.review_count)),
+        }[turn["details_is"]]()
+        assert ids == [pick.id], f"{say!r}: details of {ids}, the {turn['details_is']} shown is {pick.id}"
     if "similar_to" in turn:
         base = shown[turn["similar_to"] - 1]
         assert base not in ids and ids, f"{say!r}: similar list {ids} vs base {base}"

@@ -62,6 +62,7 @@ class Parsed:
     refs: list[int] = field(default_factory=list)  # 1-based positions in the shown list; -1 is the last
     refs_all: bool = False  # "them", "both", "these"
     mentions: list[str] = field(default_factory=list)  # other words that may name a shown product
+    superlative: str | None = None  # "which one is cheapest?": cheapest | priciest | best_rated | most_protein
     out_of_scope: OutOfScope | None = None
     other_animal: str | None = None
     medical: bool = False  # asks a medical question (answered by "ask your vet", even when food can help too)
@@ -275,6 +276,11 @@ _NEGATED = re.compile(
     r"\b(?:not|no|never|without|isn't|isnt|doesn't|doesnt|don't|dont|didn't|hasn't|hasnt|no longer|free of)\b"
     r"(?:(?!\b(?:but|and|with)\b)[^.,;!?])*$"
 )
+_SUPERLATIVE = re.compile(
+    r"\b(?:which(?: one)?(?: of (?:them|these|those))?(?: is| has)?(?: the)?|the|of (?:them|these|those)(?: is)?)\s+"
+    r"(cheapest|least expensive|lowest price|most affordable|most expensive|priciest|best rated|highest rated|"
+    r"top rated|best reviewed|most protein|highest protein)\b(?!\s+(?:food|foods|cat|dog|dry|wet|kibble))"
+)
 _SIZE_WORDS = frozenset({"small", "little", "medium", "large", "big", "giant", "toy", "tiny"})
 _QUESTION = re.compile(r"\?\s*$")
 
@@ -413,6 +419,15 @@ def parse(text: str, *, brands: Sequence[str] = ()) -> Parsed:
             continue
         out.acts.add(act)
     _parse_refs(norm, out, t)
+    m_sup = _SUPERLATIVE.search(norm)
+    if m_sup:
+        word = m_sup.group(1)
+        out.superlative = (
+            "cheapest" if word in ("cheapest", "least expensive", "lowest price", "most affordable")
+            else "priciest" if word in ("most expensive", "priciest")
+            else "most_protein" if "protein" in word
+            else "best_rated"
+        )  # fmt: skip
     if "why" in out.acts:
         out.acts.add("details")  # "why did you pick the first one?": its details, with the reason it fits
     if out.refs and not (out.acts & {"compare", "details", "similar", "cheaper"}):

@@ -163,6 +163,8 @@ class Policy:
         if p.out_of_scope == "medical" and not (p.conditions or p.refs):
             return ReplyStep(replies.out_of_scope(p, key))
 
+        if p.superlative and shown and not p.has_pet_facts:
+            return ToolStep("get_product_details", {"product_id": _superlative(p.superlative, shown).id})
         follow = self._follow_up(p, shown, profile, key)
         if follow is not None:
             return follow
@@ -300,6 +302,8 @@ class Policy:
             return replies.search_results(SearchProductsResult.model_validate(data), key, prefix=prefix)
         if name == "get_product_details":
             details = ProductDetails.model_validate(data)
+            if parsed.superlative and len(state.shown) > 1:
+                prefix += replies.superlative(details, parsed.superlative, len(state.shown))
             if "why" in parsed.acts:
                 prefix += replies.why(details, state.profile)
             return prefix + replies.details(details, parsed, key)
@@ -311,9 +315,22 @@ class Policy:
         return replies.unknown(key)
 
 
+def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct:
+    """The shown product that is the cheapest / priciest / best rated / richest in protein."""
+    match kind:
+        case "cheapest":
+            return min(shown, key=lambda s: s.price)
+        case "priciest":
+            return max(shown, key=lambda s: s.price)
+        case "most_protein":
+            return max(shown, key=lambda s: s.protein_min or 0.0)
+        case _:
+            return max(shown, key=lambda s: (s.rating or 0.0, s.review_count))
+
+
 def _about_shown(p: Parsed) -> bool:
     """A question about products on screen ("is the second one grain free?") states no new wish for the pet."""
-    if p.refs and "similar" not in p.acts:
+    if (p.refs or p.superlative) and "similar" not in p.acts and not p.species:
         return True
     if p.refs_all and not p.has_pet_facts:
         return True  # "compare them"; but "do any of those come in pate?" refines the search

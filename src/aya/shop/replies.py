@@ -386,6 +386,18 @@ def _answer_question(p: ProductDetails, parsed: Parsed | None) -> str:
     return " ".join(answers[:2])
 
 
+def superlative(p: ProductSummary, kind: str, shown: int) -> str:
+    what = {
+        "cheapest": f"the cheapest at ${p.price:.2f}",
+        "priciest": f"the priciest at ${p.price:.2f}",
+        "most_protein": f"the richest in protein ({p.protein_min:g}%)" if p.protein_min is not None else "",
+        "best_rated": f"the best rated ({p.rating:.1f} from {p.review_count:,} reviews)" if p.rating else "",
+    }.get(kind, "")
+    if not what:
+        return ""
+    return f"Of the {shown} I showed, **{short_title(p.title)}** is {what}. "
+
+
 def why(p: ProductSummary, profile: PetProfile) -> str:
     """The reason a shown product fits the pet, from the facts (the same reason its card gave)."""
     if profile.is_empty():

@@ -30,6 +30,9 @@ class ShownProduct(BaseModel):
     species: str = ""
     food_type: str = ""
     life_stage: str = ""
+    rating: float | None = None
+    review_count: int = 0
+    protein_min: float | None = None
 
     @classmethod
     def of(cls, p: ProductSummary) -> ShownProduct:
@@ -41,6 +44,9 @@ class ShownProduct(BaseModel):
             species=p.species,
             food_type=p.food_type,
             life_stage=p.life_stage,
+            rating=p.rating,
+            review_count=p.review_count,
+            protein_min=p.protein_min,
         )
 
 
