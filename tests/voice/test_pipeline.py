@@ -90,8 +90,10 @@ async def test_spoken_request_gives_transcript_products_and_speech(
 
     (ready,) = turn.of("ready")
     assert ready["sample_rate_in"] == 16000 and ready["sample_rate_out"] == 22050
-    user = [e for e in turn.of("transcript") if e["role"] == "user"]
+    user = [e for e in turn.of("transcript") if e["role"] == "user" and e["final"]]
     assert len(user) == 1 and word_error_rate(REQUEST, user[0]["text"]) <= 0.2, user
+    # The shopper's words showed live first (the early transcription at the pause before the end of speech).
+    assert [e["text"] for e in turn.of("transcript") if e["role"] == "user" and not e["final"]] == [user[0]["text"]]
     answer = [e for e in turn.of("transcript") if e["role"] == "assistant" and e["final"]]
     assert len(answer) == 1 and answer[0]["text"]
     # Aya's live transcript grew sentence by sentence before the final one.
@@ -144,7 +146,7 @@ async def test_barge_in_interrupts_aya_and_starts_a_new_turn(espeak_url: str, sp
         await _collect(ws, turn, until="response_done")
     kinds = [e["type"] for e in turn.events]
     assert "interrupt" in kinds
-    users = [e["text"] for e in turn.of("transcript") if e["role"] == "user"]
+    users = [e["text"] for e in turn.of("transcript") if e["role"] == "user" and e["final"]]
     assert len(users) == 2 and "wet" in users[1].lower(), users
 
 

@@ -25,7 +25,7 @@ export class OfflineVoice implements VoiceEngine {
   private serverState: VoiceState2 = "listening";
   private playing = false;
   private stopped = false;
-  private assistantLine: string | null = null;
+  private openLines: Record<"user" | "assistant", string | null> = { user: null, assistant: null };
 
   constructor(
     private readonly options: OfflineOptions,
@@ -116,17 +116,11 @@ export class OfflineVoice implements VoiceEngine {
         this.emitState();
         break;
       case "transcript": {
-        // Aya's line grows live (final: false replaces it), then her final answer closes it.
+                // Both sides' lines grow live (final: false replaces the open line); a final event closes it.
         const final = event.final ?? true;
-        let id: string;
-        if (event.role === "assistant") {
-          this.assistantLine ??= `l${++lineSeq}`;
-          id = this.assistantLine;
-          if (final) this.assistantLine = null;
-        } else {
-          id = `l${++lineSeq}`;
-        }
-        this.cb.onTranscript({ id, role: event.role, text: event.text, final });
+        const open = this.openLines[event.role] ?? `l${++lineSeq}`;
+        this.openLines[event.role] = final ? null : open;
+        this.cb.onTranscript({ id: open, role: event.role, text: event.text, final });
         break;
       }
       case "products":
@@ -137,7 +131,7 @@ export class OfflineVoice implements VoiceEngine {
         break;
       case "interrupt":
         this.playback?.port.postMessage({ type: "flush" });
-        this.assistantLine = null;
+        this.openLines.assistant = null;
         break;
       case "response_done":
         break;

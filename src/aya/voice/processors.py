@@ -165,11 +165,18 @@ class STTProcessor(QueuedProcessor):
         await self.push_frame(EventFrame(ErrorEvent(code="stt_error", message="Sorry, I could not hear that.")))
         await self.push_frame(EventFrame(StateEvent(state="listening")))
 
+    async def _early_transcript(self, audio: Any) -> str:
+        """Transcribe what was said up to a pause, and show it as the shopper's live (not final) transcript."""
+        text = await self._stt.run_stt(audio)
+        if text.lower().strip(" .!?,") not in _NOT_SPEECH:
+            await self.push_frame(EventFrame(TranscriptEvent(role="user", text=text, final=False)))
+        return text
+
     async def handle(self, frame: Frame, direction: Direction) -> None:
         if isinstance(frame, UtterancePauseFrame):
             self._drop_early()
             assert self._tasks is not None
-            self._early = self._tasks.start(self._stt.run_stt(frame.audio), name="stt-early")
+            self._early = self._tasks.start(self._early_transcript(frame.audio), name="stt-early")
             return
         if not isinstance(frame, UtteranceFrame):
             await self.push_frame(frame, direction)
