@@ -18,7 +18,6 @@ from aya.shop.intent import Parsed, parse
 from aya.shop.profile import PetProfile
 from aya.shop.state import ShownProduct, ThreadState
 from aya.shop.tools import (
-    MAX_K,
     ComparisonResult,
     ProductDetails,
     RecommendationsResult,
@@ -371,4 +370,4 @@ _COMMON = frozenset(
 )
 
 
-__all__ = ["MAX_K", "Conversation", "Policy", "ReplyStep", "Step", "ToolStep"]
+__all__ = ["Conversation", "Policy", "ReplyStep", "Step", "ToolStep"]
