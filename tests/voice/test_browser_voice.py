@@ -193,3 +193,16 @@ def test_realtime_voice_tab_uses_only_the_ephemeral_secret(
             context.close()
         finally:
             browser.close()
+
+
+def test_voice_tab_explains_a_missing_microphone(playwright: Any, voice_server: LiveServer) -> None:
+    from playwright.sync_api import expect
+
+    browser = _launch(playwright, "--use-fake-ui-for-media-stream")  # no (fake) capture device at all
+    try:
+        context, page, _ = _open_voice_tab(browser, voice_server.url)
+        page.get_by_role("button", name="Start").click()
+        expect(page.get_by_role("alert")).to_contain_text("No microphone was found")
+        context.close()
+    finally:
+        browser.close()
