@@ -3,8 +3,9 @@ index recovery from SQLite, and changes made by another process."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from tests.search.products import contract_products, product
@@ -131,3 +132,27 @@ async def test_reader_survives_another_process_between_its_two_commits(settings:
     assert [h.product.id for h in res.hits] == ["n1"]
     await other.aclose()
     await server.aclose()
+
+
+async def test_cancelled_ingest_loses_nothing_and_frees_the_writer(settings: Settings) -> None:
+    settings = settings.model_copy(update={"embedder": "none"})
+    search = await open_search(settings)
+    await ingest_products(search, contract_products())
+    first_batch_done = asyncio.Event()
+
+    async def slow() -> AsyncIterator[Product]:
+        for i, p in enumerate(generate_sample_catalog(1500, 5)):
+            if i == 600:
+                first_batch_done.set()
+                await asyncio.Event().wait()  # stalls until cancelled (an interrupted ingest)
+            yield p
+
+    task = asyncio.create_task(ingest_products(search, slow(), batch_size=500))
+    await first_batch_done.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert (await search.stats()).total == 10
+    report = await ingest_products(search, [product("n1", "Venison Stew")])  # the writer was released
+    assert report.total == 11
+    await search.aclose()

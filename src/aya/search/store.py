@@ -98,6 +98,8 @@ class WriteTx:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        # an interrupted ingest rolls back from another worker thread while a put may still be running: serialize
+        self.lock = threading.Lock()
         self.columns: list[ColumnRow] = []
         self.removed: list[int] = []
         self.vectors: dict[int, np.ndarray] = {}
@@ -110,6 +112,12 @@ class WriteTx:
 
         ``embeddings`` maps product id to (model, text_hash, vector).
         """
+        with self.lock:
+            return self._put(products, embeddings)
+
+    def _put(
+        self, products: Iterable[Product], embeddings: dict[str, tuple[str, str, np.ndarray]] | None
+    ) -> list[tuple[int, Product]]:
         conn = self.conn
         written: list[tuple[int, Product]] = []
         for p in products:
@@ -242,6 +250,10 @@ class ProductStore:
 
     def commit(self, tx: WriteTx) -> int:
         """Commit; returns the catalog's new generation number."""
+        with tx.lock:
+            return self._commit(tx)
+
+    def _commit(self, tx: WriteTx) -> int:
         conn = tx.conn
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('generation', '1')"
@@ -253,8 +265,9 @@ class ProductStore:
         return tx.generation
 
     def rollback(self, tx: WriteTx) -> None:
-        if tx.conn.in_transaction:
-            tx.conn.execute("ROLLBACK")
+        with tx.lock:
+            if tx.conn.in_transaction:
+                tx.conn.execute("ROLLBACK")
 
     def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
         out: dict[str, str] = {}

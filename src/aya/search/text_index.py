@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -313,6 +314,7 @@ class IndexWrite:
     def __init__(self, index: TextIndex) -> None:
         self._index = index
         self._writer: tantivy.IndexWriter | None = index.index.writer(heap_size=64_000_000, num_threads=1)
+        self.lock = threading.Lock()  # a rollback after an interrupt waits for an add still running in its thread
 
     def _w(self) -> tantivy.IndexWriter:
         if self._writer is None:
@@ -328,6 +330,10 @@ class IndexWrite:
             w.delete_documents_by_term("rowid", rowid)
 
     def add(self, items: Iterable[tuple[int, Product]], *, replace: bool = True) -> int:
+        with self.lock:
+            return self._add(items, replace)
+
+    def _add(self, items: Iterable[tuple[int, Product]], replace: bool) -> int:
         w = self._w()
         n = 0
         for rowid, product in items:
@@ -346,9 +352,10 @@ class IndexWrite:
         self._index._vocab = None
 
     def rollback(self) -> None:
-        if self._writer is not None:
-            self._writer.rollback()
-            self._writer = None
+        with self.lock:
+            if self._writer is not None:
+                self._writer.rollback()
+                self._writer = None
 
 
 def term_patterns(terms: Iterable[str]) -> list[tuple[str, list[re.Pattern[str]]]]:
