@@ -107,3 +107,14 @@ async def test_non_streamed_run_through_the_sdk() -> None:
     assert "Kidney Care Senior Cat Food" in result.final_output and "Chicken Senior" not in result.final_output
     assert [p.id for p in ctx.state.shown] == ["k1"]
     assert ctx.state.profile.conditions == ["kidney_support"] and ctx.state.profile.avoid_ingredients == ["chicken"]
+
+
+class _BrokenSearch(ListProductSearch):
+    async def search(self, query: Any) -> Any:
+        raise RuntimeError("index file is gone")
+
+
+async def test_a_failing_catalog_gives_an_apology_not_a_failed_turn() -> None:
+    ctx = AyaRunContext(search=_BrokenSearch([]), state=ThreadState())
+    result = await Runner.run(build_agent(OfflineModel()), "food for my 3 year old dog", context=ctx)
+    assert "Sorry, I couldn't do that: the catalog is not answering right now" in result.final_output

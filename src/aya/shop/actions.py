@@ -126,6 +126,9 @@ async def handle(
         result = await _run(ctx, args)
     except AyaError as exc:
         text = replies.tool_error(exc.message)
+    except Exception:  # the catalog failed: say so in the thread rather than failing the stream
+        logger.exception("card action %s failed", action_type)
+        text = replies.tool_error("the catalog is not answering right now; please try again in a moment")
     else:
         remember(ctx.state, result)
         ctx.save()

@@ -205,6 +205,9 @@ def make_tool(spec: ToolSpec) -> FunctionTool:
             result = await spec.func(ctx.search, args)
         except AyaError as exc:
             return _error_json(exc.message, exc.field)
+        except Exception:  # the catalog failed: the model apologises instead of the whole turn failing
+            logger.exception("shop tool %s failed", spec.name)
+            return _error_json("the catalog is not answering right now; please try again in a moment")
         await after_tool(ctx, result)
         return result.model_dump_json(exclude_none=True)
 

@@ -429,4 +429,5 @@ def comparison(result: ComparisonResult, key: str) -> str:
 
 
 def tool_error(message: str) -> str:
-    return f"Sorry, I couldn't do that: {message}. Could you pick one of the products shown?"
+    follow = " Could you pick one of the products shown?" if "no product" in message else ""
+    return f"Sorry, I couldn't do that: {message.rstrip('.')}.{follow}"
