@@ -61,6 +61,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("can my dog eat grapes?", {"out_of_scope": "medical", "food_types": []}),
     ("what's the weather today", {"out_of_scope": "off_topic"}),
     ("I have a dog and a parrot", {"species": "dog", "out_of_scope": None, "other_animal": "parrot"}),
+    ("I have a dog and a cat", {"species": None, "both_species": True}),
+    ("not for my cat, for my dog", {"species": "dog", "both_species": False}),
     ("cat food with rabbit", {"species": "cat", "flavors": ["rabbit"], "out_of_scope": None}),
     ("my rabbit needs food", {"out_of_scope": "other_animal"}),
     ("Summit Ridge puppy food", {"brands": ["Summit Ridge"], "species": "dog", "life_stage": "puppy"}),

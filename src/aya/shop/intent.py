@@ -65,6 +65,7 @@ class Parsed:
     superlative: str | None = None  # "which one is cheapest?": cheapest | priciest | best_rated | most_protein
     out_of_scope: OutOfScope | None = None
     other_animal: str | None = None
+    both_species: bool = False  # a dog and a cat in one message, or "both" to "a dog or a cat?"
     medical: bool = False  # asks a medical question (answered by "ask your vet", even when food can help too)
     words: int = 0
 
@@ -352,7 +353,10 @@ def parse(text: str, *, brands: Sequence[str] = ()) -> Parsed:
 
     # Species.
     named = t.species.values(norm)
-    if named:
+    if len(set(named)) > 1 and not re.search(r"\bnot (?:for )?(?:my |the |a )?(?:dog|cat|puppy|kitten)", norm):
+        out.both_species = True  # "I have a dog and a cat": which one first is a question
+        out.species = None
+    elif named:
         out.species = named[-1]  # "not for my cat, for my dog": the last mentioned
     for _, stage, stage_span in t.life_stage.find(norm):
         if not _overlaps(stage_span, consumed):  # "8 year old cat" is an age, not "old cat"

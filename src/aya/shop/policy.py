@@ -183,6 +183,8 @@ class Policy:
             return ReplyStep(replies.unknown(key))
 
         if profile.species is None:
+            if p.both_species or (self._was_asked(conv) and re.search(r"\b(?:both|one of each|each)\b", p.text)):
+                return ReplyStep(replies.both_species())
             return ReplyStep(replies.ask_species(p, profile, key))
 
         if (
@@ -199,7 +201,8 @@ class Policy:
 
     def _was_asked(self, conv: Conversation) -> bool:
         last = conv.last_assistant_before_user
-        return replies.SPECIES_QUESTION_MARK in last or replies.AGE_QUESTION_MARK in last
+        marks = (replies.SPECIES_QUESTION_MARK, replies.WHICH_FIRST_MARK, replies.AGE_QUESTION_MARK)
+        return any(mark in last for mark in marks)
 
     def _recommend(self, profile: PetProfile, p: Parsed, shown: list[ShownProduct], conv: Conversation) -> Step:
         sort = p.sort or "relevance"

@@ -24,6 +24,7 @@ from aya.shop.tools import (
 
 VET_LINE = "ASPCA Animal Poison Control Center at (888) 426-4435"
 SPECIES_QUESTION_MARK = "dog or a cat"
+WHICH_FIRST_MARK = "dog or the cat"
 AGE_QUESTION_MARK = "How old is"
 
 
@@ -77,6 +78,10 @@ def ask_species(parsed: Parsed, profile: PetProfile, key: str) -> str:
         ],
         key,
     )
+
+
+def both_species() -> str:
+    return f"Happy to help with both! Let's take them one at a time — shall we start with the {SPECIES_QUESTION_MARK}?"
 
 
 def ask_age(profile: PetProfile, key: str) -> str:
