@@ -86,7 +86,7 @@ async def one_turn(ws_url: str, speech: np.ndarray, lead_s: float = 0.3) -> dict
                         first_audio.set_result(time.perf_counter())
                     continue
                 event = json.loads(message)
-                if event["type"] == "transcript" and event["role"] == "user":
+                if event["type"] == "transcript" and event["role"] == "user" and event.get("final", True):
                     transcript.append(event["text"])
                 elif event["type"] == "response_done":
                     if event.get("latency_ms") is not None:
