@@ -7,6 +7,7 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -66,6 +67,19 @@ async def shop_app(catalog_data_dir: Path, tmp_path_factory: pytest.TempPathFact
 async def shop_http(shop_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=shop_app), base_url="http://testserver") as http:
         yield http
+
+
+@asynccontextmanager
+async def small_catalog(data_dir: Path, products: list[Any]) -> AsyncIterator[ProductSearch]:
+    """The real search (SQLite + tantivy, progressive relaxation; keyword mode) over hand-written products."""
+    from aya.search.factory import open_search
+
+    search = await open_search(offline_settings(data_dir).model_copy(update={"embedder": "none"}))
+    try:
+        await search.upsert(products)
+        yield search
+    finally:
+        await search.aclose()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from agents import ModelSettings, Runner
@@ -13,7 +14,7 @@ from aya.shop.agent import AyaRunContext, build_agent, build_instructions, build
 from aya.shop.offline import OfflineModel
 from aya.shop.state import ThreadState
 
-from .memsearch import ListProductSearch
+from .conftest import small_catalog
 
 
 def _user(text: str) -> dict[str, Any]:
@@ -93,28 +94,31 @@ def test_decisions_are_deterministic_and_fast() -> None:
     assert per_turn_ms < 10, per_turn_ms
 
 
-async def test_non_streamed_run_through_the_sdk() -> None:
+async def test_non_streamed_run_through_the_sdk(data_dir: Path) -> None:
     products = [
         Product(id="k1", title="Kidney Care Senior Cat Food", brand="A", species="cat", life_stage="senior",
                 price=30, target_conditions=["kidney_support"], ingredients=["salmon"], rating=4.5, review_count=80),
         Product(id="k2", title="Chicken Senior Cat Food", brand="B", species="cat", life_stage="senior",
                 price=20, target_conditions=["kidney_support"], ingredients=["chicken"]),
     ]  # fmt: skip
-    ctx = AyaRunContext(search=ListProductSearch(products), state=ThreadState())
-    result = await Runner.run(
-        build_agent(OfflineModel()), "my 12 year old cat has kidney disease and is allergic to chicken", context=ctx
-    )
+    async with small_catalog(data_dir, products) as search:
+        ctx = AyaRunContext(search=search, state=ThreadState())
+        result = await Runner.run(
+            build_agent(OfflineModel()), "my 12 year old cat has kidney disease and is allergic to chicken", context=ctx
+        )
     assert "Kidney Care Senior Cat Food" in result.final_output and "Chicken Senior" not in result.final_output
     assert [p.id for p in ctx.state.shown] == ["k1"]
     assert ctx.state.profile.conditions == ["kidney_support"] and ctx.state.profile.avoid_ingredients == ["chicken"]
 
 
-class _BrokenSearch(ListProductSearch):
+class _UnreachableCatalog:
+    """A catalog whose every search fails (a deleted index, a dead OpenSearch node): the failure path only."""
+
     async def search(self, query: Any) -> Any:
         raise RuntimeError("index file is gone")
 
 
 async def test_a_failing_catalog_gives_an_apology_not_a_failed_turn() -> None:
-    ctx = AyaRunContext(search=_BrokenSearch([]), state=ThreadState())
+    ctx = AyaRunContext(search=_UnreachableCatalog(), state=ThreadState())  # type: ignore[arg-type]
     result = await Runner.run(build_agent(OfflineModel()), "food for my 3 year old dog", context=ctx)
     assert "Sorry, I couldn't do that: the catalog is not answering right now" in result.final_output

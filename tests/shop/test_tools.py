@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import pytest
 
 from aya.catalog.models import NutritionalInfo, Product
 from aya.core.errors import BadRequest, NotFound
+from aya.search.models import ProductSearch
 from aya.shop.profile import PetProfile, life_stage_for
 from aya.shop.tools import (
     CompareArgs,
@@ -19,7 +23,7 @@ from aya.shop.tools import (
     search_products,
 )
 
-from .memsearch import ListProductSearch
+from .conftest import small_catalog
 
 
 def _p(pid: str, **kw: object) -> Product:
@@ -38,18 +42,20 @@ def _p(pid: str, **kw: object) -> Product:
     return Product.model_validate(base)
 
 
+PRODUCTS = [
+    _p("c1", life_stage="senior", target_conditions=["kidney_support"], price=28.0),
+    _p("c2", life_stage="senior", ingredients=["chicken meal", "rice"], target_conditions=["kidney_support"]),
+    _p("c3", life_stage="adult", food_type="wet", price=12.0),
+    _p("c4", life_stage="senior", price=45.0, special_features=["grain_free"]),
+    _p("d1", species="dog", life_stage="puppy", breed_size="large", price=50.0),
+    _p("d2", species="dog", life_stage="adult", price=10.0, title="Chicken Recipe"),
+]
+
+
 @pytest.fixture
-def search() -> ListProductSearch:
-    return ListProductSearch(
-        [
-            _p("c1", life_stage="senior", target_conditions=["kidney_support"], price=28.0),
-            _p("c2", life_stage="senior", ingredients=["chicken meal", "rice"], target_conditions=["kidney_support"]),
-            _p("c3", life_stage="adult", food_type="wet", price=12.0),
-            _p("c4", life_stage="senior", price=45.0, special_features=["grain_free"]),
-            _p("d1", species="dog", life_stage="puppy", breed_size="large", price=50.0),
-            _p("d2", species="dog", life_stage="adult", price=10.0, title="Chicken Recipe"),
-        ]
-    )
+async def search(data_dir: Path) -> AsyncIterator[ProductSearch]:
+    async with small_catalog(data_dir, PRODUCTS) as s:
+        yield s
 
 
 def test_life_stages_from_age() -> None:
@@ -60,14 +66,14 @@ def test_life_stages_from_age() -> None:
     assert life_stage_for("dog", 6, "giant") == "senior"
 
 
-async def test_search_never_returns_excluded_ingredients_or_other_species(search: ListProductSearch) -> None:
+async def test_search_never_returns_excluded_ingredients_or_other_species(search: ProductSearch) -> None:
     res = await search_products(search, SearchProductsArgs(species="cat", exclude_ingredients=["Chicken"], k=10))
     ids = [p.id for p in res.products]
     assert "c2" not in ids and all(i.startswith("c") for i in ids)
     assert "without chicken" in res.looked_for
 
 
-async def test_recommendations_rank_and_explain(search: ListProductSearch) -> None:
+async def test_recommendations_rank_and_explain(search: ProductSearch) -> None:
     profile = PetProfile(species="cat", age_years=12, conditions=["kidney_support"], avoid_ingredients=["chicken"])
     res = await get_recommendations(search, RecommendationArgs(profile=profile, k=3))
     assert res.life_stage == "senior"
@@ -76,12 +82,12 @@ async def test_recommendations_rank_and_explain(search: ListProductSearch) -> No
     assert all(p.product.id != "c2" for p in res.picks)
 
 
-async def test_budget_relaxation_is_reported(search: ListProductSearch) -> None:
+async def test_budget_relaxation_is_reported(search: ProductSearch) -> None:
     res = await search_products(search, SearchProductsArgs(species="dog", life_stage="puppy", price_max=5))
     assert res.relaxations and res.products[0].id == "d1"
 
 
-async def test_details_compare_similar(search: ListProductSearch) -> None:
+async def test_details_compare_similar(search: ProductSearch) -> None:
     details = await get_product_details(search, ProductIdArgs(product_id="c1"))
     assert details.ingredients == ["salmon", "rice"]
     with pytest.raises(NotFound) as err:
@@ -97,7 +103,7 @@ async def test_details_compare_similar(search: ListProductSearch) -> None:
     assert sim.products and all(p.price < 45.0 and p.species == "cat" for p in sim.products)
 
 
-async def test_call_tool_by_name_validates(search: ListProductSearch) -> None:
+async def test_call_tool_by_name_validates(search: ProductSearch) -> None:
     res = await call_tool(search, "get_product_details", {"product_id": "d1"})
     assert res.model_dump()["id"] == "d1"
     with pytest.raises(NotFound):
