@@ -54,8 +54,8 @@ bench: install
 	@set -e; for b in benchmarks/*_bench.py benchmarks/relevance.py; do [ -f $$b ] || continue; echo "== $$b"; $(PY) $$b; done
 
 lint: install-python
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/ruff format --check src tests benchmarks scripts
 	$(VENV)/bin/mypy src
 
 format: install-python

@@ -29,10 +29,10 @@ def default_of(field: object) -> str:
 INTRO = """## Configuration
 
 Every setting is an environment variable (or a line in a `.env` file in the working directory), read once at start-up
-into one typed `Settings` object (`src/aya/core/settings.py`) and passed down. Lists take JSON (`["a","b"]`) or commas (`a,b`).
-Unsafe combinations refuse to start: token auth without a secret, production with development auth, OpenSearch without
-a URL, an OpenAI-compatible provider without a base URL. With no variable set at all, Aya runs offline on its embedded
-defaults.
+into one typed `Settings` object (`src/aya/core/settings.py`) and passed down. Lists take JSON (`["a","b"]`) or commas
+(`a,b`). Unsafe combinations refuse to start: token auth without a secret, production with development auth,
+OpenSearch without a URL, an OpenAI-compatible provider without a base URL. With no variable set at all, Aya runs
+offline on its embedded defaults.
 """
 
 

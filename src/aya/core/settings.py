@@ -105,7 +105,8 @@ class Settings(BaseSettings):
     # --- mcp -----------------------------------------------------------------------------------------------------
     mcp_token: SecretStr | None = Field(None, description="Bearer token required by /mcp when set.")
     mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["localhost:*", "127.0.0.1:*"], description="Hosts the MCP endpoint accepts (JSON list or comma-separated)."
+        default_factory=lambda: ["localhost:*", "127.0.0.1:*"],
+        description="Hosts the MCP endpoint accepts (JSON list or comma-separated).",
     )
     mcp_servers_file: Path | None = Field(
         None, description="TOML file listing external MCP servers (default: <data_dir>/mcp_servers.toml)."
