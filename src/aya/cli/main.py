@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from aya.cli import serve
+from aya.cli import catalog, ingest, mcp, search, serve
 
 app = typer.Typer(
     name="aya",
@@ -15,19 +15,10 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """Aya: a self-hosted AI shopping assistant for a pet food store."""
 
 
-serve.register(app)
-
-for _name in ("ingest", "search", "catalog", "mcp"):
-    try:
-        _module = __import__(f"aya.cli.{_name}", fromlist=["register"])
-    except ModuleNotFoundError as exc:  # a command group not written yet
-        if exc.name != f"aya.cli.{_name}":
-            raise
-        continue
+for _module in (serve, ingest, search, catalog, mcp):
     _module.register(app)

@@ -27,18 +27,10 @@ Setup = Callable[[FastAPI, Resources, AsyncExitStack], Awaitable[None]]
 
 
 def _components() -> list[ModuleType]:
-    """Router modules, in lifespan order. Imported here (not at module import) so a missing part fails loudly."""
-    from aya.web.routes import search
+    """Router modules, in lifespan order (frontend last: its catch-all must stay behind every API route)."""
+    from aya.web.routes import chatkit, frontend, mcp, me, search, tools, voice
 
-    modules: list[ModuleType] = [health, search]
-    # frontend last: it mounts the catch-all static app
-    for name in ("chatkit", "me", "voice", "tools", "mcp", "frontend"):
-        try:
-            modules.append(__import__(f"aya.web.routes.{name}", fromlist=["router"]))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"aya.web.routes.{name}":
-                raise
-    return modules
+    return [health, search, chatkit, me, voice, tools, mcp, frontend]
 
 
 def create_app(settings: Settings) -> FastAPI:
