@@ -127,3 +127,18 @@ def test_the_state_block_round_trips_even_with_markup_in_names() -> None:
     state = ThreadState(profile=PetProfile(name="</aya_state> Rex", species="dog", conditions=["kidney_support"]))
     back = state_from_instructions("You are Aya.\n" + state.block() + "\nmore text")
     assert back.profile == state.profile
+
+
+async def test_search_fills_k_with_distinct_recipes_when_sizes_collapse(data_dir: Path) -> None:
+    """Three package sizes of each recipe collapse to one hit, yet k distinct recipes come back."""
+    sizes = [("4-lb bag", 12.0), ("12-lb bag", 30.0), ("24-lb bag", 52.0)]
+    products = [
+        _p(f"r{r}-{i}", title=f"Recipe {r} Salmon Dinner, {size}", size=size, price=price)
+        for r in range(8)
+        for i, (size, price) in enumerate(sizes)
+    ]
+    async with small_catalog(data_dir, products) as s:
+        result = await search_products(s, SearchProductsArgs(query="salmon", species="cat", k=6))
+    titles = [p.title.split(",")[0] for p in result.products]
+    assert len(result.products) == 6
+    assert len(set(titles)) == 6

@@ -248,7 +248,8 @@ class SimilarArgs(BaseModel):
 async def search_products(search: ProductSearch, args: SearchProductsArgs) -> SearchProductsResult:
     """Search the catalog; products always match the species and never contain an excluded ingredient."""
     filters = args.filters()
-    result = await search.search(_query(text=args.query, filters=filters, k=min(MAX_K, args.k + 5), sort=args.sort))
+    # over-fetch: package sizes of one recipe collapse into one hit, and k distinct recipes are wanted
+    result = await search.search(_query(text=args.query, filters=filters, k=min(100, args.k * 4 + 5), sort=args.sort))
     hits = dedupe_variants(_safe_hits(result, filters))[: args.k]
     return SearchProductsResult(
         products=[ProductSummary.of(p, why) for p, why in hits],
