@@ -5,12 +5,17 @@ Benchmarks print medians and p99, catalog size and machine, and end with ONE ``k
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
+import socket
 import statistics
+import subprocess
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+import httpx
 
 
 def machine() -> str:
@@ -91,3 +96,26 @@ class Timer:
 def summary_line(name: str, values: dict[str, object]) -> str:
     parts = [f"bench={name}"] + [f"{k}={v}" for k, v in values.items()]
     return " ".join(parts)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def wait_ready(url: str, proc: subprocess.Popen[bytes] | None, log: Path, limit_s: float) -> None:
+    """Wait until the server at ``url`` answers /healthz; fail with its log's tail if it exits first."""
+    deadline = time.monotonic() + limit_s
+    async with httpx.AsyncClient(base_url=url, timeout=5) as http:
+        while time.monotonic() < deadline:
+            if proc is not None and proc.poll() is not None:
+                tail = await asyncio.to_thread(lambda: log.read_text(errors="replace")[-3000:] if log.exists() else "")
+                raise SystemExit(f"the server exited during start-up:\n{tail}")
+            try:
+                if (await http.get("/healthz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise SystemExit(f"the server at {url} did not become ready in {limit_s:.0f}s")

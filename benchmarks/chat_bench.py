@@ -17,9 +17,7 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import free_port, machine, percentile, wait_ready
 
 PROMPTS = [
     "I need dry food for my adult labrador, chicken flavor",
@@ -48,26 +47,6 @@ class Stats:
     last_event_ms: list[float] = field(default_factory=list)
     turns: int = 0
     errors: list[str] = field(default_factory=list)
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 async def turn(http: httpx.AsyncClient, user: str, payload: dict[str, Any], stats: Stats) -> str | None:
@@ -147,12 +126,6 @@ def report(name: str, stats: Stats, elapsed: float) -> dict[str, float]:
     return {"first_p50": f50, "first_p99": f99, "last_p50": l50, "last_p99": l99, "tps": tps}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(
     data_dir: Path, port: int, catalog: int, embedder: str, log: Path, database_url: str | None
 ) -> subprocess.Popen[bytes]:
@@ -169,22 +142,6 @@ def start_server(
     aya = Path(sys.executable).parent / "aya"  # the console script installed next to this interpreter
     command = [str(aya), "serve", "--host", "127.0.0.1", "--port", str(port)]
     return subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-
-
-async def wait_ready(url: str, proc: subprocess.Popen[bytes] | None, log: Path, limit_s: float) -> None:
-    deadline = time.monotonic() + limit_s
-    async with httpx.AsyncClient(base_url=url, timeout=5) as http:
-        while time.monotonic() < deadline:
-            if proc is not None and proc.poll() is not None:
-                tail = await asyncio.to_thread(lambda: log.read_text(errors="replace")[-3000:] if log.exists() else "")
-                raise SystemExit(f"the server exited during start-up:\n{tail}")
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise SystemExit(f"the server at {url} did not become ready in {limit_s:.0f}s")
 
 
 async def drop_schema(database_url: str, schema: str) -> None:

@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,12 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, percentile, summary_line
+from _common import free_port, machine, percentile, summary_line, wait_ready
 
 from aya.voice.evaluation import UTTERANCES, corpus_wer, float_to_pcm16, read_wav, resample
 from aya.voice.frames import SAMPLE_RATE_IN
@@ -120,28 +118,6 @@ async def one_turn(ws_url: str, speech: np.ndarray, lead_s: float = 0.3) -> dict
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, limit_s: float = 900) -> None:
-    deadline = time.monotonic() + limit_s
-    async with httpx.AsyncClient(base_url=url, timeout=5) as http:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                tail = await asyncio.to_thread(lambda: log.read_text(errors="replace")[-3000:])
-                raise SystemExit(f"the server exited during start-up:\n{tail}")
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.5)
-    raise SystemExit(f"the server at {url} did not become ready in {limit_s:.0f}s")
-
-
 def start_server(data_dir: Path, port: int, args: argparse.Namespace, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -209,7 +185,7 @@ async def main() -> None:
             log = Path(tmp.name) / "server.log"
             print(f"starting aya serve on {url} (offline model, {args.catalog} sample products, tts {args.tts})")
             proc = start_server(Path(tmp.name) / "data", port, args, log)
-            await wait_ready(url, proc, log)
+            await wait_ready(url, proc, log, limit_s=900)
         ws_url = url.replace("http", "ws", 1) + "/voice/ws?user_id=voice-bench"
         await one_turn(ws_url, speech["piper"][0])  # warm-up: loads the speech models in the server
         latencies: list[float] = []
