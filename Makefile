@@ -1,7 +1,6 @@
 # Aya — the two commands: `make run` and `make test`. Both start with `make install`.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 UV_VERSION := 0.13.8
 APT_PACKAGES := chromium espeak-ng sox libsndfile1
 VENV := .venv
@@ -29,9 +28,11 @@ install-system:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+# uv from PATH, else from pip (run as `python3 -m uv`, which needs no PATH or shim refresh).
 install-python:
-	@command -v $(UV) >/dev/null 2>&1 || { echo "installing uv $(UV_VERSION)"; python3 -m pip install -q --user "uv==$(UV_VERSION)" || python3 -m pip install -q "uv==$(UV_VERSION)"; }
-	@$(UV) sync --frozen --all-extras --quiet
+	@if command -v uv >/dev/null 2>&1; then uv=uv; \
+	else python3 -m uv --version >/dev/null 2>&1 || { echo "installing uv $(UV_VERSION)"; python3 -m pip install -q "uv==$(UV_VERSION)"; }; uv="python3 -m uv"; fi; \
+	$$uv sync --frozen --all-extras --quiet
 
 install-frontend:
 	@if [ -f frontend/package.json ]; then \
