@@ -368,7 +368,7 @@ def details(p: ProductDetails, parsed: Parsed | None, key: str) -> str:
     if p.special_features:
         facts.append("It's " + join_words([feature_phrase(f) for f in p.special_features]) + ".")
     if p.target_conditions:
-        facts.append("Made to support " + join_words([condition_phrase(c) for c in p.target_conditions]) + ".")
+        facts.append("Made for " + join_words([condition_phrase(c) for c in p.target_conditions]) + ".")
     answer = _answer_question(p, parsed)
     parts = [answer, head, *facts] if answer else [head, *facts]
     return " ".join(parts)

@@ -559,7 +559,7 @@ def fit_reason(product: ProductSummary, profile: PetProfile, stage: str | None =
         avoided = list(profile.avoid_ingredients)
         parts.append("no " + join_words(avoided, "or") if len(avoided) <= 3 else "none of the ingredients you avoid")
     if profile.budget_max is not None and product.price <= profile.budget_max:
-        parts.append(f"${product.price:.2f}, within your ${profile.budget_max:g} budget")
+        parts.append(f"${product.price:.2f}, under ${profile.budget_max:g}")
     if product.rating is not None and product.review_count >= 5:
         parts.append(f"rated {product.rating:.1f} by {product.review_count:,} shoppers")
     if not parts:
