@@ -142,3 +142,10 @@ async def test_search_fills_k_with_distinct_recipes_when_sizes_collapse(data_dir
     titles = [p.title.split(",")[0] for p in result.products]
     assert len(result.products) == 6
     assert len(set(titles)) == 6
+
+
+async def test_similar_keeps_the_life_stage_and_the_ingredients_to_avoid(search: ProductSearch) -> None:
+    sim = await find_similar(search, SimilarArgs(product_id="c4", exclude_ingredients=["chicken"]))
+    ids = [p.id for p in sim.products]
+    assert "c2" not in ids  # senior, but made with chicken meal
+    assert ids and ids[0] == "c1"  # the other senior cat food comes first; an adult one only after relaxing

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 from aya.core.errors import AyaError
 from aya.shop import replies
 from aya.shop.agent import AyaRunContext, progress_text, remember, render
+from aya.shop.state import load_state
 from aya.shop.tools import (
     CompareArgs,
     ComparisonResult,
@@ -60,7 +61,7 @@ def selected_ids(payload: Mapping[str, Any]) -> list[str]:
     return chosen[:4]
 
 
-def _args(action_type: str, payload: Any) -> BaseModel:
+def _args(action_type: str, payload: Any, avoid: list[str]) -> BaseModel:
     if not isinstance(payload, Mapping):
         raise CustomStreamError("That button sent no product.", allow_retry=False)
     try:
@@ -68,7 +69,9 @@ def _args(action_type: str, payload: Any) -> BaseModel:
             case "aya.details":
                 return ProductIdArgs.model_validate({"product_id": payload.get("product_id")})
             case "aya.similar":
-                return SimilarArgs.model_validate({"product_id": payload.get("product_id"), "k": 3})
+                return SimilarArgs.model_validate(
+                    {"product_id": payload.get("product_id"), "k": 3, "exclude_ingredients": avoid}
+                )
             case "aya.compare":
                 return CompareArgs.model_validate({"product_ids": selected_ids(payload)})
     except ValidationError as exc:
@@ -116,7 +119,7 @@ async def handle(
     """Run one card action and stream its widget and message into the thread."""
     if action_type not in (ACTION_DETAILS, ACTION_SIMILAR, ACTION_COMPARE):
         raise CustomStreamError(f"Aya doesn't know the action {action_type!r}.", allow_retry=False)
-    args = _args(action_type, payload)
+    args = _args(action_type, payload, list(load_state(thread.metadata).profile.avoid_ingredients))
 
     def generate_id(item_type: Any) -> str:
         return str(store.generate_item_id(item_type, thread, request_context))

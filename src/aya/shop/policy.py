@@ -251,7 +251,15 @@ class Policy:
                 if not shown or p.has_pet_facts:
                     return None  # "something like that for my cat": a new search
                 refs = [0]
-            return ToolStep("find_similar", {"product_id": shown[refs[0]].id, "k": 3, "cheaper": "cheaper" in acts})
+            return ToolStep(
+                "find_similar",
+                {
+                    "product_id": shown[refs[0]].id,
+                    "k": 3,
+                    "cheaper": "cheaper" in acts,
+                    "exclude_ingredients": list(profile.avoid_ingredients),
+                },
+            )
         if not refs:
             if len(shown) == 1:
                 refs = [0]

@@ -240,6 +240,9 @@ class SimilarArgs(BaseModel):
     product_id: str = Field(min_length=1, max_length=200, description="The product to find alternatives to.")
     k: int = Field(default=4, ge=1, le=MAX_K, description="How many similar products to return.")
     cheaper: bool = Field(default=False, description="Only products cheaper than this one.")
+    exclude_ingredients: list[str] = Field(
+        default_factory=list, max_length=20, description="Ingredients the pet must avoid (e.g. chicken)."
+    )
 
 
 # --- the tools ---------------------------------------------------------------------------------------------------
@@ -344,7 +347,13 @@ async def find_similar(search: ProductSearch, args: SimilarArgs) -> SimilarResul
         raise NotFound(f"no product with id {args.product_id!r}", field="product_id")
     base = products[0]
     filters = Filters.model_validate(
-        {"species": base.species, "price_max": round(base.price - 0.01, 2) if args.cheaper else None}
+        {
+            "species": base.species,
+            # a puppy food's alternatives are for puppies too (an all-stages product matches any stage)
+            "life_stage": base.life_stage if base.life_stage != "all" else None,
+            "price_max": round(base.price - 0.01, 2) if args.cheaper else None,
+            "exclude_ingredients": args.exclude_ingredients,
+        }
     )
     result = await search.similar(base.id, k=min(3 * MAX_K, args.k * 3 + 6), filters=filters)
     same_recipe = (base.brand.lower(), _name(base).lower())
