@@ -469,6 +469,8 @@ def _texts(
         "toy": "Toy Breed",
         "giant": "Giant Breed",
     }.get(recipe.breed_size or "", "")
+    if breed_word and breed_word in recipe.line["name"]:
+        breed_word = ""  # "Large Breed Strong Puppy", not "Large Breed Strong Puppy Large Breed"
     recipe_word = rng.choice(["Recipe", "Recipe", "Formula", "Dinner", "Feast", "Entree"])
     title_carb = _TITLE_CARBS.get(carbs[0])
     if recipe.protein_key != "plant" and rng.random() < 0.35 and title_carb:
