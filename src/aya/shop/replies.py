@@ -223,6 +223,12 @@ def _relaxed(relaxations: Sequence[str], key: str) -> str:
     return lead + "; ".join(r.rstrip(".") for r in relaxations) + "."
 
 
+def _compose(head: list[str], tail: list[str]) -> str:
+    """A list answer: the intro and its list lines, then each closing remark as its own paragraph (in markdown a
+    remark on the next line would be folded into the last list item)."""
+    return "\n\n".join(["\n".join(head), *[t for t in tail if t]])
+
+
 def _next_step(key: str, count: int) -> str:
     if count >= 2:
         options = [
@@ -252,12 +258,8 @@ def recommendations(result: RecommendationsResult, key: str, *, prefix: str = ""
     more = len(result.picks) - 3
     if more > 0:
         lines.append(f"…and {more} more on the cards.")
-    parts = [prefix + intro, *lines]
-    relaxed = _relaxed(result.relaxations, key)
-    if relaxed:
-        parts.append(relaxed)
-    parts.append(_next_step(key, len(result.picks)))
-    return "\n".join(parts)
+    tail = [_relaxed(result.relaxations, key), _next_step(key, len(result.picks))]
+    return _compose([prefix + intro, *lines], tail)
 
 
 def nothing_found(looked_for: str, profile: PetProfile, key: str) -> str:
@@ -284,12 +286,8 @@ def search_results(result: SearchProductsResult, key: str, *, prefix: str = "") 
         return prefix + nothing_found(result.looked_for, PetProfile(), key)
     intro = pick([f"Here's what I found for {result.looked_for}:", f"These match {result.looked_for}:"], key)
     lines = [_line(i, p) for i, p in enumerate(result.products[:3], start=1)]
-    parts = [prefix + intro, *lines]
-    relaxed = _relaxed(result.relaxations, key)
-    if relaxed:
-        parts.append(relaxed)
-    parts.append(_next_step(key, len(result.products)))
-    return "\n".join(parts)
+    tail = [_relaxed(result.relaxations, key), _next_step(key, len(result.products))]
+    return _compose([prefix + intro, *lines], tail)
 
 
 def similar(result: SimilarResult, key: str, *, cheaper: bool = False) -> str:
@@ -319,12 +317,8 @@ def similar(result: SimilarResult, key: str, *, cheaper: bool = False) -> str:
     for i, p in enumerate(result.products[:3], start=1):
         why = _similar_reason(base, p)
         lines.append(_line(i, p, why))
-    parts = [intro, *lines]
-    relaxed = _relaxed(result.relaxations, key)
-    if relaxed:
-        parts.append(relaxed)
-    parts.append(_next_step(key, len(result.products)))
-    return "\n".join(parts)
+    tail = [_relaxed(result.relaxations, key), _next_step(key, len(result.products))]
+    return _compose([intro, *lines], tail)
 
 
 def _similar_reason(base: ProductSummary, p: ProductSummary) -> str:
@@ -418,19 +412,17 @@ def comparison(result: ComparisonResult, key: str) -> str:
         for r in result.rows
         if r.label in ("Price", "Protein", "Fat", "Calories", "Rating")
     ]
-    parts = [intro, *lines]
-    if result.highlights:
-        parts.append(" ".join(h.rstrip(".") + "." for h in result.highlights))
+    tail = [" ".join(h.rstrip(".") + "." for h in result.highlights)]
     cheapest = min(result.products, key=lambda p: p.price)
     top = max(result.products, key=lambda p: (p.rating or 0.0, p.review_count))
     if cheapest.id != top.id:
-        parts.append(
+        tail.append(
             f"My take: **{short_title(cheapest.title)}** if price matters most; **{short_title(top.title)}** for the "
             "best-reviewed option."
         )
     else:
-        parts.append(f"My take: **{short_title(cheapest.title)}** is both the cheapest and the best reviewed here.")
-    return "\n".join(parts)
+        tail.append(f"My take: **{short_title(cheapest.title)}** is both the cheapest and the best reviewed here.")
+    return _compose([intro, *lines], tail)
 
 
 def tool_error(message: str) -> str:
