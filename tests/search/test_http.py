@@ -81,3 +81,22 @@ async def test_healthz_reports_catalog_size(catalog_settings: Settings) -> None:
     async with serve(catalog_settings) as client:
         r = await client.get("/healthz")
         assert r.json()["catalog_size"] == 300
+
+
+async def test_the_embedding_model_is_warmed_up_in_the_background(
+    catalog_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Start-up does not wait for the model; a warm-up task runs a semantic query and ends cleanly."""
+    app = create_app(catalog_settings)
+    async with app.router.lifespan_context(app):
+        warm_up = app.state.resources.extras["search_warm_up"]
+        await warm_up
+        assert warm_up.done() and not warm_up.cancelled()
+    assert "warm-up failed" not in caplog.text
+
+
+async def test_no_warm_up_without_an_embedder(catalog_settings: Settings) -> None:
+    settings = catalog_settings.model_copy(update={"embedder": "none"})
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        assert "search_warm_up" not in app.state.resources.extras

@@ -7,6 +7,9 @@ the field.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from contextlib import AsyncExitStack
 from typing import Annotated, Any
 
@@ -14,10 +17,11 @@ from fastapi import APIRouter, FastAPI, Query
 
 from aya.core.errors import NotFound
 from aya.search.factory import open_search
-from aya.search.models import SearchQuery
+from aya.search.models import ProductSearch, SearchQuery
 from aya.web.deps import SearchDep
 from aya.web.resources import Resources
 
+logger = logging.getLogger("aya.web")
 router = APIRouter(prefix="/api", tags=["search"])
 
 
@@ -25,6 +29,24 @@ async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> No
     search = await open_search(resources.settings)
     stack.push_async_callback(search.aclose)
     resources.search = search
+    if resources.settings.embedder != "none":
+        # Load the embedding model now, in the background, rather than on the first shopper's query (~0.8 s).
+        warm_up = asyncio.create_task(_warm_up(search), name="aya-search-warm-up")
+        resources.extras["search_warm_up"] = warm_up
+        stack.push_async_callback(_cancel, warm_up)  # runs before search.aclose (the stack unwinds in reverse)
+
+
+async def _warm_up(search: ProductSearch) -> None:
+    try:
+        await search.search(SearchQuery(text="dog food", k=1, mode="semantic"))
+    except Exception:  # a failed warm-up only costs the first query its speed
+        logger.warning("search warm-up failed", exc_info=True)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 @router.post("/search")
