@@ -33,7 +33,7 @@ async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> No
         # Load the embedding model now, in the background, rather than on the first shopper's query (~0.8 s).
         warm_up = asyncio.create_task(_warm_up(search), name="aya-search-warm-up")
         resources.extras["search_warm_up"] = warm_up
-        stack.push_async_callback(_cancel, warm_up)  # runs before search.aclose (the stack unwinds in reverse)
+        stack.push_async_callback(_finish, warm_up)  # runs before search.aclose (the stack unwinds in reverse)
 
 
 async def _warm_up(search: ProductSearch) -> None:
@@ -43,10 +43,10 @@ async def _warm_up(search: ProductSearch) -> None:
         logger.warning("search warm-up failed", exc_info=True)
 
 
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+async def _finish(task: asyncio.Task[None]) -> None:
+    """Let a running warm-up end (about a second) so the search is not closed under its worker thread."""
+    with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+        await asyncio.wait_for(task, timeout=10)
 
 
 @router.post("/search")
