@@ -434,3 +434,21 @@ async def test_running_turns_are_bounded_and_the_rest_wait(data_dir: Any, limit:
         )
     assert all(of_type(events, "thread.item.done")[-1].item.content[0].text == "done" for events in streams)
     assert assistant.peak == limit
+
+
+async def test_two_messages_to_one_thread_at_once_take_turns(data_dir: Any) -> None:
+    """Concurrent messages to the same thread run one after the other: answers never interleave."""
+    assistant = _CountingAssistant()
+    settings = Settings(data_dir=data_dir, embedder="none", max_running_turns=4, _env_file=None)  # type: ignore[call-arg]
+    async with asgi_client(settings, assistant) as client:
+        created = await client.stream("threads.create", input=message("first"))
+        thread_id = created[0].thread.id
+        assistant.peak = 0
+        await asyncio.gather(
+            client.stream("threads.add_user_message", thread_id=thread_id, input=message("second")),
+            client.stream("threads.add_user_message", thread_id=thread_id, input=message("third")),
+            client.as_user("bob").stream("threads.create", input=message("another thread runs alongside")),
+        )
+        items = (await client.call("items.list", thread_id=thread_id, order="asc", limit=50))["data"]
+    assert [item["type"] for item in items] == ["user_message", "assistant_message"] * 3
+    assert assistant.peak == 2  # bob's new thread overlapped; the two messages to alice's thread did not

@@ -19,9 +19,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import logging
 import os
 import re
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, assert_never
 
@@ -105,6 +107,9 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         self.transcriber = transcriber  # set by the voice component when speech-to-text is available
         # Assistant turns running at once in this process; more wait (their first events are already sent).
         self._turn_slots = asyncio.Semaphore(max_running_turns or running_turns_for(settings))
+        # One stream at a time per thread in this process: a second message waits for the first answer, so items
+        # never interleave and the thread's metadata (pet profile, products shown) is never saved over.
+        self._thread_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # --- the entry point -------------------------------------------------------------------------------------------
     async def handle(self, body: bytes, context: RequestContext) -> StreamingResult | NonStreamingResult:
@@ -129,11 +134,22 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
 
+    def _thread_lock(self, request: Any) -> asyncio.Lock | None:
+        thread_id = getattr(getattr(request, "params", None), "thread_id", None)
+        if not isinstance(thread_id, str):
+            return None  # threads.create: a new thread nobody else can reach yet
+        lock = self._thread_locks.get(thread_id)
+        if lock is None:
+            lock = self._thread_locks[thread_id] = asyncio.Lock()
+        return lock
+
     async def _stream(self, request: Any, context: RequestContext) -> AsyncGenerator[bytes, None]:
         """The SDK's stream, ending with an ``error`` event (not a broken response) if something fails after all."""
+        lock = self._thread_lock(request)
         try:
-            async for chunk in self._process_streaming(request, context):
-                yield chunk
+            async with lock or contextlib.nullcontext():
+                async for chunk in self._process_streaming(request, context):
+                    yield chunk
         except Exception:  # already logged by the SDK; e.g. the thread was deleted while this request started
             event = ErrorEvent(code=ErrorCode.STREAM_ERROR, allow_retry=True)
             yield b"data: " + self._serialize(event) + b"\n\n"
