@@ -144,3 +144,11 @@ def test_a_huge_message_is_read_quickly() -> None:
     parsed = parse(text)
     assert time.perf_counter() - start < 0.5
     assert parsed.species == "cat" and parsed.conditions == ["kidney_support"]
+
+
+@pytest.mark.parametrize("heard", ["I need rain free food for my senior cat", "i need brain free food for my cat"])
+def test_speech_to_text_mishearings_of_grain_free(heard: str) -> None:
+    """Whisper hears espeak's "grain free" as "rain free" or "brain free"; the shopper still gets grain-free food."""
+    profile = parse(heard).profile()
+    assert profile.features == ["grain_free"]
+    assert profile.species == "cat"

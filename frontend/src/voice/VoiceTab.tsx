@@ -8,6 +8,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { WidgetComponent } from "../chatkit/types";
+import { Markdown } from "../components/Markdown";
 import { Widget } from "../widgets/Widget";
 import { VoiceError } from "./microphone";
 import { OfflineVoice } from "./offline";
@@ -220,7 +221,12 @@ export function VoiceTab({ mode, headers, theme }: VoiceTabProps) {
         {lines.map((l) => (
           <li key={l.id} className={`voice-line ${l.role}`} data-role={l.role} data-final={l.final}>
             <span className="voice-who">{l.role === "user" ? "You" : "Aya"}</span>
-            <span className="voice-text">{l.text}</span>
+            {l.role === "assistant" && l.final ? (
+              // Aya's final line is her whole written answer (as saved in the thread): render its markdown safely
+              <Markdown text={l.text} className="voice-text" />
+            ) : (
+              <span className="voice-text">{l.text}</span>
+            )}
           </li>
         ))}
       </ol>
