@@ -4,30 +4,18 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
+from tests.web.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DIST
 
 from aya.core.settings import Settings
 from aya.web.app import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DIST = REPO_ROOT / "frontend" / "dist"
-ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
-CHROMIUM = Path(os.environ.get("AYA_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 20_000
 
 ServeHttp = Callable[..., AbstractAsyncContextManager[str]]

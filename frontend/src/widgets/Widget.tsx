@@ -44,6 +44,13 @@ function kids(c: WidgetComponent): WidgetComponent[] {
   return Array.isArray(ch) ? ch : [ch];
 }
 
+type Option = { value: string; label: string; disabled?: boolean };
+
+/** The ``options`` of a Select or RadioGroup ([] when the component sent none). */
+function options(c: WidgetComponent): Option[] {
+  return Array.isArray(c.options) ? (c.options as Option[]) : [];
+}
+
 function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
 }
@@ -551,7 +558,7 @@ export function Node({ c }: { c: WidgetComponent }): ReactNode {
               onChange={onChange}
             >
               {c.placeholder ? <option value="">{str(c.placeholder)}</option> : null}
-              {(Array.isArray(c.options) ? (c.options as { value: string; label: string; disabled?: boolean }[]) : []).map((o) => (
+              {options(c).map((o) => (
                 <option key={o.value} value={o.value} disabled={o.disabled}>
                   {o.label}
                 </option>
@@ -575,7 +582,7 @@ export function Node({ c }: { c: WidgetComponent }): ReactNode {
         <ChangeDispatch c={c}>
           {(onChange) => (
             <div role="radiogroup" aria-label={str(c.ariaLabel) ?? str(c.name)} className={`w-radios w-radios-${str(c.direction) ?? "col"}`}>
-              {(Array.isArray(c.options) ? (c.options as { value: string; label: string; disabled?: boolean }[]) : []).map((o) => (
+              {options(c).map((o) => (
                 <label key={o.value} className="w-control">
                   <input
                     type="radio"
