@@ -436,14 +436,32 @@ async def test_running_turns_are_bounded_and_the_rest_wait(data_dir: Any, limit:
     assert assistant.peak == limit
 
 
+class _PerThreadCountingAssistant(_CountingAssistant):
+    """Also records, per thread, how many of its turns ran at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running_in: dict[str, int] = {}
+        self.peak_in: dict[str, int] = {}
+
+    async def respond(self, turn: Any) -> Any:
+        thread_id = turn.thread.id
+        self.running_in[thread_id] = self.running_in.get(thread_id, 0) + 1
+        self.peak_in[thread_id] = max(self.peak_in.get(thread_id, 0), self.running_in[thread_id])
+        try:
+            async for event in super().respond(turn):
+                yield event
+        finally:
+            self.running_in[thread_id] -= 1
+
+
 async def test_two_messages_to_one_thread_at_once_take_turns(data_dir: Any) -> None:
     """Concurrent messages to the same thread run one after the other: answers never interleave."""
-    assistant = _CountingAssistant()
+    assistant = _PerThreadCountingAssistant()
     settings = Settings(data_dir=data_dir, embedder="none", max_running_turns=4, _env_file=None)  # type: ignore[call-arg]
     async with asgi_client(settings, assistant) as client:
         created = await client.stream("threads.create", input=message("first"))
         thread_id = created[0].thread.id
-        assistant.peak = 0
         await asyncio.gather(
             client.stream("threads.add_user_message", thread_id=thread_id, input=message("second")),
             client.stream("threads.add_user_message", thread_id=thread_id, input=message("third")),
@@ -451,4 +469,4 @@ async def test_two_messages_to_one_thread_at_once_take_turns(data_dir: Any) -> N
         )
         items = (await client.call("items.list", thread_id=thread_id, order="asc", limit=50))["data"]
     assert [item["type"] for item in items] == ["user_message", "assistant_message"] * 3
-    assert assistant.peak == 2  # bob's new thread overlapped; the two messages to alice's thread did not
+    assert assistant.peak_in[thread_id] == 1
