@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 UV_VERSION := 0.13.8
-APT_PACKAGES := chromium espeak-ng sox libsndfile1
+APT_PACKAGES := chromium espeak-ng sox libsndfile1 postgresql
 VENV := .venv
 AYA := $(VENV)/bin/aya
 PY := $(VENV)/bin/python
@@ -19,7 +19,8 @@ help:
 
 install: install-system install-python install-frontend
 
-# Debian packages the project uses (headless Chromium for browser tests, espeak-ng for speech, sox for audio tests).
+# Debian packages the project uses (headless Chromium for browser tests, espeak-ng for speech, sox for audio tests,
+# PostgreSQL server binaries: the tests start a throwaway server of their own).
 install-system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -1,4 +1,4 @@
-"""Shared fixtures. Tests use real SQLite files in tmp dirs, real HTTP, real PostgreSQL where reachable."""
+"""Shared fixtures. Tests use real SQLite files in tmp dirs, real HTTP, and a real PostgreSQL they start themselves."""
 
 from __future__ import annotations
 
@@ -23,6 +23,21 @@ def _no_real_model_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/blocked-in-tests")
     monkeypatch.setenv("OPENAI_AGENTS_DISABLE_TRACING", "1")
     yield
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> Iterator[str]:
+    """A real PostgreSQL for the session: ``AYA_TEST_DATABASE_URL`` when set, else a throwaway server that the tests
+    start themselves (own cluster in a temp dir, free port) and stop at the end. Never skipped: a missing server is an
+    install error (`make install` installs Debian's postgresql)."""
+    url = os.environ.get("AYA_TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from tests.services.postgres import PostgresServer
+
+    with PostgresServer() as server:
+        yield server.dsn
 
 
 @pytest.fixture

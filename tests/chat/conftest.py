@@ -1,8 +1,7 @@
-"""Chat fixtures: the store contract runs against SQLite always and the real PostgreSQL when it is reachable."""
+"""Chat fixtures: the store contract runs against SQLite and a real PostgreSQL (started by the tests), always."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,26 +19,19 @@ from aya.web.app import create_app
 
 from .chat_fakes import ChatClient, fake_assistant, fake_echo_model, lifespan
 
-PG_DSN = os.environ.get("AYA_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
-
-async def _postgres_store() -> tuple[SqlStore, str]:
-    import asyncpg
-
+async def _postgres_store(dsn: str) -> tuple[SqlStore, str]:
+    """A store in a fresh schema of the session's PostgreSQL (dropped by :func:`_drop_schema`)."""
     from aya.chat.postgres_db import open_postgres_store
 
     schema = f"aya_test_{secrets.token_hex(6)}"
-    try:
-        store = await open_postgres_store(PG_DSN, schema=schema)
-    except (OSError, asyncpg.PostgresError) as exc:
-        pytest.skip(f"PostgreSQL not reachable at {PG_DSN} ({exc}); start it with .ci/run or pg_ctlcluster")
-    return store, schema
+    return await open_postgres_store(dsn, schema=schema), schema
 
 
-async def _drop_schema(schema: str) -> None:
+async def _drop_schema(dsn: str, schema: str) -> None:
     import asyncpg
 
-    conn = await asyncpg.connect(PG_DSN)
+    conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     finally:
@@ -55,12 +47,13 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         yield sqlite_store
         await sqlite_store.close()
         return
-    pg_store, schema = await _postgres_store()
+    dsn: str = request.getfixturevalue("postgres_dsn")
+    pg_store, schema = await _postgres_store(dsn)
     try:
         yield pg_store
     finally:
         await pg_store.close()
-        await _drop_schema(schema)
+        await _drop_schema(dsn, schema)
 
 
 # --- the real app over ASGI, with a scripted fake model ------------------------------------------------------------

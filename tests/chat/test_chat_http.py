@@ -275,12 +275,13 @@ async def test_logs_carry_no_message_text_at_info(client: ChatClient, caplog: py
 
 
 @pytest.mark.postgres
-async def test_database_url_selects_postgresql(data_dir: Any) -> None:
-    from .conftest import PG_DSN, _drop_schema, _postgres_store
+async def test_database_url_selects_postgresql(data_dir: Any, postgres_dsn: str) -> None:
+    from .conftest import _drop_schema, _postgres_store
 
-    probe, schema = await _postgres_store()  # skips with a clear message when PostgreSQL is unreachable
+    probe, schema = await _postgres_store(postgres_dsn)
     await probe.close()
-    settings = Settings(data_dir=data_dir, embedder="none", database_url=f"{PG_DSN}?schema={schema}", _env_file=None)  # type: ignore[call-arg]
+    url = f"{postgres_dsn}?schema={schema}"
+    settings = Settings(data_dir=data_dir, embedder="none", database_url=url, _env_file=None)  # type: ignore[call-arg]
     try:
         async with asgi_client(settings, fake_assistant(fake_echo_model())) as client:
             thread_id = await _new_thread(client, "stored in PostgreSQL")
@@ -289,7 +290,7 @@ async def test_database_url_selects_postgresql(data_dir: Any) -> None:
             assert [i["type"] for i in thread["items"]["data"]] == ["user_message", "assistant_message"]
         assert not (data_dir / "threads.sqlite3").exists()
     finally:
-        await _drop_schema(schema)
+        await _drop_schema(postgres_dsn, schema)
 
 
 async def test_bad_parameters_against_stored_data(client: ChatClient) -> None:
