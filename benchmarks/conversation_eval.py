@@ -1,0 +1,646 @@
+"""Conversation evaluation over the REAL Chewy catalogs (../shared/data): does what Aya shows fit what was asked?
+
+Realistic multi-turn conversations, written the way owners type (lowercase, typos, run-ons, corrections, two pets,
+negations, questions that are not searches), run through the real app over the ChatKit protocol with the offline model.
+Every product card shown is checked against what the shopper has said so far (species, life stage, breed size, food
+type, brands refused or wanted, ingredients to avoid, budget, vet diets); turns that must not show products
+(emergencies, greetings, knowledge questions) are checked for that. The constraint checks here are written
+independently of Aya's own rules (their own ingredient lists and regular expressions), so a rule that only passes its
+own examples shows up here.
+
+Prints the share of shown products that fit, per category, and a ``key=value`` summary line. Not a test: an evaluation,
+like benchmarks/relevance.py. Skips with a message when ../shared/data is absent.
+
+    .venv/bin/python benchmarks/conversation_eval.py [-v]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _common import machine  # noqa: E402
+from tests.shop.chatclient import ShopChat  # noqa: E402
+from tests.shop.conftest import serving  # noqa: E402
+
+from aya.catalog.importers import Reject, load_mapping, read_mapped  # noqa: E402
+from aya.catalog.models import Product  # noqa: E402
+from aya.core.settings import Settings  # noqa: E402
+from aya.search.factory import open_search  # noqa: E402
+from aya.search.ingest import ingest_products  # noqa: E402
+from aya.web.app import create_app  # noqa: E402
+
+SHARED = Path(os.environ.get("AYA_SHARED_DATA", ROOT.parent / "shared" / "data"))
+MAPPINGS = ROOT / "tests" / "catalog" / "mappings"
+SOURCES = [
+    ("chewy-catfood-2021/data/external/raw_chewy_data_2021_04_16.csv", "chewy_cat_2021.toml"),
+    ("chewy-dogfood-2017/chewy_drydogfood/drydogfood.csv", "chewy_dog_2017.toml"),
+    ("chewy-dogfood-2017/chewy_wetdogfood/wetdogfood.csv", "chewy_dog_2017.toml"),
+]
+
+# Ingredient families as this evaluation reads labels (independent of aya's own data file).
+FAMILY = {
+    "chicken": r"\bchicken\b|\bpoultry\b|\bfowl\b",
+    "beef": r"\bbeef\b|\bbovine\b",
+    "fish": r"\bfish\b|\bsalmon\b|\btuna\b|\bwhitefish\b|\bcod\b|\bherring\b|\btrout\b|\bsardines?\b|\banchov|"
+    r"\bmackerel\b|\bmenhaden\b|\bpollock\b|\bflounder\b|\bocean fish\b",
+    "grain": r"\bwheat\b|\bcorn\b|\bbarley\b|\brice\b|\boat(s|meal)?\b|\bsorghum\b|\bmillet\b|\brye\b",
+    "pea": r"\bpeas?\b|\bpea protein\b|\bpea fiber\b",
+    "lamb": r"\blamb\b",
+    "turkey": r"\bturkey\b",
+}
+VET = re.compile(
+    r"prescription diet|veterinary diet|vet(erinary)? formula|\bvd\b|\bk/d\b|\bc/d\b|\bi/d\b|\bw/d\b|\bz/d\b|"
+    r"\bu/d\b|\br/d\b|\bh/d\b|\bj/d\b|\bl/d\b|\bnf\b kidney|\bha\b hydrolyzed|\bur\b urinary|\ben\b gastro|"
+    r"\bom\b overweight|royal canin veterinary|pro plan veterinary|\bhydrolyzed protein\b",
+    re.IGNORECASE,
+)
+LARGE = {"large", "giant"}
+SMALL = {"toy", "small"}
+
+
+@dataclass
+class Want:
+    """What the shopper asked for, so far, for the active pet."""
+
+    species: str | None = None
+    life_stage: str | None = None  # puppy | kitten | adult | senior
+    food_types: set[str] | None = None  # acceptable
+    not_food_types: set[str] = field(default_factory=set)
+    size: str | None = None  # "small" (toy/small dog) | "large" (large/giant dog)
+    brands_not: set[str] = field(default_factory=set)
+    brands: set[str] | None = None
+    avoid: set[str] = field(default_factory=set)  # FAMILY keys
+    price_max: float | None = None
+    vet_ok: bool = False
+
+
+@dataclass
+class Turn:
+    say: str
+    want: Want | None = None  # None: no product rule for this turn
+    expect: str = "any"  # products | none | emergency | any
+
+
+@dataclass
+class Convo:
+    name: str
+    category: str
+    turns: list[Turn]
+
+
+def W(**kw: Any) -> Want:
+    for key in ("food_types", "not_food_types", "brands_not", "brands", "avoid"):
+        if key in kw and not isinstance(kw[key], set):
+            kw[key] = set(kw[key])
+    return Want(**kw)
+
+
+CONVOS: list[Convo] = [
+    # --- breeds, sizes, ages -----------------------------------------------------------------------------------------
+    Convo(
+        "toy poodle correction",
+        "breeds",
+        [
+            Turn("need puppy food for my poodle", W(species="dog", life_stage="puppy")),
+            Turn(
+                "oops sorry, TOY poodle. shes 4 months", W(species="dog", life_stage="puppy", size="small"), "products"
+            ),
+        ],
+    ),
+    Convo(
+        "70 lb lab",
+        "breeds",
+        [
+            Turn("food for a 70lb lab, hes 5", W(species="dog", life_stage="adult", size="large"), "products"),
+        ],
+    ),
+    Convo(
+        "pug adult",
+        "breeds",
+        [
+            Turn("what do u have for pugs? mine is 3 yrs old", W(species="dog", size="small"), "products"),
+        ],
+    ),
+    Convo(
+        "great dane puppy",
+        "breeds",
+        [
+            Turn(
+                "Great Dane pup, 10 weeks old. what should he eat",
+                W(species="dog", life_stage="puppy", size="large"),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "germn shepard typo",
+        "breeds",
+        [
+            Turn(
+                "dry food for my germn shepard she's 2", W(species="dog", size="large", food_types={"dry"}), "products"
+            ),
+        ],
+    ),
+    Convo(
+        "chihuahua senior",
+        "breeds",
+        [
+            Turn(
+                "my chihuahua is getting older, like 11 now. any good food?",
+                W(species="dog", life_stage="senior", size="small"),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "yorkie wet",
+        "breeds",
+        [
+            Turn("canned food for a yorkie", W(species="dog", size="small", food_types={"wet"}), "products"),
+        ],
+    ),
+    Convo(
+        "golden puppy sensitive stomach",
+        "breeds",
+        [
+            Turn(
+                "I need food for my 3-month-old golden retriever puppy with a sensitive stomach",
+                W(species="dog", life_stage="puppy", size="large"),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "doodle mix",
+        "breeds",
+        [
+            Turn(
+                "hi we have a goldendoodle puppy, 12 wks. what kibble do you recommend",
+                W(species="dog", life_stage="puppy", food_types={"dry"}),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "kitten weeks",
+        "breeds",
+        [
+            Turn("just adopted a kitten, she's 9 weeks", W(species="cat", life_stage="kitten"), "products"),
+        ],
+    ),
+    Convo(
+        "maine coon senior",
+        "breeds",
+        [
+            Turn(
+                "maine coon, 12 years old, wet food pls",
+                W(species="cat", life_stage="senior", food_types={"wet"}),
+                "products",
+            ),
+        ],
+    ),
+    # --- negations -------------------------------------------------------------------------------------------------
+    Convo(
+        "no purina or pedigree",
+        "negation",
+        [
+            Turn(
+                "dog food for my adult beagle. NO purina or pedigree",
+                W(species="dog", brands_not={"purina", "pedigree"}),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "only dry she wont touch wet",
+        "negation",
+        [
+            Turn("food for my cat", W(species="cat")),
+            Turn("only dry pls, she won't touch wet", W(species="cat", food_types={"dry"}), "products"),
+        ],
+    ),
+    Convo(
+        "not grain free",
+        "negation",
+        [
+            Turn("my vet said no grain free for my dog. adult lab", W(species="dog", size="large"), "products"),
+        ],
+    ),
+    Convo(
+        "anything but chicken",
+        "negation",
+        [
+            Turn("cat food, anything but chicken", W(species="cat", avoid={"chicken"}), "products"),
+        ],
+    ),
+    Convo(
+        "chicken whole life",
+        "negation",
+        [
+            Turn(
+                "my dog has eaten chicken and beef his whole life, i want something different",
+                W(species="dog", avoid={"chicken", "beef"}),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "no fish",
+        "negation",
+        [
+            Turn(
+                "wet food for my senior cat without fish please",
+                W(species="cat", life_stage="senior", food_types={"wet"}, avoid={"fish"}),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "isnt overweight",
+        "negation",
+        [
+            Turn(
+                "adult cat, she isn't overweight, just picky. dry food",
+                W(species="cat", food_types={"dry"}),
+                "products",
+            ),
+        ],
+    ),
+    # --- allergies (safety) ---------------------------------------------------------------------------------------
+    Convo(
+        "lab allergic chicken beef",
+        "allergy",
+        [
+            Turn("my lab is allergic to chicken and beef", W(species="dog", avoid={"chicken", "beef"})),
+            Turn("ok what dry food then", W(species="dog", avoid={"chicken", "beef"}, food_types={"dry"}), "products"),
+            Turn("something cheaper?", W(species="dog", avoid={"chicken", "beef"}, food_types={"dry"})),
+        ],
+    ),
+    Convo(
+        "cat allergic fish",
+        "allergy",
+        [
+            Turn(
+                "my cat is allergic to fish, she's 4. wet food?",
+                W(species="cat", avoid={"fish"}, food_types={"wet"}),
+                "products",
+            ),
+            Turn("more like the first one", W(species="cat", avoid={"fish"})),
+        ],
+    ),
+    Convo(
+        "poultry allergy typo",
+        "allergy",
+        [
+            Turn("dog w/ poultry allergy, needs grain free", W(species="dog", avoid={"chicken", "turkey"}), "products"),
+        ],
+    ),
+    # --- budget and numbers ----------------------------------------------------------------------------------------
+    Convo(
+        "under 30",
+        "budget",
+        [
+            Turn(
+                "dry food for my adult dog under $30", W(species="dog", food_types={"dry"}, price_max=30.0), "products"
+            ),
+        ],
+    ),
+    Convo(
+        "40 bucks month not age",
+        "budget",
+        [
+            Turn(
+                "i can spend around 40 bucks on a bag of cat food, adult cat",
+                W(species="cat", life_stage="adult", price_max=45.0),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "duration not age",
+        "budget",
+        [
+            Turn(
+                "my 6 yr old cat has been throwing up for like a week, food for sensitive stomach?",
+                W(species="cat", life_stage="adult"),
+            ),
+        ],
+    ),
+    # --- two pets ----------------------------------------------------------------------------------------------------
+    Convo(
+        "beagle and kitten",
+        "two pets",
+        [
+            Turn("13 yo beagle with kidney issues and also a new kitten", W(vet_ok=True)),
+            Turn("start with the kitten", W(species="cat", life_stage="kitten"), "products"),
+            Turn("ok now the dog", W(species="dog", life_stage="senior", vet_ok=True)),
+        ],
+    ),
+    Convo(
+        "other cat kitten",
+        "two pets",
+        [
+            Turn("my cat has urinary problems, she's 8, dry food", W(species="cat", vet_ok=True)),
+            Turn("what about for my other cat, he's a kitten", W(species="cat", life_stage="kitten"), "products"),
+        ],
+    ),
+    Convo(
+        "dog and cat both",
+        "two pets",
+        [
+            Turn("i have a puppy and a senior cat", None),
+            Turn("the cat first. wet food", W(species="cat", life_stage="senior", food_types={"wet"}), "products"),
+        ],
+    ),
+    # --- brands and lines --------------------------------------------------------------------------------------------
+    Convo(
+        "hills kd",
+        "brands",
+        [
+            Turn(
+                "do you have hills k/d for my cat? she has kidney disease",
+                W(species="cat", brands={"hill"}, vet_ok=True),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "science diet hairball",
+        "brands",
+        [
+            Turn("science diet hairball control for indoor cats", W(species="cat", brands={"hill"}), "products"),
+        ],
+    ),
+    Convo(
+        "blue wilderness",
+        "brands",
+        [
+            Turn(
+                "blue wilderness for a large breed puppy",
+                W(species="dog", life_stage="puppy", brands={"blue"}),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "royal canin",
+        "brands",
+        [
+            Turn("royal canin for my persian cat", W(species="cat", brands={"royal canin"}), "products"),
+        ],
+    ),
+    # --- vocabulary ---------------------------------------------------------------------------------------------------
+    Convo(
+        "moist food older cat",
+        "vocabulary",
+        [
+            Turn("moist food for an older cat", W(species="cat", life_stage="senior", food_types={"wet"}), "products"),
+        ],
+    ),
+    Convo(
+        "kibble senior dog",
+        "vocabulary",
+        [
+            Turn(
+                "kibble for my mature dog, he's 9",
+                W(species="dog", life_stage="senior", food_types={"dry"}),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "chunky cat",
+        "vocabulary",
+        [
+            Turn(
+                "my cat is a bit chunky, 6 years old. dry food to help her lose weight",
+                W(species="cat", food_types={"dry"}),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "itchy dog",
+        "vocabulary",
+        [
+            Turn("my dog is super itchy and has hot spots, what food", W(species="dog"), "products"),
+        ],
+    ),
+    # --- follow-ups ---------------------------------------------------------------------------------------------
+    Convo(
+        "cheaper then wet",
+        "follow-ups",
+        [
+            Turn("adult cat food", W(species="cat")),
+            Turn("something cheaper?", W(species="cat")),
+            Turn("only wet food", W(species="cat", food_types={"wet"}), "products"),
+        ],
+    ),
+    Convo(
+        "puppy then dry only",
+        "follow-ups",
+        [
+            Turn("puppy food for a beagle", W(species="dog", life_stage="puppy")),
+            Turn("only dry", W(species="dog", life_stage="puppy", food_types={"dry"}), "products"),
+        ],
+    ),
+    # --- safety: emergencies and vet diets -----------------------------------------------------------------------
+    Convo("grapes", "emergency", [Turn("help my dog just ate a bunch of grapes what do i do", None, "emergency")]),
+    Convo("chocolate", "emergency", [Turn("my puppy got into the chocolate bar, hes shaking", None, "emergency")]),
+    Convo("lily cat", "emergency", [Turn("my cat chewed on a lily leaf this morning is that bad", None, "emergency")]),
+    Convo(
+        "straining cat",
+        "emergency",
+        [Turn("male cat keeps going to the litter box and nothing comes out, crying", None, "emergency")],
+    ),
+    Convo("xylitol gum", "emergency", [Turn("dog ate sugar free gum w xylitol!!", None, "emergency")]),
+    Convo(
+        "chunky no vet diet",
+        "safety",
+        [
+            Turn("healthy but a bit chunky cat, 5 yo, needs diet food", W(species="cat", vet_ok=False), "products"),
+        ],
+    ),
+    Convo(
+        "chocolate lab not emergency",
+        "safety",
+        [
+            Turn("food for my chocolate lab puppy", W(species="dog", life_stage="puppy", size="large"), "products"),
+        ],
+    ),
+    # --- not searches ----------------------------------------------------------------------------------------------
+    Convo("greeting", "not search", [Turn("hiii! how's your day going?", None, "none")]),
+    Convo(
+        "thanks",
+        "not search",
+        [
+            Turn("dry food for adult dog", W(species="dog", food_types={"dry"})),
+            Turn("thanks so much!", None, "none"),
+        ],
+    ),
+    Convo(
+        "feeding amount",
+        "not search",
+        [
+            Turn("dry food for my adult cat", W(species="cat", food_types={"dry"})),
+            Turn("how much of the first one should I feed her? she's 11 lbs", None, "none"),
+        ],
+    ),
+]
+
+
+@dataclass
+class Verdict:
+    shown: int = 0
+    fit: int = 0
+    turns: int = 0
+    turns_ok: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def ingredient_text(p: Product) -> str:
+    return " , ".join(p.ingredients).lower()
+
+
+def product_misfits(p: Product, want: Want) -> list[str]:
+    bad: list[str] = []
+    text = f"{p.brand} {p.title}".lower()
+    if want.species and p.species not in (want.species, "all"):
+        bad.append(f"species {p.species}")
+    if want.life_stage and p.life_stage not in (want.life_stage, "all"):
+        ok_adult_senior = want.life_stage == "senior" and p.life_stage == "adult" and "senior" in text
+        if not ok_adult_senior:
+            bad.append(f"life stage {p.life_stage}")
+    if want.food_types and p.food_type not in want.food_types:
+        bad.append(f"food type {p.food_type}")
+    if want.size == "small" and (p.breed_size in LARGE or re.search(r"large breed|giant breed", text)):
+        bad.append(f"breed size {p.breed_size}")
+    if want.size == "large" and (p.breed_size in SMALL or re.search(r"small breed|toy breed|small bites", text)):
+        bad.append(f"breed size {p.breed_size}")
+    for b in want.brands_not:
+        if b in text:
+            bad.append(f"refused brand {b}")
+    if want.brands and not any(b in text for b in want.brands):
+        bad.append(f"brand {p.brand}")
+    ing = ingredient_text(p)
+    for fam in want.avoid:
+        m = re.search(FAMILY[fam], ing) or re.search(FAMILY[fam], p.title.lower())
+        if m:
+            bad.append(f"contains {fam} ({m.group(0)})")
+    if want.price_max is not None and p.price > want.price_max * 1.05:
+        bad.append(f"price {p.price}")
+    if not want.vet_ok and VET.search(f"{p.brand} {p.title}"):
+        bad.append("vet diet")
+    return bad
+
+
+EMERGENCY_WORDS = re.compile(r"\bvet\b|veterinarian|poison|emergency|animal hospital|right away|immediately", re.I)
+
+
+async def run(verbose: bool) -> dict[str, Verdict]:
+    products: dict[str, Product] = {}
+    for source, mapping in SOURCES:
+        for item in read_mapped(SHARED / source, load_mapping(MAPPINGS / mapping)):
+            if not isinstance(item, Reject):
+                products[item.id] = item
+    results: dict[str, Verdict] = defaultdict(Verdict)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        data.mkdir()
+        settings = Settings(
+            data_dir=data,
+            model_provider="offline",
+            openai_api_key=None,
+            embedder="none",
+            log_level="WARNING",
+            _env_file=None,  # type: ignore[call-arg]
+        )
+        search = await open_search(settings)
+        try:
+            await ingest_products(search, list(products.values()))
+        finally:
+            await search.aclose()
+        async with serving(create_app(settings)) as app:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as http:
+                for n, convo in enumerate(CONVOS):
+                    chat = ShopChat(http, user=f"eval-{n}")
+                    for turn in convo.turns:
+                        verdict = results[convo.category]
+                        reply = await chat.say(turn.say)
+                        shown = [products[i] for i in reply.product_ids if i in products]
+                        ok = not reply.errors
+                        why = ""
+                        if turn.expect == "products" and not shown:
+                            ok, why = False, "no products shown"
+                        if turn.expect in ("none", "emergency") and shown:
+                            ok, why = False, f"{len(shown)} products shown"
+                        if turn.expect == "emergency" and not EMERGENCY_WORDS.search(reply.text):
+                            ok, why = False, "no call-the-vet answer"
+                        if turn.want is not None:
+                            for p in shown:
+                                verdict.shown += 1
+                                misfit = product_misfits(p, turn.want)
+                                if misfit:
+                                    verdict.failures.append(
+                                        f"{convo.name}: {turn.say!r} → {p.title[:70]}: {', '.join(misfit)}"
+                                    )
+                                else:
+                                    verdict.fit += 1
+                        verdict.turns += 1
+                        verdict.turns_ok += ok
+                        if not ok:
+                            verdict.failures.append(f"{convo.name}: {turn.say!r} → {why}: {reply.text[:160]!r}")
+                        if verbose:
+                            print(f"  [{convo.name}] {turn.say}\n    → {reply.text[:300]!r}")
+                            for p in shown:
+                                print(
+                                    f"      · {p.title[:90]} ({p.brand}, {p.life_stage}, {p.food_type}, "
+                                    f"{p.breed_size}, ${p.price})"
+                                )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args()
+    if not SHARED.is_dir():
+        print(f"skipped: shared data not found at {SHARED} (the real Chewy catalogs never enter the repository)")
+        return
+    print(f"machine: {machine()}")
+    print(f"conversations: {len(CONVOS)}, turns: {sum(len(c.turns) for c in CONVOS)}")
+    results = asyncio.run(run(args.verbose))
+    shown = sum(v.shown for v in results.values())
+    fit = sum(v.fit for v in results.values())
+    turns = sum(v.turns for v in results.values())
+    turns_ok = sum(v.turns_ok for v in results.values())
+    print(f"{'category':<12} {'shown':>6} {'fit':>6} {'share':>6} {'turns ok':>9}")
+    for cat, v in results.items():
+        share = v.fit / v.shown if v.shown else float("nan")
+        print(f"{cat:<12} {v.shown:>6} {v.fit:>6} {share:>6.2f} {v.turns_ok:>4}/{v.turns:<4}")
+    print("failures:")
+    for v in results.values():
+        for f in v.failures:
+            print(f"  - {f}")
+    share = fit / shown if shown else 0.0
+    print(f"fit_share={share:.3f} shown={shown} turns_ok={turns_ok}/{turns} conversations={len(CONVOS)}")
+
+
+if __name__ == "__main__":
+    main()
