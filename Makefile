@@ -53,7 +53,7 @@ test-frontend:
 	@if [ -f frontend/package.json ]; then cd frontend && npm test --silent; fi
 
 bench: install
-	@set -e; for b in benchmarks/*_bench.py benchmarks/relevance.py; do [ -f $$b ] || continue; echo "== $$b"; $(PY) $$b; done
+	@set -e; for b in benchmarks/*_bench.py benchmarks/relevance.py benchmarks/conversation_eval.py; do [ -f $$b ] || continue; echo "== $$b"; $(PY) $$b; done
 
 lint: install-python
 	$(VENV)/bin/ruff check src tests benchmarks scripts
