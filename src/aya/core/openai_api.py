@@ -58,9 +58,11 @@ def error_code(exc: BaseException) -> str | None:
 
 
 def is_previous_response_missing(exc: BaseException) -> bool:
-    """OpenAI no longer has the response a turn continued from (retention, or an organisation without stored
-    responses): HTTP 400 ``previous_response_not_found``."""
-    return isinstance(exc, openai.BadRequestError) and error_code(exc) == "previous_response_not_found"
+    """OpenAI refuses the response a turn continued from: expired (retention), never stored (an organisation without
+    stored responses) or invalid: HTTP 400 ``previous_response_not_found``, or any 400/404 about that parameter."""
+    if not isinstance(exc, openai.BadRequestError | openai.NotFoundError):
+        return False
+    return error_code(exc) == "previous_response_not_found" or getattr(exc, "param", None) == "previous_response_id"
 
 
 def explain(exc: BaseException, *, timeout_s: float | None = None) -> Explained | None:
