@@ -81,7 +81,10 @@ export class RealtimeVoice implements VoiceEngine {
     this.history = history;
     const messages = messagesOf(history, this.failedTranscripts);
     for (const m of messages) {
-      if (m.text) this.cb.onTranscript({ id: m.id, role: m.role, text: m.text, final: !m.pending });
+      // The shopper's line appears (as "…") as soon as they spoke, so lines stay in conversation order even when
+      // the transcription completes after Aya's answer.
+      const text = m.text || (m.role !== "user" ? "" : m.pending ? "…" : this.failedTranscripts.has(m.id) ? "(not transcribed)" : "");
+      if (text) this.cb.onTranscript({ id: m.id, role: m.role, text, final: !m.pending });
     }
     for (const m of this.order.ready(messages)) this.save(m);
   }
