@@ -335,7 +335,7 @@ class AyaChatServer(ChatKitServer[RequestContext]):
                     )
                     rerun = True
                     continue
-                explained = explain(exc, timeout_s=self.settings.openai_timeout_s)
+                explained = explain(exc)
                 if explained is None:
                     raise
                 logger.warning("OpenAI failed a turn of thread %s: %s", thread.id, log_line(exc))

@@ -65,13 +65,13 @@ def is_previous_response_missing(exc: BaseException) -> bool:
     return error_code(exc) == "previous_response_not_found" or getattr(exc, "param", None) == "previous_response_id"
 
 
-def explain(exc: BaseException, *, timeout_s: float | None = None) -> Explained | None:
+def explain(exc: BaseException) -> Explained | None:
     """What to tell the shopper about an OpenAI error, or None when ``exc`` is not one."""
     code = error_code(exc)
     match exc:
         case openai.APITimeoutError():
-            within = f" within {timeout_s:g} seconds" if timeout_s else ""
-            return Explained(f"Aya's AI service did not answer{within}. Please try again.", True)
+            # each attempt waits AYA_OPENAI_TIMEOUT_S for a byte, and the SDK retries twice: no single number to quote
+            return Explained("Aya's AI service did not answer in time. Please try again.", True)
         case openai.APIConnectionError():
             return Explained("Aya cannot reach her AI service right now. Please try again in a moment.", True)
         case openai.AuthenticationError():
