@@ -176,3 +176,25 @@ def test_a_server_error_is_shown_in_words(page: Any) -> None:
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text(recorded["message"])
     expect(alert).not_to_contain_text("[object Object]")
+
+
+def test_a_failed_transcription_does_not_hold_back_the_answer(page: Any, realtime_server: LiveServer) -> None:
+    """OpenAI could not transcribe the shopper (``…input_audio_transcription.failed``): their line says so, and Aya's
+    answer is still saved (it waited only for a transcript that was coming)."""
+    from playwright.sync_api import expect
+
+    recorded = _recorded("transcription_failed")
+    page.get_by_role("button", name="Start").click()
+    replay(page, recorded["steps"])
+    lines = page.locator(".voice-line")
+    expect(lines).to_have_count(2)
+    expect(lines.nth(0)).to_contain_text("(not transcribed)")
+    expect(lines.nth(1)).to_contain_text("say it again")
+    page.get_by_role("button", name="Stop").click()
+    expect(page.locator(".voice-status")).to_have_attribute("data-state", "idle")
+    thread_id = page.evaluate("localStorage.getItem('aya.last_thread')")
+    headers = {"user-id": page.evaluate("localStorage.getItem('aya.device_id')")}
+    body = {"type": "items.list", "params": {"thread_id": thread_id, "order": "asc", "limit": 20}}
+    saved = httpx.post(f"{realtime_server.url}/chatkit", headers=headers, content=json.dumps(body)).json()["data"]
+    assert [(i["type"], i["content"][0]["text"]) for i in saved] == [("assistant_message", recorded["answer"])]
+    assert not page.errors, page.errors

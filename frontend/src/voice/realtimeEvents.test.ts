@@ -40,6 +40,27 @@ describe("Voice tab states follow the WebRTC transport's server events", () => {
   });
 });
 
+describe("a tool called while Aya is still talking", () => {
+  it("stays speaking while the audio plays, then thinking until the tool's answer starts", () => {
+    const states = new RealtimeStates();
+    states.onServerEvent({ type: "response.created" });
+    expect(states.onServerEvent({ type: "output_audio_buffer.started" })).toBe("speaking");
+    expect(states.toolStarted()).toBe("speaking"); // "let me look that up" is still playing
+    expect(states.onServerEvent({ type: "response.done", response: { output: [{ type: "function_call" }] } })).toBe("speaking");
+    expect(states.onServerEvent({ type: "output_audio_buffer.stopped" })).toBe("thinking");
+    expect(states.toolFinished()).toBe("thinking");
+    expect(states.onServerEvent({ type: "response.created" })).toBe("thinking");
+    expect(states.onServerEvent({ type: "output_audio_buffer.started" })).toBe("speaking");
+    expect(states.onServerEvent({ type: "output_audio_buffer.stopped" })).toBe("listening");
+  });
+
+  it("goes back to listening after a response without audio or tools", () => {
+    const states = new RealtimeStates();
+    states.onServerEvent({ type: "input_audio_buffer.speech_stopped" });
+    expect(states.onServerEvent({ type: "response.done", response: { output: [] } })).toBe("listening");
+  });
+});
+
 describe("transcripts are saved in conversation order", () => {
   const user = (transcript: string | null): HistoryItem => ({
     type: "message", itemId: "u1", role: "user", status: "completed", content: [{ type: "input_audio", transcript }],
