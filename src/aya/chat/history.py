@@ -109,13 +109,26 @@ def remember_response(thread: ThreadMetadata, response_id: str | None) -> None:
         thread.metadata.pop(PREVIOUS_RESPONSE_ID, None)
 
 
-async def seal_response(store: AyaStore, thread: ThreadMetadata, context: RequestContext) -> None:
-    """After a turn's items are all stored: a response id just remembered covers the thread up to its newest item."""
+async def newest_item_id(store: AyaStore, thread: ThreadMetadata, context: RequestContext) -> str | None:
+    newest = await recent_items(store, thread.id, 1, context)
+    return newest[-1].id if newest else None
+
+
+async def seal_response(
+    store: AyaStore, thread: ThreadMetadata, context: RequestContext, *, before: str | None, produced: list[str]
+) -> None:
+    """After a turn's items are all stored: a response id just remembered covers the thread up to the turn's last
+    item, provided the items stored since the turn began (after ``before``) are exactly the ones it ``produced``
+    (a voice transcript saved meanwhile is something the model has not seen: then the id is forgotten)."""
     if previous_response_id(thread) is None or SEEN_THROUGH in thread.metadata:
         return
-    newest = await recent_items(store, thread.id, 1, context)
-    if newest:
-        thread.metadata[SEEN_THROUGH] = newest[-1].id
+    stored = [item.id for item in await recent_items(store, thread.id, len(produced) + 1, context)]
+    expected = ([before] if before is not None else []) + produced
+    if produced and stored[-len(expected) :] == expected and (before is not None or len(stored) == len(produced)):
+        thread.metadata[SEEN_THROUGH] = produced[-1]
+    else:
+        forget_previous_response(thread)
+        logger.info("thread %s got items from elsewhere during a turn: its next turn rebuilds history", thread.id)
 
 
 async def continuation(store: AyaStore, thread: ThreadMetadata, message_id: str, context: RequestContext) -> str | None:

@@ -78,7 +78,7 @@ from chatkit.types import (
 
 from aya.chat.assistant import Assistant, Transcriber, Turn
 from aya.chat.attachments import FileAttachmentStore
-from aya.chat.history import AyaItemConverter, forget_previous_response, seal_response
+from aya.chat.history import AyaItemConverter, forget_previous_response, newest_item_id, seal_response
 from aya.chat.requests import parse_request
 from aya.chat.sql_store import MAX_PAGE
 from aya.chat.store import AyaStore
@@ -318,12 +318,16 @@ class AyaChatServer(ChatKitServer[RequestContext]):
     ) -> AsyncIterator[ThreadStreamEvent]:
         """One assistant turn: rerun once from stored history when OpenAI has lost the stored response (nothing was
         shown yet), OpenAI failures in plain words, and the continuity rule sealed when the turn's items are stored."""
+        before = await newest_item_id(self.store, thread, context)  # the new message, if any: stored already
         rerun = False
         while True:
             shown = False
+            produced: list[str] = []  # the items this turn stored, in order
             try:
                 async for event in self._own_ids(start(), thread, context):
                     shown = shown or isinstance(event, ThreadItemAddedEvent | ThreadItemDoneEvent)
+                    if isinstance(event, ThreadItemDoneEvent) and event.item.id not in produced:
+                        produced.append(event.item.id)
                     yield event
                 break
             except Exception as exc:
@@ -340,7 +344,7 @@ class AyaChatServer(ChatKitServer[RequestContext]):
                     raise
                 logger.warning("OpenAI failed a turn of thread %s: %s", thread.id, log_line(exc))
                 raise CustomStreamError(explained.message, allow_retry=explained.allow_retry) from None
-        await seal_response(self.store, thread, context)
+        await seal_response(self.store, thread, context, before=before, produced=produced)
 
     async def sync_action(
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
