@@ -2,7 +2,8 @@
 
 **The continuity rule.** With the OpenAI Responses API the thread keeps, in its server-only metadata, the last
 response id (``previous_response_id``) and the id of the newest stored item that response covers
-(``previous_response_seen_through``, set once the turn's items are all stored). A new user message is sent alone
+(``previous_response_seen_through``, set once the turn's items are all stored, and only if no item from elsewhere
+was stored meanwhile). A new user message is sent alone
 with ``previous_response_id`` only when it is the one item stored after that point: the model has seen everything
 else. Anything else in between (voice transcripts, card actions, hidden context, a failed or cancelled turn, a retry
 that removed items) and the stored id is forgotten and the input rebuilt from the newest
