@@ -128,7 +128,7 @@ def test_live_realtime_mint_and_data_channel_round_trip(catalog_data_dir: Path, 
         return channel;
       };
     })();"""
-    with serve(catalog_data_dir, tmp_path, OPENAI_API_KEY=LIVE_KEY, AYA_MODEL_PROVIDER="openai") as server:
+    with serve(catalog_data_dir, tmp_path, OPENAI_API_KEY=LIVE_KEY) as server:
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path=str(CHROMIUM),
