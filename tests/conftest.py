@@ -21,6 +21,7 @@ def _no_real_model_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for var in ("OPENAI_API_KEY", "AYA_OPENAI_API_KEY", "AYA_MODEL_PROVIDER", "AYA_DATABASE_URL", "AYA_DATA_DIR"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/blocked-in-tests")
+    monkeypatch.setenv("AYA_OPENAI_BASE_URL", "http://127.0.0.1:9/blocked-in-tests")  # Aya's clients use this one
     monkeypatch.setenv("OPENAI_AGENTS_DISABLE_TRACING", "1")
     yield
 

@@ -40,3 +40,43 @@ def test_lists_accept_json_or_commas(monkeypatch: pytest.MonkeyPatch) -> None:
     s = Settings(_env_file=None)  # type: ignore[call-arg]
     assert s.cors_origins == ["https://a.example", "https://b.example"]
     assert s.mcp_allowed_hosts == ["shop.example:443"]
+
+
+def test_hosted_chatkit_ui_needs_a_real_domain_key_outside_development() -> None:
+    prod = {"env": "production", "auth_mode": "token", "secret_key": "x" * 32, "chatkit_ui": "hosted"}
+    for key in (None, "", "domain_pk_localhost_dev"):
+        with pytest.raises(ValidationError, match="AYA_CHATKIT_DOMAIN_KEY"):
+            Settings(**prod, chatkit_domain_key=key, _env_file=None)  # type: ignore[arg-type]
+    assert Settings(**prod, chatkit_domain_key="domain_pk_6789", _env_file=None).chatkit_ui == "hosted"  # type: ignore[arg-type]
+    assert Settings(chatkit_ui="hosted", _env_file=None).chatkit_domain_key is None  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("url", "base"),
+    [
+        (None, "https://api.openai.com/v1"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080/v1"),
+        ("http://127.0.0.1:8080/", "http://127.0.0.1:8080/v1"),
+        ("http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/v1"),
+        ("https://gateway.example/openai/v1/", "https://gateway.example/openai/v1"),
+    ],
+)
+def test_one_normalised_openai_base_url(url: str | None, base: str) -> None:
+    assert Settings(openai_base_url=url, _env_file=None).openai_api_base == base  # type: ignore[call-arg]
+
+
+def test_openai_model_defaults_are_not_announced_for_shutdown() -> None:
+    """The SDK's model literals list announced shutdowns in their docstrings: no default may be among them."""
+    import inspect
+
+    import openai.types.realtime.audio_transcription as transcription
+    import openai.types.realtime.realtime_session_create_request as realtime
+    import openai.types.shared.chat_model as chat
+
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    defaults = ((chat, s.model), (realtime, s.realtime_model), (transcription, s.realtime_transcription_model))
+    for module, model in defaults:
+        text = inspect.getsource(module)
+        deprecated = text[text.index("Deprecated values") :] if "Deprecated values" in text else ""
+        assert f'"{model}"' in text, f"{model} is not a model the SDK knows"
+        assert f'"{model}"' not in deprecated, f"{model} has an announced shutdown date"

@@ -74,3 +74,85 @@ async def test_openai_embedder_with_recorded_exchange(data_dir: object) -> None:
 def test_openai_embedder_needs_a_key(settings: Settings) -> None:
     with pytest.raises(NotConfigured):
         OpenAIEmbedder(settings)
+
+
+# Documented error body of an account without credit (OpenAI API reference, "Error codes": 429 insufficient_quota).
+INSUFFICIENT_QUOTA = {
+    "error": {
+        "message": "You exceeded your current quota, please check your plan and billing details.",
+        "type": "insufficient_quota",
+        "param": None,
+        "code": "insufficient_quota",
+    }
+}
+
+
+def _vector_answer(request: httpx.Request) -> httpx.Response:
+    body = json.loads(request.content)
+    dims = body.get("dimensions", 1536)
+    data = [
+        {"object": "embedding", "index": i, "embedding": [float(len(t) % 7 + 1)] + [float(i + 1)] * (dims - 1)}
+        for i, t in enumerate(body["input"])
+    ]
+    return httpx.Response(200, json={"object": "list", "data": data, "model": body["model"], "usage": {}})
+
+
+async def test_openai_embedder_sends_dimensions_and_uses_the_timeout_setting(data_dir: object) -> None:
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return _vector_answer(request)
+
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=data_dir, _env_file=None, openai_api_key="sk-test-123", embedder="openai",
+        openai_embedding_dimensions=8, openai_timeout_s=7.5, openai_base_url="http://proxy.test/",
+    )  # fmt: skip
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        emb = OpenAIEmbedder(settings, http_client=client)
+        assert emb._client.timeout == 7.5 and str(emb._client.base_url) == "http://proxy.test/v1/"
+        v = await emb.embed(["a", "bb"])
+    assert seen[0]["dimensions"] == 8 and v.shape == (2, 8) and emb.dim == 8
+    assert emb.model_id == "openai:text-embedding-3-small@8"  # shortened vectors get their own cache keys
+    default = Settings(data_dir=data_dir, _env_file=None, openai_api_key="sk-test-123", embedder="openai")  # type: ignore[call-arg]
+    assert OpenAIEmbedder(default).dimensions == 1536  # sent even when not configured: the index's size
+
+
+async def test_a_failing_openai_embedding_falls_back_to_keyword_search(
+    data_dir: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Products embedded while the service answered; then it answers 429 insufficient_quota (its documented body):
+    the search still answers from keywords, says so in its notes, and logs status and code, never the message."""
+    from aya.search.embedder import EmbeddingUnavailable
+    from aya.search.models import SearchQuery
+    from aya.search.sqlite_backend import SqliteProductSearch
+
+    from .products import contract_products
+
+    failing = False
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if failing:
+            return httpx.Response(429, json=INSUFFICIENT_QUOTA, headers={"x-request-id": "req_quota_1"})
+        return _vector_answer(request)
+
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=data_dir, _env_file=None, openai_api_key="sk-test-secret-999", embedder="openai",
+        openai_embedding_dimensions=4,
+    )  # fmt: skip
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        emb = OpenAIEmbedder(settings, http_client=client)
+        search = await SqliteProductSearch.open(settings, emb)
+        try:
+            await search.upsert(contract_products())
+            failing = True
+            with pytest.raises(EmbeddingUnavailable):
+                await emb.embed(["salmon"])
+            result = await search.search(SearchQuery(text="salmon puppy", mode="hybrid"))
+        finally:
+            await search.aclose()
+    assert result.hits and result.hits[0].product.id == "p1"
+    assert any("fell back to keyword search: the embedding service failed" in n for n in result.notes)
+    logged = caplog.text
+    assert "HTTP 429 insufficient_quota (request req_quota_1)" in logged
+    assert "exceeded your current quota" not in logged and "sk-test-secret" not in logged

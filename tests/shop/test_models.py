@@ -33,6 +33,21 @@ def test_openai_uses_the_responses_api(tmp_path: Path) -> None:
     traced = _settings(tmp_path, openai_api_key="sk-test-not-real", tracing=True)
     config = run_config(traced)
     assert config.tracing_disabled is False and config.trace_include_sensitive_data is False
+    # the settings' key exports the traces (a key from .env, not only the process environment)
+    assert config.tracing == {"api_key": "sk-test-not-real"}
+    assert run_config(settings).tracing is None
+    # the Responses API truncates a thread past the context window instead of failing every turn
+    assert config.model_settings is not None and config.model_settings.truncation == "auto"
+
+
+def test_openai_client_has_the_settings_timeout_and_base_url(tmp_path: Path) -> None:
+    settings = _settings(
+        tmp_path, openai_api_key="sk-test-not-real", openai_base_url="http://proxy.test:8080", openai_timeout_s=12
+    )
+    model = build_model(settings)
+    assert isinstance(model, OpenAIResponsesModel)
+    assert model._client.timeout == 12 and str(model._client.base_url) == "http://proxy.test:8080/v1/"
+    assert model._client.max_retries == 2
 
 
 def test_openai_compatible_uses_chat_completions_at_the_base_url(tmp_path: Path) -> None:
@@ -43,6 +58,8 @@ def test_openai_compatible_uses_chat_completions_at_the_base_url(tmp_path: Path)
     assert isinstance(model, OpenAIChatCompletionsModel) and model.model == "llama3.1"
     assert str(model._client.base_url).startswith("http://127.0.0.1:11434/v1")
     assert run_config(settings.model_copy(update={"tracing": True})).tracing_disabled is True  # no OpenAI key
+    assert model._client.timeout == settings.openai_timeout_s
+    assert run_config(settings).model_settings is None  # truncation is a Responses API parameter
 
 
 def test_a_provider_without_its_setting_is_refused(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ class StandIn:
     url: str
     requests: list[dict[str, Any]] = field(default_factory=list)
     fail_with: int | None = None
+    fail_body: dict[str, Any] | None = None  # a recorded error body (tests/fixtures/recorded/openai_errors.json)
 
 
 def _app(state: StandIn) -> FastAPI:
@@ -37,7 +38,8 @@ def _app(state: StandIn) -> FastAPI:
         body = await request.json()
         state.requests.append({"path": request.url.path, "headers": dict(request.headers), "json": body})
         if state.fail_with is not None:
-            return JSONResponse({"error": {"message": "stand-in failure", "type": "server_error"}}, state.fail_with)
+            body = state.fail_body or {"error": {"message": "stand-in failure", "type": "server_error"}}
+            return JSONResponse(body, state.fail_with)
         ttl = int(body.get("expires_after", {}).get("seconds", 600))
         return JSONResponse(
             {"value": EPHEMERAL_SECRET, "expires_at": int(time.time()) + ttl, "session": body.get("session", {})}

@@ -65,7 +65,7 @@ def test_standin_mint_sends_full_session_config_and_never_returns_the_key(
     sent = request["json"]
     assert 10 <= sent["expires_after"]["seconds"] <= 600 and sent["expires_after"]["anchor"] == "created_at"
     session = sent["session"]
-    assert session["type"] == "realtime" and session["model"] == "gpt-realtime"
+    assert session["type"] == "realtime" and session["model"] == "gpt-realtime-2.1"
     assert session["audio"]["output"]["voice"] == "marin"
     assert "Dana" in session["instructions"]
     turn = session["audio"]["input"]["turn_detection"]
@@ -77,7 +77,11 @@ def test_standin_mint_sends_full_session_config_and_never_returns_the_key(
         "create_response": True,
         "interrupt_response": True,
     }
-    assert session["audio"]["input"]["transcription"]["model"]
+    transcription = {"model": "gpt-realtime-whisper", "language": "en"}
+    assert session["audio"]["input"]["transcription"] == transcription
+    assert session["tracing"] is None  # AYA_TRACING is off
+    # The browser repeats what its session.update would otherwise overwrite with the SDK's defaults.
+    assert body["transcription"] == transcription and body["tracing"] is False
     for tool in session["tools"]:
         params = tool["parameters"]
         assert tool["type"] == "function" and tool["description"]
@@ -118,7 +122,50 @@ def test_standin_failure_is_a_502_without_the_key(client: TestClient, standin: S
     standin.fail_with = 500
     response = client.post("/voice/realtime/session", headers=USER)
     assert response.status_code == 502
-    assert API_KEY not in response.text and "HTTP 500" in response.json()["message"]
+    assert API_KEY not in response.text and "OpenAI is having trouble" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("recorded", "says"),
+    [
+        ("invalid_api_key", "refused the store's API key"),
+        ("insufficient_quota", "run out of credit"),
+        ("rate_limit_exceeded", "very busy"),
+        ("unsupported_region", "HTTP 403, unsupported_country_region_territory"),
+    ],
+)
+def test_documented_refusals_are_explained(client: TestClient, standin: StandIn, recorded: str, says: str) -> None:
+    from tests.fixtures.openai_responses import ERRORS
+
+    standin.fail_with, standin.fail_body = ERRORS[recorded]["status"], ERRORS[recorded]["body"]
+    response = client.post("/voice/realtime/session", headers=USER)
+    assert response.status_code == 502 and says in response.json()["message"]
+    assert "sk-test" not in response.text
+
+
+def test_tracing_and_transcription_settings_reach_the_session(standin: StandIn, data_dir: Path) -> None:
+    settings = _settings(
+        data_dir,
+        openai_api_key=SecretStr(API_KEY),
+        openai_base_url=f"{standin.url}/v1/",  # with /v1 and a slash: normalised in one place
+        tracing=True,
+        realtime_transcription_model="gpt-live-transcribe",
+        realtime_transcription_language="fr",
+    )
+    with TestClient(create_app(settings)) as client:
+        body = client.post("/voice/realtime/session", headers=USER).json()
+    session = standin.requests[0]["json"]["session"]
+    assert standin.requests[0]["path"] == "/v1/realtime/client_secrets"
+    assert session["tracing"] == {"workflow_name": "Aya voice"}
+    assert body["tracing"] is True and body["tracing_workflow"] == "Aya voice"
+    assert (
+        session["audio"]["input"]["transcription"]
+        == body["transcription"]
+        == {
+            "model": "gpt-live-transcribe",
+            "language": "fr",
+        }
+    )
 
 
 def test_no_key_means_offline_and_no_minting(data_dir: Path) -> None:

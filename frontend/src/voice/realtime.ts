@@ -2,9 +2,14 @@
  * The OpenAI Realtime engine: the server mints an ephemeral client secret (`POST /voice/realtime/session`; the API
  * key never reaches the browser), the browser talks to OpenAI over WebRTC with `@openai/agents-realtime`, and every
  * tool call runs on our server (`POST /api/tools/{name}`, authenticated and validated there).
+ *
+ * The session is configured from the mint answer, so the browser's `session.update` repeats the server's choices
+ * instead of the SDK's defaults: transcription model and language, and tracing (off unless the server says so; the
+ * SDK would otherwise turn it on with "auto"). States, transcripts and errors: see `realtimeEvents.ts`.
  */
 
 import { openMicrophone, VoiceError } from "./microphone";
+import { messagesOf, RealtimeStates, readableError, TranscriptOrder, type HistoryItem, type Message } from "./realtimeEvents";
 import type { ProductCard, VoiceCallbacks, VoiceEngine } from "./types";
 
 export interface RealtimeOptions {
@@ -22,6 +27,9 @@ interface MintedSession {
   instructions: string;
   tools: { name: string; description: string; parameters: Record<string, unknown> }[];
   turn_detection: Record<string, unknown>;
+  transcription: { model: string; language?: string };
+  tracing: boolean;
+  tracing_workflow?: string | null;
 }
 
 /** Products inside a tool result (search results, recommendation picks, comparisons, similar products). */
@@ -54,7 +62,10 @@ export class RealtimeVoice implements VoiceEngine {
   private timer: number | null = null;
   private session: { close(): void; mute(m: boolean): void } | null = null;
   private muted = false;
-  private saved = new Set<string>();
+  private order = new TranscriptOrder();
+  private history: HistoryItem[] = [];
+  private failedTranscripts = new Set<string>();
+  private states = new RealtimeStates();
   private saving: Promise<void> = Promise.resolve();
   private threadId: string | null;
 
@@ -65,10 +76,21 @@ export class RealtimeVoice implements VoiceEngine {
     this.threadId = options.threadId;
   }
 
+  /** Show the history's transcripts and save the finished ones, in conversation order. */
+  private onHistory(history: HistoryItem[]): void {
+    this.history = history;
+    const messages = messagesOf(history, this.failedTranscripts);
+    for (const m of messages) {
+      // The shopper's line appears (as "…") as soon as they spoke, so lines stay in conversation order even when
+      // the transcription completes after Aya's answer.
+      const text = m.text || (m.role !== "user" ? "" : m.pending ? "…" : this.failedTranscripts.has(m.id) ? "(not transcribed)" : "");
+      if (text) this.cb.onTranscript({ id: m.id, role: m.role, text, final: !m.pending });
+    }
+    for (const m of this.order.ready(messages)) this.save(m);
+  }
+
   /** Save a finished transcript into the shopper's ChatKit thread, in order (one request at a time). */
-  private save(itemId: string, role: "user" | "assistant", text: string): void {
-    if (this.saved.has(itemId)) return;
-    this.saved.add(itemId);
+  private save({ role, text }: Message): void {
     this.saving = this.saving.then(async () => {
       try {
         const response = await fetch("/voice/realtime/items", {
@@ -99,17 +121,23 @@ export class RealtimeVoice implements VoiceEngine {
         parameters: t.parameters as never,
         strict: true,
         execute: async (args: unknown) => {
-          this.cb.onState("thinking");
-          const response = await fetch(`/api/tools/${encodeURIComponent(t.name)}`, {
-            method: "POST",
-            headers: { ...this.options.headers(), "content-type": "application/json" },
-            body: JSON.stringify(args ?? {}),
-          });
-          const body: unknown = await response.json().catch(() => ({}));
-          if (!response.ok) return `The tool failed: ${(body as { message?: string }).message ?? response.status}`;
-          const products = productsInResult(body);
-          if (products.length) this.cb.onProducts(products, null);
-          return JSON.stringify(body);
+          this.cb.onState(this.states.toolStarted());
+          try {
+            const response = await fetch(`/api/tools/${encodeURIComponent(t.name)}`, {
+              method: "POST",
+              headers: { ...this.options.headers(), "content-type": "application/json" },
+              body: JSON.stringify(args ?? {}),
+            });
+            const body: unknown = await response.json().catch(() => ({}));
+            if (!response.ok) return `The tool failed: ${(body as { message?: string }).message ?? response.status}`;
+            const products = productsInResult(body);
+            if (products.length) this.cb.onProducts(products, null);
+            return JSON.stringify(body);
+          } catch {
+            return "The tool failed: the store's server did not answer.";
+          } finally {
+            this.cb.onState(this.states.toolFinished());
+          }
         },
       }),
     );
@@ -117,34 +145,31 @@ export class RealtimeVoice implements VoiceEngine {
     const session = new RealtimeSession(agent, {
       transport: new OpenAIRealtimeWebRTC({ mediaStream: this.stream }),
       model: minted.model,
+      // Realtime tracing only when the server enables it (the SDK's default would send tracing "auto").
+      tracingDisabled: !minted.tracing,
+      ...(minted.tracing && minted.tracing_workflow ? { workflowName: minted.tracing_workflow } : {}),
       config: {
         audio: {
-          input: { turnDetection: minted.turn_detection, transcription: { model: "gpt-4o-mini-transcribe" } },
+          input: { turnDetection: minted.turn_detection, transcription: minted.transcription },
           output: { voice: minted.voice },
         },
       },
     });
-    session.on("history_updated", (history) => {
-      for (const item of history) {
-        if (item.type !== "message" || (item.role !== "user" && item.role !== "assistant")) continue;
-        const text = item.content
-          .map((c) => ("transcript" in c && c.transcript) || ("text" in c && c.text) || "")
-          .join(" ")
-          .trim();
-        if (!text) continue;
-        const final = item.status !== "in_progress";
-        this.cb.onTranscript({ id: item.itemId, role: item.role, text, final });
-        if (final) this.save(item.itemId, item.role, text);
+    session.on("history_updated", (history) => this.onHistory(history as HistoryItem[]));
+    session.on("transport_event", (event) => {
+      const e = event as { type: string; item_id?: string };
+      if (e.type === "conversation.item.input_audio_transcription.failed" && e.item_id) {
+        this.failedTranscripts.add(e.item_id); // its words are lost: save what follows anyway
+        this.onHistory(this.history);
       }
+      const state = this.states.onServerEvent(e);
+      if (this.session) this.cb.onState(state);
     });
-    session.on("audio_start", () => this.cb.onState("speaking"));
-    session.on("audio_stopped", () => this.cb.onState("listening"));
-    session.on("audio_interrupted", () => this.cb.onState("user_speaking"));
-    session.on("error", (e) => this.cb.onError(`Realtime session error: ${String((e as { error?: unknown }).error ?? e)}`));
+    session.on("error", (e) => this.cb.onError(`Realtime session error: ${readableError(e)}`));
     await session.connect({ apiKey: minted.client_secret });
     this.session = session;
     session.mute(this.muted);
-    this.cb.onState("listening");
+    this.cb.onState(this.states.state);
   }
 
   private meter(stream: MediaStream): void {
@@ -169,6 +194,7 @@ export class RealtimeVoice implements VoiceEngine {
   }
 
   async stop(): Promise<void> {
+    for (const m of this.order.flush(messagesOf(this.history, this.failedTranscripts))) this.save(m);
     this.session?.close();
     this.session = null;
     if (this.timer !== null) window.clearInterval(this.timer);
@@ -177,6 +203,7 @@ export class RealtimeVoice implements VoiceEngine {
     this.stream = null;
     await this.ctx?.close().catch(() => undefined);
     this.ctx = null;
+    await this.saving; // the last transcripts reach the thread before the tab says it stopped
     this.cb.onState("idle");
     this.cb.onLevel(0);
   }

@@ -39,7 +39,7 @@ from chatkit.types import (
     WidgetItem,
 )
 
-from aya.chat.history import PREVIOUS_RESPONSE_ID, previous_response_id, recent_items
+from aya.chat.history import continuation, recent_items, remember_response
 from aya.chat.store import AyaStore
 from aya.core.context import RequestContext
 
@@ -66,15 +66,16 @@ class Turn:
         return await self.converter.to_agent_input(items)
 
     async def agent_input(self, *, responses_api: bool) -> tuple[list[TResponseInputItem], str | None]:
-        """``(input, previous_response_id)``: only the new message when the Responses API can continue, else history."""
-        previous = previous_response_id(self.thread) if responses_api else None
-        if previous is not None and self.input is not None:
-            return await self.converter.to_agent_input(self.input), previous
+        """``(input, previous_response_id)``: only the new message when the Responses API can continue (the model
+        has seen everything before it, see :func:`aya.chat.history.continuation`), else the stored history."""
+        if responses_api and self.input is not None:
+            previous = await continuation(self.store, self.thread, self.input.id, self.context)
+            if previous is not None:
+                return await self.converter.to_agent_input(self.input), previous
         return await self.history(), None
 
     def remember_response(self, response_id: str | None) -> None:
-        if response_id:
-            self.thread.metadata[PREVIOUS_RESPONSE_ID] = response_id
+        remember_response(self.thread, response_id)
 
     def without_input(self) -> Turn:
         return replace(self, input=None)

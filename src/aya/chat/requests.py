@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 from typing import Any, get_args
 
 from chatkit.types import ChatKitReq, NonStreamingReq, StreamingReq
@@ -14,6 +15,9 @@ _ADAPTER: TypeAdapter[Any] = TypeAdapter(ChatKitReq)
 REQUEST_TYPES: tuple[str, ...] = tuple(
     cls.model_fields["type"].default for cls in (*get_args(StreamingReq), *get_args(NonStreamingReq))
 )
+# OpenAI's hosted ChatKit UI is an evergreen script (it cannot be pinned: openai/chatkit-js#177); a request type newer
+# than this server's SDK is refused naming the protocol version the server speaks.
+PROTOCOL = f"openai-chatkit {version('openai-chatkit')}"
 
 
 def parse_request(body: bytes) -> Any:
@@ -30,7 +34,11 @@ def parse_request(body: bytes) -> Any:
     if not isinstance(kind, str):
         raise BadRequest("missing request 'type'", field="type")
     if kind not in REQUEST_TYPES:
-        raise BadRequest(f"unknown request type {kind!r}; expected one of: {', '.join(REQUEST_TYPES)}", field="type")
+        raise BadRequest(
+            f"unknown request type {kind!r} (this server speaks the ChatKit protocol of {PROTOCOL}); "
+            f"expected one of: {', '.join(REQUEST_TYPES)}",
+            field="type",
+        )
     try:
         return _ADAPTER.validate_python(raw)
     except ValidationError as exc:

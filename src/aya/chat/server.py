@@ -12,6 +12,12 @@ While streaming: the first message titles the thread; item ids that are not ours
 Completions, fixed ids from scripted models) are remapped to fresh ``msg_…``/``tc_…`` ids so stored items never collide;
 a client that disconnects gets its partial assistant message saved (``handle_stream_cancelled``, shielded from the
 cancellation) and the thread stays usable. The assistant itself is a collaborator (``assistant.py``).
+
+Every turn (typed message, card action, retry) goes through :meth:`AyaChatServer._run_turn`: the continuity rule of
+``history.py`` is sealed there once the turn's items are stored; a stored response OpenAI no longer has (400
+``previous_response_not_found``) is forgotten and the turn rerun from stored history, once; other OpenAI failures
+become a ``CustomStreamError`` the shopper can read (``aya.core.openai_api.explain``), with retry offered only where
+retrying can help, and a log line naming status and code only.
 """
 
 from __future__ import annotations
@@ -24,11 +30,12 @@ import logging
 import os
 import re
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, assert_never
 
 import anyio
 from chatkit.actions import Action
+from chatkit.errors import CustomStreamError
 from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
 from chatkit.store import NotFoundError, StoreItemType
 from chatkit.types import (
@@ -71,13 +78,14 @@ from chatkit.types import (
 
 from aya.chat.assistant import Assistant, Transcriber, Turn
 from aya.chat.attachments import FileAttachmentStore
-from aya.chat.history import AyaItemConverter, forget_previous_response
+from aya.chat.history import AyaItemConverter, forget_previous_response, newest_item_id, seal_response
 from aya.chat.requests import parse_request
 from aya.chat.sql_store import MAX_PAGE
 from aya.chat.store import AyaStore
 from aya.chat.titles import title_from_message
 from aya.core.context import RequestContext
 from aya.core.errors import AyaError, BadRequest, Conflict, NotConfigured, NotFound
+from aya.core.openai_api import explain, is_previous_response_missing, log_line
 from aya.core.settings import Settings
 
 logger = logging.getLogger("aya.chat")
@@ -225,8 +233,6 @@ class AyaChatServer(ChatKitServer[RequestContext]):
                 item = await self._item(request.params.thread_id, request.params.item_id, context)
                 if not isinstance(item, UserMessageItem):
                     raise BadRequest(f"item {item.id} is not a user message; retry after one", field="params.item_id")
-                if forget_previous_response(thread):  # the last response includes the items the retry removes
-                    await self.store.save_thread(thread, context)
             case ThreadsCustomActionReq() | ThreadsSyncCustomActionReq():
                 await self._writable_thread(request.params.thread_id, context)
                 await self._check_sender(request.params.thread_id, request.params.item_id, context)
@@ -293,7 +299,7 @@ class AyaChatServer(ChatKitServer[RequestContext]):
             thread.title = title_from_message(input_user_message)
         turn = self._turn(thread, input_user_message, context)
         async with self._turn_slots:
-            async for event in self._own_ids(self.assistant.respond(turn), thread, context):
+            async for event in self._run_turn(lambda: self.assistant.respond(turn), thread, context):
                 yield event
 
     async def action(
@@ -301,8 +307,44 @@ class AyaChatServer(ChatKitServer[RequestContext]):
     ) -> AsyncIterator[ThreadStreamEvent]:
         turn = self._turn(thread, None, context)
         async with self._turn_slots:
-            async for event in self._own_ids(self.assistant.action(turn, action, sender), thread, context):
+            async for event in self._run_turn(lambda: self.assistant.action(turn, action, sender), thread, context):
                 yield event
+
+    async def _run_turn(
+        self,
+        start: Callable[[], AsyncIterator[ThreadStreamEvent]],
+        thread: ThreadMetadata,
+        context: RequestContext,
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        """One assistant turn: rerun once from stored history when OpenAI has lost the stored response (nothing was
+        shown yet), OpenAI failures in plain words, and the continuity rule sealed when the turn's items are stored."""
+        before = await newest_item_id(self.store, thread, context)  # the new message, if any: stored already
+        rerun = False
+        while True:
+            shown = False
+            produced: list[str] = []  # the items this turn stored, in order
+            try:
+                async for event in self._own_ids(start(), thread, context):
+                    shown = shown or isinstance(event, ThreadItemAddedEvent | ThreadItemDoneEvent)
+                    if isinstance(event, ThreadItemDoneEvent) and event.item.id not in produced:
+                        produced.append(event.item.id)
+                    yield event
+                break
+            except Exception as exc:
+                if is_previous_response_missing(exc) and not shown and not rerun and forget_previous_response(thread):
+                    logger.warning(
+                        "OpenAI no longer has the stored response of thread %s (%s): rerunning from stored history",
+                        thread.id,
+                        log_line(exc),
+                    )
+                    rerun = True
+                    continue
+                explained = explain(exc)
+                if explained is None:
+                    raise
+                logger.warning("OpenAI failed a turn of thread %s: %s", thread.id, log_line(exc))
+                raise CustomStreamError(explained.message, allow_retry=explained.allow_retry) from None
+        await seal_response(self.store, thread, context, before=before, produced=produced)
 
     async def sync_action(
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
@@ -331,8 +373,7 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         with anyio.CancelScope(shield=True):
             logger.info("stream cancelled on %s; saving %d pending item(s)", thread.id, len(pending_items))
             await super().handle_stream_cancelled(thread, pending_items, context)
-            forget_previous_response(thread)
-            await self.store.save_thread(thread, context)
+            await self.store.save_thread(thread, context)  # the continuity rule sees the partial items
 
     # --- ids -------------------------------------------------------------------------------------------------------
     async def _own_ids(

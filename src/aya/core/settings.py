@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         "minilm", description="Embedding model: bundled MiniLM (offline), OpenAI, or none (keyword search only)."
     )
     openai_embedding_model: str = Field("text-embedding-3-small", description="OpenAI embedding model.")
+    openai_embedding_dimensions: int | None = Field(
+        None,
+        ge=1,
+        description="Dimensions asked of text-embedding-3 models (sent with every request). Default: the model's own "
+        "(1536 small, 3072 large).",
+    )
     search_semantic_weight: float = Field(
         0.6, ge=0.0, le=1.0, description="Weight of the vector side in hybrid rank fusion (keyword gets 1 - w)."
     )
@@ -58,15 +64,26 @@ class Settings(BaseSettings):
         description="OpenAI API key (read from OPENAI_API_KEY). Never sent to the browser or logged.",
     )
     openai_base_url: str | None = Field(
-        None, description="Override of the OpenAI API base URL (tests point it at a local stand-in)."
+        None,
+        description="Override of the OpenAI API base URL, with or without /v1 (a proxy; tests point it at a "
+        "local stand-in). Default: https://api.openai.com/v1.",
+    )
+    openai_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        le=600,
+        description="Timeout of every OpenAI request in seconds (responses, embeddings, Realtime secrets); "
+        "a turn that times out says so in the thread.",
     )
     model_provider: ModelProvider | None = Field(
         None, description="openai | openai_compatible | offline. Default: openai when a key is set, else offline."
     )
-    model: str = Field("gpt-4.1-mini", description="Model name for the openai / openai_compatible providers.")
+    model: str = Field("gpt-5.4-mini", description="Model name for the openai / openai_compatible providers.")
     model_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server (Ollama, vLLM).")
     model_api_key: SecretStr | None = Field(None, description="API key of the OpenAI-compatible server, if any.")
-    tracing: bool = Field(False, description="Export Agents SDK traces (only with an OpenAI key).")
+    tracing: bool = Field(
+        False, description="Export Agents SDK traces, text and Realtime voice (only with an OpenAI key, which is used)."
+    )
     history_max_items: int = Field(40, ge=2, description="Stored items replayed to the model when rebuilding history.")
 
     # --- chat server ---------------------------------------------------------------------------------------------
@@ -80,7 +97,11 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(1024 * 1024, ge=1024, description="Largest JSON request body accepted.")
     max_attachment_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest attachment accepted.")
     chatkit_ui: Literal["builtin", "hosted"] = Field("builtin", description="Text tab UI: our client or OpenAI's.")
-    chatkit_domain_key: str | None = Field(None, description="Domain key for the hosted ChatKit UI.")
+    chatkit_domain_key: str | None = Field(
+        None,
+        description="Domain key for the hosted ChatKit UI (required outside development; without one the UI only "
+        "works on localhost).",
+    )
     max_running_turns: int | None = Field(
         None,
         ge=1,
@@ -95,7 +116,13 @@ class Settings(BaseSettings):
     voice_mode: Literal["auto", "realtime", "offline"] = Field(
         "auto", description="auto: realtime when an OpenAI key is set, else the offline pipeline."
     )
-    realtime_model: str = Field("gpt-realtime", description="OpenAI Realtime model.")
+    realtime_model: str = Field("gpt-realtime-2.1", description="OpenAI Realtime model.")
+    realtime_transcription_model: str = Field(
+        "gpt-realtime-whisper", description="Model transcribing the shopper's speech in Realtime sessions."
+    )
+    realtime_transcription_language: str = Field(
+        "en", min_length=2, max_length=8, description="Language of the shopper's speech (ISO-639-1) for transcription."
+    )
     realtime_voice: str = Field("marin", description="OpenAI Realtime voice.")
     realtime_vad_threshold: float = Field(0.5, ge=0.0, le=1.0, description="Realtime server VAD threshold.")
     realtime_prefix_padding_ms: int = Field(300, ge=0, description="Realtime server VAD prefix padding.")
@@ -136,6 +163,11 @@ class Settings(BaseSettings):
             raise ValueError("AYA_MODEL_PROVIDER=openai_compatible needs AYA_MODEL_BASE_URL")
         if self.model_provider == "openai" and self.openai_api_key is None:
             raise ValueError("AYA_MODEL_PROVIDER=openai needs OPENAI_API_KEY")
+        if self.env != "development" and self.chatkit_ui == "hosted" and not _real_domain_key(self.chatkit_domain_key):
+            raise ValueError(
+                "AYA_CHATKIT_UI=hosted outside development needs AYA_CHATKIT_DOMAIN_KEY, the domain key OpenAI issued "
+                "for this site's domain (platform.openai.com, Settings, Security, Domain allowlist)"
+            )
         return self
 
     # --- derived -------------------------------------------------------------------------------------------------
@@ -150,6 +182,11 @@ class Settings(BaseSettings):
         if self.voice_mode == "auto":
             return "realtime" if self.openai_api_key is not None else "offline"
         return self.voice_mode
+
+    @property
+    def openai_api_base(self) -> str:
+        """The OpenAI API base URL ending in ``/v1``, the one place it is normalised (clients, Realtime minting)."""
+        return openai_api_base(self.openai_base_url)
 
     @property
     def catalog_db_path(self) -> Path:
@@ -170,6 +207,22 @@ class Settings(BaseSettings):
     @property
     def embeddings_cache_path(self) -> Path:
         return self.data_dir / "embeddings_cache.sqlite3"
+
+
+OPENAI_API_BASE = "https://api.openai.com/v1"
+_DEV_DOMAIN_KEY = "domain_pk_localhost_dev"  # accepted by the hosted ChatKit UI on localhost only
+
+
+def _real_domain_key(key: str | None) -> bool:
+    return bool(key and key.strip() and key.strip() != _DEV_DOMAIN_KEY)
+
+
+def openai_api_base(url: str | None) -> str:
+    """``https://host[/path]`` with or without a trailing ``/v1`` (or slash) -> ``https://host[/path]/v1``."""
+    if not url or not url.strip():
+        return OPENAI_API_BASE
+    base = url.strip().rstrip("/")
+    return base if base.endswith("/v1") else f"{base}/v1"
 
 
 def load_settings(**overrides: object) -> Settings:

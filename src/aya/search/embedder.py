@@ -97,30 +97,54 @@ class MiniLMEmbedder:
         return await asyncio.to_thread(self.embed_sync, texts)
 
 
+class EmbeddingUnavailable(RuntimeError):
+    """The embedding service failed (timeout, refused key, no quota, outage): search falls back to keywords."""
+
+
 class OpenAIEmbedder:
-    """OpenAI embeddings (``settings.openai_embedding_model``); the API key never leaves the client."""
+    """OpenAI embeddings (``settings.openai_embedding_model``); the API key never leaves the client.
+
+    The client comes from :func:`aya.core.openai_api.openai_client` (``AYA_OPENAI_TIMEOUT_S``, the normalised base
+    URL); ``dimensions`` is sent with every request to a text-embedding-3 model, so the vectors always have the size
+    the index was built with. A failed request raises :class:`EmbeddingUnavailable` with a log line naming the status
+    and code (never the message, which may quote part of the key).
+    """
 
     def __init__(self, settings: Settings, *, dim: int | None = None, http_client: Any = None) -> None:
         if settings.openai_api_key is None:
             raise NotConfigured("AYA_EMBEDDER=openai needs OPENAI_API_KEY", field="embedder")
-        from openai import AsyncOpenAI
+        from aya.core.openai_api import openai_client
 
-        self._client = AsyncOpenAI(
-            api_key=settings.openai_api_key.get_secret_value(),
-            base_url=settings.openai_base_url,
-            max_retries=2,
-            http_client=http_client,
-        )
+        self._client = openai_client(settings, http_client=http_client)
         self.model = settings.openai_embedding_model
         self.model_id = f"openai:{self.model}"
-        self.dim = dim or (3072 if "large" in self.model else 1536)
+        native = 3072 if "large" in self.model else 1536
+        chosen = settings.openai_embedding_dimensions
+        if chosen is not None and chosen != native:
+            self.model_id += f"@{chosen}"  # shortened vectors are other vectors: their own cache keys
+        # text-embedding-3 models shorten their vectors on request; ada-002 refuses the parameter
+        self.dimensions = (chosen or native) if self.model.startswith("text-embedding-3") else None
+        self.dim = dim or self.dimensions or native
+
+    async def _create(self, batch: list[str]) -> Any:
+        import openai
+
+        from aya.core.openai_api import log_line
+
+        try:
+            if self.dimensions is not None:
+                return await self._client.embeddings.create(model=self.model, input=batch, dimensions=self.dimensions)
+            return await self._client.embeddings.create(model=self.model, input=batch)
+        except openai.OpenAIError as exc:
+            logger.warning("OpenAI embeddings (%s) failed: %s", self.model, log_line(exc))
+            raise EmbeddingUnavailable(f"OpenAI embeddings failed: {log_line(exc)}") from None
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         out: list[list[float]] = []
         for start in range(0, len(texts), 256):
-            resp = await self._client.embeddings.create(model=self.model, input=list(texts[start : start + 256]))
+            resp = await self._create(list(texts[start : start + 256]))
             out.extend(d.embedding for d in sorted(resp.data, key=lambda d: d.index))
         arr = np.asarray(out, np.float32)
         self.dim = int(arr.shape[1])

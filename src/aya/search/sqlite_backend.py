@@ -27,7 +27,7 @@ from aya.catalog.models import Product
 from aya.core.errors import NotFound
 from aya.core.settings import Settings
 from aya.search.analysis import query_hints, words
-from aya.search.embedder import CachedEmbedder, Embedder, EmbeddingCache, text_hash
+from aya.search.embedder import CachedEmbedder, Embedder, EmbeddingCache, EmbeddingUnavailable, text_hash
 from aya.search.explain import explain
 from aya.search.models import CatalogStats, Filters, SearchHit, SearchMode, SearchQuery, SearchResult
 from aya.search.store import ProductStore, WriteTx
@@ -333,7 +333,11 @@ class SqliteProductSearch:
         qvec = None
         if mode != "keyword" and corrected is not None:
             # the vector side embeds the corrected text: MiniLM does not know that "salmn" is salmon
-            qvec = await self._query_vector(corrected[0].text if corrected[0].changed else text)
+            try:
+                qvec = await self._query_vector(corrected[0].text if corrected[0].changed else text)
+            except EmbeddingUnavailable:  # already logged by the embedder: keyword search still answers
+                notes.append(f"{mode} search fell back to keyword search: the embedding service failed")
+                mode = "keyword"
         result = await asyncio.to_thread(self._search_sync, query, mode, qvec, corrected)
         result.notes = notes + result.notes
         result.took_ms = round((time.perf_counter() - started) * 1000, 3)

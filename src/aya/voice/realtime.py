@@ -1,9 +1,13 @@
 """OpenAI Realtime: ephemeral client secrets minted on the server.
 
 The browser never sees the API key. ``POST /voice/realtime/session`` asks OpenAI for a client secret
-(``POST {base}/v1/realtime/client_secrets``) bound to Aya's session configuration: model, voice, voice instructions
-with the shopper's name, the shop tools (strict schemas), server VAD turn detection and input transcription. The
-secret expires after at most 10 minutes. Tool calls come back to ``POST /api/tools/{name}``.
+(``POST {AYA_OPENAI_BASE_URL, normalised to …/v1}/realtime/client_secrets``, within ``AYA_OPENAI_TIMEOUT_S``) bound to
+Aya's session configuration: model, voice, voice instructions with the shopper's name, the shop tools (strict
+schemas), server VAD turn detection, input transcription (``AYA_REALTIME_TRANSCRIPTION_MODEL`` and ``_LANGUAGE``) and
+tracing (off unless ``AYA_TRACING``). The secret expires after at most 10 minutes. The answer tells the browser what
+its ``session.update`` must repeat, or the SDK's defaults would replace it: the transcription settings and whether
+tracing is on (``RealtimeSession`` otherwise turns tracing on with ``"auto"``). Tool calls come back to
+``POST /api/tools/{name}``.
 """
 
 from __future__ import annotations
@@ -24,8 +28,7 @@ from aya.voice.toolschema import realtime_tools
 logger = logging.getLogger("aya.voice")
 
 SECRET_TTL_S = 600  # the secret lives at most 10 minutes
-TRANSCRIPTION_MODEL = "gpt-4o-mini-transcribe"
-DEFAULT_BASE_URL = "https://api.openai.com"
+TRACING_WORKFLOW = "Aya voice"
 
 
 class UpstreamError(AyaError):
@@ -47,6 +50,14 @@ def voice_instructions(username: str | None) -> str:
     )
 
 
+def transcription(settings: Settings) -> dict[str, Any]:
+    return {"model": settings.realtime_transcription_model, "language": settings.realtime_transcription_language}
+
+
+def tracing_enabled(settings: Settings) -> bool:
+    return settings.tracing and settings.openai_api_key is not None
+
+
 def session_config(settings: Settings, username: str | None) -> dict[str, Any]:
     """The Realtime session bound to the client secret (GA ``client_secrets`` shape)."""
     return {
@@ -56,7 +67,7 @@ def session_config(settings: Settings, username: str | None) -> dict[str, Any]:
         "output_modalities": ["audio"],
         "audio": {
             "input": {
-                "transcription": {"model": TRANSCRIPTION_MODEL, "language": "en"},
+                "transcription": transcription(settings),
                 "turn_detection": {
                     "type": "server_vad",
                     "threshold": settings.realtime_vad_threshold,
@@ -70,6 +81,7 @@ def session_config(settings: Settings, username: str | None) -> dict[str, Any]:
         },
         "tools": realtime_tools(),
         "tool_choice": "auto",
+        "tracing": {"workflow_name": TRACING_WORKFLOW} if tracing_enabled(settings) else None,
     }
 
 
@@ -83,6 +95,9 @@ class RealtimeSecret(BaseModel):
     instructions: str
     tools: list[dict[str, Any]]
     turn_detection: dict[str, Any]
+    transcription: dict[str, Any]
+    tracing: bool
+    tracing_workflow: str | None = None
 
 
 @dataclass
@@ -117,21 +132,21 @@ class RealtimeMinter:
             raise NotConfigured("Realtime voice needs OPENAI_API_KEY and AYA_VOICE_MODE realtime or auto")
         self.limiter.check(user_id)
         config = session_config(self.settings, username)
-        base = (self.settings.openai_base_url or DEFAULT_BASE_URL).rstrip("/")
-        url = f"{base}/realtime/client_secrets" if base.endswith("/v1") else f"{base}/v1/realtime/client_secrets"
+        url = f"{self.settings.openai_api_base}/realtime/client_secrets"
         try:
             response = await self.client.post(
                 url,
                 headers={"Authorization": f"Bearer {key.get_secret_value()}"},
                 json={"expires_after": {"anchor": "created_at", "seconds": SECRET_TTL_S}, "session": config},
-                timeout=15.0,
+                timeout=self.settings.openai_timeout_s,
             )
         except httpx.HTTPError as exc:
             logger.warning("Realtime client secret request failed: %s", type(exc).__name__)
             raise UpstreamError("could not reach OpenAI to start a Realtime session") from None
         if response.status_code != 200:
-            logger.warning("Realtime client secret request answered HTTP %d", response.status_code)
-            raise UpstreamError(f"OpenAI refused to start a Realtime session (HTTP {response.status_code})")
+            code = _error_code(response)
+            logger.warning("Realtime client secret request answered HTTP %d %s", response.status_code, code or "")
+            raise UpstreamError(_refusal(response.status_code, code))
         body = response.json()
         value = body.get("value") or (body.get("client_secret") or {}).get("value")
         if not isinstance(value, str) or not value:
@@ -147,4 +162,29 @@ class RealtimeMinter:
             instructions=config["instructions"],
             tools=config["tools"],
             turn_detection=config["audio"]["input"]["turn_detection"],
+            transcription=config["audio"]["input"]["transcription"],
+            tracing=tracing_enabled(self.settings),
+            tracing_workflow=TRACING_WORKFLOW if tracing_enabled(self.settings) else None,
         )
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        error = response.json().get("error") or {}
+    except ValueError:
+        return None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _refusal(status: int, code: str | None) -> str:
+    """What the Voice tab shows when OpenAI refuses the session (documented statuses and codes)."""
+    if status == 401:
+        return "OpenAI refused the store's API key, so voice cannot start. Please let the store know."
+    if status == 429 and code == "insufficient_quota":
+        return "The store's OpenAI account has run out of credit, so voice cannot start. Please let the store know."
+    if status == 429:
+        return "OpenAI is very busy right now. Please try voice again in a moment."
+    if status >= 500:
+        return "OpenAI is having trouble right now. Please try voice again in a moment."
+    return f"OpenAI refused to start a Realtime session (HTTP {status}{', ' + code if code else ''})"
