@@ -10,7 +10,6 @@ returns one pydantic result model; results are bounded in size (at most ``MAX_K`
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from aya.catalog.models import Product
 from aya.catalog.vocab import FoodType, LifeStage, SpecialFeature, Species, TargetCondition
 from aya.core.errors import BadRequest, NotFound
+from aya.search.exclusions import excluded
 from aya.search.models import Filters, ProductSearch, Relaxation, SearchQuery, SearchResult
 from aya.shop.profile import (
     FOOD_TYPE_WORDS,
@@ -481,11 +481,9 @@ def describe_search(args: SearchProductsArgs) -> str:
 
 
 def contains_ingredient(product: Product, ingredient: str) -> bool:
-    """Whether the product lists ``ingredient`` (whole word, any case) in its ingredients or title."""
-    pattern = re.compile(rf"\b{re.escape(ingredient.strip().lower())}s?\b")
-    if pattern.search(product.title.lower()):
-        return True
-    return any(pattern.search(i.lower()) for i in product.ingredients)
+    """Whether the product contains ``ingredient`` or anything of its family ("chicken" also means poultry
+    by-product meal), on whole words, in its ingredients or title (see :mod:`aya.catalog.ingredients`)."""
+    return excluded(product, [ingredient])
 
 
 def dedupe_variants(hits: list[tuple[Product, list[str]]]) -> list[tuple[Product, list[str]]]:
