@@ -15,7 +15,9 @@ from typing import Any
 
 from aya.shop import replies
 from aya.shop.intent import Parsed, parse
+from aya.shop.knowledge_tools import KNOWLEDGE_TOOLS, knowledge_request
 from aya.shop.profile import PetProfile
+from aya.shop.safety.guardrails import referenced
 from aya.shop.state import ShownProduct, ThreadState
 from aya.shop.tools import (
     ComparisonResult,
@@ -162,6 +164,11 @@ class Policy:
         if p.out_of_scope == "medical" and not (p.conditions or p.refs):
             return ReplyStep(replies.out_of_scope(p, key))
 
+        # safety/knowledge glue (aya.shop.knowledge_tools): feeding amounts, unit prices, switching, ingredient checks
+        known = knowledge_step(conv, profile, shown)
+        if known is not None:
+            return known
+
         if p.superlative and shown and not p.has_pet_facts:
             return ToolStep("get_product_details", {"product_id": _superlative(p.superlative, shown).id})
         follow = self._follow_up(p, shown, profile, key)
@@ -301,6 +308,8 @@ class Policy:
             return replies.tool_error("the catalog did not answer")
         if isinstance(data, dict) and "error" in data:
             return replies.tool_error(str(data["error"]))
+        if name in KNOWLEDGE_TOOLS:  # knowledge tools answer in words (aya.shop.knowledge_tools)
+            return prefix + str(data.get("answer", ""))
         if name == LIST_MCP_SERVERS:
             return prefix + "Here are the MCP servers I'm connected to:\n" + str(data.get("summary", ""))
         if name == "get_recommendations":
@@ -323,6 +332,21 @@ class Policy:
             cheaper = bool(json.loads(arguments or "{}").get("cheaper"))
             return prefix + replies.similar(SimilarResult.model_validate(data), key, cheaper=cheaper)
         return replies.unknown(key)
+
+
+def knowledge_step(conv: Conversation, profile: PetProfile, shown: list[ShownProduct]) -> ToolStep | None:
+    """The knowledge tool a question asks for ("how much should I feed her? she's 11 lbs"), if any."""
+    ids = [s.id for s in shown]
+    focus = referenced(conv.last_user, shown)
+    request = knowledge_request(
+        conv.last_user,
+        species=profile.species,
+        age_years=profile.age_years,
+        shown_ids=ids,
+        focus_id=focus[0].id if focus else None,
+        earlier_texts=conv.user_texts[:-1],
+    )
+    return ToolStep(request[0], request[1]) if request else None
 
 
 def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct:

@@ -170,6 +170,11 @@ def absence_claims(text: str) -> list[_Claim]:
     return claims
 
 
+_REFERS = re.compile(
+    r"^\s*(no|yes|nope)\b|\b(it|its|it's|this|that|these|those|they|them|their|the (first|second|third|fourth|"
+    r"fifth|last) one|this one|that one|this recipe|this food|the recipe|the food)\b",
+    re.IGNORECASE,
+)
 _ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4}
 
 
@@ -197,6 +202,8 @@ def find_false_absences(text: str, products: Sequence[Any], focus: Sequence[Any]
     problems: list[OutputProblem] = []
     for claim in claims:
         named = [p for p in products if _names(claim.sentence, p.title)]
+        if not named and not _REFERS.search(claim.sentence):
+            continue  # a general statement ("grain-free food has no wheat"), not about a product
         about = named or (list(focus) if len(focus) == 1 else list(products) if len(products) == 1 else [])
         for p in about:
             found = violations(list(p.ingredients), [claim.term], title=p.title)
@@ -234,19 +241,25 @@ def output_guardrail() -> OutputGuardrail[Any]:
     """Trips when the final reply says a product is free of an ingredient family its label lists."""
 
     async def check(ctx: RunContextWrapper[Any], agent: Agent[Any], output: Any) -> GuardrailFunctionOutput:
-        run = ctx.context
-        text = str(output)
-        if not absence_claims(text):
-            return GuardrailFunctionOutput(output_info=OutputVerdict(), tripwire_triggered=False)
-        turn_ids = list(getattr(run, "turn_products", []))
-        shown_ids = [p.id for p in run.state.shown]
-        pointed = [p.id for p in referenced(getattr(run, "user_text", ""), run.state.shown)]
-        ids = list(dict.fromkeys([*turn_ids, *pointed, *shown_ids[:6]]))
-        by_id = {p.id: p for p in await run.search.get(ids)} if ids else {}
-        focus_ids = pointed or (turn_ids if len(turn_ids) == 1 else [])
-        focus = [by_id[i] for i in focus_ids if i in by_id]
-        problems = find_false_absences(text, list(by_id.values()), focus)
-        verdict = OutputVerdict(problems, SafetyAnswer("correction", correction_text(problems)) if problems else None)
-        return GuardrailFunctionOutput(output_info=verdict, tripwire_triggered=bool(problems))
+        verdict = await review_output(ctx.context, str(output))
+        return GuardrailFunctionOutput(output_info=verdict, tripwire_triggered=bool(verdict.problems))
 
     return OutputGuardrail(guardrail_function=check, name="aya_honest_output")
+
+
+async def review_output(run: Any, text: str) -> OutputVerdict:
+    """The output check as a function of the run context (``search``, ``state``, ``user_text``, ``turn_products``).
+
+    The SDK refuses output guardrails with server-side history (``previous_response_id``): there the assistant calls
+    this after the run and adds the correction as a message of its own."""
+    if not absence_claims(text):
+        return OutputVerdict()
+    turn_ids = list(getattr(run, "turn_products", []))
+    shown_ids = [p.id for p in run.state.shown]
+    pointed = [p.id for p in referenced(getattr(run, "user_text", ""), run.state.shown)]
+    ids = list(dict.fromkeys([*turn_ids, *pointed, *shown_ids[:6]]))
+    by_id = {p.id: p for p in await run.search.get(ids)} if ids else {}
+    focus_ids = pointed or (turn_ids if len(turn_ids) == 1 else [])
+    focus = [by_id[i] for i in focus_ids if i in by_id]
+    problems = find_false_absences(text, list(by_id.values()), focus)
+    return OutputVerdict(problems, SafetyAnswer("correction", correction_text(problems)) if problems else None)

@@ -17,6 +17,7 @@ from aya.search.models import ProductSearch
 from aya.shop.profile import PetProfile
 from aya.shop.safety.diets import Pet, Screened, condition_note, is_vet_diet, pet_of, screen, unsafe_reason
 from aya.shop.tools import (
+    MAX_K,
     ComparisonResult,
     ProductDetails,
     ProductSummary,
@@ -35,8 +36,15 @@ def _union(first: list[str], more: list[str]) -> list[str]:
     return list(dict.fromkeys([*first, *(m.strip().lower() for m in more if m.strip())]))
 
 
+EXTRA = 4  # products asked for beyond ``k``, so the screening can drop some and still show ``k``
+
+
 def enforce_args(args: BaseModel, profile: PetProfile) -> BaseModel:
-    """``args`` with the thread's remembered exclusions added (never removed)."""
+    """``args`` with the thread's remembered exclusions added (never removed), asking for a few more products than
+    wanted so that :func:`check_result` can leave some out and still keep ``k`` (it trims back to ``k``)."""
+    k = getattr(args, "k", None)
+    if isinstance(k, int) and isinstance(args, SearchProductsArgs | SimilarArgs | RecommendationArgs):
+        args = args.model_copy(update={"k": min(MAX_K, k + EXTRA)})
     avoid = list(profile.avoid_ingredients)
     if not avoid:
         return args
@@ -95,14 +103,21 @@ def pet_for(args: BaseModel, profile: PetProfile, user_text: str) -> Pet:
 
 
 async def check_result(
-    search: ProductSearch, args: BaseModel, result: BaseModel, profile: PetProfile, user_text: str = ""
+    search: ProductSearch,
+    args: BaseModel,
+    result: BaseModel,
+    profile: PetProfile,
+    user_text: str = "",
+    *,
+    k: int | None = None,
 ) -> BaseModel:
-    """``result`` made safe for this pet (see the module docstring)."""
+    """``result`` made safe for this pet (see the module docstring), with at most ``k`` products."""
     pet = pet_for(args, profile, user_text)
+    limit = k if k is not None else MAX_K
     match result:
         case SearchProductsResult() | SimilarResult():
             screened = await _screen(search, result.products, pet)
-            products = [p.model_copy(update={"caution": screened.cautions.get(p.id)}) for p in screened.keep]
+            products = [p.model_copy(update={"caution": screened.cautions.get(p.id)}) for p in screened.keep][:limit]
             return result.model_copy(update={"products": products, "safety_notes": screened.notes})
         case RecommendationsResult():
             screened = await _screen(search, [p.product for p in result.picks], pet)
@@ -115,7 +130,7 @@ async def check_result(
                 reason = f"{pick.reason}; {caution}" if caution else pick.reason
                 picks.append(pick.model_copy(update={"product": pick.product.model_copy(update={"caution": caution}),
                                                      "reason": reason}))  # fmt: skip
-            return result.model_copy(update={"picks": picks, "safety_notes": screened.notes})
+            return result.model_copy(update={"picks": picks[:limit], "safety_notes": screened.notes})
         case ProductDetails():
             notes: list[str] = []
             caution = VET_CAUTION if is_vet_diet(result) else None
