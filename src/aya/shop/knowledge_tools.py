@@ -153,7 +153,8 @@ async def feeding_guide(search: ProductSearch, args: FeedingArgs) -> FeedingResu
     )
     estimate = daily_calories(pet)
     weight_text = f"{args.weight:g} {args.weight_unit}" + (f" ({kg:.1f} kg)" if args.weight_unit == "lb" else "")
-    lead = f"For a {weight_text} {estimate.factor_label}: {estimate.sentence()}."
+    article = "an" if weight_text.startswith(("8", "11", "18")) else "a"
+    lead = f"For {article} {weight_text} {estimate.factor_label}: {estimate.sentence()}."
     result = FeedingResult(
         kcal_per_day=estimate.kcal_per_day, calculation=estimate.sentence(), assumptions=estimate.assumptions, answer=""
     )
@@ -272,7 +273,11 @@ async def check_ingredients(search: ProductSearch, args: IngredientCheckArgs) ->
                 asked=asked,
                 family=fam,
                 contains=bool(found),
-                found_in=list(dict.fromkeys(m.ingredient for m in found))[:6],
+                found_in=list(
+                    dict.fromkeys(
+                        m.ingredient if m.where == "ingredients" else f"{m.term} (in its name)" for m in found
+                    )
+                )[:6],
             )
         )
     name = _name(product)

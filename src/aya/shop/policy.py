@@ -159,15 +159,14 @@ class Policy:
         profile, p = self.profile_so_far(conv, state)
         shown = state.shown
 
-        if p.out_of_scope in ("emergency", "other_animal", "order", "off_topic", "non_food"):
-            return ReplyStep(replies.out_of_scope(p, key))
-        if p.out_of_scope == "medical" and not (p.conditions or p.refs):
-            return ReplyStep(replies.out_of_scope(p, key))
-
         # safety/knowledge glue (aya.shop.knowledge_tools): feeding amounts, unit prices, switching, ingredient checks
         known = knowledge_step(conv, profile, shown)
         if known is not None:
             return known
+        if p.out_of_scope in ("emergency", "other_animal", "order", "off_topic", "non_food"):
+            return ReplyStep(replies.out_of_scope(p, key))
+        if p.out_of_scope == "medical" and not (p.conditions or p.refs):
+            return ReplyStep(replies.out_of_scope(p, key))
 
         if p.superlative and shown and not p.has_pet_facts:
             return ToolStep("get_product_details", {"product_id": _superlative(p.superlative, shown).id})

@@ -45,6 +45,9 @@ EMERGENCIES = [
     "my cats gums are pale and she collapsed",
     "my dog keeps throwing up and won't stop vomiting",
     "my dog ate a bunch of tylenol",
+    "help! grapes! my dog!",
+    "my dog ate an edible",
+    "dog chewed up my nicorette gum",
 ]
 
 NOT_EMERGENCIES = [
@@ -70,6 +73,13 @@ NOT_EMERGENCIES = [
     "something with sweet potato and green beans",
     "a chew toy",
     "my chocolate lab is 3 and very active",
+    "food for my 8 year old dog with stiff joints",
+    "my dog has gum disease, what food helps",
+    "wet food with guar gum is fine",
+    "my cat loves grapes scented candles",
+    "i don't want any onion or garlic in her food",
+    "hip and joint support for my lab",
+    "is there xanthan gum in this",
 ]
 
 TOXIC_QUESTIONS = [

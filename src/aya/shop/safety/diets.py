@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from aya.catalog.ingredients import family_label, violations
+from aya.shop.profile import life_stage_for
 
 VET_NOTE = "needs your vet's authorization"
 # Diagnosed conditions a veterinary diet is made for (target_conditions values). Food allergies are not among them:
@@ -32,6 +33,10 @@ CONDITION_NAMES = {
     "diabetes": "diabetes",
     "heart_health": "heart disease",
 }
+SENIOR_YOUNG_FOOD = (
+    "Kitten and puppy food is too rich in calories and minerals for most seniors (weight gain, extra phosphorus for "
+    "aging kidneys), so I left it out; a senior or adult food fits better."
+)
 _VET_TITLE = re.compile(
     r"\b(prescription diet|veterinary diets?|vet(erinary)? formula|therapeutic diet|vet diet|"
     r"pro plan veterinary|royal canin veterinary|hill'?s prescription|[a-z]/d\b|urinary so\b|renal support|"
@@ -121,11 +126,37 @@ def unsafe_reason(p: ProductLike, pet: Pet) -> str | None:
             "and calories protect growing bones and joints."
         )
     if stage == "senior" and p.life_stage in ("kitten", "puppy"):
-        return (
-            f"{p.life_stage.capitalize()} food is too rich in calories and minerals for most seniors (weight gain, "
-            "extra phosphorus for aging kidneys), so I left it out."
-        )
+        return SENIOR_YOUNG_FOOD
     return None
+
+
+_VEGAN_ASK = re.compile(r"\b(vegan|vegetarian|plant[- ]based|meat[- ]free|no meat)\b", re.IGNORECASE)
+_DOG_FOOD_ASK = re.compile(r"\bdog (food|kibble|chow)\b", re.IGNORECASE)
+_ADULT_ASK = re.compile(r"\badult (food|formula|kibble|dog food)\b", re.IGNORECASE)
+_YOUNG_ASK = re.compile(r"\b(kitten|puppy) (food|formula|kibble)\b", re.IGNORECASE)
+
+
+def request_warnings(pet: Pet, text: str, features: Sequence[str] = ()) -> list[str]:
+    """Warnings a request itself deserves, whatever the search finds: a vegan diet or dog food for a cat, adult
+    food for a large-breed puppy, kitten or puppy food for a senior."""
+    out: list[str] = []
+    if pet.species == "cat" and (_VEGAN_ASK.search(text) or {"vegan", "vegetarian"} & set(features)):
+        out.append(
+            "Cats are obligate carnivores, so I won't suggest a vegan or vegetarian diet for a cat: without "
+            "nutrients from animal tissue (taurine, arachidonic acid, vitamin A) they risk heart and eye disease."
+        )
+    if pet.species == "cat" and _DOG_FOOD_ASK.search(text):
+        out.append(
+            "Dog food isn't safe as a cat's diet: it lacks the taurine, arachidonic acid and vitamin A cats need."
+        )
+    if pet.life_stage == "puppy" and pet.breed_size in ("large", "giant") and _ADULT_ASK.search(text):
+        out.append(
+            "A large-breed puppy still growing needs large-breed puppy food, not adult food: its controlled calcium "
+            "and calories protect growing bones and joints."
+        )
+    if pet.life_stage == "senior" and _YOUNG_ASK.search(text):
+        out.append(SENIOR_YOUNG_FOOD)
+    return out
 
 
 def screen(products: Sequence[Any], pet: Pet) -> Screened:
@@ -163,6 +194,9 @@ def screen(products: Sequence[Any], pet: Pet) -> Screened:
 def pet_of(profile: Any, *, text: str = "") -> Pet:
     """A :class:`Pet` from a :class:`~aya.shop.profile.PetProfile` (or anything with the same fields)."""
     stage = profile.effective_life_stage() if hasattr(profile, "effective_life_stage") else None
+    species, age = getattr(profile, "species", None), getattr(profile, "age_years", None)
+    if species in ("dog", "cat") and age is not None:  # the age says more than a stage word ("kitten food")
+        stage = life_stage_for(species, age, getattr(profile, "breed_size", None))
     return Pet(
         species=getattr(profile, "species", None),
         life_stage=stage,

@@ -49,6 +49,7 @@ _STRONG_INGESTION = re.compile(
     r"found (him|her|them) with|caught (him|her|them) eating|lapped|nibbled|is eating|was eating|been eating|"
     r"just ate|might have eaten|may have eaten|think (he|she|it) ate)\b"
 )
+_WEAK_INGESTION = re.compile(r"\b(eat|eats|eating|lick|licks|licking|chew|chews|chewing|drink|drinks|drinking|into)\b")
 _NEGATED_EATING = re.compile(
     r"\b(won'?t|doesn'?t|does not|didn'?t|did not|refuses to|refused to|not|never|isn'?t|stopped|hates to|picky)"
     r"( \w+)? (eat|eating|eats|touch|touching|take|taking|swallow)\b"
@@ -58,7 +59,9 @@ _QUESTION = re.compile(
     r"bad|toxic|poisonous|dangerous|allowed)\b|\b(safe|toxic|poisonous|dangerous|bad) for (dogs?|cats?|puppies|"
     r"kittens|pets?)\b"
 )
-_GENERIC = frozenset({"medicine", "foreign_body", "alcohol", "caffeine", "plants", "xylitol_foods"})
+_GENERIC = frozenset(
+    {"medicine", "foreign_body", "alcohol", "caffeine", "plants", "xylitol_foods", "cannabis", "chemicals"}
+)
 _ALWAYS = re.compile(r"\b(poisoned|poisoning|overdosed?|overdosing)\b")
 _NEVER_CORRECT = frozenset(
     """breeding feeding needing weeding seeding reading heeding leading bleeding greens grades grated pillow
@@ -166,6 +169,7 @@ def assess(text: str, species: str | None = None) -> Assessment | None:
         named = tuple(n for n in named if n != "lily") or named
     eaten_text = _NEGATED_EATING.sub(" ", t)
     strong = _STRONG_INGESTION.search(eaten_text) is not None
+    weak = _WEAK_INGESTION.search(eaten_text) is not None
     urgent = tables.urgent.search(t) is not None
     question = _QUESTION.search(t) is not None and not strong and not urgent
     toxins: list[str] = []
@@ -173,7 +177,7 @@ def assess(text: str, species: str | None = None) -> Assessment | None:
         if name in _GENERIC:
             if strong:
                 toxins.append(name)
-        elif strong or not question:
+        elif strong or ((weak or urgent) and not question):
             toxins.append(name)
     if _ALWAYS.search(t) and "rodenticide" not in toxins:
         toxins.append("rodenticide")

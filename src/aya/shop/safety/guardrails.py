@@ -208,7 +208,9 @@ def find_false_absences(text: str, products: Sequence[Any], focus: Sequence[Any]
         for p in about:
             found = violations(list(p.ingredients), [claim.term], title=p.title)
             if found:
-                problems.append(OutputProblem(p.id, p.title, claim.term, found[0].ingredient))
+                first = next((m for m in found if m.where == "ingredients"), found[0])
+                where = first.ingredient.lower() if first.where == "ingredients" else f'"{first.term}" (in its name)'
+                problems.append(OutputProblem(p.id, p.title, claim.term, where))
     return problems
 
 
@@ -218,7 +220,7 @@ def correction_text(problems: Sequence[OutputProblem]) -> str:
         name = pr.title.split(", ")[0]
         fam = family_of(pr.claimed_absent) or pr.claimed_absent
         lines.append(
-            f"Let me correct that: **{name}** does contain {pr.found.lower()}, which counts as "
+            f"Let me correct that: **{name}** does contain {pr.found}, which counts as "
             f"{family_label(fam)}, so it isn't suitable for a pet avoiding {pr.claimed_absent}."
         )
     return " ".join(lines) + " Shall I find options without it?"

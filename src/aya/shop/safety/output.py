@@ -69,7 +69,7 @@ def turn_notes(items: str | Sequence[Any]) -> list[str]:
 
 def _said(text: str, note: str) -> bool:
     """Whether the reply already says what ``note`` says (the vet-authorization point, or the note's own words)."""
-    if "authorization" in note and _VET.search(text):
+    if note.startswith(("Veterinary (prescription) diets", "Veterinary diets in this")) and _VET.search(text):
         return True
     head = re.sub(r"[^a-z ]", "", note.lower())[:60]
     body = re.sub(r"[^a-z ]", "", text.lower())

@@ -43,7 +43,9 @@ def _parse(raw: str) -> StorePolicy:
     topics = []
     for name, spec in data.get("topics", {}).items():
         patterns = tuple(re.compile(p) for p in spec.get("patterns", []))
-        topics.append((name, patterns, str(spec["answer"]).replace("{contact}", contact)))
+        answer = str(spec["answer"]).replace("{contact}", contact)
+        answer = re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), answer)
+        topics.append((name, patterns, answer))
     return StorePolicy(tuple(topics))
 
 

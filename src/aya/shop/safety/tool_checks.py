@@ -15,7 +15,16 @@ from pydantic import BaseModel
 
 from aya.search.models import ProductSearch
 from aya.shop.profile import PetProfile
-from aya.shop.safety.diets import Pet, Screened, condition_note, is_vet_diet, pet_of, screen, unsafe_reason
+from aya.shop.safety.diets import (
+    Pet,
+    Screened,
+    condition_note,
+    is_vet_diet,
+    pet_of,
+    request_warnings,
+    screen,
+    unsafe_reason,
+)
 from aya.shop.tools import (
     MAX_K,
     ComparisonResult,
@@ -114,6 +123,21 @@ async def check_result(
     """``result`` made safe for this pet (see the module docstring), with at most ``k`` products."""
     pet = pet_for(args, profile, user_text)
     limit = k if k is not None else MAX_K
+    features = list(getattr(args, "special_features", []) or getattr(getattr(args, "profile", None), "features", []))
+    warnings = request_warnings(pet, f"{user_text} {getattr(args, 'query', '')}", features)
+    result = await _checked(search, pet, result, limit)
+    notes = getattr(result, "safety_notes", None)
+    if warnings and isinstance(notes, list):
+        merged = [*warnings, *(n for n in notes if n not in warnings and not _same(n, warnings))]
+        result = result.model_copy(update={"safety_notes": merged})
+    return result
+
+
+def _same(note: str, warnings: list[str]) -> bool:
+    return any(note[:40] == w[:40] for w in warnings)
+
+
+async def _checked(search: ProductSearch, pet: Pet, result: BaseModel, limit: int) -> BaseModel:
     match result:
         case SearchProductsResult() | SimilarResult():
             screened = await _screen(search, result.products, pet)
