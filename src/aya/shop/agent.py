@@ -219,10 +219,10 @@ def make_tool(spec: ToolSpec) -> FunctionTool:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first.get("loc", ())) or None
             return _error_json(f"invalid arguments for {spec.name}: {first.get('msg', 'invalid')}", field)
-        if ctx.chat is not None:
-            await ctx.chat.stream(ProgressUpdateEvent(icon="search", text=progress_text(spec.name, args)))
         wanted = getattr(args, "k", None)
         args = enforce_args(args, ctx.state.profile)  # safety: allergies stated earlier hold for every search
+        if ctx.chat is not None:
+            await ctx.chat.stream(ProgressUpdateEvent(icon="search", text=progress_text(spec.name, args)))
         try:
             result = await spec.func(ctx.search, args)
             # safety: exact allergen check, vet diets, diets unsafe for the animal (aya.shop.safety.tool_checks)
