@@ -45,11 +45,12 @@ def honest_conditions(title: str, description: str, conditions: Sequence[str]) -
 
 
 def _weight_supported(title: str, description: str) -> bool:
+    """False only when a flavour or marketing "light" is the sole hint of a weight claim: the catalog's own
+    condition (from the label's diet or benefit fields) is trusted otherwise."""
     text = f"{title}\n{description}"
-    if _WEIGHT_WORDS.search(text):
+    if not _FLAVOUR_LIGHT.search(text) or _WEIGHT_WORDS.search(text):
         return True
-    cleaned = _FLAVOUR_LIGHT.sub(" ", text)
-    return bool(_LIGHT_CLAIM.search(cleaned))
+    return bool(_LIGHT_CLAIM.search(_FLAVOUR_LIGHT.sub(" ", text)))
 
 
 _EMPTY_BY = re.compile(r"\s+by\s+(?=\(|,|;|\.|—|-\s|$)", re.MULTILINE)
