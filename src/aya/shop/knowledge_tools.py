@@ -294,6 +294,28 @@ async def check_ingredients(search: ProductSearch, args: IngredientCheckArgs) ->
     return IngredientCheckResult(product_id=product.id, title=name, findings=findings, answer=" ".join(sentences))
 
 
+class SafetyCheckArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=1000, description="The shopper's words, as said.")
+    species: Literal["dog", "cat"] | None = Field(default=None, description="The pet's species, if known.")
+
+
+class SafetyCheckResult(BaseModel):
+    kind: Literal["emergency", "toxic_question", "store_policy", "none"]
+    answer: str = Field(description="Say this (in your own short words); empty when kind is none.")
+
+
+async def safety_check(search: ProductSearch, args: SafetyCheckArgs) -> SafetyCheckResult:
+    """The input guardrail as a tool, for models no guardrail can sit in front of (OpenAI Realtime voice)."""
+    from aya.shop.safety.guardrails import safety_answer  # the guardrail module imports the Agents SDK
+
+    found = safety_answer(args.message, species=args.species, spoken=True)
+    if found is None or found.kind == "correction":
+        return SafetyCheckResult(kind="none", answer="")
+    return SafetyCheckResult(kind=found.kind, answer=found.text)
+
+
 KNOWLEDGE_TOOLS: dict[str, ToolSpec] = {
     spec.name: spec
     for spec in (
@@ -332,6 +354,14 @@ KNOWLEDGE_TOOLS: dict[str, ToolSpec] = {
             check_ingredients,
             "Whether a product contains an ingredient or ingredient family (chicken includes poultry, chicken meal, "
             "fowl...), from its label. ALWAYS use this before saying a product has or lacks an ingredient.",
+        ),
+        ToolSpec(
+            "safety_check",
+            SafetyCheckArgs,
+            safety_check,
+            "Check the shopper's words for an emergency (a pet that ate something toxic, urgent symptoms), a toxic "
+            "food question, or a request the store cannot fulfil (cart, checkout, price match, delivery, diagnosis). "
+            "Call it whenever the shopper mentions their pet eating something or a worrying symptom.",
         ),
     )
 }
