@@ -15,7 +15,7 @@ from typing import Any
 
 from aya.shop import replies
 from aya.shop.intent import Parsed, parse
-from aya.shop.knowledge_tools import KNOWLEDGE_TOOLS, knowledge_request
+from aya.shop.knowledge_tools import ASK, KNOWLEDGE_TOOLS, knowledge_request
 from aya.shop.profile import PetProfile
 from aya.shop.safety.guardrails import referenced
 from aya.shop.state import ShownProduct, ThreadState
@@ -333,7 +333,7 @@ class Policy:
         return replies.unknown(key)
 
 
-def knowledge_step(conv: Conversation, profile: PetProfile, shown: list[ShownProduct]) -> ToolStep | None:
+def knowledge_step(conv: Conversation, profile: PetProfile, shown: list[ShownProduct]) -> Step | None:
     """The knowledge tool a question asks for ("how much should I feed her? she's 11 lbs"), if any."""
     ids = [s.id for s in shown]
     focus = referenced(conv.last_user, shown)
@@ -344,8 +344,13 @@ def knowledge_step(conv: Conversation, profile: PetProfile, shown: list[ShownPro
         shown_ids=ids,
         focus_id=focus[0].id if focus else None,
         earlier_texts=conv.user_texts[:-1],
+        asked=conv.last_assistant_before_user,
     )
-    return ToolStep(request[0], request[1]) if request else None
+    if request is None:
+        return None
+    if request[0] == ASK:
+        return ReplyStep(str(request[1]["text"]))
+    return ToolStep(request[0], request[1])
 
 
 def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct:
