@@ -97,3 +97,24 @@ async def test_no_flavour_name_claims(real_http: tuple[httpx.AsyncClient, Any]) 
     reply = await say(chat, "BFF OMG Lights Out cat food")
     lines = [line for line in reply.text.split("\n") if "Lights Out" in line]
     assert all("weight" not in line.lower() for line in lines), lines
+
+
+def test_no_false_alarms_on_real_titles_and_shopper_queries() -> None:
+    """Real product titles (4,752) and real search-engine queries for cat food (537) are never emergencies or store
+    policy questions."""
+    import csv
+
+    from aya.shop.safety.emergency import assess
+    from aya.shop.safety.store_policy import load_policy
+
+    from ..test_real_catalog import real_products
+
+    titles = [p.title for p in real_products(SHARED_DATA)]
+    queries: list[str] = []
+    for path in sorted((SHARED_DATA / "cat-food-search-keywords-2017/resources/keywords").glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            queries += [row["Keyword"] for row in csv.DictReader(fh)]
+    assert len(titles) > 4000 and len(queries) > 500
+    policy = load_policy()
+    assert [q for q in queries if assess(q) or policy.answer(q)] == []
+    assert [t for t in titles if assess(t) or policy.answer(t)] == []
