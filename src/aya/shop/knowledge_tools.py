@@ -442,9 +442,9 @@ def knowledge_request(
         days = 10 if re.search(r"\b(10|ten)\b|sensitive|slow", t, re.I) else 7
         return "switch_schedule", {"days": days}
     if product and _HAS_INGREDIENT.search(t):
-        asked = [w for w in _ingredient_words(t) if family_of(w)]
-        if asked:
-            return "check_ingredients", {"product_id": product, "ingredients": asked[:5]}
+        named = [w for w in _ingredient_words(t) if family_of(w)]
+        if named:
+            return "check_ingredients", {"product_id": product, "ingredients": named[:5]}
     about_shown = focus_id is not None or re.search(r"\b(it|this one|that one|these|those|them|they)\b", t, re.I)
     if _QUESTION_WORD.search(t) and not about_shown and canned_answer(t) is not None:
         return "pet_food_question", {"question": t[:500]}
