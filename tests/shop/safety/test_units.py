@@ -171,3 +171,18 @@ def test_voice_reads_safety_answers_for_the_ear() -> None:
     assert "8 8 8, 4 2 6, 4 4 3 5" in spoken and "fee" not in spoken
     feeding = " ".join(for_the_ear("about 280 kcal a day (resting energy 70 × 5.0 kg^0.75 = 234 kcal, × 1.2)."))
     assert feeding == "about 280 calories a day."
+
+
+def test_unsupported_health_claims() -> None:
+    from aya.shop.safety.guardrails import correction_text, unsupported_claims
+
+    lights_out = SimpleNamespace(id="l", title="BFF OMG Lights Out! Tuna & Lamb Flavor Wet Canned Cat Food, 5.5-oz",
+                                 description="", target_conditions=["weight_management"])  # fmt: skip
+    labeled = SimpleNamespace(id="w", title="Hill's Science Diet Adult Light Dry Dog Food", description="",
+                              target_conditions=["weight_management"])  # fmt: skip
+    said = "**BFF OMG Lights Out! Tuna & Lamb Flavor Wet Canned Cat Food** is formulated for weight control."
+    problems = unsupported_claims(said, [lights_out, labeled])
+    assert [p.product_id for p in problems] == ["l"]
+    assert "isn't labeled as formulated for weight control" in correction_text(problems)
+    fine = "**Hill's Science Diet Adult Light Dry Dog Food** is formulated for weight control."
+    assert unsupported_claims(fine, [lights_out, labeled]) == []
