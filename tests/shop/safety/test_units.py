@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -186,3 +187,24 @@ def test_unsupported_health_claims() -> None:
     assert "isn't labeled as formulated for weight control" in correction_text(problems)
     fine = "**Hill's Science Diet Adult Light Dry Dog Food** is formulated for weight control."
     assert unsupported_claims(fine, [lights_out, labeled]) == []
+
+
+async def test_mcp_tools_carry_the_same_checks(catalog_search: Any, catalog_settings: Any) -> None:
+    """MCP clients (desktop assistants) get the screened results too: no vegan food for a cat without the warning,
+    no vet diet as an ordinary pick."""
+    from aya.mcp.server import build_mcp_server
+    from aya.shop.tools import SearchProductsArgs, search_products
+    from mcp import Client
+
+    async with Client(build_mcp_server(catalog_search, catalog_settings)) as client:
+        vegan = await client.call_tool("search_products", {"species": "cat", "special_features": ["vegan"], "k": 3})
+        assert vegan.structured_content is not None
+        assert any("obligate carnivores" in n for n in vegan.structured_content["safety_notes"])
+        overweight = {"species": "dog", "target_conditions": ["weight_management"], "k": 10}
+        chunky = await client.call_tool("search_products", overweight)
+        assert chunky.structured_content is not None
+        ids = [p["id"] for p in chunky.structured_content["products"]]
+        # unscreened, the same search shows a veterinary weight diet
+        direct = await search_products(catalog_search, SearchProductsArgs.model_validate(overweight))
+        assert any(is_vet_diet(p) for p in direct.products)
+        assert ids and not any(is_vet_diet(p) for p in await catalog_search.get(ids))
