@@ -23,7 +23,7 @@ function render(items: ThreadItem[], openItems: string[] = []) {
       theme="light"
       feedback={{}}
       onAction={() => {}}
-      onFeedback={() => {}}
+      onFeedback={async () => true}
     />,
   );
 }
@@ -73,7 +73,7 @@ describe("Messages", () => {
         theme="light"
         feedback={{}}
         onAction={() => {}}
-        onFeedback={() => {}}
+        onFeedback={async () => true}
         onAnswer={() => {}}
       />,
     );
