@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from agents import Agent, Model, Runner, Tool, TResponseInputItem
 from agents.mcp import MCPServer
 from chatkit.actions import Action
 from chatkit.agents import AgentContext, stream_agent_response
-from chatkit.types import ThreadMetadata, ThreadStreamEvent, WidgetItem
+from chatkit.types import ThreadItemDoneEvent, ThreadMetadata, ThreadStreamEvent, WidgetItem
 
 from aya.core.settings import Settings
 from aya.search.models import ProductSearch, SearchQuery
 from aya.shop import actions
 from aya.shop.agent import AyaRunContext, build_agent
+from aya.shop.followups import followups_widget, suggest_followups
 from aya.shop.models import build_model, run_config
 from aya.shop.offline import OfflineModel
 from aya.shop.state import load_state
@@ -113,6 +115,7 @@ class ShopAssistant:
         ctx = self.run_context(turn)
         assert ctx.chat is not None
         agent_input, previous = await turn.agent_input(responses_api=self.responses_api)
+        shown_before = [p.id for p in ctx.state.shown]
         result = Runner.run_streamed(
             self.turn_agent(),
             agent_input,
@@ -127,9 +130,27 @@ class ShopAssistant:
         finally:
             if not result.is_complete:
                 result.cancel()
+        if [p.id for p in ctx.state.shown] != shown_before:
+            followups = self.followups(turn, ctx)
+            if followups is not None:
+                yield ThreadItemDoneEvent(item=followups)
         ctx.save()
         if self.responses_api:
             turn.remember_response(result.last_response_id)
+
+    def followups(self, turn: TurnLike, ctx: AyaRunContext) -> WidgetItem | None:
+        """Follow-up chips under an answer that showed products (see :mod:`aya.shop.followups`)."""
+        state = ctx.state
+        species = [state.profile.species] if state.profile.species else []
+        suggestions = suggest_followups(state.shown, species=species, food_types=state.profile.food_types, pets=1)
+        if not suggestions:
+            return None
+        return WidgetItem(
+            id=turn.store.generate_item_id("message", turn.thread, turn.context),
+            thread_id=turn.thread.id,
+            created_at=datetime.now(),
+            widget=followups_widget(suggestions),
+        )
 
     async def action(
         self, turn: TurnLike, action: Action[str, Any], sender: WidgetItem | None
