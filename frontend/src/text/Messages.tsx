@@ -1,7 +1,14 @@
 import { createContext, Fragment, memo, useContext, useEffect, useRef, useState } from "react";
 import type { ChatKitClient } from "../chatkit/client";
 import { assistantText, lastUserMessage, userText } from "../chatkit/reducer";
-import type { AssistantMessageItem, StructuredInputItem, ThreadItem, UserMessageItem, WorkflowItem } from "../chatkit/types";
+import type {
+  AssistantMessageItem,
+  StructuredInputItem,
+  ThreadItem,
+  UserMessageItem,
+  WidgetComponent,
+  WorkflowItem,
+} from "../chatkit/types";
 import { Markdown } from "../components/Markdown";
 import { Widget, widgetText, type ActionHandler } from "../widgets/Widget";
 import type { Theme } from "../theme";
@@ -26,6 +33,45 @@ interface Props {
   onRetryUnsent?: () => void;
   onEditUnsent?: () => void;
   onRegenerate?: () => void;
+  /** A follow-up chip was tapped: send its message as the shopper's. */
+  onFollowUp?: (message: string) => void;
+}
+
+/** The widget key of Aya's follow-up suggestions (`aya.shop.followups`). */
+export const FOLLOWUPS_KEY = "aya.followups";
+
+interface FollowUp {
+  label: string;
+  message: string;
+}
+
+/** The chips of a follow-up widget: its buttons' labels and the messages their client actions carry. */
+export function followUpsOf(widget: WidgetComponent): FollowUp[] {
+  const out: FollowUp[] = [];
+  const walk = (node: WidgetComponent) => {
+    const action = node.onClickAction as { type?: string; payload?: { message?: unknown } } | undefined;
+    if (node.type === "Button" && action?.type === "aya.followup" && typeof action.payload?.message === "string") {
+      out.push({ label: String(node.label ?? action.payload.message), message: action.payload.message });
+    }
+    const children = node.children;
+    if (Array.isArray(children)) children.forEach(walk);
+    else if (children && typeof children === "object") walk(children);
+  };
+  walk(widget);
+  return out;
+}
+
+/** Suggestions under the newest answer; tapping one sends it as the shopper's next message. */
+function FollowUps({ followUps, onFollowUp }: { followUps: FollowUp[]; onFollowUp: (message: string) => void }) {
+  return (
+    <div className="msg followups" role="group" aria-label="Suggested follow-ups">
+      {followUps.map((f) => (
+        <button key={f.message} type="button" className="chip" onClick={() => onFollowUp(f.message)}>
+          {f.label}
+        </button>
+      ))}
+    </div>
+  );
 }
 
 export type AnswerHandler = (itemId: string, answers: Record<string, string[]>, status: "answered" | "skipped") => void;
@@ -430,6 +476,7 @@ function LiveRegion({ items, streaming }: { items: ThreadItem[]; streaming: bool
       break;
     }
     if (item.type === "widget") {
+      if (item.widget.key === FOLLOWUPS_KEY) continue;
       text = item.copy_text ?? widgetText(item.widget);
       break;
     }
@@ -463,7 +510,13 @@ export function Messages(props: Props) {
   const lastUserIndex = lastUser ? items.indexOf(lastUser) : -1;
   return (
     <div className="messages" role="log" aria-live="off" aria-label="Conversation">
-      {items.map((item, index) => (
+      {items.map((item, index) =>
+        item.type === "widget" && item.widget.key === FOLLOWUPS_KEY ? (
+          // Only the newest answer's suggestions are offered, and not while Aya is answering.
+          index === items.length - 1 && !streaming && !pendingUser && props.onFollowUp ? (
+            <FollowUps key={item.id} followUps={followUpsOf(item.widget)} onFollowUp={props.onFollowUp} />
+          ) : null
+        ) : (
         <Fragment key={item.id}>
           <Item
             item={item}
@@ -481,7 +534,8 @@ export function Messages(props: Props) {
             />
           ) : null}
         </Fragment>
-      ))}
+        ),
+      )}
       {pendingUser ? (
         <UserMessage
           item={pendingUser}

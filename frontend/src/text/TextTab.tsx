@@ -189,6 +189,7 @@ export function TextTab({
               onRetryUnsent={() => void chat.retry()}
               onEditUnsent={() => chat.discardUnsent(true)}
               onRegenerate={() => void chat.regenerate()}
+              onFollowUp={(message) => void chat.send(message)}
             />
           )}
           {state.streaming && (state.progress || state.pendingUser || last?.type === "user_message") ? (
