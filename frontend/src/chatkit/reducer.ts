@@ -365,10 +365,11 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       );
       const items = dropped.size ? state.items.filter((i) => !dropped.has(i.id)) : state.items;
       // A stopped answer is marked where it ends: its kept message, or the last item shown before it.
+      // Stopped before the server echoed the message: it stays shown (the server may have it), marked stopped.
       let stopped = state.stopped;
       if (action.aborted) {
         const kept = state.openItems.filter((id) => !dropped.has(id));
-        const at = kept.at(-1) ?? items.at(-1)?.id;
+        const at = kept.at(-1) ?? state.pendingUser?.id ?? items.at(-1)?.id;
         if (at && !stopped.includes(at)) stopped = [...stopped, at];
       }
       return {
@@ -378,7 +379,6 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
         streaming: false,
         progress: null,
         openItems: [],
-        pendingUser: action.aborted ? null : state.pendingUser,
       };
     }
     case "local_error":

@@ -9,6 +9,7 @@ import {
   emptyThreadState,
   lastUserMessage,
   reduceThread,
+  userText,
   type ClientEffect,
   type FeedbackKind,
   type ThreadAction,
@@ -226,8 +227,28 @@ export class ThreadSession {
     await this.regenerate();
   }
 
-  /** Answer the last user message again (the server drops what followed it), or rerun what never started. */
+  /**
+   * Answer the last user message again (the server drops what followed it), or rerun what never started. A message
+   * stopped before the server echoed it may or may not be stored: the thread is read again to find out, and the
+   * message is answered again if it is there, sent if not.
+   */
   async regenerate(): Promise<void> {
+    const pending = this.state.pendingUser;
+    if (pending && !this.streaming) {
+      const text = userText(pending);
+      const threadId = this.state.thread?.id;
+      if (threadId) {
+        const thread = await this.client.getThread(threadId);
+        this.dispatch({ type: "loaded", thread });
+        const stored = lastUserMessage(this.state.items);
+        if (stored && userText(stored) === text) {
+          await this.run({ type: "threads.retry_after_item", params: { thread_id: threadId, item_id: stored.id } }, null, stored.id);
+          return;
+        }
+      }
+      await this.deliver(text, pending.attachments ?? [], this.pendingItem(text, pending.attachments ?? []));
+      return;
+    }
     const threadId = this.state.thread?.id;
     const lastUser = lastUserMessage(this.state.items);
     if (threadId && lastUser) {

@@ -545,6 +545,7 @@ export function Messages(props: Props) {
           onEdit={props.onEditUnsent}
         />
       ) : null}
+      {pendingUser && stopped.has(pendingUser.id) && !streaming ? <StoppedMark onRegenerate={props.onRegenerate} /> : null}
       <LiveRegion items={items} streaming={streaming} />
     </div>
   );
