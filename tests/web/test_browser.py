@@ -287,7 +287,10 @@ def test_errors_are_shown_with_the_servers_reason(page: Any, live_server: LiveSe
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("not found")
     expect(alert.get_by_role("button", name="Retry")).to_have_count(0)  # a refused request is not retried
-    expect(page.locator(".msg.user.pending")).to_have_text("she is 4 months old")  # what failed stays visible
+    expect(page.locator(".msg.user.pending .bubble")).to_have_text("she is 4 months old")  # what failed stays visible
+    expect(page.locator(".msg.user.pending")).to_contain_text("Not sent")
+    expect(page.locator(".msg.user.pending").get_by_role("button", name="Retry")).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("she is 4 months old")  # back to the composer
     shot(page, "error")
     alert.get_by_role("button", name="Dismiss error").click()
     expect(page.get_by_role("alert")).to_have_count(0)

@@ -186,7 +186,7 @@ export function TextTab({
               onAction={onAction}
               onFeedback={onFeedback}
               onAnswer={onAnswer}
-              onRetryUnsent={() => void chat.retry()}
+              onRetryUnsent={state.error?.allowRetry === false ? undefined : () => void chat.retry()}
               onEditUnsent={() => chat.discardUnsent(true)}
               onRegenerate={() => void chat.regenerate()}
               onFollowUp={(message) => void chat.send(message)}
