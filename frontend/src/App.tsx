@@ -170,7 +170,7 @@ export function App() {
             {/* Mounted on first visit, then kept: a voice session survives a look at the Text tab. */}
             {voiceSeen ? (
               <div className="panel" id="panel-voice" role="tabpanel" aria-labelledby="tab-voice" hidden={tab !== "voice"}>
-                <VoiceTab mode={config.voiceMode} headers={headers} theme={theme} />
+                <VoiceTab mode={config.voiceMode} headers={headers} theme={theme} client={client} />
               </div>
             ) : null}
           </>

@@ -8,6 +8,7 @@ real, observable window rather than a sleep.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -260,3 +261,44 @@ def test_follow_up_chips_send_the_next_message(page: Any, live_server: LiveServe
     expect(page.get_by_text("Side by side").last).to_be_visible()
     wait_idle(page, 4)
     assert user_texts(thread_items(live_server, page))[-2:] == ["something cheaper?", "compare the first two"]
+
+
+def test_voice_tab_typing_in_place_card_actions_and_pinned_controls(
+    page: Any, live_server: LiveServer, shot: Any
+) -> None:
+    """Without a microphone: the shopper types in the Voice tab (as after a misheard request), the product cards there
+    act (Details), a line can be corrected, and the controls stay on screen as the transcript grows."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Voice").click()
+    typed = page.get_by_role("textbox", name="Misheard, or rather type? Write to Aya here")
+    for text in ["Hi! I need food for my cat", "She is 12 years old, dry food please"]:
+        typed.fill(text)
+        typed.press("Enter")
+        expect(page.locator(".voice-line.assistant")).to_have_count(1 if text.startswith("Hi") else 2)
+    products = page.get_by_role("region", name="Products Aya mentioned")
+    cards = products.locator('[data-widget="Card"]')
+    expect(cards.first).to_be_visible()
+    shot(page, "voice-cards")
+
+    # A card action works in the Voice tab: the details card replaces the list, Aya's words join the transcript.
+    cards.first.get_by_role("button", name="Details").first.click()
+    expect(products.get_by_role("button", name="Details")).to_have_count(0)
+    expect(page.locator(".voice-line.assistant")).to_have_count(3)
+    expect(page.locator(".voice-line.assistant").last).to_contain_text("$")
+
+    # A misheard line is corrected in place: its words go back to the box.
+    page.locator(".voice-line.user").last.get_by_role("button", name=re.compile("^Correct")).click()
+    expect(typed).to_have_value("She is 12 years old, dry food please")
+    expect(typed).to_be_focused()
+
+    # The controls and the status stay on screen when the transcript is scrolled to its end.
+    page.locator(".voice-tab").evaluate("el => el.scrollTo(0, el.scrollHeight)")
+    for control in [page.get_by_role("button", name="Start"), page.locator(".voice-state"), typed]:
+        box = control.bounding_box()
+        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 860, box
+    shot(page, "voice-scrolled")
+
+    # Everything happened in the shopper's thread: the Text tab shows it.
+    page.get_by_role("tab", name="Text").click()
+    expect(page.locator(".msg.user .bubble").last).to_have_text("She is 12 years old, dry food please")

@@ -70,7 +70,8 @@ export function TextTab({
   const { loadThreads, openThread } = chat;
   const refresh = useCallback(() => {
     void loadThreads(false);
-    const open = chat.state.thread?.id;
+    // The open thread, or the one the Voice tab started meanwhile.
+    const open = chat.state.thread?.id ?? localStorage.getItem("aya.last_thread");
     if (open && !chat.state.streaming) void openThread(open);
   }, [loadThreads, openThread, chat.state.thread?.id, chat.state.streaming]);
   const wasActive = useRef(active);
