@@ -253,7 +253,10 @@ def test_image_attachment_is_uploaded_sent_and_shown(page: Any, live_server: Liv
     expect(upload).to_contain_text("bowl.png")
     expect(upload).not_to_have_class(re.compile("uploading"))
     send(page, "Is this a good food bowl size for my cat?")
-    wait_idle(page, 1)
+    wait_idle(page, 2)
+    # The offline model cannot see photos: Aya says so first and asks for the label's words, then answers the text.
+    expect(page.locator(".msg.assistant").first).to_contain_text("I can't look at photos here")
+    expect(page.locator(".msg.assistant").first).to_contain_text("bowl.png")
     thumb = page.locator(".msg.user img.attachment-thumb")
     expect(thumb).to_have_attribute("src", re.compile("^blob:"))  # fetched with the identity headers
     assert page.evaluate("document.querySelector('.msg.user img.attachment-thumb').naturalWidth") == 64

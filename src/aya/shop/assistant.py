@@ -20,7 +20,15 @@ from agents import Agent, Model, Runner, Tool, TResponseInputItem
 from agents.mcp import MCPServer
 from chatkit.actions import Action
 from chatkit.agents import AgentContext, stream_agent_response
-from chatkit.types import ThreadItemDoneEvent, ThreadMetadata, ThreadStreamEvent, WidgetItem
+from chatkit.types import (
+    AssistantMessageContent,
+    AssistantMessageItem,
+    ThreadItemDoneEvent,
+    ThreadMetadata,
+    ThreadStreamEvent,
+    UserMessageItem,
+    WidgetItem,
+)
 
 from aya.core.settings import Settings
 from aya.search.models import ProductSearch, SearchQuery
@@ -45,6 +53,7 @@ class TurnLike(Protocol):
     """What a turn offers (see ``aya.chat.assistant.Turn``)."""
 
     thread: ThreadMetadata
+    input: UserMessageItem | None
 
     @property
     def context(self) -> Any: ...
@@ -110,7 +119,38 @@ class ShopAssistant:
         state = load_state(turn.thread.metadata, username=username)
         return AyaRunContext(search=self.search, state=state, chat=turn.agent_context())
 
+    @property
+    def reads_images(self) -> bool:
+        """Whether the model sees attached photos: OpenAI's models do; the offline model and an OpenAI-compatible
+        server (which may be text-only) are not trusted to."""
+        return not isinstance(self.model, OfflineModel) and self.settings.effective_model_provider == "openai"
+
+    def photo_notice(self, turn: TurnLike) -> AssistantMessageItem | None:
+        """Said first when the shopper attached a photo the model cannot look at: never pretend to have seen it."""
+        message = turn.input
+        images = [a.name for a in (message.attachments if message else []) if a.type == "image"]
+        if not images or self.reads_images:
+            return None
+        names = ", ".join(images)
+        text = (
+            f"I can't look at photos here, so I can't see what's in {names}. "
+            "Could you type the product name, or the words on the label (brand, recipe, size)? "
+            "Then I'll find it or something like it."
+        )
+        return AssistantMessageItem(
+            id=turn.store.generate_item_id("message", turn.thread, turn.context),
+            thread_id=turn.thread.id,
+            created_at=datetime.now(),
+            content=[AssistantMessageContent(text=text, annotations=[])],
+        )
+
     async def respond(self, turn: TurnLike) -> AsyncIterator[ThreadStreamEvent]:
+        notice = self.photo_notice(turn)
+        if notice is not None:
+            yield ThreadItemDoneEvent(item=notice)
+            message = turn.input
+            if message is not None and not "".join(getattr(c, "text", "") for c in message.content).strip():
+                return  # only a photo: nothing else to answer
         await self._load_brands()
         ctx = self.run_context(turn)
         assert ctx.chat is not None
