@@ -135,6 +135,10 @@ def test_the_real_build_has_compressed_copies_and_a_visible_shell() -> None:
         for suffix in (".br", ".gz"):
             copy = asset.with_name(asset.name + suffix)
             assert copy.is_file() and copy.stat().st_size < asset.stat().st_size / 2, copy
+    # Every placeholder the product cards may name (aya.shop.widgets.image_src) is in the build.
+    for species in ("dog", "cat"):
+        for kind in ("dry", "wet", "other"):
+            assert (dist / "placeholders" / f"{species}-{kind}.svg").is_file(), (species, kind)
     # The OpenAI Realtime client stays lazy: the HTML preloads only the entry chunk and its CSS.
     assert len(re.findall(r"<script[^>]*src=", html)) == 1
     assert "modulepreload" not in html
