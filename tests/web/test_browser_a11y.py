@@ -168,6 +168,24 @@ def test_phone_touch_targets_titles_hint_and_placeholder(browser: Any, live_serv
         )
         assert cut == [], f"titles cut: {cut}"
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+        # The on-screen keyboard takes half the screen (the viewport shrinks: interactive-widget=resizes-content):
+        # the composer is still on screen and usable, and only the conversation scrolls.
+        page.set_viewport_size({"width": 390, "height": 420})
+        box.focus()
+        rect = box.bounding_box()
+        assert rect is not None and rect["y"] >= 0 and rect["y"] + rect["height"] <= 420, rect
+        assert page.evaluate("document.documentElement.scrollHeight <= window.innerHeight")
+        box.fill("only wet food")
+        box.press("Enter")
+        wait_idle(page, 3)
+        page.set_viewport_size({"width": 390, "height": 844})
+
+        # The Voice tab on a phone: big enough controls too.
+        page.get_by_role("tab", name="Voice").click()
+        expect(page.locator(".voice-tab")).to_be_visible()
+        small = _small_targets(page)
+        assert not small, f"Voice tab controls under 44x44 px on a phone: {small}"
     finally:
         context.close()
 
