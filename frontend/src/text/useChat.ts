@@ -120,6 +120,9 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
   const newThread = useCallback(() => {
     localStorage.removeItem(LAST_THREAD_KEY);
     session.reset();
+    // A first message that never reached the server belongs here (no thread yet).
+    const unsent = storedUnsent();
+    if (unsent && unsent.threadId === null) session.restoreUnsent(unsent);
   }, [session]);
 
   /** Resolves true when the server stored the feedback (the UI acknowledges it), false when it failed (shown). */
