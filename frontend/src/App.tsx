@@ -1,7 +1,8 @@
 import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { ChatKitClient } from "./chatkit/client";
 import { DEFAULT_CONFIG, loadConfig, type AppConfig } from "./config";
-import { ensureToken, getUsername, identityHeaders, setUsername } from "./identity";
+import { ensureToken, identityHeaders } from "./identity";
+import { canSeeStaffPages, loadMe, type Me } from "./me";
 import { TextTab } from "./text/TextTab";
 import { useTheme } from "./theme";
 import { VoiceTab } from "./voice/VoiceTab";
@@ -9,31 +10,18 @@ import { Icon } from "./components/Icon";
 
 // The hosted UI is only downloaded when the server selects it.
 const HostedChat = lazy(() => import("./text/HostedChat").then((m) => ({ default: m.HostedChat })));
-// The MCP dashboard (src/mcp/) is loaded when its tab is opened.
+// The staff pages (the MCP dashboard, src/mcp/) load only at /staff, for the store's people.
 const McpPage = lazy(() => import("./mcp/McpPage").then((m) => ({ default: m.McpPage })));
 
-type Tab = "text" | "voice" | "mcp";
-const TABS: readonly Tab[] = ["text", "voice", "mcp"];
-const TAB_LABELS: Record<Tab, string> = { text: "Text", voice: "Voice", mcp: "MCP" };
+/** Shoppers see Text and Voice; the store's tools live at /staff. */
+type Tab = "text" | "voice";
+const TABS: readonly Tab[] = ["text", "voice"];
+const TAB_LABELS: Record<Tab, string> = { text: "Text", voice: "Voice" };
 const TAB_KEY = "aya.tab";
+export const STAFF_PATH = "/staff";
 
-function UsernameField() {
-  const [name, setName] = useState(getUsername);
-  return (
-    <label className="username">
-      <span className="sr-only">Your name</span>
-      <input
-        placeholder="Your name"
-        value={name}
-        maxLength={64}
-        onChange={(e) => setName(e.target.value)}
-        onBlur={() => setUsername(name)}
-        onKeyDown={(e) => {
-          if (e.key === "Enter") (e.target as HTMLInputElement).blur();
-        }}
-      />
-    </label>
-  );
+function isStaffPath(): boolean {
+  return window.location.pathname.replace(/\/+$/, "") === STAFF_PATH;
 }
 
 export function App() {
@@ -66,6 +54,16 @@ export function App() {
     () => (config ? new ChatKitClient({ url: config.chatkitUrl, headers }) : null),
     [config, headers],
   );
+  const [me, setMe] = useState<Me | null | undefined>(undefined); // undefined: still asking
+  useEffect(() => {
+    if (!config || authError) return;
+    let live = true;
+    void loadMe(headers).then((m) => live && setMe(m));
+    return () => {
+      live = false;
+    };
+  }, [config, headers, authError]);
+  const staffPage = isStaffPath();
 
   const [voiceSeen, setVoiceSeen] = useState(tab === "voice");
   const choose = (t: Tab) => {
@@ -95,25 +93,37 @@ export function App() {
           </span>
           <span>Aya</span>
         </div>
-        <div className="tabs" role="tablist" aria-label="Mode" onKeyDown={onTabKey}>
-          {TABS.map((t) => (
-            <button
-              key={t}
-              id={`tab-${t}`}
-              type="button"
-              role="tab"
-              aria-selected={tab === t}
-              aria-controls="main"
-              tabIndex={tab === t ? 0 : -1}
-              className={`tab${tab === t ? " active" : ""}`}
-              onClick={() => choose(t)}
-            >
-              {TAB_LABELS[t]}
-            </button>
-          ))}
-        </div>
+        {staffPage ? (
+          <p className="staff-title">Staff</p>
+        ) : (
+          <div className="tabs" role="tablist" aria-label="Mode" onKeyDown={onTabKey}>
+            {TABS.map((t) => (
+              <button
+                key={t}
+                id={`tab-${t}`}
+                type="button"
+                role="tab"
+                aria-selected={tab === t}
+                aria-controls={`panel-${t}`}
+                tabIndex={tab === t ? 0 : -1}
+                className={`tab${tab === t ? " active" : ""}`}
+                onClick={() => choose(t)}
+              >
+                {TAB_LABELS[t]}
+              </button>
+            ))}
+          </div>
+        )}
         <div className="topbar-end">
-          {mode === "dev" ? <UsernameField /> : null}
+          {staffPage ? (
+            <a className="text-button" href="/">
+              Back to the shop
+            </a>
+          ) : me && me.role && canSeeStaffPages(me) ? (
+            <a className="text-button" href={STAFF_PATH}>
+              Staff
+            </a>
+          ) : null}
           <button
             type="button"
             className="icon-button theme-toggle"
@@ -126,7 +136,7 @@ export function App() {
           </button>
         </div>
       </header>
-      <main id="main" role="tabpanel" aria-labelledby={`tab-${tab}`} className="main">
+      <main id="main" className="main">
         {authError ? (
           <div className="error-banner" role="alert">
             {authError}
@@ -134,9 +144,21 @@ export function App() {
         ) : null}
         {!config || !client ? (
           <p className="loading">Loading…</p>
+        ) : staffPage ? (
+          <div className="panel">
+            {me === undefined ? (
+              <p className="loading">Loading…</p>
+            ) : me && canSeeStaffPages(me) ? (
+              <Suspense fallback={<p className="loading">Loading…</p>}>
+                <McpPage headers={headers} />
+              </Suspense>
+            ) : (
+              <p className="loading">This page is for the store's staff. <a href="/">Back to the shop</a></p>
+            )}
+          </div>
         ) : (
           <>
-            <div className="panel" hidden={tab !== "text"}>
+            <div className="panel" id="panel-text" role="tabpanel" aria-labelledby="tab-text" hidden={tab !== "text"}>
               {config.chatkitUi === "hosted" ? (
                 <Suspense fallback={<p className="loading">Loading ChatKit…</p>}>
                   <HostedChat config={config} theme={theme} headers={headers} />
@@ -147,15 +169,8 @@ export function App() {
             </div>
             {/* Mounted on first visit, then kept: a voice session survives a look at the Text tab. */}
             {voiceSeen ? (
-              <div className="panel" hidden={tab !== "voice"}>
-                <VoiceTab mode={config.voiceMode} headers={headers} theme={theme} />
-              </div>
-            ) : null}
-            {tab === "mcp" ? (
-              <div className="panel">
-                <Suspense fallback={<p className="loading">Loading…</p>}>
-                  <McpPage headers={headers} />
-                </Suspense>
+              <div className="panel" id="panel-voice" role="tabpanel" aria-labelledby="tab-voice" hidden={tab !== "voice"}>
+                <VoiceTab mode={config.voiceMode} headers={headers} theme={theme} client={client} />
               </div>
             ) : null}
           </>

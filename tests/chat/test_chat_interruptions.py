@@ -103,6 +103,9 @@ async def test_client_disconnect_saves_the_partial_answer_and_the_thread_stays_u
         assert items[1]["content"][0]["text"] == "Complete first answer."
         assert items[2]["content"][0]["text"] == "Half of a second"
         assert len({i["id"] for i in items}) == 3
+        # The thread remembers which answer was stopped, so the client marks it "Stopped" after a reload.
+        thread = await client.call("threads.get_by_id", thread_id=thread_id)
+        assert thread["metadata"]["stopped"] == [items[2]["id"]]
 
         events = await client.stream("threads.add_user_message", thread_id=thread_id, input=message("Go on"))
         assert events[-1].type == "thread.item.done" or any(e.type == "thread.item.done" for e in events)

@@ -74,7 +74,7 @@ async def test_threads_create_streams_a_titled_thread_and_an_answer(client: Chat
     thread: Any = await client.call("threads.get_by_id", thread_id=events[0].thread.id)
     assert thread["title"] == "Food for a senior beagle with a sensitive stomach"
     assert [i["type"] for i in thread["items"]["data"]] == ["user_message", "assistant_message"]
-    assert thread.get("metadata", {}) == {}
+    assert thread["metadata"] == {"feedback": {}, "stopped": []}  # what the client shows; the rest stays on the server
 
 
 async def test_add_user_message_sends_the_history_to_the_model(client: ChatClient, model: ScriptedModel) -> None:
@@ -176,6 +176,34 @@ async def test_feedback_is_stored(client: ChatClient) -> None:
     assert await client.server.store.load_feedback(thread_id, client.context) == {answer_id: "positive"}
     status, body = await client.status("items.feedback", thread_id=thread_id, item_ids=["msg_missing"], kind="negative")
     assert status == 404 and "msg_missing" in body["message"]
+
+
+async def test_feedback_comes_back_with_the_thread_and_a_reason_is_stored(client: ChatClient) -> None:
+    thread_id = await _new_thread(client)
+    items = (await client.call("items.list", thread_id=thread_id, order="asc"))["data"]
+    answer_id = items[-1]["id"]
+    assert (await client.call("threads.get_by_id", thread_id=thread_id))["metadata"] == {"feedback": {}, "stopped": []}
+    body = {
+        "type": "items.feedback",
+        "params": {"thread_id": thread_id, "item_ids": [answer_id], "kind": "negative"},
+        "metadata": {"reason": "  Too expensive  "},
+    }
+    assert (await client.raw(body)).status_code == 200
+    thread = await client.call("threads.get_by_id", thread_id=thread_id)
+    assert thread["metadata"] == {"feedback": {answer_id: "negative"}, "stopped": []}
+    assert [i["id"] for i in thread["items"]["data"]] == [i["id"] for i in items]
+    exported = await client.server.store.export_user_data(client.context)
+    assert [(f["kind"], f["reason"]) for f in exported["feedback"]] == [("negative", "Too expensive")]
+    # The dialogue state and other server-only metadata never reach the client.
+    assert "aya" not in thread["metadata"]
+    # Another user sees neither the thread nor its feedback.
+    status, _ = await client.as_user("mallory").status("threads.get_by_id", thread_id=thread_id)
+    assert status == 404
+    # A reason that is not text, or too long, is refused with the field named; nothing stored changes.
+    for reason in [42, "x" * 1001]:
+        response = await client.raw({**body, "metadata": {"reason": reason}})
+        assert response.status_code == 400 and response.json()["field"] == "metadata.reason"
+    assert await client.server.store.load_feedback(thread_id, client.context) == {answer_id: "negative"}
 
 
 async def test_retry_replaces_the_answer(client: ChatClient) -> None:

@@ -181,8 +181,12 @@ async def test_feedback_is_recorded_changed_and_scoped(store: SqlStore) -> None:
     item = _assistant_message(store, thread, "try the salmon formula")
     await store.add_thread_item(thread.id, item, ALICE)
     await store.add_feedback(thread.id, [item.id], "positive", ALICE)
-    await store.add_feedback(thread.id, [item.id], "negative", ALICE)
+    await store.add_feedback(thread.id, [item.id], "negative", ALICE, reason="Too expensive")
     assert await store.load_feedback(thread.id, ALICE) == {item.id: "negative"}
+    # The reason a thumbs down gave is stored with it (and replaced by the next feedback on the item).
+    assert [(f["kind"], f["reason"]) for f in (await store.export_user_data(ALICE))["feedback"]] == [
+        ("negative", "Too expensive")
+    ]
     with pytest.raises(NotFoundError):
         await store.add_feedback(thread.id, [item.id], "positive", BOB)
     with pytest.raises(NotFoundError):

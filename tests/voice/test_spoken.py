@@ -19,9 +19,11 @@ Want something cheaper?"""
 @pytest.mark.parametrize(
     ("text", "spoken"),
     [
-        ("$24.99", "24 dollars 99"),
+        ("$24.99", "24 dollars and 99 cents"),
         ("$1", "1 dollar"),
-        ("$1.50", "1 dollar 50"),
+        ("$39.29", "39 dollars and 29 cents"),
+        ("$2.01", "2 dollars and 1 cent"),
+        ("$1.50", "1 dollar and 50 cents"),
         ("$3.05", "3 dollars and 5 cents"),
         ("$0.99", "99 cents"),
         ("$1,299.00", "1299 dollars"),
@@ -47,7 +49,7 @@ def test_at_most_three_products_are_read_and_the_rest_point_to_the_screen() -> N
     assert "Orijen" not in said and "Acana" not in said
     assert "The others are on your screen." in sentences
     assert sentences[-1] == "Want something cheaper?"
-    assert "24 dollars 99" in said and "4.5 out of 5" in said and "99 cents" in said
+    assert "24 dollars and 99 cents" in said and "4.5 out of 5" in said and "99 cents" in said
     assert not any(ch in said for ch in "*#[]()$")
     assert "http" not in said
 
@@ -83,7 +85,7 @@ def test_product_lines_are_shortened_for_the_ear() -> None:
     )
     assert for_the_ear(answer) == [
         "Good news, here's what I found for a senior cat:",
-        "First, Feline Fields Meadow Hunt Senior Duck and Pea Entree, 68 dollars 49, made for seniors.",
-        "Second, Prairie Kitchen Senior Quail Recipe, 7 dollars 99, rated 4.6, made for seniors.",
+        "First, Feline Fields Meadow Hunt Senior Duck and Pea Entree, 68 dollars and 49 cents, made for seniors.",
+        "Second, Prairie Kitchen Senior Quail Recipe, 7 dollars and 99 cents, rated 4.6, made for seniors.",
         "Want me to compare the first two?",
     ]

@@ -45,7 +45,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 60.0) -> None:
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 180.0) -> None:
     """Poll /healthz until the server answers (start-up readiness, not a timing assumption of the tests)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -253,7 +253,10 @@ def test_image_attachment_is_uploaded_sent_and_shown(page: Any, live_server: Liv
     expect(upload).to_contain_text("bowl.png")
     expect(upload).not_to_have_class(re.compile("uploading"))
     send(page, "Is this a good food bowl size for my cat?")
-    wait_idle(page, 1)
+    wait_idle(page, 2)
+    # The offline model cannot see photos: Aya says so first and asks for the label's words, then answers the text.
+    expect(page.locator(".msg.assistant").first).to_contain_text("I can't look at photos here")
+    expect(page.locator(".msg.assistant").first).to_contain_text("bowl.png")
     thumb = page.locator(".msg.user img.attachment-thumb")
     expect(thumb).to_have_attribute("src", re.compile("^blob:"))  # fetched with the identity headers
     assert page.evaluate("document.querySelector('.msg.user img.attachment-thumb').naturalWidth") == 64
@@ -287,7 +290,10 @@ def test_errors_are_shown_with_the_servers_reason(page: Any, live_server: LiveSe
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("not found")
     expect(alert.get_by_role("button", name="Retry")).to_have_count(0)  # a refused request is not retried
-    expect(page.locator(".msg.user.pending")).to_have_text("she is 4 months old")  # what failed stays visible
+    expect(page.locator(".msg.user.pending .bubble")).to_have_text("she is 4 months old")  # what failed stays visible
+    expect(page.locator(".msg.user.pending")).to_contain_text("Not sent")
+    expect(page.locator(".msg.user.pending").get_by_role("button", name="Retry")).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("she is 4 months old")  # back to the composer
     shot(page, "error")
     alert.get_by_role("button", name="Dismiss error").click()
     expect(page.get_by_role("alert")).to_have_count(0)

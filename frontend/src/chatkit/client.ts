@@ -143,8 +143,13 @@ export class ChatKitClient {
     await this.send({ type: "threads.delete", params: { thread_id: threadId } });
   }
 
-  async feedback(threadId: string, itemIds: string[], kind: "positive" | "negative"): Promise<void> {
-    await this.send({ type: "items.feedback", params: { thread_id: threadId, item_ids: itemIds, kind } });
+  /** Feedback on items; a reason (why an answer was bad) travels in the request's `metadata.reason`. */
+  async feedback(threadId: string, itemIds: string[], kind: "positive" | "negative", reason?: string): Promise<void> {
+    await this.send({
+      type: "items.feedback",
+      params: { thread_id: threadId, item_ids: itemIds, kind },
+      ...(reason ? { metadata: { reason } } : {}),
+    });
   }
 
   /**

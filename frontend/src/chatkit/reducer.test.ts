@@ -172,3 +172,19 @@ describe("streams recorded from the real server", () => {
     expect(state.items.some((i) => i.type === "widget")).toBe(true);
   });
 });
+
+describe("recorded follow-ups and thread extras", () => {
+  it("a products answer ends with the follow-up chips widget; a loaded thread carries its feedback", () => {
+    const events = fixture("real_turn2_products.sse")
+      .split("\n\n")
+      .filter((f) => f.startsWith("data: "))
+      .map((f) => parseEventData(f.slice(6)));
+    const state = reduceEvents(events);
+    const last = state.items.at(-1);
+    expect(last?.type === "widget" && last.widget.key).toBe("aya.followups");
+    const thread = JSON.parse(fixture("real_thread.json"));
+    const loaded = reduceThread(emptyThreadState, { type: "loaded", thread });
+    expect(loaded.feedback).toEqual({});
+    expect(loaded.stopped).toEqual([]);
+  });
+});

@@ -29,6 +29,8 @@ export interface Notice {
   title?: string | null;
 }
 
+export type FeedbackKind = "positive" | "negative";
+
 export interface ClientEffect {
   name: string;
   data: Record<string, unknown>;
@@ -39,6 +41,14 @@ export interface ThreadState {
   items: ThreadItem[];
   /** The user's message, shown at once, until the server echoes the stored item. */
   pendingUser: UserMessageItem | null;
+  /** The pending message never reached the server: it stays in place, marked, with Retry. */
+  pendingFailed: boolean;
+  /** The user's feedback by item id (loaded with the thread, then as given). */
+  feedback: Record<string, FeedbackKind>;
+  /** Items after which the user stopped the answer (loaded with the thread, then as stopped). */
+  stopped: string[];
+  /** Text to put back in the composer (a message that cannot be sent); `nonce` changes each time. */
+  draft: { text: string; nonce: number } | null;
   streaming: boolean;
   allowCancel: boolean;
   progress: { text: string; icon?: string | null } | null;
@@ -54,6 +64,10 @@ export const emptyThreadState: ThreadState = {
   thread: null,
   items: [],
   pendingUser: null,
+  pendingFailed: false,
+  feedback: {},
+  stopped: [],
+  draft: null,
   streaming: false,
   allowCancel: true,
   progress: null,
@@ -69,7 +83,11 @@ export type ThreadAction =
   | { type: "loaded"; thread: Thread }
   | { type: "stream_started"; pendingUser?: UserMessageItem | null; retryAfterItemId?: string }
   | { type: "stream_ended"; aborted?: boolean }
-  | { type: "local_error"; message: string; allowRetry: boolean }
+  | { type: "local_error"; message: string; allowRetry: boolean; unsent?: boolean }
+  | { type: "restore_unsent"; pendingUser: UserMessageItem; message: string }
+  | { type: "discard_unsent" }
+  | { type: "return_draft"; text: string }
+  | { type: "feedback"; itemId: string; kind: FeedbackKind | null }
   | { type: "dismiss_error" }
   | { type: "dismiss_notice"; index: number }
   | { type: "item_replaced"; item: ThreadItem };
@@ -78,6 +96,20 @@ const HIDDEN_ITEM_TYPES = new Set(["hidden_context_item", "sdk_hidden_context"])
 
 function visible(item: ThreadItem): boolean {
   return !HIDDEN_ITEM_TYPES.has(item.type);
+}
+
+/** What the server sends with a stored thread for the client (`metadata.feedback`, `metadata.stopped`). */
+function loadedExtras(thread: Thread): Pick<ThreadState, "feedback" | "stopped"> {
+  const meta = thread.metadata ?? {};
+  const feedback: Record<string, FeedbackKind> = {};
+  const given = meta.feedback;
+  if (given && typeof given === "object") {
+    for (const [id, kind] of Object.entries(given as Record<string, unknown>)) {
+      if (kind === "positive" || kind === "negative") feedback[id] = kind;
+    }
+  }
+  const stopped = Array.isArray(meta.stopped) ? meta.stopped.filter((id): id is string => typeof id === "string") : [];
+  return { feedback, stopped };
 }
 
 function metadataOf(thread: Thread): ThreadMetadata {
@@ -235,6 +267,7 @@ export function applyEvent(state: ThreadState, event: ThreadStreamEvent): Thread
         openItems: [...closeItem(state, event.item.id), event.item.id],
         progress,
         pendingUser,
+        pendingFailed: pendingUser ? state.pendingFailed : false,
       };
     }
     case "thread.item.done": {
@@ -246,6 +279,7 @@ export function applyEvent(state: ThreadState, event: ThreadStreamEvent): Thread
         items: upsertItem(state.items, event.item),
         openItems: closeItem(state, event.item.id),
         pendingUser,
+        pendingFailed: pendingUser ? state.pendingFailed : false,
         progress,
       };
     }
@@ -297,6 +331,7 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
         ...emptyThreadState,
         thread: metadataOf(action.thread),
         items: (action.thread.items?.data ?? []).filter(visible),
+        ...loadedExtras(action.thread),
       };
     case "stream_started": {
       let items = state.items;
@@ -315,6 +350,7 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
         notices: [],
         openItems: [],
         pendingUser: action.pendingUser ?? null,
+        pendingFailed: false,
       };
     }
     case "stream_ended": {
@@ -327,13 +363,22 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
             })
           : [],
       );
+      const items = dropped.size ? state.items.filter((i) => !dropped.has(i.id)) : state.items;
+      // A stopped answer is marked where it ends: its kept message, or the last item shown before it.
+      // Stopped before the server echoed the message: it stays shown (the server may have it), marked stopped.
+      let stopped = state.stopped;
+      if (action.aborted) {
+        const kept = state.openItems.filter((id) => !dropped.has(id));
+        const at = kept.at(-1) ?? state.pendingUser?.id ?? items.at(-1)?.id;
+        if (at && !stopped.includes(at)) stopped = [...stopped, at];
+      }
       return {
         ...state,
-        items: dropped.size ? state.items.filter((i) => !dropped.has(i.id)) : state.items,
+        items,
+        stopped,
         streaming: false,
         progress: null,
         openItems: [],
-        pendingUser: action.aborted ? null : state.pendingUser,
       };
     }
     case "local_error":
@@ -341,8 +386,26 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
         ...state,
         streaming: false,
         progress: null,
-        error: { code: "client", message: action.message, allowRetry: action.allowRetry },
+        pendingFailed: Boolean(action.unsent && state.pendingUser),
+        error: { code: action.unsent ? "unsent" : "client", message: action.message, allowRetry: action.allowRetry },
       };
+    case "restore_unsent":
+      return {
+        ...state,
+        pendingUser: action.pendingUser,
+        pendingFailed: true,
+        error: { code: "unsent", message: action.message, allowRetry: true },
+      };
+    case "discard_unsent":
+      return { ...state, pendingUser: null, pendingFailed: false, error: state.error?.code === "unsent" ? null : state.error };
+    case "return_draft":
+      return { ...state, draft: { text: action.text, nonce: (state.draft?.nonce ?? 0) + 1 } };
+    case "feedback": {
+      const feedback = { ...state.feedback };
+      if (action.kind) feedback[action.itemId] = action.kind;
+      else delete feedback[action.itemId];
+      return { ...state, feedback };
+    }
     case "dismiss_error":
       return { ...state, error: null };
     case "dismiss_notice":

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ChatKitClient } from "./client";
 import type { ClientEffect, ThreadState } from "./reducer";
-import { ThreadSession } from "./session";
+import { ThreadSession, type UnsentMessage } from "./session";
 import { fakeServer, fixture } from "./testing";
 import type { AssistantMessageItem, Thread } from "./types";
 
@@ -111,19 +111,113 @@ describe("ThreadSession", () => {
     const { client, bodies } = scripted([new TypeError("Failed to fetch"), { sse: fixture("real_turn1_create.sse") }]);
     const session = new ThreadSession(client);
     await session.send("Hi! I need food for my cat");
-    expect(session.getState().error).toMatchObject({ allowRetry: true, message: "The connection failed: Failed to fetch" });
+    expect(session.getState().error).toMatchObject({
+      allowRetry: true,
+      message: "Your message was not sent. The connection failed: Failed to fetch",
+    });
     expect(session.getState().pendingUser).not.toBeNull(); // what failed stays visible
     await session.retry();
     expect(bodies.map((b) => b.type)).toEqual(["threads.create", "threads.create"]);
     expect(session.getState().thread?.id).toMatch(/^thr_/);
   });
 
-  it("a refused request shows the server's reason and offers no retry", async () => {
+  it("a refused request shows the server's reason, offers no retry and gives the text back to the composer", async () => {
     const { client } = scripted([{ status: 404, json: { error: "not_found", message: "thread thr_x not found" } }]);
     const session = new ThreadSession(client);
     session.dispatch({ type: "loaded", thread: { id: "thr_x", created_at: "", items: { data: [], has_more: false } } });
     await session.send("hello?");
     expect(session.getState().error).toMatchObject({ message: "thread thr_x not found", allowRetry: false });
+    expect(session.getState().draft?.text).toBe("hello?");
+    expect(session.getState().pendingFailed).toBe(true);
+  });
+
+  it("a message lost to the network stays in place; Retry sends that same message, not the previous one again", async () => {
+    const { client, bodies } = scripted([
+      { sse: fixture("real_turn1_create.sse") },
+      new TypeError("Failed to fetch"),
+      { sse: fixture("real_turn2_products.sse") },
+    ]);
+    const unsent: (UnsentMessage | null)[] = [];
+    const session = new ThreadSession(client, { onUnsent: (u) => unsent.push(u) });
+    await session.send("Hi! I need food for my cat");
+    const threadId = session.getState().thread?.id;
+    await session.send("She is 12 years old and has kidney problems, dry food please");
+    let state = session.getState();
+    expect(state.pendingFailed).toBe(true);
+    expect(state.pendingUser?.content[0].text).toBe("She is 12 years old and has kidney problems, dry food please");
+    expect(state.items.filter((i) => i.type === "user_message")).toHaveLength(1);
+    expect(unsent).toEqual([
+      { threadId, text: "She is 12 years old and has kidney problems, dry food please", attachments: [] },
+    ]);
+    await session.retry();
+    expect(bodies[2]).toMatchObject({
+      type: "threads.add_user_message",
+      params: { thread_id: threadId, input: { content: [{ type: "input_text", text: "She is 12 years old and has kidney problems, dry food please" }] } },
+    });
+    state = session.getState();
+    expect(state.pendingUser).toBeNull();
+    expect(state.pendingFailed).toBe(false);
+    expect(state.error).toBeNull();
+    expect(state.items.filter((i) => i.type === "user_message")).toHaveLength(2);
+    expect(unsent.at(-1)).toBeNull(); // delivered: nothing left to keep across reloads
+  });
+
+  it("an unsent message kept across a reload comes back in place, with Retry", async () => {
+    const { client, bodies } = scripted([{ sse: fixture("real_turn1_create.sse") }]);
+    const session = new ThreadSession(client);
+    expect(session.restoreUnsent({ threadId: "thr_other", text: "x", attachments: [] })).toBe(false);
+    expect(session.restoreUnsent({ threadId: null, text: "Hi! I need food for my cat", attachments: [] })).toBe(true);
+    expect(session.getState()).toMatchObject({ pendingFailed: true, error: { code: "unsent", allowRetry: true } });
+    await session.retry();
+    expect(bodies[0]).toMatchObject({ type: "threads.create", params: { input: { content: [{ text: "Hi! I need food for my cat" }] } } });
+    expect(session.getState().pendingUser).toBeNull();
+  });
+
+  it("Edit gives the unsent text back to the composer and drops the failed bubble", () => {
+    const { client } = scripted([]);
+    const session = new ThreadSession(client);
+    session.restoreUnsent({ threadId: null, text: "grain free please", attachments: [] });
+    session.discardUnsent(true);
+    expect(session.getState()).toMatchObject({ pendingUser: null, pendingFailed: false, error: null, draft: { text: "grain free please" } });
+  });
+
+  it("a stopped answer is marked where it ends, and Regenerate answers the last message again", async () => {
+    const turn2 = frames("real_turn2_products.sse");
+    const cut = turn2.findIndex((f) => f.includes("text_delta")) + 3;
+    const { client, bodies } = scripted([
+      { sse: fixture("real_turn1_create.sse") },
+      { sse: turn2.slice(0, cut).join(""), hang: true },
+      { sse: "" },
+    ]);
+    const session = new ThreadSession(client);
+    await session.send("Hi! I need food for my cat");
+    const sending = session.send("She is 12 years old and has kidney problems, dry food please");
+    await until(session, (s) => s.items.some((i) => i.type === "assistant_message" && s.openItems.includes(i.id) && i.content[0]?.text));
+    session.stop();
+    await sending;
+    const state = session.getState();
+    expect(state.stopped).toEqual([state.items.at(-1)!.id]);
+    const lastUser = state.items.filter((i) => i.type === "user_message").at(-1)!;
+    await session.regenerate();
+    expect(bodies[2]).toMatchObject({ type: "threads.retry_after_item", params: { item_id: lastUser.id } });
+  });
+
+  it("feedback comes with the loaded thread; a thumbs down carries the reason in the request metadata", async () => {
+    const { client, bodies } = scripted([{ status: 200, json: {} }, { status: 200, json: {} }]);
+    const session = new ThreadSession(client);
+    session.dispatch({
+      type: "loaded",
+      thread: { id: "thr_f", created_at: "", items: { data: [], has_more: false }, metadata: { feedback: { msg_1: "positive", msg_2: "bogus" }, stopped: ["msg_3"] } },
+    });
+    expect(session.getState().feedback).toEqual({ msg_1: "positive" });
+    expect(session.getState().stopped).toEqual(["msg_3"]);
+    await session.feedback("msg_1", "negative", "Too expensive");
+    expect(session.getState().feedback).toEqual({ msg_1: "negative" });
+    expect(bodies[0]).toEqual({
+      type: "items.feedback",
+      params: { thread_id: "thr_f", item_ids: ["msg_1"], kind: "negative" },
+      metadata: { reason: "Too expensive" },
+    });
   });
 
   it("widget actions: server actions stream as threads.custom_action, client actions become effects", async () => {

@@ -38,6 +38,7 @@ const PATHS: Record<string, string[]> = {
   menu: ["M4 6h16", "M4 12h16", "M4 18h16"],
   x: ["M6 6l12 12", "M18 6L6 18"],
   send: ["M12 19V5", "M6 11l6-6 6 6"],
+  "down-arrow": ["M12 5v14", "M6 13l6 6 6-6"],
   stop: ["M7 7h10v10H7z"],
   plus: ["M12 5v14", "M5 12h14"],
   mic: ["M12 3a3 3 0 0 0-3 3v6a3 3 0 0 0 6 0V6a3 3 0 0 0-3-3z", "M5 11a7 7 0 0 0 14 0", "M12 18v3"],

@@ -15,6 +15,8 @@ interface Props {
   /** Dictation (`input.transcribe`); the button shows when the browser can record. */
   transcribe?: (audio: Blob) => Promise<string>;
   discard: (attachmentId: string) => Promise<void>;
+  /** Text given back to the composer (a message that could not be sent); applied when `nonce` changes. */
+  draft?: { text: string; nonce: number } | null;
 }
 
 interface Upload {
@@ -25,11 +27,17 @@ interface Upload {
   error: string | null;
 }
 
-export function Composer({ placeholder, streaming, canStop, disabled, attachments, onSend, onStop, upload, discard, transcribe }: Props) {
+export function Composer({ placeholder, streaming, canStop, disabled, attachments, onSend, onStop, upload, discard, transcribe, draft }: Props) {
   const [text, setText] = useState("");
   const [uploads, setUploads] = useState<Upload[]>([]);
   const areaRef = useRef<HTMLTextAreaElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (!draft) return;
+    setText(draft.text);
+    areaRef.current?.focus();
+  }, [draft]);
 
   // Grow with the text, up to a limit.
   useEffect(() => {

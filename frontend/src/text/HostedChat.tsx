@@ -38,7 +38,7 @@ function useChatKitScript(): "loading" | "ready" | "failed" {
 
 export function HostedChat({ config, theme, headers }: { config: AppConfig; theme: Theme; headers: () => Record<string, string> }) {
   const status = useChatKitScript();
-  const { control } = useChatKit({
+  const chatkit = useChatKit({
     api: {
       url: config.chatkitUrl,
       domainKey: config.domainKey ?? "domain_pk_localhost_dev",
@@ -55,7 +55,15 @@ export function HostedChat({ config, theme, headers }: { config: AppConfig; them
     },
     composer: { placeholder: config.placeholder },
     history: { enabled: true },
+    // Aya's follow-up chips are client actions carrying the shopper's next message (aya.shop.followups).
+    widgets: {
+      onAction: async (action) => {
+        const message = action.payload?.message;
+        if (action.type === "aya.followup" && typeof message === "string") await chatkit.sendUserMessage({ text: message });
+      },
+    },
   });
+  const { control } = chatkit;
   if (status === "failed") {
     return (
       <div className="error-banner" role="alert">

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { reduceEvents } from "../chatkit/reducer";
 import { parseEventData } from "../chatkit/sse";
 import { fixture } from "../chatkit/testing";
-import type { ThreadItem } from "../chatkit/types";
-import { Messages } from "./Messages";
+import type { ThreadItem, WidgetComponent } from "../chatkit/types";
+import { followUpsOf, Messages } from "./Messages";
 
 const state = reduceEvents(
   fixture("synthetic_conversation.sse")
@@ -23,7 +23,7 @@ function render(items: ThreadItem[], openItems: string[] = []) {
       theme="light"
       feedback={{}}
       onAction={() => {}}
-      onFeedback={() => {}}
+      onFeedback={async () => true}
     />,
   );
 }
@@ -73,7 +73,7 @@ describe("Messages", () => {
         theme="light"
         feedback={{}}
         onAction={() => {}}
-        onFeedback={() => {}}
+        onFeedback={async () => true}
         onAnswer={() => {}}
       />,
     );
@@ -92,5 +92,55 @@ describe("Messages", () => {
     expect(answered).toMatch(/class="answer">senior</);
     expect(answered).toMatch(/class="answer">skipped</);
     expect(answered).not.toContain("Send answers");
+  });
+});
+
+describe("follow-up chips", () => {
+  const chips: ThreadItem = {
+    id: "msg_chips",
+    type: "widget",
+    thread_id: "thr_1",
+    created_at: "",
+    widget: {
+      type: "Basic",
+      key: "aya.followups",
+      children: [
+        {
+          type: "Row",
+          children: [
+            { type: "Button", label: "Cheaper", onClickAction: { type: "aya.followup", payload: { message: "something cheaper?" }, handler: "client" } },
+            { type: "Button", label: "Compare 1 & 2", onClickAction: { type: "aya.followup", payload: { message: "compare the first two" }, handler: "client" } },
+          ],
+        },
+      ],
+    },
+  } as ThreadItem;
+
+  it("reads each chip's label and message from the widget", () => {
+    expect(followUpsOf((chips as { widget: WidgetComponent }).widget)).toEqual([
+      { label: "Cheaper", message: "something cheaper?" },
+      { label: "Compare 1 & 2", message: "compare the first two" },
+    ]);
+  });
+
+  it("shows the newest answer's chips only, never while answering", () => {
+    const withChips = (items: ThreadItem[], streaming = false) =>
+      renderToStaticMarkup(
+        <Messages
+          items={items}
+          pendingUser={null}
+          streaming={streaming}
+          openItems={[]}
+          theme="light"
+          feedback={{}}
+          onAction={() => {}}
+          onFeedback={async () => true}
+          onFollowUp={() => {}}
+        />,
+      );
+    expect(withChips([...state.items, chips])).toContain('aria-label="Suggested follow-ups"');
+    expect(withChips([...state.items, chips])).toContain(">Compare 1 &amp; 2</button>");
+    expect(withChips([...state.items, chips], true)).not.toContain("Suggested follow-ups");
+    expect(withChips([chips, ...state.items])).not.toContain("Suggested follow-ups");
   });
 });

@@ -1,22 +1,77 @@
-import { createContext, memo, useContext, useEffect, useState } from "react";
+import { createContext, Fragment, memo, useContext, useEffect, useRef, useState } from "react";
 import type { ChatKitClient } from "../chatkit/client";
-import { assistantText, userText } from "../chatkit/reducer";
-import type { AssistantMessageItem, StructuredInputItem, ThreadItem, UserMessageItem, WorkflowItem } from "../chatkit/types";
+import { assistantText, lastUserMessage, userText } from "../chatkit/reducer";
+import type {
+  AssistantMessageItem,
+  StructuredInputItem,
+  ThreadItem,
+  UserMessageItem,
+  WidgetComponent,
+  WorkflowItem,
+} from "../chatkit/types";
 import { Markdown } from "../components/Markdown";
 import { Widget, widgetText, type ActionHandler } from "../widgets/Widget";
 import type { Theme } from "../theme";
 import { Icon } from "../components/Icon";
 
+export type FeedbackHandler = (itemId: string, kind: "positive" | "negative", reason?: string) => Promise<boolean>;
+
 interface Props {
   items: ThreadItem[];
   pendingUser: UserMessageItem | null;
+  /** The pending message never reached the server: marked, with Retry and Edit. */
+  pendingFailed?: boolean;
   streaming: boolean;
   openItems: string[];
   theme: Theme;
   feedback: Record<string, "positive" | "negative">;
+  /** Items after which the shopper stopped the answer. */
+  stopped?: string[];
   onAction: ActionHandler;
-  onFeedback: (itemId: string, kind: "positive" | "negative") => void;
+  onFeedback: FeedbackHandler;
   onAnswer?: AnswerHandler;
+  onRetryUnsent?: () => void;
+  onEditUnsent?: () => void;
+  onRegenerate?: () => void;
+  /** A follow-up chip was tapped: send its message as the shopper's. */
+  onFollowUp?: (message: string) => void;
+}
+
+/** The widget key of Aya's follow-up suggestions (`aya.shop.followups`). */
+export const FOLLOWUPS_KEY = "aya.followups";
+
+interface FollowUp {
+  label: string;
+  message: string;
+}
+
+/** The chips of a follow-up widget: its buttons' labels and the messages their client actions carry. */
+export function followUpsOf(widget: WidgetComponent): FollowUp[] {
+  const out: FollowUp[] = [];
+  const walk = (node: WidgetComponent) => {
+    const action = node.onClickAction as { type?: string; payload?: { message?: unknown } } | undefined;
+    if (node.type === "Button" && action?.type === "aya.followup" && typeof action.payload?.message === "string") {
+      out.push({ label: String(node.label ?? action.payload.message), message: action.payload.message });
+    }
+    const children = node.children;
+    if (Array.isArray(children)) children.forEach(walk);
+    else if (children && typeof children === "object") walk(children);
+  };
+  walk(widget);
+  return out;
+}
+
+/** Suggestions under the newest answer; tapping one sends it as the shopper's next message. */
+function FollowUps({ followUps, onFollowUp }: { followUps: FollowUp[]; onFollowUp: (message: string) => void }) {
+  return (
+    <div className="msg followups" role="group" aria-label="Suggested follow-ups">
+      {followUps.map((f) => (
+        <button key={f.message} type="button" className="chip" onClick={() => onFollowUp(f.message)}>
+          {f.label}
+        </button>
+      ))}
+    </div>
+  );
 }
 
 export type AnswerHandler = (itemId: string, answers: Record<string, string[]>, status: "answered" | "skipped") => void;
@@ -103,9 +158,21 @@ function AttachmentImage({ src, alt }: { src: string; alt: string }) {
   return url ? <img src={url} alt={alt} className="attachment-thumb" /> : <span className="attachment-thumb loading" aria-label={alt} />;
 }
 
-function UserMessage({ item, pending }: { item: UserMessageItem; pending?: boolean }) {
+function UserMessage({
+  item,
+  pending,
+  failed,
+  onRetry,
+  onEdit,
+}: {
+  item: UserMessageItem;
+  pending?: boolean;
+  failed?: boolean;
+  onRetry?: () => void;
+  onEdit?: () => void;
+}) {
   return (
-    <div className={`msg user${pending ? " pending" : ""}`} data-item-id={pending ? undefined : item.id}>
+    <div className={`msg user${pending ? " pending" : ""}${failed ? " failed" : ""}`} data-item-id={pending ? undefined : item.id}>
       {item.attachments?.length ? (
         <div className="msg-attachments">
           {item.attachments.map((a) =>
@@ -120,7 +187,122 @@ function UserMessage({ item, pending }: { item: UserMessageItem; pending?: boole
         </div>
       ) : null}
       {userText(item) ? <div className="bubble">{userText(item)}</div> : null}
+      {failed ? (
+        <div className="unsent" role="group" aria-label="Message not sent">
+          <span className="unsent-label">Not sent</span>
+          {onRetry ? (
+            <button type="button" className="text-button" onClick={onRetry}>
+              Retry
+            </button>
+          ) : null}
+          {onEdit ? (
+            <button type="button" className="text-button" onClick={onEdit}>
+              Edit
+            </button>
+          ) : null}
+        </div>
+      ) : null}
     </div>
+  );
+}
+
+const REASONS = ["Not what I asked", "Wrong product for my pet", "Too long", "Incorrect information"];
+
+/**
+ * Thumbs up/down on an answer. The choice shows at once (aria-pressed), is acknowledged when stored, and a thumbs down
+ * asks what went wrong: the reason is stored with the feedback.
+ */
+function FeedbackButtons({ itemId, given, onFeedback }: { itemId: string; given: "positive" | "negative" | undefined; onFeedback: FeedbackHandler }) {
+  const [phase, setPhase] = useState<"idle" | "asking" | "thanks">("idle");
+  const [reason, setReason] = useState("");
+  const [chosen, setChosen] = useState<string | null>(null);
+  const askRef = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (phase === "asking") askRef.current?.querySelector<HTMLElement>("button")?.focus();
+  }, [phase]);
+  const give = async (kind: "positive" | "negative") => {
+    if (kind === "negative") setPhase("asking");
+    const ok = await onFeedback(itemId, kind);
+    if (!ok) setPhase("idle");
+    else if (kind === "positive") setPhase("thanks");
+  };
+  const sendReason = async () => {
+    const text = [chosen, reason.trim()].filter(Boolean).join(": ");
+    const ok = text ? await onFeedback(itemId, "negative", text) : true;
+    setPhase(ok ? "thanks" : "asking");
+  };
+  return (
+    <>
+      <button
+        type="button"
+        className={`icon-button${given === "positive" ? " chosen" : ""}`}
+        aria-label="Good answer"
+        aria-pressed={given === "positive"}
+        title="Good answer"
+        onClick={() => void give("positive")}
+      >
+        <Icon name="up" size={16} />
+      </button>
+      <button
+        type="button"
+        className={`icon-button${given === "negative" ? " chosen" : ""}`}
+        aria-label="Bad answer"
+        aria-pressed={given === "negative"}
+        title="Bad answer"
+        onClick={() => void give("negative")}
+      >
+        <Icon name="down" size={16} />
+      </button>
+      <span className="feedback-ack" role="status">
+        {phase === "thanks" ? "Thanks for the feedback" : ""}
+      </span>
+      {phase === "asking" ? (
+        <form
+          ref={askRef}
+          className="feedback-reason"
+          aria-label="What went wrong?"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void sendReason();
+          }}
+          onKeyDown={(e) => {
+            if (e.key === "Escape") {
+              e.stopPropagation();
+              setPhase("thanks");
+            }
+          }}
+        >
+          <p className="feedback-question">What went wrong?</p>
+          <div className="choices">
+            {REASONS.map((r) => (
+              <button key={r} type="button" className={`chip${chosen === r ? " chosen" : ""}`} aria-pressed={chosen === r} onClick={() => setChosen(chosen === r ? null : r)}>
+                {r}
+              </button>
+            ))}
+          </div>
+          <label className="sr-only" htmlFor={`reason-${itemId}`}>
+            Tell us more
+          </label>
+          <textarea
+            id={`reason-${itemId}`}
+            className="w-input"
+            rows={2}
+            maxLength={900}
+            placeholder="Tell us more (optional)"
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+          />
+          <div className="feedback-actions">
+            <button type="button" className="text-button" onClick={() => setPhase("thanks")}>
+              Skip
+            </button>
+            <button type="submit" className="w-button w-button-solid w-color-primary">
+              Send feedback
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </>
   );
 }
 
@@ -150,7 +332,7 @@ interface ItemProps {
   given: "positive" | "negative" | undefined;
   theme: Theme;
   onAction: ActionHandler;
-  onFeedback: (itemId: string, kind: "positive" | "negative") => void;
+  onFeedback: FeedbackHandler;
   onAnswer?: AnswerHandler;
 }
 
@@ -235,26 +417,7 @@ const Item = memo(function Item({ item, live, busy: streaming, given, theme, onA
           {!live && text.trim() ? (
             <div className="msg-tools" role="group" aria-label="Message actions">
               <CopyButton text={text} />
-              <button
-                type="button"
-                className={`icon-button${given === "positive" ? " chosen" : ""}`}
-                aria-label="Good answer"
-                aria-pressed={given === "positive"}
-                title="Good answer"
-                onClick={() => onFeedback(item.id, "positive")}
-              >
-                <Icon name="up" size={16} />
-              </button>
-              <button
-                type="button"
-                className={`icon-button${given === "negative" ? " chosen" : ""}`}
-                aria-label="Bad answer"
-                aria-pressed={given === "negative"}
-                title="Bad answer"
-                onClick={() => onFeedback(item.id, "negative")}
-              >
-                <Icon name="down" size={16} />
-              </button>
+              <FeedbackButtons itemId={item.id} given={given} onFeedback={onFeedback} />
             </div>
           ) : null}
         </div>
@@ -313,6 +476,7 @@ function LiveRegion({ items, streaming }: { items: ThreadItem[]; streaming: bool
       break;
     }
     if (item.type === "widget") {
+      if (item.widget.key === FOLLOWUPS_KEY) continue;
       text = item.copy_text ?? widgetText(item.widget);
       break;
     }
@@ -324,24 +488,64 @@ function LiveRegion({ items, streaming }: { items: ThreadItem[]; streaming: bool
   );
 }
 
+/** Where the shopper stopped an answer; the newest one can be answered again. */
+function StoppedMark({ onRegenerate }: { onRegenerate?: () => void }) {
+  return (
+    <div className="stopped" role="group" aria-label="Answer stopped">
+      <span className="stopped-label">Stopped</span>
+      {onRegenerate ? (
+        <button type="button" className="text-button" onClick={onRegenerate}>
+          Regenerate
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
 export function Messages(props: Props) {
   const { items, pendingUser, streaming } = props;
+  const stopped = new Set(props.stopped ?? []);
+  // Regenerate answers the last user message again: offered on a stop mark after it, when nothing is running.
+  const lastUser = lastUserMessage(items);
+  const lastUserIndex = lastUser ? items.indexOf(lastUser) : -1;
   return (
     <div className="messages" role="log" aria-live="off" aria-label="Conversation">
-      {items.map((item) => (
-        <Item
-          key={item.id}
-          item={item}
-          live={props.openItems.includes(item.id)}
-          busy={streaming}
-          given={props.feedback[item.id]}
-          theme={props.theme}
-          onAction={props.onAction}
-          onFeedback={props.onFeedback}
-          onAnswer={props.onAnswer}
+      {items.map((item, index) =>
+        item.type === "widget" && item.widget.key === FOLLOWUPS_KEY ? (
+          // Only the newest answer's suggestions are offered, and not while Aya is answering.
+          index === items.length - 1 && !streaming && !pendingUser && props.onFollowUp ? (
+            <FollowUps key={item.id} followUps={followUpsOf(item.widget)} onFollowUp={props.onFollowUp} />
+          ) : null
+        ) : (
+        <Fragment key={item.id}>
+          <Item
+            item={item}
+            live={props.openItems.includes(item.id)}
+            busy={streaming}
+            given={props.feedback[item.id]}
+            theme={props.theme}
+            onAction={props.onAction}
+            onFeedback={props.onFeedback}
+            onAnswer={props.onAnswer}
+          />
+          {stopped.has(item.id) ? (
+            <StoppedMark
+              onRegenerate={!streaming && !pendingUser && index >= lastUserIndex && lastUserIndex !== -1 ? props.onRegenerate : undefined}
+            />
+          ) : null}
+        </Fragment>
+        ),
+      )}
+      {pendingUser ? (
+        <UserMessage
+          item={pendingUser}
+          pending
+          failed={props.pendingFailed && !streaming}
+          onRetry={props.onRetryUnsent}
+          onEdit={props.onEditUnsent}
         />
-      ))}
-      {pendingUser ? <UserMessage item={pendingUser} pending /> : null}
+      ) : null}
+      {pendingUser && stopped.has(pendingUser.id) && !streaming ? <StoppedMark onRegenerate={props.onRegenerate} /> : null}
       <LiveRegion items={items} streaming={streaming} />
     </div>
   );

@@ -7,8 +7,9 @@ import type { AppConfig } from "../config";
 import type { Theme } from "../theme";
 import type { ActionHandler } from "../widgets/Widget";
 import { Composer } from "./Composer";
-import { ClientContext, Messages, type AnswerHandler } from "./Messages";
+import { ClientContext, Messages, type AnswerHandler, type FeedbackHandler } from "./Messages";
 import { Sidebar } from "./Sidebar";
+import { useScrollFollow } from "./scrolling";
 import { useChat } from "./useChat";
 
 /**
@@ -69,7 +70,8 @@ export function TextTab({
   const { loadThreads, openThread } = chat;
   const refresh = useCallback(() => {
     void loadThreads(false);
-    const open = chat.state.thread?.id;
+    // The open thread, or the one the Voice tab started meanwhile.
+    const open = chat.state.thread?.id ?? localStorage.getItem("aya.last_thread");
     if (open && !chat.state.streaming) void openThread(open);
   }, [loadThreads, openThread, chat.state.thread?.id, chat.state.streaming]);
   const wasActive = useRef(active);
@@ -86,16 +88,36 @@ export function TextTab({
   const onAction = useCallback<ActionHandler>((a, itemId) => void action(a, itemId), [action]);
   const { answer } = chat;
   const onAnswer = useCallback<AnswerHandler>((id, answers, status) => void answer(id, answers, status), [answer]);
-  const onFeedback = useCallback((id: string, kind: "positive" | "negative") => void sendFeedback(id, kind), [sendFeedback]);
+  const onFeedback = useCallback<FeedbackHandler>((id, kind, reason) => sendFeedback(id, kind, reason), [sendFeedback]);
   const empty = state.items.length === 0 && !state.pendingUser;
 
-  // Keep the newest content in view: streamed text, progress, notices and errors.
-  const endRef = useRef<HTMLDivElement>(null);
+  // Scrolling: a new answer comes into view at its start; new text is followed only while the reader is at the bottom.
+  const scrollRef = useRef<HTMLDivElement>(null);
   const last = state.items.at(-1);
   const lastSize = last?.type === "assistant_message" ? assistantText(last).length : 0;
+  const changeKey = `${state.items.length}:${lastSize}:${state.pendingUser?.id}:${state.progress?.text}:${state.error?.message}:${state.notices.length}`;
+  const { atBottom, jumpToLatest, toEnd } = useScrollFollow(scrollRef, state.streaming, changeKey);
+  const openId = state.thread?.id;
   useEffect(() => {
-    endRef.current?.scrollIntoView?.({ block: "end" });
-  }, [state.items.length, lastSize, state.pendingUser, state.progress, state.error, state.notices.length]);
+    if (!state.streaming) toEnd();
+    // Only when another thread is shown, not on every change of the stream.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [openId, toEnd]);
+
+  // Esc stops a reply (unless a dialog or the drawer takes it first).
+  const { stop } = chat;
+  const streaming = state.streaming && state.allowCancel;
+  useEffect(() => {
+    if (!streaming) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape" && !e.defaultPrevented && !sidebarOpen) {
+        e.preventDefault();
+        stop();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [streaming, stop, sidebarOpen]);
   const locked = state.thread?.status && state.thread.status.type !== "active";
 
   return (
@@ -133,7 +155,8 @@ export function TextTab({
           </button>
           <h1 className="chat-title">{state.thread?.title?.trim() || (empty ? "Aya" : "New conversation")}</h1>
         </div>
-        <div className="chat-scroll">
+        <div className="chat-scroll" ref={scrollRef}>
+          <div className="chat-content">
           {empty ? (
             <div className="start-screen">
               <div className="avatar" aria-hidden="true">
@@ -155,13 +178,19 @@ export function TextTab({
             <Messages
               items={state.items}
               pendingUser={state.pendingUser}
+              pendingFailed={state.pendingFailed}
               streaming={state.streaming}
               openItems={state.openItems}
               theme={theme}
-              feedback={chat.feedback}
+              feedback={state.feedback}
+              stopped={state.stopped}
               onAction={onAction}
               onFeedback={onFeedback}
               onAnswer={onAnswer}
+              onRetryUnsent={state.error?.allowRetry === false ? undefined : () => void chat.retry()}
+              onEditUnsent={() => chat.discardUnsent(true)}
+              onRegenerate={() => void chat.regenerate()}
+              onFollowUp={(message) => void chat.send(message)}
             />
           )}
           {state.streaming && (state.progress || state.pendingUser || last?.type === "user_message") ? (
@@ -186,7 +215,7 @@ export function TextTab({
           {state.error ? (
             <div className="error-banner" role="alert">
               <span>{state.error.message}</span>
-              {state.error.allowRetry ? (
+              {state.error.allowRetry && state.error.code !== "unsent" ? (
                 <button type="button" className="small" onClick={() => void chat.retry()}>
                   Retry
                 </button>
@@ -196,8 +225,13 @@ export function TextTab({
               </button>
             </div>
           ) : null}
-          <div ref={endRef} />
+          </div>
         </div>
+        {!atBottom && !empty ? (
+          <button type="button" className="jump-latest" onClick={jumpToLatest}>
+            <Icon name="down-arrow" size={16} /> Jump to latest
+          </button>
+        ) : null}
         {locked ? (
           <p className="locked">This conversation is {state.thread?.status?.type}. Start a new one to keep chatting.</p>
         ) : null}
@@ -212,6 +246,7 @@ export function TextTab({
           upload={(file) => client.uploadAttachment(file)}
           discard={(id) => client.deleteAttachment(id)}
           transcribe={(audio) => client.transcribe(audio)}
+          draft={state.draft}
         />
       </section>
     </div>

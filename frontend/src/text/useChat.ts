@@ -6,10 +6,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { ChatKitClient } from "../chatkit/client";
 import type { ClientEffect } from "../chatkit/reducer";
-import { ThreadSession } from "../chatkit/session";
+import { ThreadSession, type UnsentMessage } from "../chatkit/session";
 import type { ActionConfig, Attachment, Thread } from "../chatkit/types";
 
 const LAST_THREAD_KEY = "aya.last_thread";
+/** A message that did not reach the server, kept across reloads (its thread, text and uploaded attachments). */
+const UNSENT_KEY = "aya.unsent";
 const PAGE_SIZE = 20;
 
 export interface ThreadList {
@@ -26,9 +28,23 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+function storedUnsent(): UnsentMessage | null {
+  try {
+    const raw = JSON.parse(localStorage.getItem(UNSENT_KEY) ?? "null") as UnsentMessage | null;
+    if (raw && typeof raw.text === "string" && Array.isArray(raw.attachments)) return raw;
+  } catch {
+    /* damaged: forget it */
+  }
+  return null;
+}
+
+function storeUnsent(unsent: UnsentMessage | null): void {
+  if (unsent) localStorage.setItem(UNSENT_KEY, JSON.stringify(unsent));
+  else localStorage.removeItem(UNSENT_KEY);
+}
+
 export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
   const [list, setList] = useState<ThreadList>({ threads: [], hasMore: false, after: null, loading: false, error: null });
-  const [feedback, setFeedback] = useState<Record<string, "positive" | "negative">>({});
   const effectRef = useRef(onEffect);
   effectRef.current = onEffect;
 
@@ -51,6 +67,7 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
         },
         onThreadUpdated: (thread) => upsertListed(thread, false),
         onEffect: (effect) => effectRef.current?.(effect),
+        onUnsent: storeUnsent,
       }),
     [client, upsertListed],
   );
@@ -89,7 +106,8 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
       try {
         await session.open(threadId);
         localStorage.setItem(LAST_THREAD_KEY, threadId);
-        setFeedback({});
+        const unsent = storedUnsent();
+        if (unsent) session.restoreUnsent(unsent);
       } catch (e) {
         if (localStorage.getItem(LAST_THREAD_KEY) === threadId) localStorage.removeItem(LAST_THREAD_KEY);
         session.reset();
@@ -102,26 +120,22 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
   const newThread = useCallback(() => {
     localStorage.removeItem(LAST_THREAD_KEY);
     session.reset();
-    setFeedback({});
+    // A first message that never reached the server belongs here (no thread yet).
+    const unsent = storedUnsent();
+    if (unsent && unsent.threadId === null) session.restoreUnsent(unsent);
   }, [session]);
 
+  /** Resolves true when the server stored the feedback (the UI acknowledges it), false when it failed (shown). */
   const sendFeedback = useCallback(
-    async (itemId: string, kind: "positive" | "negative") => {
-      const threadId = session.getState().thread?.id;
-      if (!threadId) return;
-      setFeedback((f) => ({ ...f, [itemId]: kind }));
+    async (itemId: string, kind: "positive" | "negative", reason?: string): Promise<boolean> => {
       try {
-        await client.feedback(threadId, [itemId], kind);
-      } catch (e) {
-        setFeedback((f) => {
-          const next = { ...f };
-          delete next[itemId];
-          return next;
-        });
-        session.dispatch({ type: "local_error", message: `Feedback was not saved: ${message(e)}`, allowRetry: false });
+        await session.feedback(itemId, kind, reason);
+        return true;
+      } catch {
+        return false;
       }
     },
-    [client, session],
+    [session],
   );
 
   const rename = useCallback(
@@ -147,6 +161,8 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
   const send = useCallback((text: string, attachments: Attachment[] = []) => session.send(text, attachments), [session]);
   const stop = useCallback(() => session.stop(), [session]);
   const retry = useCallback(() => session.retry(), [session]);
+  const regenerate = useCallback(() => session.regenerate(), [session]);
+  const discardUnsent = useCallback((edit: boolean) => session.discardUnsent(edit), [session]);
   const action = useCallback((config: ActionConfig, itemId: string | null) => session.action(config, itemId), [session]);
   const answer = useCallback(
     (itemId: string, answers: Record<string, string[]>, status: "answered" | "skipped") =>
@@ -159,6 +175,10 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
     void loadThreads(false);
     const last = localStorage.getItem(LAST_THREAD_KEY);
     if (last) void openThread(last);
+    else {
+      const unsent = storedUnsent();
+      if (unsent && unsent.threadId === null) session.restoreUnsent(unsent);
+    }
     return () => session.stop();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [session]);
@@ -166,13 +186,14 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
   return {
     state,
     list,
-    feedback,
     loadThreads,
     openThread,
     newThread,
     send,
     stop,
     retry,
+    regenerate,
+    discardUnsent,
     action,
     answer,
     sendFeedback,

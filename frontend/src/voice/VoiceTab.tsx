@@ -7,12 +7,14 @@
  */
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { WidgetComponent } from "../chatkit/types";
+import type { ChatKitClient } from "../chatkit/client";
+import type { ActionConfig, WidgetComponent } from "../chatkit/types";
 import { Markdown } from "../components/Markdown";
 import { Widget } from "../widgets/Widget";
 import { VoiceError } from "./microphone";
 import { OfflineVoice } from "./offline";
 import { RealtimeVoice } from "./realtime";
+import { sendAction, sendTyped, type VoiceTextResult } from "./typed";
 import type { ProductCard, TranscriptLine, VoiceEngine, VoiceState } from "./types";
 import "./voice.css";
 
@@ -24,6 +26,8 @@ export interface VoiceTabProps {
   /** Identity headers for the server (same as the Text tab's). */
   headers: () => Record<string, string>;
   theme: "light" | "dark";
+  /** The ChatKit client: typed messages and the cards' actions go to the same thread as the voice turns. */
+  client?: ChatKitClient;
 }
 
 const DEVICE_KEY = "aya.voice.device";
@@ -69,7 +73,9 @@ function Cards({ products }: { products: ProductCard[] }) {
   );
 }
 
-export function VoiceTab({ mode, headers, theme }: VoiceTabProps) {
+let typedCount = 0;
+
+export function VoiceTab({ mode, headers, theme, client }: VoiceTabProps) {
   const realtime = mode === "realtime";
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   const [deviceId, setDeviceId] = useState<string>(() => localStorage.getItem(DEVICE_KEY) ?? "");
@@ -80,7 +86,69 @@ export function VoiceTab({ mode, headers, theme }: VoiceTabProps) {
   const [lines, setLines] = useState<TranscriptLine[]>([]);
   const [products, setProducts] = useState<ProductCard[]>([]);
   const [widget, setWidget] = useState<WidgetComponent | null>(null);
+  const [widgetItemId, setWidgetItemId] = useState<string | null>(null);
+  const [typed, setTyped] = useState("");
+  const [busy, setBusy] = useState(false);
+  const typedRef = useRef<HTMLInputElement>(null);
   const engine = useRef<VoiceEngine | null>(null);
+
+  const addLine = useCallback(
+    (line: TranscriptLine) =>
+      setLines((old) => {
+        const at = old.findIndex((l) => l.id === line.id);
+        if (at < 0) return [...old, line].slice(-50);
+        const next = old.slice();
+        next[at] = line;
+        return next;
+      }),
+    [],
+  );
+
+  /** A typed message or a card action ran in the thread: show Aya's answer and the new cards, tell the Text tab. */
+  const showResult = useCallback(
+    (result: VoiceTextResult) => {
+      if (result.threadId) localStorage.setItem(THREAD_KEY, result.threadId);
+      if (result.text) addLine({ id: `typed-a-${++typedCount}`, role: "assistant", text: result.text, final: true });
+      if (result.widget) {
+        setWidget(result.widget);
+        setWidgetItemId(result.widgetItemId);
+      }
+      window.dispatchEvent(new CustomEvent("aya:thread-changed"));
+    },
+    [addLine],
+  );
+
+  const runText = async (work: () => Promise<VoiceTextResult>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      showResult(await work());
+    } catch (e) {
+      setError(`Aya could not answer: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const sendTypedText = async () => {
+    const text = typed.trim();
+    if (!text || !client || busy) return;
+    setTyped("");
+    addLine({ id: `typed-u-${++typedCount}`, role: "user", text, final: true });
+    await runText(() => sendTyped(client, localStorage.getItem(THREAD_KEY), text));
+  };
+
+  const onCardAction = (action: ActionConfig, itemId: string | null) => {
+    const threadId = localStorage.getItem(THREAD_KEY);
+    if (!client || !threadId || action.handler === "client" || busy) return;
+    void runText(() => sendAction(client, threadId, action, itemId ?? widgetItemId));
+  };
+
+  /** Correct a misheard line: its words go to the box, to be fixed and sent as typed text. */
+  const correct = (line: TranscriptLine) => {
+    setTyped(line.text);
+    typedRef.current?.focus();
+  };
 
   const refresh = useCallback(async () => {
     if (!navigator.mediaDevices?.enumerateDevices) {
@@ -115,15 +183,9 @@ export function VoiceTab({ mode, headers, theme }: VoiceTabProps) {
       onProducts: (p: ProductCard[], w: WidgetComponent | null) => {
         setProducts(p);
         setWidget(w);
+        setWidgetItemId(null);
       },
-      onTranscript: (line: TranscriptLine) =>
-        setLines((old) => {
-          const at = old.findIndex((l) => l.id === line.id);
-          if (at < 0) return [...old, line].slice(-50);
-          const next = old.slice();
-          next[at] = line;
-          return next;
-        }),
+      onTranscript: addLine,
     };
     const chosen = deviceId || null;
     const voice: VoiceEngine = realtime
@@ -164,6 +226,8 @@ export function VoiceTab({ mode, headers, theme }: VoiceTabProps) {
 
   return (
     <section className="voice-tab" aria-label="Talk with Aya" data-voice-mode={realtime ? "realtime" : "offline"}>
+      {/* Controls and status stay on screen however long the transcript grows. */}
+      <div className="voice-bar">
       <div className="voice-head">
         <h1>Talk with Aya</h1>
         <span className="voice-mode">{realtime ? "OpenAI Realtime" : "Offline voice"}</span>
@@ -210,6 +274,7 @@ export function VoiceTab({ mode, headers, theme }: VoiceTabProps) {
         </div>
         <span className="voice-state">{muted && running ? "Muted." : STATE_TEXT[state]}</span>
       </div>
+      </div>
 
       {error ? (
         <div className="error-banner voice-error" role="alert">
@@ -227,14 +292,48 @@ export function VoiceTab({ mode, headers, theme }: VoiceTabProps) {
             ) : (
               <span className="voice-text">{l.text}</span>
             )}
+            {l.role === "user" && l.final && client ? (
+              <button type="button" className="text-button voice-correct" aria-label={`Correct “${l.text}”`} onClick={() => correct(l)}>
+                Edit
+              </button>
+            ) : null}
           </li>
         ))}
       </ol>
 
       {products.length || widget ? (
         <section className="voice-products" aria-label="Products Aya mentioned">
-          {widget ? <Widget widget={widget} itemId={null} theme={theme} onAction={() => {}} /> : <Cards products={products} />}
+          {widget ? (
+            <Widget widget={widget} itemId={widgetItemId} theme={theme} onAction={onCardAction} busy={busy} />
+          ) : (
+            <Cards products={products} />
+          )}
         </section>
+      ) : null}
+
+      {client ? (
+        <form
+          className="voice-type"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void sendTypedText();
+          }}
+        >
+          <label htmlFor="voice-typed">Misheard, or rather type? Write to Aya here</label>
+          <div className="voice-type-row">
+            <input
+              id="voice-typed"
+              ref={typedRef}
+              value={typed}
+              onChange={(e) => setTyped(e.target.value)}
+              placeholder="e.g. grain free food for my senior cat"
+              autoComplete="off"
+            />
+            <button type="submit" className="voice-button start" disabled={busy || !typed.trim()}>
+              {busy ? "Sending…" : "Send"}
+            </button>
+          </div>
+        </form>
       ) : null}
     </section>
   );

@@ -160,6 +160,25 @@ function Children({ of }: { of: WidgetComponent }) {
   );
 }
 
+/**
+ * A control that waits while Aya answers is marked `aria-disabled`, not `disabled`: a disabled button loses focus
+ * (to the page body), so a keyboard or screen-reader user would lose their place after every card action.
+ */
+function whileBusy(busy: boolean): { "aria-disabled"?: true } {
+  return busy ? { "aria-disabled": true } : {};
+}
+
+function guard<E extends { preventDefault(): void }>(busy: boolean, handler: (() => void) | undefined) {
+  if (!handler && !busy) return undefined;
+  return (e: E) => {
+    if (busy) {
+      e.preventDefault();
+      return;
+    }
+    handler?.();
+  };
+}
+
 function ActionButton({ c }: { c: WidgetComponent }) {
   const env = useContext(WidgetContext);
   const dispatch = useDispatch();
@@ -172,10 +191,11 @@ function ActionButton({ c }: { c: WidgetComponent }) {
     <button
       type={c.submit ? "submit" : "button"}
       className={`w-button w-button-${variant} w-color-${colorName} w-size-${str(c.size) ?? "md"}${c.pill ? " w-pill" : ""}${c.block ? " w-block" : ""}`}
-      disabled={Boolean(c.disabled) || (serverAction && env.busy)}
+      disabled={Boolean(c.disabled)}
+      {...whileBusy(Boolean(serverAction && env.busy))}
       data-own-action={c.submit && action ? "1" : undefined}
       aria-label={label ? undefined : (str(c.iconStart) ?? str(c.iconEnd) ?? "action")}
-      onClick={c.submit && !action ? undefined : () => dispatch(action)}
+      onClick={c.submit && !action ? undefined : guard(Boolean(serverAction && env.busy), () => dispatch(action))}
     >
       {c.iconStart ? <span aria-hidden="true">{iconGlyph(String(c.iconStart))}</span> : null}
       {label}
@@ -189,6 +209,7 @@ function FormShell({ c, action, style, children }: { c: WidgetComponent; action?
   const [form, setForm] = useState<HTMLFormElement | null>(null);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
+    if (env.busy) return;
     const submitter = (e.nativeEvent as SubmitEvent).submitter;
     // A submit button with its own action already dispatched it (with the form's values).
     if (submitter?.getAttribute("data-own-action") === "1") return;
@@ -229,8 +250,8 @@ function Card({ c }: { c: WidgetComponent }) {
             <button
               type={c.asForm ? "submit" : "button"}
               className="w-button w-button-solid w-color-primary"
-              disabled={env.busy}
-              onClick={c.asForm ? undefined : () => env.onAction(confirm.action, env.itemId)}
+              {...whileBusy(env.busy)}
+              onClick={guard(env.busy, c.asForm ? undefined : () => env.onAction(confirm.action, env.itemId))}
             >
               {confirm.label}
             </button>
@@ -296,8 +317,8 @@ function ListViewItem({ c }: { c: WidgetComponent }) {
         type="button"
         className="w-listview-button"
         style={style}
-        disabled={action.handler !== "client" && env.busy}
-        onClick={() => dispatch(action)}
+        {...whileBusy(action.handler !== "client" && env.busy)}
+        onClick={guard(action.handler !== "client" && env.busy, () => dispatch(action))}
       >
         <Children of={c} />
       </button>
@@ -441,7 +462,7 @@ export function Node({ c }: { c: WidgetComponent }): ReactNode {
       );
     case "Title":
       return (
-        <div className="w-title" role="heading" aria-level={3} style={textStyle(c, theme, TITLE_SIZE)}>
+        <div className="w-title" role="heading" aria-level={2} style={textStyle(c, theme, TITLE_SIZE)}>
           {str(c.value)}
         </div>
       );

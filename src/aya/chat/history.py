@@ -35,6 +35,7 @@ from openai.types.responses.response_input_item_param import Message
 from aya.chat.attachments import IMAGE_TYPES, FileAttachmentStore
 from aya.chat.store import AyaStore
 from aya.core.context import RequestContext
+from aya.shop.followups import FOLLOWUPS_KEY
 
 logger = logging.getLogger("aya.chat")
 
@@ -72,7 +73,10 @@ class AyaItemConverter(ThreadItemConverter):
         return ResponseInputTextParam(type="input_text", text=f"@{tag.text}: {json.dumps(tag.data, default=str)}")
 
     async def widget_to_input(self, item: WidgetItem) -> TResponseInputItem | list[TResponseInputItem] | None:
-        """A widget's ``copy_text`` (its plain-text form: a short product list) instead of the widget's full JSON."""
+        """A widget's ``copy_text`` (its plain-text form: a short product list) instead of the widget's full JSON;
+        follow-up chips are the shopper's shortcuts, not something Aya said: the model does not see them."""
+        if item.widget.key == FOLLOWUPS_KEY:
+            return None
         if not item.copy_text:
             return await super().widget_to_input(item)
         text = f"The following graphical UI widget (id: {item.id}) was displayed to the user: {item.copy_text}"

@@ -36,9 +36,10 @@ from typing import Any, assert_never
 import anyio
 from chatkit.actions import Action
 from chatkit.errors import CustomStreamError
-from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
+from chatkit.server import DEFAULT_PAGE_SIZE, ChatKitServer, NonStreamingResult, StreamingResult
 from chatkit.store import NotFoundError, StoreItemType
 from chatkit.types import (
+    AssistantMessageItem,
     AttachmentsCreateReq,
     AttachmentsDeleteReq,
     AudioInput,
@@ -46,11 +47,14 @@ from chatkit.types import (
     ErrorCode,
     ErrorEvent,
     FeedbackKind,
+    HiddenContextItem,
     InputTranscribeReq,
     ItemsFeedbackReq,
     ItemsListReq,
+    SDKHiddenContextItem,
     StructuredInputItem,
     SyncCustomActionResponse,
+    Thread,
     ThreadItem,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
@@ -92,6 +96,10 @@ logger = logging.getLogger("aya.chat")
 
 _OWN_ID = re.compile(r"^[a-z]+_[0-9a-f]{22}$")
 _MAX_TITLE = 200
+_MAX_REASON = 1000
+# Thread metadata key: assistant messages the shopper stopped (shown as "Stopped" after a reload); newest kept.
+STOPPED_ITEMS = "stopped_items"
+_MAX_STOPPED = 50
 
 
 class AyaChatServer(ChatKitServer[RequestContext]):
@@ -126,6 +134,13 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         await self._preflight(request, context)
         if isinstance(request, ThreadsDeleteReq):
             return NonStreamingResult(await self._delete_thread(request.params.thread_id, context))
+        if isinstance(request, ThreadsGetByIdReq):
+            return NonStreamingResult(await self._thread_response(request.params.thread_id, context))
+        if isinstance(request, ItemsFeedbackReq):
+            params = request.params
+            reason = _feedback_reason(request.metadata)
+            await self.add_feedback(params.thread_id, params.item_ids, params.kind, context, reason=reason)
+            return NonStreamingResult(b"{}")
         try:
             # Dispatch the already-parsed request. ``ChatKitServer.process()`` would parse again and build a new
             # ``TypeAdapter(ChatKitReq)`` per request (~20 ms of CPU each); these two methods are what it calls
@@ -253,6 +268,7 @@ class AyaChatServer(ChatKitServer[RequestContext]):
                     raise BadRequest("item_ids must name at least one item", field="params.item_ids")
                 for item_id in request.params.item_ids:
                     await self._item(request.params.thread_id, item_id, context)
+                _feedback_reason(request.metadata)
             case AttachmentsCreateReq():
                 self.attachments.validate(request.params)
             case AttachmentsDeleteReq():
@@ -271,6 +287,28 @@ class AyaChatServer(ChatKitServer[RequestContext]):
                     raise NotConfigured("speech-to-text is not available on this server")
             case _:
                 assert_never(request)
+
+    async def _thread_response(self, thread_id: str, context: RequestContext) -> bytes:
+        """``threads.get_by_id`` as the SDK answers it (first page of visible items), plus what the client shows with
+        the thread: the user's feedback by item id and the answers they stopped. The rest of the thread's metadata
+        (dialogue state, response ids) stays on the server."""
+        thread = await self.store.load_thread(thread_id, context)
+        items = await self.store.load_thread_items(thread_id, None, DEFAULT_PAGE_SIZE, "asc", context)
+        items.data = [i for i in items.data if not isinstance(i, HiddenContextItem | SDKHiddenContextItem)]
+        metadata = {
+            "feedback": await self.store.load_feedback(thread_id, context),
+            "stopped": list(thread.metadata.get(STOPPED_ITEMS) or []),
+        }
+        response = Thread(
+            id=thread.id,
+            title=thread.title,
+            created_at=thread.created_at,
+            status=thread.status,
+            allowed_image_domains=thread.allowed_image_domains,
+            metadata=metadata,
+            items=items,
+        )
+        return self._serialize(response)
 
     async def _delete_thread(self, thread_id: str, context: RequestContext) -> bytes:
         attachments = await self.store.thread_attachments(thread_id, context)
@@ -356,9 +394,14 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         return result
 
     async def add_feedback(
-        self, thread_id: str, item_ids: list[str], feedback: FeedbackKind, context: RequestContext
+        self,
+        thread_id: str,
+        item_ids: list[str],
+        feedback: FeedbackKind,
+        context: RequestContext,
+        reason: str | None = None,
     ) -> None:
-        await self.store.add_feedback(thread_id, item_ids, feedback, context)
+        await self.store.add_feedback(thread_id, item_ids, feedback, context, reason=reason)
         logger.info("feedback %s on %d item(s) of %s", feedback, len(item_ids), thread_id)
 
     async def transcribe(self, audio_input: AudioInput, context: RequestContext) -> TranscriptionResult:
@@ -373,6 +416,14 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         with anyio.CancelScope(shield=True):
             logger.info("stream cancelled on %s; saving %d pending item(s)", thread.id, len(pending_items))
             await super().handle_stream_cancelled(thread, pending_items, context)
+            stopped = [
+                item.id
+                for item in pending_items
+                if isinstance(item, AssistantMessageItem) and any(c.text.strip() for c in item.content)
+            ]
+            if stopped:
+                known = list(thread.metadata.get(STOPPED_ITEMS) or [])
+                thread.metadata[STOPPED_ITEMS] = [*known, *stopped][-_MAX_STOPPED:]
             await self.store.save_thread(thread, context)  # the continuity rule sees the partial items
 
     # --- ids -------------------------------------------------------------------------------------------------------
@@ -421,6 +472,19 @@ def running_turns_for(settings: Settings) -> int:
     if settings.effective_model_provider == "offline":
         return 2 * (os.cpu_count() or 1)
     return 64
+
+
+def _feedback_reason(metadata: dict[str, Any]) -> str | None:
+    """The reason a shopper gave with their feedback (``metadata.reason`` of ``items.feedback``), if any."""
+    reason = metadata.get("reason")
+    if reason is None:
+        return None
+    if not isinstance(reason, str):
+        raise BadRequest("the feedback reason must be text", field="metadata.reason")
+    reason = reason.strip()
+    if len(reason) > _MAX_REASON:
+        raise BadRequest(f"the feedback reason is longer than {_MAX_REASON} characters", field="metadata.reason")
+    return reason or None
 
 
 def _check_limit(limit: int | None) -> None:

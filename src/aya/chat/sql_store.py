@@ -217,7 +217,12 @@ class SqlStore(AyaStore):
 
     # --- feedback --------------------------------------------------------------------------------------------------
     async def add_feedback(
-        self, thread_id: str, item_ids: list[str], kind: FeedbackKind, context: RequestContext
+        self,
+        thread_id: str,
+        item_ids: list[str],
+        kind: FeedbackKind,
+        context: RequestContext,
+        reason: str | None = None,
     ) -> None:
         uid = context.user_id
         await self.load_thread(thread_id, context)
@@ -232,10 +237,11 @@ class SqlStore(AyaStore):
         await self.db.transaction(
             [
                 (
-                    "INSERT INTO feedback (thread_id, item_id, user_id, kind, created_at) VALUES (?, ?, ?, ?, ?) "
+                    "INSERT INTO feedback (thread_id, item_id, user_id, kind, created_at, reason) "
+                    "VALUES (?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (thread_id, item_id, user_id) DO UPDATE SET kind = excluded.kind, "
-                    "created_at = excluded.created_at",
-                    (thread_id, item_id, uid, kind, now),
+                    "created_at = excluded.created_at, reason = excluded.reason",
+                    (thread_id, item_id, uid, kind, now, reason),
                 )
                 for item_id in dict.fromkeys(item_ids)
             ]
@@ -254,7 +260,8 @@ class SqlStore(AyaStore):
         items = await self.db.fetch("SELECT thread_id, data FROM items WHERE user_id = ? ORDER BY seq", uid)
         attachments = await self.db.fetch("SELECT data FROM attachments WHERE user_id = ?", uid)
         feedback = await self.db.fetch(
-            "SELECT thread_id, item_id, kind, created_at FROM feedback WHERE user_id = ? ORDER BY created_at", uid
+            "SELECT thread_id, item_id, kind, created_at, reason FROM feedback WHERE user_id = ? ORDER BY created_at",
+            uid,
         )
         by_thread: dict[str, list[Any]] = {}
         for thread_id, data in items:
@@ -266,7 +273,9 @@ class SqlStore(AyaStore):
                 for thread_id, data in threads
             ],
             "attachments": [_ATTACHMENT.validate_json(row[0]).model_dump(mode="json") for row in attachments],
-            "feedback": [{"thread_id": t, "item_id": i, "kind": k, "created_at": c} for t, i, k, c in feedback],
+            "feedback": [
+                {"thread_id": t, "item_id": i, "kind": k, "created_at": c, "reason": r} for t, i, k, c, r in feedback
+            ],
         }
 
     async def delete_user_data(self, context: RequestContext) -> dict[str, int]:

@@ -56,6 +56,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX feedback_user ON feedback (user_id);
     """,
+    # 2: why a shopper disliked an answer (thumbs down asks for a reason).
+    "ALTER TABLE feedback ADD COLUMN reason TEXT;",
 ]
 
 

@@ -42,9 +42,15 @@ class AyaStore(Store[RequestContext]):
 
     @abstractmethod
     async def add_feedback(
-        self, thread_id: str, item_ids: list[str], kind: FeedbackKind, context: RequestContext
+        self,
+        thread_id: str,
+        item_ids: list[str],
+        kind: FeedbackKind,
+        context: RequestContext,
+        reason: str | None = None,
     ) -> None:
-        """Record (or change) the user's feedback on items of their thread; unknown thread or item: NotFoundError."""
+        """Record (or change) the user's feedback on items of their thread, with the reason they gave (a thumbs down
+        asks for one); unknown thread or item: NotFoundError."""
 
     @abstractmethod
     async def load_feedback(self, thread_id: str, context: RequestContext) -> dict[str, FeedbackKind]:

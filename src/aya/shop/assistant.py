@@ -35,6 +35,7 @@ from chatkit.types import (
     ThreadItemDoneEvent,
     ThreadMetadata,
     ThreadStreamEvent,
+    UserMessageItem,
     WidgetItem,
 )
 
@@ -42,6 +43,7 @@ from aya.core.settings import Settings
 from aya.search.models import ProductSearch, SearchQuery
 from aya.shop import actions
 from aya.shop.agent import AyaRunContext, build_agent
+from aya.shop.followups import followups_widget, suggest_followups
 from aya.shop.models import build_model, run_config
 from aya.shop.offline import OfflineModel
 from aya.shop.safety import emergency
@@ -64,6 +66,7 @@ class TurnLike(Protocol):
     """What a turn offers (see ``aya.chat.assistant.Turn``)."""
 
     thread: ThreadMetadata
+    input: UserMessageItem | None
 
     @property
     def context(self) -> Any: ...
@@ -132,7 +135,38 @@ class ShopAssistant:
         state = load_state(turn.thread.metadata, username=username)
         return AyaRunContext(search=self.search, state=state, chat=turn.agent_context())
 
+    @property
+    def reads_images(self) -> bool:
+        """Whether the model sees attached photos: OpenAI's models do; the offline model and an OpenAI-compatible
+        server (which may be text-only) are not trusted to."""
+        return not isinstance(self.model, OfflineModel) and self.settings.effective_model_provider == "openai"
+
+    def photo_notice(self, turn: TurnLike) -> AssistantMessageItem | None:
+        """Said first when the shopper attached a photo the model cannot look at: never pretend to have seen it."""
+        message = turn.input
+        images = [a.name for a in (message.attachments if message else []) if a.type == "image"]
+        if not images or self.reads_images:
+            return None
+        names = ", ".join(images)
+        text = (
+            f"I can't look at photos here, so I can't see what's in {names}. "
+            "Could you type the product name, or the words on the label (brand, recipe, size)? "
+            "Then I'll find it or something like it."
+        )
+        return AssistantMessageItem(
+            id=turn.store.generate_item_id("message", turn.thread, turn.context),
+            thread_id=turn.thread.id,
+            created_at=datetime.now(),
+            content=[AssistantMessageContent(text=text, annotations=[])],
+        )
+
     async def respond(self, turn: TurnLike) -> AsyncIterator[ThreadStreamEvent]:
+        notice = self.photo_notice(turn)
+        if notice is not None:
+            yield ThreadItemDoneEvent(item=notice)
+            message = turn.input
+            if message is not None and not "".join(getattr(c, "text", "") for c in message.content).strip():
+                return  # only a photo: nothing else to answer
         await self._load_brands()
         ctx = self.run_context(turn)
         assert ctx.chat is not None
@@ -141,6 +175,7 @@ class ShopAssistant:
         agent = self.turn_agent()
         if previous is not None:  # the SDK allows no output guardrail with server-side history: reviewed below
             agent = agent.clone(output_guardrails=[])
+        shown_before = [p.id for p in ctx.state.shown]
         result = Runner.run_streamed(
             agent,
             agent_input,
@@ -165,9 +200,27 @@ class ShopAssistant:
             if verdict.answer is not None:
                 async for event in say(ctx.chat, verdict.answer.text):
                     yield event
+        if [p.id for p in ctx.state.shown] != shown_before:
+            followups = self.followups(turn, ctx)
+            if followups is not None:
+                yield ThreadItemDoneEvent(item=followups)
         ctx.save()
         if self.responses_api:
             turn.remember_response(result.last_response_id)
+
+    def followups(self, turn: TurnLike, ctx: AyaRunContext) -> WidgetItem | None:
+        """Follow-up chips under an answer that showed products (see :mod:`aya.shop.followups`)."""
+        state = ctx.state
+        species = [state.profile.species] if state.profile.species else []
+        suggestions = suggest_followups(state.shown, species=species, food_types=state.profile.food_types, pets=1)
+        if not suggestions:
+            return None
+        return WidgetItem(
+            id=turn.store.generate_item_id("message", turn.thread, turn.context),
+            thread_id=turn.thread.id,
+            created_at=datetime.now(),
+            widget=followups_widget(suggestions),
+        )
 
     async def action(
         self, turn: TurnLike, action: Action[str, Any], sender: WidgetItem | None

@@ -45,6 +45,15 @@ def _action(kind: str, payload: dict[str, object]) -> ActionConfig:
     return ActionConfig(type=kind, payload=payload, handler="server", loadingBehavior="container")
 
 
+def image_src(p: ProductSummary) -> str:
+    """The catalog's picture, or the web app's clean placeholder for the species and food type (``/placeholders/``)."""
+    if p.image_url:
+        return p.image_url
+    species = p.species if p.species in ("dog", "cat") else "dog"
+    kind = p.food_type if p.food_type in ("dry", "wet") else "other"
+    return f"/placeholders/{species}-{kind}.svg"
+
+
 def price_text(p: ProductSummary) -> str:
     return f"${p.price:,.2f}"
 
@@ -119,8 +128,8 @@ def product_block(p: ProductSummary, index: int, *, reason: str | None = None, s
         buttons.append(Checkbox(name=f"compare_{index}", label="Compare"))
     text_col.append(Row(gap=2, align="center", wrap="wrap", children=buttons))
     children: list[WidgetComponent] = []
-    if p.image_url:
-        children.append(Image(src=p.image_url, alt=p.title, size=72, fit="contain", radius="md"))
+    # A placeholder says nothing the title does not: empty alt text.
+    children.append(Image(src=image_src(p), alt=p.title if p.image_url else "", size=72, fit="contain", radius="md"))
     children.append(Col(gap=1, flex=1, children=text_col))
     return Box(key=p.id, id=f"product-{p.id}", direction="row", gap=3, padding=2, children=children)
 
@@ -149,8 +158,7 @@ def product_list(
 
 def details_card(p: ProductDetails) -> Card:
     children: list[WidgetComponent] = []
-    if p.image_url:
-        children.append(Image(src=p.image_url, alt=p.title, height=160, fit="contain", radius="md"))
+    children.append(Image(src=image_src(p), alt=p.title if p.image_url else "", height=160, fit="contain", radius="md"))
     children += [
         Title(value=p.title, size="md"),
         Caption(value=_subtitle(p)),

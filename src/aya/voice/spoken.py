@@ -52,7 +52,8 @@ def say_price(match: re.Match[str]) -> str:
     unit = "dollar" if dollars == 1 else "dollars"
     if not cents:
         return f"{dollars} {unit}"
-    return f"{dollars} {unit} {cents}" if cents >= 10 else f"{dollars} {unit} and {cents} cents"
+    # "39 dollars and 29 cents": "39 dollars 29" sounds like a slip of the tongue.
+    return f"{dollars} {unit} and {cents} {'cent' if cents == 1 else 'cents'}"
 
 
 def speakable(text: str) -> str:

@@ -1,6 +1,9 @@
 """The web app: serves the built React client (``frontend/dist``) at ``/``.
 
-Files under the build are served as they are (hashed ``/assets/*`` cached for a year, ``index.html`` never cached);
+Files under the build are served as they are (hashed ``/assets/*`` cached for a year, ``index.html`` never cached),
+compressed when the browser accepts it: the build writes a Brotli (``.br``) and a gzip (``.gz``) copy of every text
+asset (``frontend/vite.config.ts``), served with ``Content-Encoding`` and ``Vary: Accept-Encoding`` (no compression
+work per request);
 any other path that is not an API path gets ``index.html`` so client-side routes survive a reload. API prefixes
 (``/chatkit``, ``/api``, ``/voice``, ``/mcp``, ``/healthz``) are never answered here: this catch-all is moved behind
 every other route when the app starts, so routers and mounts added by other components always win.
@@ -10,6 +13,7 @@ When the build is missing, ``/`` explains how to make it.
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -63,6 +67,43 @@ def _cache_headers(path: str) -> dict[str, str]:
     return {"Cache-Control": "no-cache"}
 
 
+# Encodings the build writes next to each text asset, best first: (Content-Encoding, file suffix).
+_ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+
+
+def _accepted(accept_encoding: str) -> set[str]:
+    """Codings the client accepts (``q=0`` refuses one)."""
+    accepted: set[str] = set()
+    for part in accept_encoding.lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        q = params.strip().removeprefix("q=")
+        if coding and not (params and q.replace(".", "", 1).isdigit() and float(q) == 0):
+            accepted.add(coding.strip())
+    return accepted
+
+
+def _compressed(found: Path, accept_encoding: str) -> tuple[Path, str] | None:
+    """The precompressed copy of ``found`` the client accepts, if the build has one."""
+    accepted = _accepted(accept_encoding)
+    for coding, suffix in _ENCODINGS:
+        if coding in accepted or "*" in accepted:
+            candidate = found.with_name(found.name + suffix)
+            if candidate.is_file():
+                return candidate, coding
+    return None
+
+
+def _file(found: Path, request: Request, headers: dict[str, str]) -> FileResponse:
+    """``found`` as is, or its precompressed copy (same media type, ``Content-Encoding``)."""
+    media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+    headers = {**headers, "Vary": "Accept-Encoding"}
+    compressed = _compressed(found, request.headers.get("accept-encoding", ""))
+    if compressed is None:
+        return FileResponse(found, media_type=media_type, headers=headers)
+    path, coding = compressed
+    return FileResponse(path, media_type=media_type, headers={**headers, "Content-Encoding": coding})
+
+
 @router.api_route("/{path:path}", methods=["GET", "HEAD"])
 async def serve_frontend(path: str, request: Request) -> Response:
     if _is_reserved(path):
@@ -72,13 +113,13 @@ async def serve_frontend(path: str, request: Request) -> Response:
     if path:
         found = await asyncio.to_thread(_resolve, dist, path)
         if found is not None:
-            return FileResponse(found, headers=_cache_headers(path))
+            return await asyncio.to_thread(_file, found, request, _cache_headers(path))
         if "." in path.rsplit("/", 1)[-1]:
             # Looks like a file (a stale hashed asset, a typo): a real 404, not the app.
             raise NotFound(f"no file /{path} in the web app build")
     if not await asyncio.to_thread(index.is_file):
         return HTMLResponse(_MISSING_BUILD.format(dist=dist), status_code=503, headers={"Cache-Control": "no-store"})
-    return FileResponse(index, headers={"Cache-Control": "no-cache"})
+    return await asyncio.to_thread(_file, index, request, {"Cache-Control": "no-cache"})
 
 
 def _is_catch_all(route: BaseRoute) -> bool:
