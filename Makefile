@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 UV_VERSION := 0.13.8
-APT_PACKAGES := chromium espeak-ng sox libsndfile1 postgresql
+APT_PACKAGES := chromium espeak-ng sox libsndfile1 postgresql nginx
 VENV := .venv
 AYA := $(VENV)/bin/aya
 PY := $(VENV)/bin/python

@@ -13,8 +13,10 @@ from typing import Any, Literal
 
 import asyncpg
 
+from aya.chat.coordination import connection_errors, unavailable
 from aya.chat.sql_store import SqlStore, Statement
 
+_ACQUIRE_TIMEOUT_S = 10.0  # every connection busy this long: answer 503 rather than queue forever
 _MIGRATION_LOCK = 0x417961  # "Aya": the advisory lock key serialising migrations across processes
 
 # Each entry moves the schema one version forward. Never edit a released entry: append.
@@ -108,13 +110,19 @@ class PostgresDatabase:
                 await conn.execute("INSERT INTO aya_schema_version (version) VALUES ($1)", number)
 
     async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        async with self.pool.acquire() as conn:
-            rows = await conn.fetch(_numbered(sql), *args)
+        try:
+            async with self.pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
+                rows = await conn.fetch(_numbered(sql), *args)
+        except connection_errors() as exc:  # the server is down or restarting: 503, and the pool reconnects later
+            raise unavailable(exc) from exc
         return [tuple(row) for row in rows]
 
     async def transaction(self, statements: Sequence[Statement]) -> list[int]:
-        async with self.pool.acquire() as conn, conn.transaction():
-            return [_rowcount(await conn.execute(_numbered(sql), *args)) for sql, args in statements]
+        try:
+            async with self.pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
+                return [_rowcount(await conn.execute(_numbered(sql), *args)) for sql, args in statements]
+        except connection_errors() as exc:  # not committed: the caller is told, nothing acknowledged is lost
+            raise unavailable(exc) from exc
 
     async def close(self) -> None:
         await self.pool.close()

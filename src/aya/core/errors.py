@@ -66,3 +66,11 @@ class NotConfigured(AyaError):
 
     status = 503
     code = "not_configured"
+
+
+class ServiceUnavailable(AyaError):
+    """A backing service (the database, the search cluster) cannot be reached right now; retrying later may work."""
+
+    status = 503
+    code = "unavailable"
+    retry_after_s: int = 2

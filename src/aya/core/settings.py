@@ -31,6 +31,16 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `aya serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `aya serve` listens on.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as readable text or as one JSON object per line (with the request id)."
+    )
+    workers: int = Field(1, ge=1, le=64, description="Web worker processes `aya serve` starts (uvicorn workers).")
+    shutdown_timeout_s: float = Field(
+        30.0,
+        ge=0,
+        description="On SIGTERM: seconds running streams get to finish before they are cancelled (their partial "
+        "messages are saved).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://localhost:8000", "http://127.0.0.1:8000", "http://localhost:5173"],
         description="Origins allowed by CORS (JSON list or comma-separated).",
@@ -86,6 +96,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Assistant turns running at once per process; more wait, their first events already sent. "
         "Default: 2 per CPU core with the offline model, 64 with a remote model.",
+    )
+    attachments_path: Path | None = Field(
+        None,
+        description="Directory of uploaded attachments; with several web servers, one volume they all mount "
+        "(default: <data_dir>/attachments).",
     )
     frontend_dist: Path | None = Field(
         None, description="Built web app served at / (default: frontend/dist of the source tree)."
@@ -165,7 +180,7 @@ class Settings(BaseSettings):
 
     @property
     def attachments_dir(self) -> Path:
-        return self.data_dir / "attachments"
+        return self.attachments_path or self.data_dir / "attachments"
 
     @property
     def embeddings_cache_path(self) -> Path:

@@ -18,6 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from aya import __version__
 from aya.core.settings import Settings
 from aya.web.errors import install_error_handlers
+from aya.web.ops import install as install_ops
 from aya.web.resources import Resources
 from aya.web.routes import health
 
@@ -28,9 +29,10 @@ Setup = Callable[[FastAPI, Resources, AsyncExitStack], Awaitable[None]]
 
 def _components() -> list[ModuleType]:
     """Router modules, in lifespan order (frontend last: its catch-all must stay behind every API route)."""
+    from aya.web import ops
     from aya.web.routes import chatkit, frontend, mcp, me, search, tools, voice
 
-    return [health, search, chatkit, me, voice, tools, mcp, frontend]
+    return [health, search, ops, chatkit, me, voice, tools, mcp, frontend]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -51,6 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.resources = resources
     app.state.settings = settings
     install_error_handlers(app)
+    install_ops(app, settings)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

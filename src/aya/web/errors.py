@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aya.core.errors import AyaError
+from aya.core.errors import AyaError, ServiceUnavailable
 
 
 def _loc(loc: tuple[object, ...] | list[object]) -> str:
@@ -18,7 +18,8 @@ def _loc(loc: tuple[object, ...] | list[object]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AyaError)
     async def _aya_error(_: Request, exc: AyaError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status)
+        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, ServiceUnavailable) else None
+        return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -173,6 +173,13 @@ async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> No
         settings.attachments_dir, store, max_bytes=settings.max_attachment_bytes, secret=secret
     )
     assistant = resources.extras.get("assistant") or build_assistant(settings, resources)
-    server = AyaChatServer(store=store, attachments=attachments, settings=settings, assistant=assistant)
+    coordination = resources.coordination
+    server = AyaChatServer(
+        store=store,
+        attachments=attachments,
+        settings=settings,
+        assistant=assistant,
+        turn_lock=coordination.turn_lock if coordination is not None else None,
+    )
     resources.extras["chat_store"] = store
     resources.extras["chat_server"] = server

@@ -1,0 +1,52 @@
+"""Operations: coordination between web processes, metrics, request ids and logs.
+
+As a component of the app (see ``aya.web.app``): ``setup`` opens the coordination backend chosen by the settings
+(PostgreSQL when ``AYA_DATABASE_URL`` is set, else inside this process; see :mod:`aya.chat.coordination`) and times
+the product search; ``router`` serves ``GET /metrics``. :func:`install` adds the request middleware. The health
+routes (``/healthz``, ``/readyz``) live in ``aya.web.routes.health``.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AsyncExitStack
+
+from fastapi import APIRouter, FastAPI, Request, Response
+
+from aya.chat.coordination import open_coordination
+from aya.core.settings import Settings
+from aya.web.ops.metrics import MeteredSearch, Metrics
+from aya.web.ops.middleware import OpsMiddleware
+from aya.web.resources import Resources
+
+logger = logging.getLogger("aya.web")
+
+router = APIRouter()
+
+
+def install(app: FastAPI, settings: Settings) -> Metrics:
+    """Add the request-id, access-log and metrics middleware; the app's metrics are ``app.state.metrics``."""
+    metrics = Metrics()
+    app.state.metrics = metrics
+    app.add_middleware(OpsMiddleware, metrics=metrics)
+    return metrics
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics_endpoint(request: Request) -> Response:
+    metrics: Metrics = request.app.state.metrics
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)
+
+
+async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
+    """Runs after the search component (so the assistant and MCP get the timed search) and before chat."""
+    coordination = await open_coordination(resources.settings.database_url)
+    stack.push_async_callback(coordination.aclose)
+    resources.coordination = coordination
+    logger.info("coordination between web processes: %s", coordination.backend)
+    metrics: Metrics | None = getattr(app.state, "metrics", None)
+    if metrics is not None:
+        stack.callback(metrics.process_exited)
+        if resources.search is not None:
+            resources.search = MeteredSearch(resources.search, metrics)
