@@ -16,7 +16,12 @@ from typing import Literal
 REQUEST_ID: ContextVar[str | None] = ContextVar("aya_request_id", default=None)
 
 # Attributes every LogRecord has: anything else on a record came from ``extra=`` and is written as a field.
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "request_id"}
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "request_id",
+    "color_message",  # uvicorn's message with terminal colours
+}
 
 
 class RequestIdFilter(logging.Filter):
@@ -57,7 +62,11 @@ def configure_logging(level: str = "INFO", fmt: Literal["text", "json"] = "text"
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    # one access line per request comes from aya.web.ops (with its request id, status and duration)
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False
