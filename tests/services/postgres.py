@@ -79,7 +79,7 @@ class PostgresServer:
 
     def start(self) -> PostgresServer:
         self.root = Path(tempfile.mkdtemp(prefix="aya-pg-"))
-        data, sock, log = self.root / "data", self.root / "sock", self.root / "server.log"
+        data, sock = self.root / "data", self.root / "sock"
         sock.mkdir()
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres")
