@@ -427,6 +427,9 @@ class PostgresCoordination:
 
         server_settings = {"application_name": "aya-coordination"}
         if schema is not None:
+            from aya.chat.postgres_db import create_schema
+
+            await create_schema(dsn, schema)
             server_settings["search_path"] = schema
         pool = await asyncpg.create_pool(
             dsn, min_size=1, max_size=4, timeout=_CONNECT_TIMEOUT_S, server_settings=server_settings

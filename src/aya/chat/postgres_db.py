@@ -75,6 +75,19 @@ def _rowcount(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
+async def create_schema(dsn: str, schema: str) -> None:
+    """``CREATE SCHEMA IF NOT EXISTS`` (two processes starting at once may race: the loser's error is ignored)."""
+    if not _IDENTIFIER.match(schema):
+        raise ValueError(f"invalid PostgreSQL schema name {schema!r}")
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    except asyncpg.UniqueViolationError:
+        pass  # created by another process between the check and the insert
+    finally:
+        await conn.close()
+
+
 class PostgresDatabase:
     dialect: Literal["sqlite", "postgres"] = "postgres"
 
@@ -87,13 +100,7 @@ class PostgresDatabase:
     ) -> PostgresDatabase:
         server_settings: dict[str, str] = {"application_name": "aya"}
         if schema is not None:
-            if not _IDENTIFIER.match(schema):
-                raise ValueError(f"invalid PostgreSQL schema name {schema!r}")
-            conn = await asyncpg.connect(dsn)
-            try:
-                await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            finally:
-                await conn.close()
+            await create_schema(dsn, schema)
             server_settings["search_path"] = schema
         pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, server_settings=server_settings)
         db = cls(pool)
