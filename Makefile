@@ -9,10 +9,11 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-system install-python install-frontend run test test-python test-frontend bench lint format clean
+.PHONY: help install install-system install-python install-frontend run run-cluster test test-python test-frontend bench lint format clean
 
 help:
 	@echo "make run     install everything, ingest the sample catalog on first start, serve http://localhost:$(PORT)"
+	@echo "make run-cluster  nginx on http://127.0.0.1:8080 in front of 3 workers and PostgreSQL (one machine)"
 	@echo "make test    install everything and run every test"
 	@echo "make bench   run every benchmark under benchmarks/"
 	@echo "make lint    ruff + mypy on src/"
@@ -42,6 +43,11 @@ install-frontend:
 
 run: install
 	$(AYA) serve --host $(HOST) --port $(PORT)
+
+# The production topology on one machine: nginx (Debian package) → 3 workers → PostgreSQL (AYA_DATABASE_URL, else a
+# throwaway server); AYA_SEARCH_BACKEND=opensearch AYA_OPENSEARCH_URL=… moves the catalog to OpenSearch.
+run-cluster: install
+	$(PY) scripts/run_cluster.py --port 8080
 
 test: install
 	@$(MAKE) --no-print-directory test-python test-frontend

@@ -203,3 +203,94 @@ class Nginx:
                 self.proc.wait()
         self.proc = None
         shutil.rmtree(self.prefix, ignore_errors=True)
+
+
+class LocalCluster:
+    """PostgreSQL (the given URL, else a throwaway server), the sample catalog in a shared data dir, ``workers``
+    ``aya serve`` processes and nginx in front: the one-machine production topology.
+
+    ``env`` adds settings for every worker (``AYA_SEARCH_BACKEND=opensearch`` and ``AYA_OPENSEARCH_URL`` put the
+    catalog in an OpenSearch cluster instead of the shared SQLite catalog).
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        workers: int = 3,
+        port: int | None = None,
+        database_url: str | None = None,
+        env: Mapping[str, str] | None = None,
+        log_dir: Path | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.count = workers
+        self.port = port
+        self.database_url = database_url
+        self.extra_env = dict(env or {})
+        self.log_dir = log_dir or data_dir / "logs"
+        self.pg: object | None = None
+        self.workers: list[AyaWorker] = []
+        self.nginx: Nginx | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.nginx is not None
+        return self.nginx.url
+
+    def env(self) -> dict[str, str]:
+        assert self.database_url is not None
+        return {
+            "AYA_DATA_DIR": str(self.data_dir),
+            "AYA_DATABASE_URL": self.database_url,
+            "AYA_LOG_FORMAT": "json",
+            **self.extra_env,
+        }
+
+    def prepare(self) -> None:
+        """The database (when none is given) and the sample catalog (once, before any worker starts)."""
+        if self.database_url is None:
+            from tests.services.postgres import PostgresServer
+
+            pg = PostgresServer(durable=True).start()
+            self.pg = pg
+            self.database_url = pg.dsn
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        from aya.cli.sample import ensure_sample_catalog
+        from aya.core.settings import Settings
+
+        overrides = {k[4:].lower(): v for k, v in self.extra_env.items() if k.startswith("AYA_")}
+        settings = Settings(**{**overrides, "data_dir": self.data_dir})  # type: ignore[arg-type]
+        ensure_sample_catalog(settings)
+
+    def start(self, ready_timeout: float = 300.0) -> LocalCluster:
+        self.prepare()
+        env = self.env()
+        self.workers = [AyaWorker(env, log=self.log_dir / f"worker{n + 1}.log") for n in range(self.count)]
+        for worker in self.workers:
+            worker.start()
+        for worker in self.workers:
+            worker.wait_ready(ready_timeout)
+        self.nginx = Nginx([f"127.0.0.1:{w.port}" for w in self.workers], port=self.port).start()
+        return self
+
+    def stop(self) -> None:
+        if self.nginx is not None:
+            self.nginx.stop()
+            self.nginx = None
+        for worker in self.workers:
+            worker.stop(timeout=60)
+        if self.pg is not None:
+            self.pg.stop()  # type: ignore[attr-defined]
+            self.pg = None
+
+    def __enter__(self) -> LocalCluster:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
