@@ -7,12 +7,13 @@ One interface, two backends, chosen by :func:`open_coordination` from the settin
 - **PostgreSQL** (``AYA_DATABASE_URL``, any number of processes behind a load balancer): a session advisory lock per
   thread, counters in the ``aya_rate_counters`` table, notices by ``LISTEN``/``NOTIFY``.
 
-The PostgreSQL turn lock holds every lock of this process on ONE dedicated connection (advisory locks are per session
-and stack), so a thousand waiting turns cost no connections; a second message for a thread already answering in this
-process waits on the in-process lock first, so only one waiter per process polls the database
-(``pg_try_advisory_lock`` with backoff: contention on one thread is rare, two clicks at once). A worker killed
-mid-turn drops its connection and PostgreSQL releases its locks at once. When the connection itself is lost, its
-locks are gone with it: turns that held them are failing on the same database anyway, and new turns reconnect.
+The PostgreSQL turn lock holds the locks of this process on a few dedicated connections (advisory locks are per
+session and stack; a thread's lock always goes to the same one), so a thousand waiting turns cost no more
+connections; a second message for a thread already answering in this process waits on the in-process lock first, so
+only one waiter per process polls the database (``pg_try_advisory_lock`` with backoff: contention on one thread is
+rare, two clicks at once). A worker killed mid-turn drops its connections and PostgreSQL releases its locks at once.
+When a connection itself is lost, its locks are gone with it: turns that held them are failing on the same database
+anyway, and new turns reconnect.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import logging
 import random
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -39,6 +40,7 @@ Listener = Callable[[str], Awaitable[None]]
 
 _QUERY_TIMEOUT_S = 5.0
 _CONNECT_TIMEOUT_S = 5.0
+_LOCK_CONNECTIONS = 4  # turn locks of one process are spread over this many connections (queries queue on each)
 _POLL_FIRST_S = 0.02
 _POLL_MAX_S = 0.25
 _LOCK_NAMESPACE = b"aya.turn\0"
@@ -227,6 +229,17 @@ class _Connection:
                 await self._drop()
                 raise unavailable(exc) from exc
 
+    async def ensure(self) -> None:
+        """Open the connection if it is not open; connection trouble → ServiceUnavailable."""
+        if self.conn is not None and not self.conn.is_closed():
+            return
+        async with self._mutex:
+            try:
+                await self._open()
+            except connection_errors() as exc:
+                await self._drop()
+                raise unavailable(exc) from exc
+
     async def run_on(self, conn: asyncpg.Connection, sql: str, *args: Any) -> Any:
         """Run on ``conn`` only if it is still the current, open connection (else ``None``: its session is gone)."""
         async with self._mutex:
@@ -253,22 +266,24 @@ class _Connection:
 
 
 class PostgresTurnLock:
-    """Session advisory locks on one dedicated connection; in-process waiters queue on a local lock first."""
+    """Session advisory locks on a few dedicated connections (a thread's lock always on the same one, chosen by its
+    key); in-process waiters queue on a local lock first."""
 
-    def __init__(self, connection: _Connection) -> None:
-        self._connection = connection
+    def __init__(self, connections: Sequence[_Connection]) -> None:
+        self._connections = list(connections)
         self._local = LocalTurnLock()
         self._pending: set[asyncio.Task[Any]] = set()
 
     @asynccontextmanager
     async def hold(self, thread_id: str) -> AsyncIterator[None]:
         key = lock_key(thread_id)
+        connection = self._connections[key % len(self._connections)]
         async with self._local.hold(thread_id):
-            conn = await self._acquire(key)
+            conn = await self._acquire(connection, key)
             try:
                 yield
             finally:
-                released = await self._finish(self._connection.run_on(conn, "SELECT pg_advisory_unlock($1)", key))
+                released = await self._finish(connection.run_on(conn, "SELECT pg_advisory_unlock($1)", key))
                 if released is False:
                     logger.warning("turn lock of %s was not held at release", thread_id)
 
@@ -280,31 +295,34 @@ class PostgresTurnLock:
         task.add_done_callback(self._pending.discard)
         return await asyncio.shield(task)
 
-    async def _acquire(self, key: int) -> asyncpg.Connection:
+    async def _acquire(self, connection: _Connection, key: int) -> asyncpg.Connection:
         delay = _POLL_FIRST_S
         while True:
-            attempt = asyncio.ensure_future(self._connection.run("SELECT pg_try_advisory_lock($1)", key))
+            attempt = asyncio.ensure_future(connection.run("SELECT pg_try_advisory_lock($1)", key))
             try:
                 got, conn = await self._finish(attempt)
             except asyncio.CancelledError:
-                attempt.add_done_callback(lambda done: self._release_if_taken(done, key))
+                attempt.add_done_callback(lambda done: self._release_if_taken(connection, done, key))
                 raise
             if got:
                 return conn
             await asyncio.sleep(delay * random.uniform(0.5, 1.5))  # another process answers this thread now
             delay = min(delay * 2, _POLL_MAX_S)
 
-    def _release_if_taken(self, attempt: asyncio.Future[tuple[Any, Any]], key: int) -> None:
+    def _release_if_taken(self, connection: _Connection, attempt: asyncio.Future[tuple[Any, Any]], key: int) -> None:
         if attempt.cancelled() or attempt.exception() is not None:
             return
         got, conn = attempt.result()
         if got:  # taken after its caller gave up: give it back
-            task = asyncio.ensure_future(self._connection.run_on(conn, "SELECT pg_advisory_unlock($1)", key))
+            task = asyncio.ensure_future(connection.run_on(conn, "SELECT pg_advisory_unlock($1)", key))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
 
     async def check(self) -> None:
-        await self._connection.run("SELECT 1")
+        """No query: the connections are open (a server that went away closes them; asyncpg notices at once), or
+        they can be opened now."""
+        for connection in self._connections:
+            await connection.ensure()
 
     async def aclose(self) -> None:
         await asyncio.gather(*self._pending, return_exceptions=True)
@@ -412,11 +430,11 @@ def _channel(name: str) -> str:
 class PostgresCoordination:
     backend = "postgres"
 
-    def __init__(self, pool: asyncpg.Pool, locks: _Connection, listen: _Connection) -> None:
+    def __init__(self, pool: asyncpg.Pool, locks: Sequence[_Connection], listen: _Connection) -> None:
         self.pool = pool
-        self._locks = locks
+        self._locks = list(locks)
         self._listen = listen
-        self.turn_lock = PostgresTurnLock(locks)
+        self.turn_lock = PostgresTurnLock(self._locks)
         self.counters = PostgresCounterStore(pool)
         self.notices = PostgresNotices(pool, listen)
         self._watcher = asyncio.get_running_loop().create_task(self.notices.keep_listening(), name="aya-notices")
@@ -437,7 +455,8 @@ class PostgresCoordination:
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _DDL_LOCK)
             await conn.execute(_COUNTERS_DDL)
-        return cls(pool, _Connection(dsn, server_settings), _Connection(dsn, server_settings))
+        locks = [_Connection(dsn, server_settings) for _ in range(_LOCK_CONNECTIONS)]
+        return cls(pool, locks, _Connection(dsn, server_settings))
 
     async def ping(self) -> None:
         try:
@@ -452,7 +471,8 @@ class PostgresCoordination:
             await self._watcher
         await self.notices.aclose()
         await self.turn_lock.aclose()
-        await self._locks.close()
+        for connection in self._locks:
+            await connection.close()
         await self._listen.close()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.pool.close(), 5.0)
