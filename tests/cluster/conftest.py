@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from tests.services.cluster import AyaWorker, Nginx
+from tests.services.cluster import REPO_ROOT, AyaWorker, Nginx
 
 
 @dataclass
@@ -40,6 +41,12 @@ def cluster(postgres_dsn: str, catalog_data_dir: Path, tmp_path_factory: pytest.
     root = tmp_path_factory.mktemp("cluster")
     data_dir = root / "data"
     shutil.copytree(catalog_data_dir, data_dir)
+    # an external MCP server, disabled: enabling it on one worker must reach the other
+    echo = REPO_ROOT / "tests" / "mcp" / "echo_server.py"
+    (data_dir / "mcp_servers.toml").write_text(
+        f'[servers.echo]\ncommand = "{Path(sys.executable).as_posix()}"\n'
+        f'args = ["{echo.as_posix()}"]\nenabled = false\n'
+    )
     database_url = f"{postgres_dsn}?schema=aya_cluster_{secrets.token_hex(4)}"
     env = worker_env(data_dir, database_url)
     workers = [AyaWorker(env, log=root / f"worker{n}.log") for n in range(2)]

@@ -151,6 +151,31 @@ async def test_through_nginx_requests_spread_over_the_workers_and_stream(cluster
     assert all(c > 0 for c in counts), f"nginx sent every turn to one worker: {counts}"
 
 
+async def _echo_state(http: httpx.AsyncClient, url: str) -> tuple[bool, str]:
+    response = await http.get(f"{url}/api/mcp/servers/echo", headers={"user-id": USER})
+    assert response.status_code == 200, response.text
+    return response.json()["enabled"], response.json()["state"]
+
+
+async def _until_echo(http: httpx.AsyncClient, url: str, expected: tuple[bool, str]) -> None:
+    deadline = time.monotonic() + 30
+    while (state := await _echo_state(http, url)) != expected:
+        assert time.monotonic() < deadline, f"{url} still sees the echo server as {state}, not {expected}"
+        await asyncio.sleep(0.2)
+
+
+async def test_mcp_registry_changes_reach_every_worker(cluster: Cluster) -> None:
+    a, b = (w.url for w in cluster.workers)
+    async with httpx.AsyncClient(timeout=60) as http:
+        assert await _echo_state(http, b) == (False, "disabled")
+        enabled = await http.post(f"{a}/api/mcp/servers/echo/enable", headers={"user-id": USER})
+        assert enabled.status_code == 200 and enabled.json()["state"] == "connected", enabled.text
+        await _until_echo(http, b, (True, "connected"))  # b re-read the shared servers file when a announced it
+        disabled = await http.post(f"{b}/api/mcp/servers/echo/disable", headers={"user-id": USER})
+        assert disabled.status_code == 200 and disabled.json()["state"] == "disabled"
+        await _until_echo(http, a, (False, "disabled"))
+
+
 async def test_a_killed_worker_loses_nothing_completed_and_a_retry_succeeds(cluster: Cluster) -> None:
     edge = cluster.nginx.url
     victim, survivor = cluster.workers

@@ -9,11 +9,13 @@ routes (``/healthz``, ``/readyz``) live in ``aya.web.routes.health``.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from aya.chat.coordination import open_coordination
+from aya.core.errors import ServiceUnavailable
 from aya.core.settings import Settings
 from aya.web.ops.metrics import MeteredSearch, Metrics
 from aya.web.ops.middleware import OpsMiddleware
@@ -50,3 +52,34 @@ async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> No
         stack.callback(metrics.process_exited)
         if resources.search is not None:
             resources.search = MeteredSearch(resources.search, metrics)
+
+
+# --- changes every worker must see ---------------------------------------------------------------------------------
+MCP_REGISTRY_CHANNEL = "mcp_registry"
+
+
+async def follow_changes(resources: Resources, channel: str, on_change: Callable[[], Awaitable[object]]) -> None:
+    """Run ``on_change`` in this worker whenever any worker announces a change on ``channel`` (its own included:
+    ``on_change`` must be idempotent, such as re-reading a shared file)."""
+    if resources.coordination is None:
+        return
+
+    async def listener(_: str) -> None:
+        await on_change()
+
+    await resources.coordination.notices.subscribe(channel, listener)
+
+
+def announces(channel: str) -> Callable[[Request], AsyncIterator[None]]:
+    """A route dependency: after the route has run without error, tell every worker that ``channel`` changed."""
+
+    async def announce(request: Request) -> AsyncIterator[None]:
+        yield
+        coordination = request.app.state.resources.coordination
+        if coordination is not None:
+            try:
+                await coordination.notices.publish(channel, "changed")
+            except ServiceUnavailable:
+                logger.warning("could not tell the other workers that %s changed (database unavailable)", channel)
+
+    return announce

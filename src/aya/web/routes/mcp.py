@@ -40,6 +40,7 @@ from aya.mcp.registry import McpRegistry, RegistryStatus, ServerStatus, ToolInfo
 from aya.mcp.server import SERVED_TOOLS, build_mcp_server
 from aya.web.auth import CurrentUserDep
 from aya.web.deps import SettingsDep
+from aya.web.ops import MCP_REGISTRY_CHANNEL, announces, follow_changes
 from aya.web.resources import Resources
 
 logger = logging.getLogger("aya.mcp")
@@ -86,6 +87,7 @@ async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> No
     registry = McpRegistry(settings)
     await stack.enter_async_context(registry)
     resources.extras[REGISTRY_KEY] = registry
+    await follow_changes(resources, MCP_REGISTRY_CHANNEL, registry.reload)  # enable/disable on any worker
     _plug_into_assistant(resources)
 
 
@@ -126,6 +128,7 @@ def _require_manager(request: Request, user: CurrentUserDep, settings: SettingsD
 
 RegistryDep = Annotated[McpRegistry, Depends(_registry)]
 Manager = [Depends(_require_manager)]
+Change = [*Manager, Depends(announces(MCP_REGISTRY_CHANNEL))]  # every worker re-reads the servers file
 
 
 class StdioLaunch(BaseModel):
@@ -188,18 +191,18 @@ async def server_tools(name: str, registry: RegistryDep) -> ToolList:
     return ToolList(server=name, tools=await registry.tools(name))
 
 
-@router.post("/api/mcp/servers/reload", dependencies=Manager)
+@router.post("/api/mcp/servers/reload", dependencies=Change)
 async def reload_servers(registry: RegistryDep) -> dict[str, Any]:
     """Read the servers file again (added, removed and changed servers); unchanged ones keep their connection."""
     return _public_status(await registry.reload())
 
 
-@router.post("/api/mcp/servers/{name}/enable", dependencies=Manager)
+@router.post("/api/mcp/servers/{name}/enable", dependencies=Change)
 async def enable_server(name: str, registry: RegistryDep) -> ServerStatus:
     return await registry.enable(name)
 
 
-@router.post("/api/mcp/servers/{name}/disable", dependencies=Manager)
+@router.post("/api/mcp/servers/{name}/disable", dependencies=Change)
 async def disable_server(name: str, registry: RegistryDep) -> ServerStatus:
     return await registry.disable(name)
 
