@@ -64,6 +64,8 @@ def test_the_workers_share_every_state_and_nothing_else(compose: dict[str, Any])
     mounts = [dict(v.split(":", 1) for v in services[name]["volumes"]) for name in WEB]
     shared = {volume for volume, target in mounts[0].items() if target == env["AYA_ATTACHMENTS_PATH"]}
     assert shared == {"attachments"} and all(m["attachments"] == "/attachments" for m in mounts)
+    servers_file = Path(env["AYA_MCP_SERVERS_FILE"])
+    assert all(m["config"] == str(servers_file.parent) for m in mounts), "the MCP servers file must be shared"
     data = [next(vol for vol, target in m.items() if target == env["AYA_DATA_DIR"]) for m in mounts]
     assert len(set(data)) == 3, "each worker keeps its own caches"
     grace = int(str(services["web1"]["stop_grace_period"]).rstrip("s"))
