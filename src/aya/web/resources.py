@@ -5,13 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from aya.core.ratelimits import Limiter, MemoryLimiter
 from aya.core.settings import Settings
 from aya.search.models import ProductSearch
+from aya.web.tickets import TicketBook
 
 
 @dataclass
 class Resources:
     settings: Settings
     search: ProductSearch | None = None
+    # Rate limits and quotas of every component (one process's memory by default).
+    limiter: Limiter = field(default_factory=MemoryLimiter)
+    # Single-use tickets authenticating WebSockets (no tokens in URLs).
+    tickets: TicketBook = field(default_factory=TicketBook)
     # Set by the components that own them (chat, voice, mcp); typed loosely here so web/ stays the only importer.
     extras: dict[str, Any] = field(default_factory=dict)
