@@ -32,12 +32,22 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
-def app_factory(data_dir: Path) -> AppFactory:
+def dist(tmp_path: Path) -> Path:
+    """A stand-in web app build (index.html and one asset), so these tests do not depend on `npm run build`."""
+    root = tmp_path / "dist"
+    (root / "assets").mkdir(parents=True)
+    (root / "index.html").write_text("<!doctype html><title>Aya</title><div id=root></div>")
+    (root / "assets" / "app.js").write_text("console.log('aya')")
+    return root
+
+
+@pytest.fixture
+def app_factory(data_dir: Path, dist: Path) -> AppFactory:
     """``async with app_factory(**settings) as app``: the whole app (lifespan run) with a scripted echo model."""
 
     @asynccontextmanager
     async def build(**overrides: Any) -> AsyncIterator[FastAPI]:
-        app = create_app(make_settings(data_dir, **overrides))
+        app = create_app(make_settings(data_dir, **{"frontend_dist": dist, **overrides}))
         app.state.resources.extras["assistant"] = fake_assistant(fake_echo_model())
         async with lifespan(app):
             yield app
