@@ -115,7 +115,10 @@ async def _file_from_multipart(request: Request, body: bytes) -> tuple[str, str,
     return upload.filename or "upload", upload.content_type or "application/octet-stream", data
 
 
-@router.api_route("/api/attachments/{attachment_id}/upload", methods=["PUT", "POST"], summary="Upload (two-phase)")
+@router.put("/api/attachments/{attachment_id}/upload", summary="Upload (two-phase)", operation_id="upload_attachment")
+@router.post(
+    "/api/attachments/{attachment_id}/upload", summary="Upload (two-phase, POST)", operation_id="upload_attachment_post"
+)
 async def upload_attachment(
     attachment_id: str, request: Request, user: CurrentUserDep, server: ChatServerDep, settings: SettingsDep
 ) -> Response:
