@@ -165,3 +165,23 @@ async def test_show_my_mcp_servers_in_chat_is_redacted_for_shoppers(tmp_path: Pa
         assert "inventory" in shopper_view and "weather" in shopper_view
         admin_view = await ask("boss")  # 127.0.0.1: loopback
         assert STDIO_COMMAND in admin_view
+
+
+def test_aya_token_mints_a_role_claim(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from aya.cli.main import app
+    from aya.web.auth import read_token
+
+    from .conftest import make_settings
+
+    monkeypatch.setenv("AYA_AUTH_MODE", "token")
+    monkeypatch.setenv("AYA_SECRET_KEY", SECRET)
+    monkeypatch.setenv("AYA_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["token", "usr_ops", "--role", "admin"])
+    assert result.exit_code == 0, result.output
+    settings = make_settings(tmp_path, auth_mode="token", secret_key=SECRET)
+    context = read_token(settings, result.output.strip())
+    assert context.user_id == "usr_ops" and context.role == "admin"
+    refused = CliRunner().invoke(app, ["token", "usr_ops", "--role", "root"])
+    assert refused.exit_code == 2
