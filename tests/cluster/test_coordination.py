@@ -207,3 +207,20 @@ def test_windows() -> None:
     assert window_start(60, 125.0) == 120
     assert retry_after_s(60, 125.0) == 55
     assert retry_after_s(60, 179.9) == 1
+
+
+async def test_rate_limits_are_shared_by_every_process(two: tuple[PostgresCoordination, PostgresCoordination]) -> None:
+    from aya.chat.coordination import SharedLimiter
+    from aya.core.errors import RateLimited
+
+    a, b = (SharedLimiter(x.counters) for x in two)
+    await a.hit("3/minute;4/day", "realtime-user", "u1", what="voice sessions")
+    await b.hit("3/minute;4/day", "realtime-user", "u1", what="voice sessions")
+    await a.hit("3/minute;4/day", "realtime-user", "u1", what="voice sessions")
+    assert await b.remaining("3/minute;4/day", "realtime-user", "u1") == 0
+    with pytest.raises(RateLimited, match="too many voice sessions: at most 3 per minute"):
+        await b.hit("3/minute;4/day", "realtime-user", "u1", what="voice sessions")
+    # the refusal spent nothing: one more per day is still left once the minute is over
+    assert await a.remaining("4/day", "realtime-user", "u1") == 1
+    await a.hit("3/minute", "realtime-user", "u2", what="voice sessions")  # another key, its own budget
+    assert await b.remaining("3/minute", "realtime-user", "u2") == 2

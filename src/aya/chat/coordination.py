@@ -486,3 +486,36 @@ async def open_coordination(database_url: str | None) -> LocalCoordination | Pos
 
     dsn, schema = split_schema(database_url)
     return await PostgresCoordination.connect(dsn, schema=schema)
+
+
+class SharedLimiter:
+    """``aya.core.ratelimits.Limiter`` over a :class:`CounterStore`: every worker spends from the same windows.
+
+    Rates keep the ``limits`` notation (``"30/minute;1000/day"``). Windows are fixed (a counter per key and window
+    start) rather than moving: at a window's edge a client may spend up to twice a rate within one window's length,
+    the usual price of one database round trip per window and no per-hit history. A refused hit spends nothing.
+    """
+
+    def __init__(self, counters: CounterStore) -> None:
+        self.counters = counters
+
+    async def hit(self, rates: str, *key: str, what: str) -> None:
+        from aya.core.errors import RateLimited
+        from aya.core.ratelimits import describe, parse_rates
+
+        items = parse_rates(rates)
+        for item in items:  # look first (cost 0), so that a refusal spends nothing in the other windows
+            if await self.counters.hit(item.key_for(*key), item.get_expiry(), cost=0) >= item.amount:
+                raise RateLimited(f"too many {what}: at most {describe(item)}; try again later")
+        for item in items:
+            if await self.counters.hit(item.key_for(*key), item.get_expiry()) > item.amount:
+                raise RateLimited(f"too many {what}: at most {describe(item)}; try again later")  # lost a race
+
+    async def remaining(self, rates: str, *key: str) -> int:
+        from aya.core.ratelimits import parse_rates
+
+        left = [
+            item.amount - await self.counters.hit(item.key_for(*key), item.get_expiry(), cost=0)
+            for item in parse_rates(rates)
+        ]
+        return max(0, min(left))

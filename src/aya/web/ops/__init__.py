@@ -14,7 +14,7 @@ from contextlib import AsyncExitStack
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
-from aya.chat.coordination import open_coordination
+from aya.chat.coordination import SharedLimiter, open_coordination
 from aya.core.errors import ServiceUnavailable
 from aya.core.settings import Settings
 from aya.web.ops.metrics import MeteredSearch, Metrics
@@ -42,10 +42,13 @@ async def metrics_endpoint(request: Request) -> Response:
 
 
 async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
-    """Runs after the search component (so the assistant and MCP get the timed search) and before chat."""
+    """Runs after the search component (so the assistant and MCP get the timed search) and before chat (so the
+    attachments get the shared limiter)."""
     coordination = await open_coordination(resources.settings.database_url)
     stack.push_async_callback(coordination.aclose)
     resources.coordination = coordination
+    if coordination.backend == "postgres":  # rate limits counted in the database, shared by every worker
+        resources.limiter = SharedLimiter(coordination.counters)
     logger.info("coordination between web processes: %s", coordination.backend)
     metrics: Metrics | None = getattr(app.state, "metrics", None)
     if metrics is not None:
