@@ -23,6 +23,9 @@ class Cluster:
     data_dir: Path
 
 
+ADMIN = "cluster-admin"
+
+
 def worker_env(data_dir: Path, database_url: str) -> dict[str, str]:
     return {
         "AYA_DATA_DIR": str(data_dir),
@@ -31,6 +34,7 @@ def worker_env(data_dir: Path, database_url: str) -> dict[str, str]:
         "AYA_EMBEDDER": "none",  # keyword search: the workers start in seconds, and the test is about coordination
         "AYA_LOG_LEVEL": "WARNING",
         "AYA_SHUTDOWN_TIMEOUT_S": "10",
+        "AYA_ADMIN_USERS": ADMIN,  # manages the MCP servers (in dev mode, from loopback)
         "OPENAI_BASE_URL": "http://127.0.0.1:9/blocked-in-tests",
         "OPENAI_AGENTS_DISABLE_TRACING": "1",
     }

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from tests.chat.chat_fakes import message
 
-from .conftest import Cluster
+from .conftest import ADMIN, Cluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -152,7 +152,7 @@ async def test_through_nginx_requests_spread_over_the_workers_and_stream(cluster
 
 
 async def _echo_state(http: httpx.AsyncClient, url: str) -> tuple[bool, str]:
-    response = await http.get(f"{url}/api/mcp/servers/echo", headers={"user-id": USER})
+    response = await http.get(f"{url}/api/mcp/servers/echo", headers={"user-id": ADMIN})
     assert response.status_code == 200, response.text
     return response.json()["enabled"], response.json()["state"]
 
@@ -168,10 +168,10 @@ async def test_mcp_registry_changes_reach_every_worker(cluster: Cluster) -> None
     a, b = (w.url for w in cluster.workers)
     async with httpx.AsyncClient(timeout=60) as http:
         assert await _echo_state(http, b) == (False, "disabled")
-        enabled = await http.post(f"{a}/api/mcp/servers/echo/enable", headers={"user-id": USER})
+        enabled = await http.post(f"{a}/api/mcp/servers/echo/enable", headers={"user-id": ADMIN})
         assert enabled.status_code == 200 and enabled.json()["state"] == "connected", enabled.text
         await _until_echo(http, b, (True, "connected"))  # b re-read the shared servers file when a announced it
-        disabled = await http.post(f"{b}/api/mcp/servers/echo/disable", headers={"user-id": USER})
+        disabled = await http.post(f"{b}/api/mcp/servers/echo/disable", headers={"user-id": ADMIN})
         assert disabled.status_code == 200 and disabled.json()["state"] == "disabled"
         await _until_echo(http, a, (False, "disabled"))
 
@@ -188,8 +188,18 @@ async def test_a_killed_worker_loses_nothing_completed_and_a_retry_succeeds(clus
     # every request either completed or failed visibly (an exception, a non-200, or a stream cut short)
     for outcome in outcomes:
         assert isinstance(outcome, BaseException) or outcome.status != 200 or outcome.events
-    retry = await post_stream(edge, create("senior dog food, again"))
-    assert retry.status == 200 and retry.done_items("assistant_message")
+    # a client retries what failed; nginx sends it to the live worker (a request already on its way to the dead one
+    # when it died, such as one on a kept-alive connection, fails once more: nginx never resends a POST it sent)
+    for _attempt in range(3):
+        try:
+            retry = await post_stream(edge, create("senior dog food, again"))
+        except httpx.HTTPError:
+            continue
+        if retry.status == 200 and retry.done_items("assistant_message"):
+            break
+        await asyncio.sleep(0.5)
+    else:
+        pytest.fail("three retries through nginx failed after one of two workers was killed")
     for thread_id, streamed in completed.items():
         items = await all_items(survivor.url, thread_id)
         done_ids = {e["item"]["id"] for e in streamed.events if e["type"] == "thread.item.done"}
