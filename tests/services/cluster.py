@@ -83,7 +83,29 @@ class AyaWorker:
         if self.workers == 1:
             return [self.proc.pid]
         children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
-        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        pids = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        workers = []
+        for pid in self.pids_alive(pids):  # uvicorn's workers, not multiprocessing's resource tracker
+            try:
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    workers.append(pid)
+            except OSError:
+                continue
+        return workers
+
+    @staticmethod
+    def pids_alive(pids: Sequence[int]) -> list[int]:
+        """Those of ``pids`` still running (zombies count as gone)."""
+        alive = []
+        for pid in pids:
+            status = Path(f"/proc/{pid}/status")
+            try:
+                state = next((line for line in status.read_text().splitlines() if line.startswith("State:")), "")
+            except OSError:
+                continue
+            if "zombie" not in state:
+                alive.append(pid)
+        return alive
 
     def kill(self) -> None:
         """kill -9 (a crash): the process group, so nothing of it survives."""
