@@ -224,3 +224,22 @@ async def test_rate_limits_are_shared_by_every_process(two: tuple[PostgresCoordi
     assert await a.remaining("4/day", "realtime-user", "u1") == 1
     await a.hit("3/minute", "realtime-user", "u2", what="voice sessions")  # another key, its own budget
     assert await b.remaining("3/minute", "realtime-user", "u2") == 2
+
+
+async def test_websocket_tickets_work_on_any_worker_once(
+    two: tuple[PostgresCoordination, PostgresCoordination],
+) -> None:
+    from aya.core.context import RequestContext
+    from aya.web.ops.tickets import SharedTicketBook
+
+    a, b = (SharedTicketBook(x.counters, b"k" * 32) for x in two)
+    alice = RequestContext(user_id="alice", session_id="s1", role="shopper")
+    ticket = a.issue(alice)
+    assert await b.redeem(ticket) == alice  # issued by one worker, redeemed by another
+    assert await a.redeem(ticket) is None and await b.redeem(ticket) is None  # once, in the whole cluster
+    assert await b.redeem(ticket[:-2] + "xx") is None  # forged
+    assert await SharedTicketBook(two[0].counters, b"other-key" * 4).redeem(a.issue(alice)) is None
+    expired = SharedTicketBook(two[0].counters, b"k" * 32, ttl_s=-1)
+    assert await expired.redeem(expired.issue(alice)) is None
+    local = LocalCoordination()
+    assert [await local.counters.claim("t", 60), await local.counters.claim("t", 60)] == [True, False]

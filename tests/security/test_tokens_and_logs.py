@@ -4,6 +4,7 @@ configured secrets never reach the log, not even when an upstream server echoes 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
@@ -45,7 +46,7 @@ def test_a_session_token_in_the_websocket_url_is_refused_and_a_ticket_works_once
         assert no_identity.status_code == 401
         ticket = http.post("/voice/ticket", headers={"authorization": f"Bearer {token}"}).json()["ticket"]
         book: TicketBook = app.state.resources.tickets
-        assert book.redeem(ticket) is not None  # what the WebSocket does: the first use works…
+        assert asyncio.run(book.redeem(ticket)) is not None  # what the WebSocket does: the first use works…
         with (
             pytest.raises(WebSocketDisconnect) as reused,
             http.websocket_connect(f"ws://localhost:8000/voice/ws?ticket={ticket}"),
@@ -54,14 +55,14 @@ def test_a_session_token_in_the_websocket_url_is_refused_and_a_ticket_works_once
         assert reused.value.code == 4401  # …and only the first
 
 
-def test_tickets_expire() -> None:
+async def test_tickets_expire() -> None:
     book = TicketBook(ttl_s=-1)
     ticket = book.issue(RequestContext(user_id="u1"))
-    assert book.redeem(ticket) is None
+    assert await book.redeem(ticket) is None
     fresh = TicketBook()
     issued = fresh.issue(RequestContext(user_id="u2", role="shopper"))
-    assert fresh.redeem(issued) == RequestContext(user_id="u2")
-    assert fresh.redeem(issued) is None
+    assert await fresh.redeem(issued) == RequestContext(user_id="u2")
+    assert await fresh.redeem(issued) is None
 
 
 def test_key_shaped_text_and_configured_secrets_are_redacted(caplog: pytest.LogCaptureFixture) -> None:

@@ -66,6 +66,10 @@ class CounterStore(Protocol):
         """Add ``cost`` to ``key``'s counter in the current ``window_s``-second window; the new total."""
         ...
 
+    async def claim(self, key: str, ttl_s: int) -> bool:
+        """True the first time ``key`` is claimed within ``ttl_s`` seconds, in any process (single-use tokens)."""
+        ...
+
 
 class Notices(Protocol):
     """Change notices seen by every process (for example "the MCP servers file changed: reload it")."""
@@ -129,6 +133,16 @@ class LocalTurnLock:
 class MemoryCounterStore:
     def __init__(self) -> None:
         self._counts: dict[tuple[str, int], int] = {}
+        self._claims: dict[str, float] = {}
+
+    async def claim(self, key: str, ttl_s: int) -> bool:
+        now = time.time()
+        if len(self._claims) > 10_000:
+            self._claims = {k: v for k, v in self._claims.items() if v > now}
+        if self._claims.get(key, 0.0) > now:
+            return False
+        self._claims[key] = now + ttl_s
+        return True
 
     async def hit(self, key: str, window_s: int, cost: int = 1) -> int:
         start = window_start(window_s)
@@ -334,6 +348,10 @@ CREATE TABLE IF NOT EXISTS aya_rate_counters (
     window_start BIGINT NOT NULL,
     count INTEGER NOT NULL,
     PRIMARY KEY (key, window_start)
+);
+CREATE TABLE IF NOT EXISTS aya_claims (
+    key TEXT PRIMARY KEY,
+    expires_at DOUBLE PRECISION NOT NULL
 )
 """
 _DDL_LOCK = 0x41796143  # "AyaC": serialises the coordination tables' creation across processes
@@ -365,9 +383,26 @@ class PostgresCounterStore:
                     await conn.execute(
                         "DELETE FROM aya_rate_counters WHERE window_start < $1", start - 2 * 86400, timeout=30
                     )
+                    await conn.execute("DELETE FROM aya_claims WHERE expires_at < $1", time.time(), timeout=30)
         except connection_errors() as exc:
             raise unavailable(exc) from exc
         return total
+
+    async def claim(self, key: str, ttl_s: int) -> bool:
+        now = time.time()
+        try:
+            async with self.pool.acquire(timeout=_CONNECT_TIMEOUT_S) as conn:
+                row = await conn.fetchval(
+                    "INSERT INTO aya_claims (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE "
+                    "SET expires_at = excluded.expires_at WHERE aya_claims.expires_at < $3 RETURNING 1",
+                    key,
+                    now + ttl_s,
+                    now,
+                    timeout=_QUERY_TIMEOUT_S,
+                )
+        except connection_errors() as exc:
+            raise unavailable(exc) from exc
+        return row is not None
 
 
 class PostgresNotices:

@@ -9,7 +9,7 @@ from aya.chat.coordination import Coordination
 from aya.core.ratelimits import Limiter, MemoryLimiter
 from aya.core.settings import Settings
 from aya.search.models import ProductSearch
-from aya.web.tickets import TicketBook
+from aya.web.tickets import TicketBook, Tickets
 
 
 @dataclass
@@ -20,6 +20,6 @@ class Resources:
     # Rate limits and quotas of every component (one process's memory by default).
     limiter: Limiter = field(default_factory=MemoryLimiter)
     # Single-use tickets authenticating WebSockets (no tokens in URLs).
-    tickets: TicketBook = field(default_factory=TicketBook)
+    tickets: Tickets = field(default_factory=TicketBook)
     # Set by the components that own them (chat, voice, mcp); typed loosely here so web/ stays the only importer.
     extras: dict[str, Any] = field(default_factory=dict)

@@ -2,7 +2,8 @@
 
 Browsers cannot set headers on a WebSocket, and a URL lands in access logs. So the client asks ``POST /voice/ticket``
 (with its usual identity) for a ticket, and opens ``/voice/ws?ticket=…`` within ``TICKET_TTL_S`` seconds; the ticket
-works once. Kept in process memory: several web processes need sticky WebSocket routing or a shared store.
+works once. :class:`TicketBook` keeps them in process memory (one web process); with PostgreSQL every worker redeems
+every worker's tickets (``aya.web.ops.tickets.SharedTicketBook``, same interface).
 """
 
 from __future__ import annotations
@@ -10,10 +11,19 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aya.core.context import RequestContext
 
 TICKET_TTL_S = 60
+
+
+class Tickets(Protocol):
+    ttl_s: float
+
+    def issue(self, context: RequestContext) -> str: ...
+
+    async def redeem(self, ticket: str) -> RequestContext | None: ...
 
 
 @dataclass
@@ -29,7 +39,7 @@ class TicketBook:
         self._tickets[ticket] = (now + self.ttl_s, context)
         return ticket
 
-    def redeem(self, ticket: str) -> RequestContext | None:
+    async def redeem(self, ticket: str) -> RequestContext | None:
         """The identity the ticket was issued to, once; ``None`` when unknown, used or expired."""
         entry = self._tickets.pop(ticket, None)
         if entry is None or entry[0] < time.monotonic():

@@ -8,17 +8,20 @@ routes (``/healthz``, ``/readyz``) live in ``aya.web.routes.health``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
+from aya.chat.attachments import attachment_secret
 from aya.chat.coordination import SharedLimiter, open_coordination
 from aya.core.errors import ServiceUnavailable
 from aya.core.settings import Settings
 from aya.web.ops.metrics import MeteredSearch, Metrics
 from aya.web.ops.middleware import OpsMiddleware
+from aya.web.ops.tickets import SharedTicketBook, ticket_secret
 from aya.web.resources import Resources
 
 logger = logging.getLogger("aya.web")
@@ -47,8 +50,12 @@ async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> No
     coordination = await open_coordination(resources.settings.database_url)
     stack.push_async_callback(coordination.aclose)
     resources.coordination = coordination
-    if coordination.backend == "postgres":  # rate limits counted in the database, shared by every worker
+    if coordination.backend == "postgres":  # shared by every worker: rate limits and WebSocket tickets
         resources.limiter = SharedLimiter(coordination.counters)
+        settings = resources.settings
+        secret_key = settings.secret_key.get_secret_value() if settings.secret_key else None
+        key = await asyncio.to_thread(attachment_secret, secret_key, settings.data_dir)
+        resources.tickets = SharedTicketBook(coordination.counters, ticket_secret(secret_key, key))
     logger.info("coordination between web processes: %s", coordination.backend)
     metrics: Metrics | None = getattr(app.state, "metrics", None)
     if metrics is not None:

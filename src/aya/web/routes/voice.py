@@ -127,7 +127,7 @@ def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
     return origin.split("://", 1)[-1] == host or origin in settings.cors_origins
 
 
-def websocket_context(websocket: WebSocket, resources: Resources) -> RequestContext | None:
+async def websocket_context(websocket: WebSocket, resources: Resources) -> RequestContext | None:
     """The identity of a WebSocket: a ticket, else the headers, cookie or (dev mode) query parameters."""
     settings = resources.settings
     query = websocket.query_params
@@ -135,7 +135,7 @@ def websocket_context(websocket: WebSocket, resources: Resources) -> RequestCont
         raise Unauthorized("session tokens are not accepted in URLs: get a ticket from POST /voice/ticket")
     ticket = query.get("ticket")
     if ticket is not None:
-        context = resources.tickets.redeem(ticket)
+        context = await resources.tickets.redeem(ticket)
         if context is None:
             raise Unauthorized("the voice ticket is unknown, used or expired: get a new one from POST /voice/ticket")
         return context
@@ -178,7 +178,7 @@ async def voice_ws(websocket: WebSocket) -> None:
         await websocket.close(code=4403, reason="origin not allowed")
         return
     try:
-        context = websocket_context(websocket, resources)
+        context = await websocket_context(websocket, resources)
     except AyaError as exc:
         await websocket.close(code=4401, reason=exc.message[:120])
         return
