@@ -176,6 +176,26 @@ async def test_mcp_registry_changes_reach_every_worker(cluster: Cluster) -> None
         await _until_echo(http, a, (False, "disabled"))
 
 
+async def test_a_voice_ticket_from_one_worker_opens_the_websocket_on_another(cluster: Cluster) -> None:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
+
+    a, b = (w.url for w in cluster.workers)
+    async with httpx.AsyncClient(timeout=30) as http:
+        tickets = [(await http.post(f"{a}/voice/ticket", headers={"user-id": USER})).json()["ticket"] for _ in range(2)]
+    # straight to the other worker, then through nginx (the WebSocket upgrade passes the proxy)
+    for base, ticket in ((b, tickets[0]), (cluster.nginx.url, tickets[1])):
+        async with connect(ws_url(base, ticket), open_timeout=30) as ws:
+            assert ws.protocol.state.name == "OPEN"
+        with pytest.raises(InvalidStatus):  # used: refused before the handshake completes, on any worker
+            async with connect(ws_url(b, ticket), open_timeout=30):
+                pass
+
+
+def ws_url(base: str, ticket: str) -> str:
+    return base.replace("http://", "ws://") + f"/voice/ws?ticket={ticket}"
+
+
 async def test_a_killed_worker_loses_nothing_completed_and_a_retry_succeeds(cluster: Cluster) -> None:
     edge = cluster.nginx.url
     victim, survivor = cluster.workers
@@ -190,16 +210,20 @@ async def test_a_killed_worker_loses_nothing_completed_and_a_retry_succeeds(clus
         assert isinstance(outcome, BaseException) or outcome.status != 200 or outcome.events
     # a client retries what failed; nginx sends it to the live worker (a request already on its way to the dead one
     # when it died, such as one on a kept-alive connection, fails once more: nginx never resends a POST it sent)
+    attempts: list[str] = []
     for _attempt in range(3):
         try:
             retry = await post_stream(edge, create("senior dog food, again"))
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
+            attempts.append(repr(exc))
+            await asyncio.sleep(0.5)
             continue
         if retry.status == 200 and retry.done_items("assistant_message"):
             break
+        attempts.append(f"HTTP {retry.status}: {retry.events[-3:]}")
         await asyncio.sleep(0.5)
     else:
-        pytest.fail("three retries through nginx failed after one of two workers was killed")
+        pytest.fail(f"three retries through nginx failed after one of two workers was killed: {attempts}")
     for thread_id, streamed in completed.items():
         items = await all_items(survivor.url, thread_id)
         done_ids = {e["item"]["id"] for e in streamed.events if e["type"] == "thread.item.done"}

@@ -238,6 +238,8 @@ async def test_websocket_tickets_work_on_any_worker_once(
     assert await b.redeem(ticket) == alice  # issued by one worker, redeemed by another
     assert await a.redeem(ticket) is None and await b.redeem(ticket) is None  # once, in the whole cluster
     assert await b.redeem(ticket[:-2] + "xx") is None  # forged
+    twins = [a.issue(alice), a.issue(alice)]  # the same identity in the same second: still two tickets
+    assert twins[0] != twins[1] and [await b.redeem(t) for t in twins] == [alice, alice]
     assert await SharedTicketBook(two[0].counters, b"other-key" * 4).redeem(a.issue(alice)) is None
     expired = SharedTicketBook(two[0].counters, b"k" * 32, ttl_s=-1)
     assert await expired.redeem(expired.issue(alice)) is None

@@ -8,6 +8,7 @@ is shared (PostgreSQL), where a ticket issued by one worker is usually redeemed 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import asdict
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -26,14 +27,15 @@ class SharedTicketBook:
         self._serializer = URLSafeTimedSerializer(secret, salt=_SALT)
 
     def issue(self, context: RequestContext) -> str:
-        return self._serializer.dumps(asdict(context))
+        # a nonce: two tickets for one identity in the same second must differ, or using one would use both
+        return self._serializer.dumps({"ctx": asdict(context), "n": secrets.token_urlsafe(12)})
 
     async def redeem(self, ticket: str) -> RequestContext | None:
         """The identity the ticket was issued to, once in the whole cluster; ``None`` when forged, used or expired."""
         try:
             data = self._serializer.loads(ticket, max_age=int(self.ttl_s))
-            context = RequestContext(**data)
-        except (BadSignature, SignatureExpired, TypeError):
+            context = RequestContext(**data["ctx"])
+        except (BadSignature, SignatureExpired, TypeError, KeyError):
             return None
         digest = hashlib.sha256(ticket.encode()).hexdigest()[:40]
         if not await self.counters.claim(f"ws-ticket:{digest}", int(self.ttl_s) + 5):
