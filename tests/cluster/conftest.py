@@ -35,6 +35,9 @@ def worker_env(data_dir: Path, database_url: str) -> dict[str, str]:
         "AYA_LOG_LEVEL": "WARNING",
         "AYA_SHUTDOWN_TIMEOUT_S": "10",
         "AYA_ADMIN_USERS": ADMIN,  # manages the MCP servers (in dev mode, from loopback)
+        # rate limits count across the workers (PostgreSQL): room for the tests' conversations, a tight one to test
+        "AYA_MESSAGE_RATE_PER_USER": "1000/minute",
+        "AYA_ATTACHMENT_RATE_PER_USER": "3/minute",
         "OPENAI_BASE_URL": "http://127.0.0.1:9/blocked-in-tests",
         "OPENAI_AGENTS_DISABLE_TRACING": "1",
     }

@@ -132,6 +132,20 @@ async def test_attachments_reach_every_worker(cluster: Cluster) -> None:
     assert created.status == 200 and created.done_items("assistant_message")
 
 
+async def test_rate_limits_count_across_workers(cluster: Cluster) -> None:
+    a, b = (w.url for w in cluster.workers)
+    statuses = []
+    async with httpx.AsyncClient(timeout=30) as http:
+        for n in range(4):  # AYA_ATTACHMENT_RATE_PER_USER=3/minute, alternating workers
+            response = await http.post(
+                f"{(a, b)[n % 2]}/api/attachments",
+                files={"file": (f"note{n}.txt", b"hello", "text/plain")},
+                headers={"user-id": "cluster-uploader"},
+            )
+            statuses.append(response.status_code)
+    assert statuses == [200, 200, 200, 429]  # one worker alone has seen only two
+
+
 async def test_through_nginx_requests_spread_over_the_workers_and_stream(cluster: Cluster) -> None:
     edge = cluster.nginx.url
     async with httpx.AsyncClient(timeout=30) as http:
