@@ -178,6 +178,20 @@ async def _until_echo(http: httpx.AsyncClient, url: str, expected: tuple[bool, s
         await asyncio.sleep(0.2)
 
 
+async def test_a_browser_page_served_through_nginx_may_post(cluster: Cluster) -> None:
+    """The page's origin is nginx's address: the Host the worker sees must be that too (port included)."""
+    edge = cluster.nginx.url
+    body = {"type": "threads.create", "params": {"input": message("hello from the browser")}}
+    headers = {**HEADERS, "origin": edge}
+    async with httpx.AsyncClient(timeout=60) as http:
+        response = await http.post(f"{edge}/chatkit", content=json.dumps(body), headers=headers)
+        assert response.status_code == 200, response.text
+        foreign = await http.post(
+            f"{edge}/chatkit", content=json.dumps(body), headers={**HEADERS, "origin": "http://evil.test"}
+        )
+        assert foreign.status_code == 403
+
+
 async def test_mcp_registry_changes_reach_every_worker(cluster: Cluster) -> None:
     a, b = (w.url for w in cluster.workers)
     async with httpx.AsyncClient(timeout=60) as http:
