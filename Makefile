@@ -2,18 +2,20 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 UV_VERSION := 0.13.8
-APT_PACKAGES := chromium espeak-ng sox libsndfile1 postgresql
+APT_PACKAGES := chromium espeak-ng sox libsndfile1 postgresql nginx
 VENV := .venv
 AYA := $(VENV)/bin/aya
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-system install-python install-frontend run test test-python test-frontend bench lint format clean
+.PHONY: help install install-system install-python install-frontend run run-cluster test test-python test-frontend check lint-frontend bench lint format clean
 
 help:
 	@echo "make run     install everything, ingest the sample catalog on first start, serve http://localhost:$(PORT)"
+	@echo "make run-cluster  nginx on http://127.0.0.1:8080 in front of 3 workers and PostgreSQL (one machine)"
 	@echo "make test    install everything and run every test"
+	@echo "make check   what CI runs: lint (ruff, format, mypy, eslint, tsc), then every test"
 	@echo "make bench   run every benchmark under benchmarks/"
 	@echo "make lint    ruff + mypy on src/"
 
@@ -43,6 +45,11 @@ install-frontend:
 run: install
 	$(AYA) serve --host $(HOST) --port $(PORT)
 
+# The production topology on one machine: nginx (Debian package) → 3 workers → PostgreSQL (AYA_DATABASE_URL, else a
+# throwaway server); AYA_SEARCH_BACKEND=opensearch AYA_OPENSEARCH_URL=… moves the catalog to OpenSearch.
+run-cluster: install
+	$(PY) scripts/run_cluster.py --port 8080
+
 test: install
 	@$(MAKE) --no-print-directory test-python test-frontend
 
@@ -51,6 +58,14 @@ test-python:
 
 test-frontend:
 	@if [ -f frontend/package.json ]; then cd frontend && npm test --silent; fi
+
+# One command equal to CI: the linters first (fast), then every test.
+check: install
+	@$(MAKE) --no-print-directory lint lint-frontend
+	@$(MAKE) --no-print-directory test-python test-frontend
+
+lint-frontend:
+	@if [ -f frontend/package.json ]; then cd frontend && npm run --silent lint && npm run --silent typecheck; fi
 
 bench: install
 	@set -e; for b in benchmarks/*_bench.py benchmarks/relevance.py benchmarks/conversation_eval.py; do [ -f $$b ] || continue; echo "== $$b"; $(PY) $$b; done

@@ -7,6 +7,7 @@ import { TextTab } from "./text/TextTab";
 import { useTheme } from "./theme";
 import { VoiceTab } from "./voice/VoiceTab";
 import { Icon } from "./components/Icon";
+import { setImageHosts } from "./components/Markdown";
 
 // The hosted UI is only downloaded when the server selects it.
 const HostedChat = lazy(() => import("./text/HostedChat").then((m) => ({ default: m.HostedChat })));
@@ -34,6 +35,7 @@ export function App() {
     let live = true;
     void (async () => {
       const c = await loadConfig();
+      setImageHosts(c.imageHosts);
       if (c.authMode === "token") {
         try {
           await ensureToken();

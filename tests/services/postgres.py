@@ -58,9 +58,12 @@ def _free_port() -> int:
 class PostgresServer:
     """``with PostgresServer() as pg: pg.dsn`` — a fresh cluster with a ``test`` database, trust auth on loopback."""
 
-    def __init__(self, *, bindir: Path | None = None, start_timeout: float = 60.0) -> None:
+    def __init__(self, *, bindir: Path | None = None, start_timeout: float = 60.0, durable: bool = False) -> None:
         self.bindir = bindir or find_bindir()
         self.start_timeout = start_timeout
+        # durable: every commit reaches the WAL before it is acknowledged (synchronous_commit=on), so a kill -9 of
+        # the server loses nothing acknowledged; the default trades that for speed.
+        self.options = tuple(o for o in SERVER_OPTIONS if not (durable and o.startswith("synchronous_commit")))
         self.port = 0
         self.root: Path | None = None
         self.proc: subprocess.Popen[bytes] | None = None
@@ -76,7 +79,7 @@ class PostgresServer:
 
     def start(self) -> PostgresServer:
         self.root = Path(tempfile.mkdtemp(prefix="aya-pg-"))
-        data, sock, log = self.root / "data", self.root / "sock", self.root / "server.log"
+        data, sock = self.root / "data", self.root / "sock"
         sock.mkdir()
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres")
@@ -84,11 +87,18 @@ class PostgresServer:
         self._run([str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                    "--no-sync", "--locale=C.UTF-8"])  # fmt: skip
         self.port = _free_port()
-        with open(log, "wb") as out:
+        self._launch()
+        self._run([str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", DATABASE])
+        return self
+
+    def _launch(self) -> None:
+        assert self.root is not None
+        data, sock, log = self.root / "data", self.root / "sock", self.root / "server.log"
+        with open(log, "ab") as out:
             if os.geteuid() == 0:
                 shutil.chown(log, "postgres")
             argv = [str(self.bindir / "postgres"), "-D", str(data), "-p", str(self.port), "-k", str(sock)]
-            for option in SERVER_OPTIONS:
+            for option in self.options:
                 argv += ["-c", option]
             self.proc = subprocess.Popen(
                 argv,
@@ -98,8 +108,12 @@ class PostgresServer:
                 **self._owner(),  # type: ignore[arg-type]
             )
         self._wait_ready(log)
-        self._run([str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", DATABASE])
-        return self
+
+    def restart(self) -> None:
+        """Start the server again on the same cluster and port after :meth:`kill` (it recovers from its WAL)."""
+        if self.proc is not None and self.proc.poll() is None:
+            raise RuntimeError("the server is still running")
+        self._launch()
 
     def _run(self, argv: list[str]) -> None:
         done = subprocess.run(argv, capture_output=True, text=True, check=False, cwd="/", **self._owner())  # type: ignore[call-overload]

@@ -13,8 +13,10 @@ from typing import Any, Literal
 
 import asyncpg
 
+from aya.chat.coordination import connection_errors, unavailable
 from aya.chat.sql_store import SqlStore, Statement
 
+_ACQUIRE_TIMEOUT_S = 10.0  # every connection busy this long: answer 503 rather than queue forever
 _MIGRATION_LOCK = 0x417961  # "Aya": the advisory lock key serialising migrations across processes
 
 # Each entry moves the schema one version forward. Never edit a released entry: append.
@@ -75,6 +77,19 @@ def _rowcount(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
+async def create_schema(dsn: str, schema: str) -> None:
+    """``CREATE SCHEMA IF NOT EXISTS`` (two processes starting at once may race: the loser's error is ignored)."""
+    if not _IDENTIFIER.match(schema):
+        raise ValueError(f"invalid PostgreSQL schema name {schema!r}")
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    except asyncpg.UniqueViolationError:
+        pass  # created by another process between the check and the insert
+    finally:
+        await conn.close()
+
+
 class PostgresDatabase:
     dialect: Literal["sqlite", "postgres"] = "postgres"
 
@@ -87,13 +102,7 @@ class PostgresDatabase:
     ) -> PostgresDatabase:
         server_settings: dict[str, str] = {"application_name": "aya"}
         if schema is not None:
-            if not _IDENTIFIER.match(schema):
-                raise ValueError(f"invalid PostgreSQL schema name {schema!r}")
-            conn = await asyncpg.connect(dsn)
-            try:
-                await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            finally:
-                await conn.close()
+            await create_schema(dsn, schema)
             server_settings["search_path"] = schema
         pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, server_settings=server_settings)
         db = cls(pool)
@@ -110,13 +119,19 @@ class PostgresDatabase:
                 await conn.execute("INSERT INTO aya_schema_version (version) VALUES ($1)", number)
 
     async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        async with self.pool.acquire() as conn:
-            rows = await conn.fetch(_numbered(sql), *args)
+        try:
+            async with self.pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
+                rows = await conn.fetch(_numbered(sql), *args)
+        except connection_errors() as exc:  # the server is down or restarting: 503, and the pool reconnects later
+            raise unavailable(exc) from exc
         return [tuple(row) for row in rows]
 
     async def transaction(self, statements: Sequence[Statement]) -> list[int]:
-        async with self.pool.acquire() as conn, conn.transaction():
-            return [_rowcount(await conn.execute(_numbered(sql), *args)) for sql, args in statements]
+        try:
+            async with self.pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
+                return [_rowcount(await conn.execute(_numbered(sql), *args)) for sql, args in statements]
+        except connection_errors() as exc:  # not committed: the caller is told, nothing acknowledged is lost
+            raise unavailable(exc) from exc
 
     async def close(self) -> None:
         await self.pool.close()

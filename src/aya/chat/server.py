@@ -29,7 +29,6 @@ import contextlib
 import logging
 import os
 import re
-import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, assert_never
 
@@ -82,6 +81,7 @@ from chatkit.types import (
 
 from aya.chat.assistant import Assistant, Transcriber, Turn
 from aya.chat.attachments import FileAttachmentStore
+from aya.chat.coordination import LocalTurnLock, TurnLock
 from aya.chat.history import AyaItemConverter, forget_previous_response, newest_item_id, seal_response
 from aya.chat.requests import parse_request
 from aya.chat.sql_store import MAX_PAGE
@@ -114,6 +114,7 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         assistant: Assistant,
         transcriber: Transcriber | None = None,
         max_running_turns: int | None = None,
+        turn_lock: TurnLock | None = None,
     ) -> None:
         super().__init__(store=store, attachment_store=attachments)
         self.store = store
@@ -123,9 +124,9 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         self.transcriber = transcriber  # set by the voice component when speech-to-text is available
         # Assistant turns running at once in this process; more wait (their first events are already sent).
         self._turn_slots = asyncio.Semaphore(max_running_turns or running_turns_for(settings))
-        # One stream at a time per thread in this process: a second message waits for the first answer, so items
-        # never interleave and the thread's metadata (pet profile, products shown) is never saved over.
-        self._thread_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # One stream at a time per thread (across processes with PostgreSQL, see coordination.py): a second message
+        # waits for the first answer, so items never interleave and the thread's metadata is never saved over.
+        self.turn_lock: TurnLock = turn_lock or LocalTurnLock()
 
     # --- the entry point -------------------------------------------------------------------------------------------
     async def handle(self, body: bytes, context: RequestContext) -> StreamingResult | NonStreamingResult:
@@ -146,6 +147,7 @@ class AyaChatServer(ChatKitServer[RequestContext]):
             # ``TypeAdapter(ChatKitReq)`` per request (~20 ms of CPU each); these two methods are what it calls
             # (openai-chatkit is pinned ~=1.6.5 for this).
             if is_streaming_req(request):
+                await self.turn_lock.check()  # a 503 now rather than an error event after HTTP 200
                 return StreamingResult(self._stream(request, context))
             return NonStreamingResult(await self._process_non_streaming(request, context))
         except AyaError:
@@ -157,20 +159,13 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
 
-    def _thread_lock(self, request: Any) -> asyncio.Lock | None:
-        thread_id = getattr(getattr(request, "params", None), "thread_id", None)
-        if not isinstance(thread_id, str):
-            return None  # threads.create: a new thread nobody else can reach yet
-        lock = self._thread_locks.get(thread_id)
-        if lock is None:
-            lock = self._thread_locks[thread_id] = asyncio.Lock()
-        return lock
-
     async def _stream(self, request: Any, context: RequestContext) -> AsyncGenerator[bytes, None]:
         """The SDK's stream, ending with an ``error`` event (not a broken response) if something fails after all."""
-        lock = self._thread_lock(request)
+        thread_id = getattr(getattr(request, "params", None), "thread_id", None)
+        # threads.create needs no lock: a new thread nobody else can reach yet
+        lock = self.turn_lock.hold(thread_id) if isinstance(thread_id, str) else contextlib.nullcontext()
         try:
-            async with lock or contextlib.nullcontext():
+            async with lock:
                 async for chunk in self._process_streaming(request, context):
                     yield chunk
         except Exception:  # already logged by the SDK; e.g. the thread was deleted while this request started

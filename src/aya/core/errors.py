@@ -46,6 +46,13 @@ class Conflict(AyaError):
     code = "conflict"
 
 
+class MisdirectedRequest(AyaError):
+    """The request's ``Host`` is not one this server answers (DNS rebinding protection)."""
+
+    status = 421
+    code = "misdirected_request"
+
+
 class PayloadTooLarge(AyaError):
     status = 413
     code = "payload_too_large"
@@ -66,3 +73,11 @@ class NotConfigured(AyaError):
 
     status = 503
     code = "not_configured"
+
+
+class ServiceUnavailable(AyaError):
+    """A backing service (the database, the search cluster) cannot be reached right now; retrying later may work."""
+
+    status = 503
+    code = "unavailable"
+    retry_after_s: int = 2

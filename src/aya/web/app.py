@@ -16,8 +16,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from aya import __version__
+from aya.core.logging import install_redaction
 from aya.core.settings import Settings
 from aya.web.errors import install_error_handlers
+from aya.web.guard import install_guards
+from aya.web.ops import install as install_ops
 from aya.web.resources import Resources
 from aya.web.routes import health
 
@@ -28,9 +31,10 @@ Setup = Callable[[FastAPI, Resources, AsyncExitStack], Awaitable[None]]
 
 def _components() -> list[ModuleType]:
     """Router modules, in lifespan order (frontend last: its catch-all must stay behind every API route)."""
+    from aya.web import ops
     from aya.web.routes import chatkit, frontend, mcp, me, search, tools, voice
 
-    return [health, search, chatkit, me, voice, tools, mcp, frontend]
+    return [health, search, ops, chatkit, me, voice, tools, mcp, frontend]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -47,6 +51,10 @@ def create_app(settings: Settings) -> FastAPI:
             logger.info("Aya %s ready (model provider: %s)", __version__, settings.effective_model_provider)
             yield
 
+    install_redaction(
+        s.get_secret_value() if s is not None else None
+        for s in (settings.openai_api_key, settings.model_api_key, settings.secret_key, settings.mcp_token)
+    )
     app = FastAPI(title="Aya", version=__version__, lifespan=lifespan)
     app.state.resources = resources
     app.state.settings = settings
@@ -58,6 +66,8 @@ def create_app(settings: Settings) -> FastAPI:
         allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["*"],
     )
+    install_guards(app, settings)
+    install_ops(app, settings)  # outermost: every answer, a guard's refusal too, gets a request id and is measured
     for module in components:
         router = getattr(module, "router", None)
         if router is not None:
