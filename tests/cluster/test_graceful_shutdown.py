@@ -102,13 +102,16 @@ def test_sigterm_cancels_a_stream_past_the_timeout_and_saves_its_partial_answer(
         thread_id = None
         started = time.monotonic()
         with http.stream("POST", "/chatkit", content=body, headers=HEADERS) as response:
-            for event in read_events(response):
-                if event["type"] == "thread.created":
-                    thread_id = event["thread"]["id"]
-                delta = event.get("update", {}).get("delta") if event["type"] == "thread.item.updated" else None
-                if delta == "A second answer cut by the shutdown":
-                    proc.send_signal(signal.SIGTERM)
-                    started = time.monotonic()
+            try:
+                for event in read_events(response):
+                    if event["type"] == "thread.created":
+                        thread_id = event["thread"]["id"]
+                    delta = event.get("update", {}).get("delta") if event["type"] == "thread.item.updated" else None
+                    if delta == "A second answer cut by the shutdown":
+                        proc.send_signal(signal.SIGTERM)
+                        started = time.monotonic()
+            except httpx.RemoteProtocolError:
+                pass  # past the timeout the server may close the connection mid-stream: what counts is what it saved
         assert time.monotonic() - started < 10  # cut at the timeout, not left hanging
         assert proc.wait(timeout=30) in STOPPED
     assert thread_id is not None
