@@ -1,0 +1,221 @@
+"""The OpenSearch query DSL of a search, as pure functions (golden tests in tests/search/test_opensearch_query.py).
+
+- Filters are ``filter`` clauses (no effect on scores); asking for a life stage also matches "all" life stages.
+- Text is a ``multi_match`` over the keyword fields with the embedded backend's boosts and ``fuzziness: AUTO``, plus
+  soft boosts for the features and conditions the words point to (``analysis.query_hints``), as the embedded backend.
+- Excluded ingredients are ``must_not`` phrase clauses, built by ONE function (:func:`exclusion_clauses`) from the
+  list of excluded terms, so an expansion into ingredient families plugs in at one place.
+- kNN carries the same filters and exclusions INSIDE the vector search (lucene's filtered HNSW), so filtered results
+  are not a post-filtered remainder of an unfiltered top k.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aya.search.models import Filters, SortBy
+from aya.search.text_index import FIELD_BOOSTS, HINT_BONUS, brand_key, life_stages_for
+
+Query = dict[str, Any]
+
+# The analyzed text fields of the index and where each Filters field lives.
+TEXT_FIELDS: Mapping[str, str] = {
+    "title": "title",
+    "brand": "brand",
+    "features": "features_text",
+    "conditions": "conditions_text",
+    "facets": "facets_text",
+    "ingredients": "ingredients",
+    "description": "description",
+}
+TIE_BREAKER = 0.3
+HINT_FIELDS = {
+    "special_features": "special_features",
+    "target_conditions": "target_conditions",
+    "species": "species",
+    "life_stage": "life_stage",
+    "food_type": "food_type",
+}
+# Heavy or index-only fields never sent back with hits.
+HIDDEN_FIELDS = (
+    "embedding",
+    "features_text",
+    "conditions_text",
+    "facets_text",
+    "brand_key",
+    "content_hash",
+    "text_hash",
+)
+
+
+def boosted_fields() -> list[str]:
+    return [f"{TEXT_FIELDS[name]}^{boost:g}" for name, boost in FIELD_BOOSTS.items()]
+
+
+def exclusion_clauses(excluded: Sequence[str]) -> list[Query]:
+    """``must_not`` clauses for excluded ingredients: a product whose ingredient list mentions the term as a phrase,
+    stemmed ("peas" also catches "pea fiber", "chicken meal" does not catch "chicken, rice")."""
+    return [
+        {"match_phrase": {"ingredients": {"query": term, "analyzer": "aya_text"}}}
+        for term in dict.fromkeys(t.strip() for t in excluded)
+        if term
+    ]
+
+
+def filter_clauses(f: Filters) -> list[Query]:
+    out: list[Query] = []
+    if f.species:
+        out.append({"term": {"species": f.species}})
+    if f.life_stage:
+        out.append({"terms": {"life_stage": life_stages_for(f.life_stage)}})
+    if f.food_type:
+        out.append({"terms": {"food_type": list(f.food_type)}})
+    if f.brand:
+        out.append({"terms": {"brand_key": [brand_key(b) for b in f.brand]}})
+    if f.availability:
+        out.append({"term": {"availability": f.availability}})
+    for feature in f.special_features:  # all of
+        out.append({"term": {"special_features": feature}})
+    if f.target_conditions:  # any of
+        out.append({"terms": {"target_conditions": list(f.target_conditions)}})
+    if f.price_min is not None or f.price_max is not None:
+        rng: dict[str, float] = {}
+        if f.price_min is not None:
+            rng["gte"] = f.price_min
+        if f.price_max is not None:
+            rng["lte"] = f.price_max
+        out.append({"range": {"price": rng}})
+    if f.protein_min is not None:  # products without a value never match
+        out.append({"range": {"nutritional_info.protein_min": {"gte": f.protein_min}}})
+    return out
+
+
+def filter_query(f: Filters, *extra: Query) -> Query:
+    """Every filter and exclusion as one non-scoring bool query (the kNN filter, counts, browsing)."""
+    body: dict[str, Any] = {"filter": [*filter_clauses(f), *extra]}
+    must_not = exclusion_clauses(f.exclude_ingredients)
+    if must_not:
+        body["must_not"] = must_not
+    return {"bool": body}
+
+
+def text_clause(text: str, *, conjunctive: bool = False) -> Query:
+    return {
+        "multi_match": {
+            "query": text,
+            "type": "best_fields",
+            "fields": boosted_fields(),
+            "tie_breaker": TIE_BREAKER,
+            "operator": "and" if conjunctive else "or",
+            "fuzziness": "AUTO",
+            "prefix_length": 1,
+            "max_expansions": 20,
+        }
+    }
+
+
+def hint_clauses(hints: Mapping[str, Sequence[str]]) -> list[Query]:
+    return [
+        {"constant_score": {"filter": {"term": {HINT_FIELDS[name]: v}}, "boost": HINT_BONUS}}
+        for name, values in hints.items()
+        if name in HINT_FIELDS
+        for v in values
+    ]
+
+
+def keyword_query(
+    text: str, f: Filters, hints: Mapping[str, Sequence[str]] | None = None, *, conjunctive: bool = False
+) -> Query:
+    """BM25 over the text fields (the words must match), hints as soft boosts, filters and exclusions."""
+    body: dict[str, Any] = {"must": [text_clause(text, conjunctive=conjunctive)], "filter": filter_clauses(f)}
+    should = hint_clauses(hints or {})
+    if should:
+        body["should"] = should
+    must_not = exclusion_clauses(f.exclude_ingredients)
+    if must_not:
+        body["must_not"] = must_not
+    return {"bool": body}
+
+
+def knn_query(vector: Sequence[float], k: int, f: Filters, *, exclude_ids: Sequence[str] = ()) -> Query:
+    """Filtered approximate kNN: the filters apply inside the HNSW search (lucene engine)."""
+    extra: list[Query] = []
+    flt = filter_query(f, *extra)
+    if exclude_ids:
+        flt["bool"].setdefault("must_not", []).append({"ids": {"values": list(exclude_ids)}})
+    knn: dict[str, Any] = {"vector": [float(x) for x in vector], "k": k}
+    if flt["bool"]["filter"] or flt["bool"].get("must_not"):
+        knn["filter"] = flt
+    return {"knn": {"embedding": knn}}
+
+
+def sort_clause(sort: SortBy) -> list[Any]:
+    """Sorting, with the product id as the last tie-breaker so pages never overlap."""
+    match sort:
+        case "price":
+            return [{"price": "asc"}, {"id": "asc"}]
+        case "price_desc":
+            return [{"price": "desc"}, {"id": "asc"}]
+        case "rating":
+            return [{"rating": {"order": "desc", "missing": 0}}, {"id": "asc"}]
+        case "relevance":
+            return ["_score", {"id": "asc"}]
+
+
+def browse_sort(sort: SortBy) -> list[Any]:
+    """Without text, "relevance" means best rated first (as the embedded backend)."""
+    return sort_clause("rating" if sort == "relevance" else sort)
+
+
+def search_body(
+    query: Query,
+    *,
+    size: int,
+    offset: int = 0,
+    sort: list[Any] | None = None,
+    track_total_hits: bool = True,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "query": query,
+        "size": size,
+        "from": offset,
+        "track_total_hits": track_total_hits,
+        "_source": {"excludes": list(HIDDEN_FIELDS)},
+    }
+    if sort is not None:
+        body["sort"] = sort
+    return body
+
+
+def build_opensearch_query(
+    text: str,
+    f: Filters,
+    *,
+    mode: str = "keyword",
+    k: int = 10,
+    offset: int = 0,
+    sort: SortBy = "relevance",
+    vector: Sequence[float] | None = None,
+    hints: Mapping[str, Sequence[str]] | None = None,
+    pool: int = 50,
+    conjunctive: bool = False,
+) -> list[dict[str, Any]]:
+    """The search request bodies of one search, in order: one for keyword or semantic search or browsing, two for
+    hybrid (keyword pool, then vector pool: fused client-side by reciprocal rank fusion).
+
+    Browsing (no text): filters only, sorted. Keyword: BM25 page. Semantic: the filtered kNN pool. Hybrid: both pools.
+    """
+    text = text.strip()
+    if not text:
+        return [search_body(filter_query(f), size=k, offset=offset, sort=browse_sort(sort))]
+    if mode == "keyword":
+        q = keyword_query(text, f, hints, conjunctive=conjunctive)
+        return [search_body(q, size=k, offset=offset, sort=sort_clause(sort))]
+    if vector is None:
+        raise ValueError(f"{mode} search needs a query vector")
+    knn = search_body(knn_query(vector, pool, f), size=pool, track_total_hits=False)
+    if mode == "semantic":
+        return [knn]
+    kw = search_body(keyword_query(text, f, hints), size=pool, track_total_hits=True)
+    return [kw, knn]
