@@ -730,7 +730,7 @@ class OpenSearchProductSearch:
         errors = self._errors
         out: dict[str, object] = {"backend": "opensearch"}
         try:
-            h = await self.client.cluster.health(index=self.alias, timeout="2s")
+            h = await self.client.cluster.health(index=self.alias, request_timeout=5)
         except errors.ConnectionTimeout:
             out.update(status="timeout", detail="OpenSearch did not answer in time")
             return out
