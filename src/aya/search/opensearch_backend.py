@@ -60,6 +60,7 @@ RRF_K = 60
 POOL = 50
 RETRY_STATUSES = (429, 503)
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)
+ADMIN_TIMEOUT = 60.0  # creating an index, switching the alias, bulk writes: may wait for shards to be assigned
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
 
@@ -234,7 +235,14 @@ class OpenSearchProductSearch:
 
     async def _create_index(self, name: str) -> None:
         body = index_body(self.dim, shards=self.shards, replicas=self.replicas)
-        await self._request("create index", lambda: self.client.indices.create(index=name, body=body))
+        try:
+            await self._request(
+                "create index",
+                lambda: self.client.indices.create(index=name, body=body, request_timeout=ADMIN_TIMEOUT),
+            )
+        except self._errors.RequestError as exc:
+            if exc.error != "resource_already_exists_exception":  # a retried create whose first try landed
+                raise
 
     async def current_index(self) -> str | None:
         """The concrete index behind the alias (or an index named like the alias), None when there is none."""
@@ -278,7 +286,9 @@ class OpenSearchProductSearch:
             actions.append({"remove_index": {"index": self.alias}})  # a plain index named like the alias
             old = [self.alias]
         actions.append({"add": {"index": new, "alias": self.alias}})
-        await self._request("switch alias", lambda: c.indices.update_aliases(body={"actions": actions}))
+        await self._request(
+            "switch alias", lambda: c.indices.update_aliases(body={"actions": actions}, request_timeout=ADMIN_TIMEOUT)
+        )
         return [i for i in old if i != self.alias]
 
     # --- writes ----------------------------------------------------------------------------------------------------
@@ -329,7 +339,9 @@ class OpenSearchProductSearch:
                         progress(seen, -1)
                 if failures and replace:
                     raise BulkWriteFailed(failures, written)
-                await self._request("refresh", lambda: self.client.indices.refresh(index=target))
+                await self._request(
+                    "refresh", lambda: self.client.indices.refresh(index=target, request_timeout=ADMIN_TIMEOUT)
+                )
                 if replace:
                     await self._request(
                         "settings",
@@ -413,6 +425,7 @@ class OpenSearchProductSearch:
                 max_retries=len(RETRY_DELAYS),
                 initial_backoff=RETRY_DELAYS[0],
                 chunk_size=len(actions),
+                request_timeout=ADMIN_TIMEOUT,
             ),
         )
         failures = []
@@ -432,7 +445,9 @@ class OpenSearchProductSearch:
             if index is None:
                 return 0
             body = [{"delete": {"_index": index, "_id": pid}} for pid in dict.fromkeys(product_ids)]
-            res = await self._request("delete", lambda: self.client.bulk(body=body, refresh=True))
+            res = await self._request(
+                "delete", lambda: self.client.bulk(body=body, refresh=True, request_timeout=ADMIN_TIMEOUT)
+            )
             self._vectors_seen = (0.0, False)
             return sum(1 for item in res["items"] if item["delete"].get("result") == "deleted")
 
