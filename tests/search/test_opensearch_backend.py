@@ -227,3 +227,21 @@ async def test_semantic_search_without_embedder_says_so(search: OpenSearchProduc
     res = await search.search(SearchQuery(text="salmon", mode="hybrid"))
     assert res.mode == "keyword" and "no embedder" in res.notes[0]
     assert set(ids(res)) == {"p1", "p5"}
+
+
+async def test_embeddings_added_later_and_kept_on_updates(settings: Settings, opensearch_url: str) -> None:
+    s = await OpenSearchProductSearch.open(os_settings(settings, opensearch_url), ZeroForSomeEmbedder())
+    try:
+        products = contract_products()
+        assert await s.write(products, embed=False) == 10
+        assert (await s.stats()).with_embeddings == 0
+        assert await s.upsert(products) == 10  # same content: only the vectors are added
+        assert (await s.stats()).with_embeddings == 10
+        assert await s.upsert(products) == 0
+        p1 = products[0].model_copy(update={"price": 1.0})  # the price is not embedded: the vector stays
+        assert await s.upsert([p1]) == 1
+        assert (await s.stats()).with_embeddings == 10
+        res = await s.search(SearchQuery(text="salmon", mode="semantic", relax=False))
+        assert res.mode == "semantic" and res.hits
+    finally:
+        await _drop(s)

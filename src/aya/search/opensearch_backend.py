@@ -391,27 +391,33 @@ class OpenSearchProductSearch:
 
         batch = list({p.id: p for p in batch}.values())  # the last of repeated ids wins
         existing = {} if fresh else await self._existing(index, [p.id for p in batch])
-        changed: list[tuple[Product, str]] = []
-        for p in batch:
-            h = content_hash(p)
-            if existing.get(p.id, {}).get("content_hash") != h:
-                changed.append((p, h))
-        if not changed:
+        hashes = {p.id: content_hash(p) for p in batch}
+        text_hashes: dict[str, str] = {}
+        texts: dict[str, str] = {}
+        if self.embedder is not None:
+            texts = {p.id: embedding_text(p) for p in batch}
+            text_hashes = {pid: text_hash(self.embedder.model_id, t) for pid, t in texts.items()}
+        # a vector is needed where the embedded text changed or none is stored (an ingest without embeddings)
+        need_vector = (
+            {pid for pid in texts if existing.get(pid, {}).get("text_hash") != text_hashes[pid]} if embed else set()
+        )
+        changed = [p for p in batch if existing.get(p.id, {}).get("content_hash") != hashes[p.id]]
+        changed_ids = {p.id for p in changed}
+        only_vector = [p for p in batch if p.id in need_vector and p.id not in changed_ids]
+        if not changed and not only_vector:
             return 0, []
         vectors: dict[str, tuple[str, list[float]]] = {}
-        keep_vector: set[str] = set()
-        if self.embedder is not None:
-            texts = {p.id: embedding_text(p) for p, _ in changed}
-            hashes = {pid: text_hash(self.embedder.model_id, t) for pid, t in texts.items()}
-            keep_vector = {pid for pid in texts if existing.get(pid, {}).get("text_hash") == hashes[pid]}
-            todo = [pid for pid in texts if pid not in keep_vector]
-            if embed and todo:
-                vecs = await self.embedder.embed([texts[pid] for pid in todo])
-                vectors = {pid: (hashes[pid], vecs[i].tolist()) for i, pid in enumerate(todo)}
+        todo = [pid for pid in texts if pid in need_vector]
+        if todo:
+            assert self.embedder is not None
+            vecs = await self.embedder.embed([texts[pid] for pid in todo])
+            vectors = {pid: (text_hashes[pid], vecs[i].tolist()) for i, pid in enumerate(todo)}
         actions: list[dict[str, Any]] = []
-        for p, h in changed:
-            doc = to_document(p, h, vectors.get(p.id))
-            if p.id in keep_vector:  # same embedded text: keep the stored vector, replace everything else
+        for p in [*changed, *only_vector]:
+            doc = to_document(p, hashes[p.id], vectors.get(p.id))
+            same_text = p.id in existing and existing[p.id].get("text_hash") == text_hashes.get(p.id, "")
+            if same_text or (p.id in vectors and p.id in existing and p not in changed):
+                # the stored vector stays valid (or only the vector is new): update the document in place
                 actions.append({"_op_type": "update", "_index": index, "_id": p.id, "doc": doc})
             else:
                 actions.append({"_op_type": "index", "_index": index, "_id": p.id, "_source": doc})
