@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -60,6 +61,7 @@ RRF_K = 60
 POOL = 50
 RETRY_STATUSES = (429, 503)
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)
+QUERY_VECTOR_CACHE = 1024
 ADMIN_TIMEOUT = 60.0  # creating an index, switching the alias, bulk writes: may wait for shards to be assigned
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
@@ -148,6 +150,7 @@ class OpenSearchProductSearch:
         self._errors = _import_client().exceptions
         self._write_lock = asyncio.Lock()
         self._vectors_seen: tuple[float, bool] = (0.0, False)
+        self._query_vecs: OrderedDict[str, list[float]] = OrderedDict()
 
     @classmethod
     async def open(
@@ -648,9 +651,18 @@ class OpenSearchProductSearch:
         )
 
     async def _query_vector(self, text: str) -> list[float]:
+        """The query's embedding, from a small LRU cache (shoppers and the assistant repeat queries)."""
         assert self.embedder is not None
-        vec = await self.embedder.embed_query(text)
-        return [float(x) for x in vec]
+        key = " ".join(words(text))
+        vec = self._query_vecs.get(key)
+        if vec is None:
+            vec = [float(x) for x in await self.embedder.embed_query(text)]
+            self._query_vecs[key] = vec
+            if len(self._query_vecs) > QUERY_VECTOR_CACHE:
+                self._query_vecs.popitem(last=False)
+        else:
+            self._query_vecs.move_to_end(key)
+        return vec
 
     async def _vector_search(
         self, q: SearchQuery, text: str, mode: SearchMode, hints: dict[str, list[str]], terms: list[str]
