@@ -245,3 +245,32 @@ async def test_embeddings_added_later_and_kept_on_updates(settings: Settings, op
         assert res.mode == "semantic" and res.hits
     finally:
         await _drop(s)
+
+
+async def test_429_and_503_are_retried_with_backoff(search: OpenSearchProductSearch) -> None:
+    """The retry policy of ``_request`` on the client's own error type: two 429s, then an answer; 503 every time
+    ends in a clear error after the last backoff."""
+    from opensearchpy.exceptions import TransportError
+
+    from aya.search import opensearch_backend
+
+    calls: list[float] = []
+
+    async def busy_twice() -> str:
+        calls.append(asyncio.get_running_loop().time())
+        if len(calls) <= 2:
+            raise TransportError(429, "rejected_execution_exception", {})
+        return "answer"
+
+    assert await search._request("search", busy_twice) == "answer"
+    assert len(calls) == 3
+    assert calls[1] - calls[0] >= opensearch_backend.RETRY_DELAYS[0] * 0.9
+    assert calls[2] - calls[1] >= opensearch_backend.RETRY_DELAYS[1] * 0.9
+
+    async def unavailable() -> str:
+        raise TransportError(503, "unavailable", {})
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(opensearch_backend, "RETRY_DELAYS", (0.01, 0.01))
+        with pytest.raises(SearchUnavailable, match="503"):
+            await search._request("search", unavailable)
