@@ -274,3 +274,17 @@ async def test_429_and_503_are_retried_with_backoff(search: OpenSearchProductSea
         mp.setattr(opensearch_backend, "RETRY_DELAYS", (0.01, 0.01))
         with pytest.raises(SearchUnavailable, match="503"):
             await search._request("search", unavailable)
+
+
+async def test_an_index_built_without_embedder_gets_its_vector_field(settings: Settings, opensearch_url: str) -> None:
+    s = os_settings(settings, opensearch_url)
+    plain = await OpenSearchProductSearch.open(s, use_settings_embedder=False)
+    await plain.upsert(contract_products())
+    await plain.aclose()
+    with_vectors = await OpenSearchProductSearch.open(s, ZeroForSomeEmbedder())
+    try:
+        assert await with_vectors.upsert(contract_products()) == 10  # the vectors are added
+        res = await with_vectors.search(SearchQuery(text="salmon", mode="semantic", relax=False))
+        assert res.mode == "semantic" and len(res.hits) == 10
+    finally:
+        await _drop(with_vectors)

@@ -40,7 +40,7 @@ from aya.search.models import (
     SearchQuery,
     SearchResult,
 )
-from aya.search.opensearch_index import index_body, to_document, to_product
+from aya.search.opensearch_index import index_body, mappings, to_document, to_product
 from aya.search.opensearch_query import (
     HIDDEN_FIELDS,
     build_opensearch_query,
@@ -271,6 +271,13 @@ class OpenSearchProductSearch:
         mapping = await self._request("read mapping", lambda: self.client.indices.get_mapping(index=current))
         props = next(iter(mapping.values()))["mappings"].get("properties", {})
         dim = props.get("embedding", {}).get("dimension")
+        if self.dim is not None and dim is None:  # built without an embedder: the vector field can be added in place
+            vector = mappings(self.dim)["properties"]["embedding"]
+            await self._request(
+                "add the vector field",
+                lambda: self.client.indices.put_mapping(index=current, body={"properties": {"embedding": vector}}),
+            )
+            return
         if self.dim is not None and dim is not None and dim != self.dim:
             raise NotConfigured(
                 f"OpenSearch index {current!r} holds {dim}-dimensional vectors but the embedder makes {self.dim}: "
