@@ -60,7 +60,9 @@ async def test_vocabulary_synonyms_reach_the_vocabulary_fields(search: OpenSearc
 async def test_english_stemming_and_typos(search: OpenSearchProductSearch) -> None:
     await search.upsert(contract_products())
     assert "p3" in await kw(search, "lambs")
-    assert "p1" in await kw(search, "salmn")  # fuzziness AUTO
+    res = await search.search(SearchQuery(text="salmn puppy", mode="keyword", relax=False))
+    assert res.corrected_text == "salmon puppy" and ids(res)[0] == "p1"  # a word no product has is corrected
+    assert "p3" in await kw(search, "lamb sneior")  # fuzziness AUTO catches what the suggester leaves
 
 
 async def test_facets_count_brands_and_vocabularies(search: OpenSearchProductSearch) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from aya.search.models import Filters
-from aya.search.opensearch_query import build_opensearch_query, exclusion_clauses
+from aya.search.opensearch_query import apply_suggestions, build_opensearch_query, exclusion_clauses
 
 GOLDEN = Path(__file__).parent / "golden"
 VEC = [0.5, -0.25, 0.125]
@@ -101,3 +101,14 @@ def test_hits_never_carry_heavy_fields() -> None:
 def test_semantic_without_vector_is_refused() -> None:
     with pytest.raises(ValueError, match="query vector"):
         build_opensearch_query("x", Filters(), mode="semantic")
+
+
+def test_suggestions_replace_only_misspelled_words() -> None:
+    entries = [
+        {"text": "salmn", "offset": 6, "length": 5, "options": [{"text": "salmon", "score": 0.8, "freq": 3}]},
+        {"text": "for", "offset": 12, "length": 3, "options": [{"text": "fur", "score": 0.6, "freq": 1}]},
+        {"text": "kiten", "offset": 16, "length": 5, "options": [{"text": "kitten", "score": 0.8, "freq": 9}]},
+        {"text": "food", "offset": 0, "length": 4, "options": []},
+    ]
+    text = "food  salmn for kiten"
+    assert apply_suggestions(text, entries, frozenset({"for"})) == "food  salmon for kitten"

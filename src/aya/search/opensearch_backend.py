@@ -43,11 +43,13 @@ from aya.search.models import (
 from aya.search.opensearch_index import index_body, mappings, to_document, to_product
 from aya.search.opensearch_query import (
     HIDDEN_FIELDS,
+    apply_suggestions,
     build_opensearch_query,
     filter_query,
     keyword_query,
     knn_query,
     search_body,
+    suggest_body,
 )
 from aya.search.store import content_hash
 from aya.search.text_index import term_patterns
@@ -623,6 +625,11 @@ class OpenSearchProductSearch:
             if reason:
                 notes.append(f"{mode} search fell back to keyword search: {reason}")
                 mode = "keyword"
+        corrected_text = None
+        if text:
+            fixed = await self._correct(text)
+            if fixed != text:
+                corrected_text = text = fixed
         terms = [w for w in words(text) if w not in STOP_WORDS]
         hints = query_hints(text) if text else {}
         if not text or mode == "keyword":
@@ -630,9 +637,15 @@ class OpenSearchProductSearch:
         else:
             result = await self._vector_search(query, text, mode, hints, terms)
         result.mode = mode if text else query.mode
+        result.corrected_text = corrected_text
         result.notes = notes + result.notes
         result.took_ms = round((time.perf_counter() - started) * 1000, 3)
         return result
+
+    async def _correct(self, text: str) -> str:
+        """The text with words that no product contains replaced by the closest catalog word."""
+        res = await self._search(suggest_body(text))
+        return apply_suggestions(text, res.get("suggest", {}).get("words", []), STOP_WORDS)
 
     async def _keyword(self, q: SearchQuery, text: str, hints: dict[str, list[str]], terms: list[str]) -> SearchResult:
         f = q.filters

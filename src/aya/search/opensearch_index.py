@@ -51,6 +51,8 @@ def index_settings(*, shards: int = 1, replicas: int = 0) -> dict[str, Any]:
             "analyzer": {
                 # indexing: what tantivy's en_stem does
                 "aya_text": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "aya_stem"]},
+                # the catalog's words as written, for typo suggestions
+                "aya_words": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase"]},
                 # shopper queries: no stop words
                 "aya_query": {
                     "type": "custom",
@@ -69,7 +71,7 @@ def index_settings(*, shards: int = 1, replicas: int = 0) -> dict[str, Any]:
 
 
 def _text(search_analyzer: str = "aya_query") -> dict[str, Any]:
-    return {"type": "text", "analyzer": "aya_text", "search_analyzer": search_analyzer}
+    return {"type": "text", "analyzer": "aya_text", "search_analyzer": search_analyzer, "copy_to": "words"}
 
 
 def mappings(dim: int | None) -> dict[str, Any]:
@@ -78,6 +80,7 @@ def mappings(dim: int | None) -> dict[str, Any]:
     floats = {"type": "float"}
     props: dict[str, Any] = {
         "id": keyword,
+        "words": {"type": "text", "analyzer": "aya_words"},  # every searchable word, unstemmed: typo suggestions
         "title": _text(),
         "brand": _text(),
         "brand_key": keyword,

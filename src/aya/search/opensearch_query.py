@@ -150,6 +150,41 @@ def knn_query(vector: Sequence[float], k: int, f: Filters, *, exclude_ids: Seque
     return {"knn": {"embedding": knn}}
 
 
+def suggest_body(text: str) -> dict[str, Any]:
+    """Spelling suggestions for the query's words that no product contains ("salmn" -> salmon)."""
+    return {
+        "size": 0,
+        "query": {"match_none": {}},
+        "suggest": {
+            "text": text,
+            "words": {
+                "term": {
+                    "field": "words",
+                    "suggest_mode": "missing",
+                    "min_word_length": 4,
+                    "prefix_length": 1,
+                    "max_edits": 2,
+                    "size": 1,
+                    "sort": "score",
+                }
+            },
+        },
+    }
+
+
+def apply_suggestions(text: str, entries: list[dict[str, Any]], keep: frozenset[str] = frozenset()) -> str:
+    """The query text with each misspelled word replaced by its first suggestion (``keep``: words left alone)."""
+    out = text
+    for entry in sorted(entries, key=lambda e: -int(e["offset"])):  # right to left: offsets stay valid
+        options = entry.get("options") or []
+        word = str(entry["text"])
+        if not options or word.lower() in keep:
+            continue
+        start, length = int(entry["offset"]), int(entry["length"])
+        out = out[:start] + str(options[0]["text"]) + out[start + length :]
+    return out
+
+
 def sort_clause(sort: SortBy) -> list[Any]:
     """Sorting, with the product id as the last tie-breaker so pages never overlap."""
     match sort:
