@@ -111,4 +111,6 @@ def test_suggestions_replace_only_misspelled_words() -> None:
         {"text": "food", "offset": 0, "length": 4, "options": []},
     ]
     text = "food  salmn for kiten"
-    assert apply_suggestions(text, entries, frozenset({"for"})) == "food  salmon for kitten"
+    assert apply_suggestions(text, entries, lambda w: w == "for") == "food  salmon for kitten"
+    far = [{"text": "throwing", "offset": 0, "length": 8, "options": [{"text": "growing", "score": 0.71, "freq": 5}]}]
+    assert apply_suggestions("throwing up", far) == "throwing up"  # not close enough: kept

@@ -53,6 +53,7 @@ from aya.search.opensearch_query import (
 )
 from aya.search.store import content_hash
 from aya.search.text_index import term_patterns
+from aya.search.typos import english_words
 
 if TYPE_CHECKING:
     from opensearchpy import AsyncOpenSearch
@@ -645,7 +646,10 @@ class OpenSearchProductSearch:
     async def _correct(self, text: str) -> str:
         """The text with words that no product contains replaced by the closest catalog word."""
         res = await self._search(suggest_body(text))
-        return apply_suggestions(text, res.get("suggest", {}).get("words", []), STOP_WORDS)
+        english = english_words()
+        return apply_suggestions(
+            text, res.get("suggest", {}).get("words", []), lambda w: w in STOP_WORDS or w in english
+        )
 
     async def _keyword(self, q: SearchQuery, text: str, hints: dict[str, list[str]], terms: list[str]) -> SearchResult:
         f = q.filters

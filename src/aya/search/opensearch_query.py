@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from aya.search.models import Filters, SortBy
@@ -172,13 +172,19 @@ def suggest_body(text: str) -> dict[str, Any]:
     }
 
 
-def apply_suggestions(text: str, entries: list[dict[str, Any]], keep: frozenset[str] = frozenset()) -> str:
-    """The query text with each misspelled word replaced by its first suggestion (``keep``: words left alone)."""
+SUGGESTION_MIN_SCORE = 0.75  # the embedded backend's typo cutoff, as a similarity
+
+
+def apply_suggestions(
+    text: str, entries: Sequence[Mapping[str, Any]], keep: Callable[[str], bool] = lambda _w: False
+) -> str:
+    """The query text with each misspelled word replaced by its best suggestion, when that is close enough and the
+    word is not one to ``keep`` (stop words; real English words absent from this catalog, such as "throwing")."""
     out = text
     for entry in sorted(entries, key=lambda e: -int(e["offset"])):  # right to left: offsets stay valid
         options = entry.get("options") or []
         word = str(entry["text"])
-        if not options or word.lower() in keep:
+        if not options or float(options[0].get("score", 0)) < SUGGESTION_MIN_SCORE or keep(word.lower()):
             continue
         start, length = int(entry["offset"]), int(entry["length"])
         out = out[:start] + str(options[0]["text"]) + out[start + length :]
