@@ -16,6 +16,7 @@ help:
 	@echo "make test    install everything and run every test"
 	@echo "make bench   run every benchmark under benchmarks/"
 	@echo "make lint    ruff + mypy on src/"
+	@echo "make opensearch  a local OpenSearch node in the foreground at http://127.0.0.1:9200"
 
 install: install-system install-python install-frontend install-opensearch
 
