@@ -50,6 +50,7 @@ from aya.search.opensearch_query import (
     knn_query,
     search_body,
     suggest_body,
+    suggestion,
 )
 from aya.search.store import content_hash
 from aya.search.text_index import term_patterns
@@ -627,42 +628,58 @@ class OpenSearchProductSearch:
                 notes.append(f"{mode} search fell back to keyword search: {reason}")
                 mode = "keyword"
         corrected_text = None
+        fuzzy = False
         if text:
-            fixed = await self._correct(text)
+            fixed, fuzzy = await self._correct(text)
             if fixed != text:
                 corrected_text = text = fixed
         terms = [w for w in words(text) if w not in STOP_WORDS]
         hints = query_hints(text) if text else {}
         if not text or mode == "keyword":
-            result = await self._keyword(query, text, hints, terms)
+            result = await self._keyword(query, text, hints, terms, fuzzy)
         else:
-            result = await self._vector_search(query, text, mode, hints, terms)
+            result = await self._vector_search(query, text, mode, hints, terms, fuzzy)
         result.mode = mode if text else query.mode
         result.corrected_text = corrected_text
         result.notes = notes + result.notes
         result.took_ms = round((time.perf_counter() - started) * 1000, 3)
         return result
 
-    async def _correct(self, text: str) -> str:
-        """The text with words that no product contains replaced by the closest catalog word."""
+    async def _correct(self, text: str) -> tuple[str, bool]:
+        """The text with words that no product contains replaced by the closest catalog word, and whether a missing
+        word is left that fuzzy matching might still catch."""
         res = await self._search(suggest_body(text))
         english = english_words()
-        return apply_suggestions(
-            text, res.get("suggest", {}).get("words", []), lambda w: w in STOP_WORDS or w in english
-        )
 
-    async def _keyword(self, q: SearchQuery, text: str, hints: dict[str, list[str]], terms: list[str]) -> SearchResult:
+        def keep(w: str) -> bool:
+            return w in STOP_WORDS or w in english
+
+        entries = res.get("suggest", {}).get("words", [])
+        unresolved = any(suggestion(e) is None and not keep(str(e["text"]).lower()) for e in entries)
+        return apply_suggestions(text, entries, keep), unresolved
+
+    async def _keyword(
+        self, q: SearchQuery, text: str, hints: dict[str, list[str]], terms: list[str], fuzzy: bool
+    ) -> SearchResult:
         f = q.filters
         conjunctive = bool(text) and q.sort != "relevance"
         # sorted by a field: every query word must match (an OR query would sort noise by price), else any word
         body = build_opensearch_query(
-            text, f, mode="keyword", k=q.k, offset=q.offset, sort=q.sort, hints=hints, conjunctive=conjunctive
+            text,
+            f,
+            mode="keyword",
+            k=q.k,
+            offset=q.offset,
+            sort=q.sort,
+            hints=hints,
+            conjunctive=conjunctive,
+            fuzzy=fuzzy,
         )[0]
         if text and q.sort != "relevance":
             body["track_scores"] = True
         res = await self._search(body)
         if conjunctive and res["hits"]["total"]["value"] == 0:
-            body["query"] = keyword_query(text, f, hints)
+            body["query"] = keyword_query(text, f, hints, fuzzy=fuzzy)
             res = await self._search(body)
         hits = res["hits"]["hits"]
         return self._result(
@@ -689,12 +706,18 @@ class OpenSearchProductSearch:
         return vec
 
     async def _vector_search(
-        self, q: SearchQuery, text: str, mode: SearchMode, hints: dict[str, list[str]], terms: list[str]
+        self,
+        q: SearchQuery,
+        text: str,
+        mode: SearchMode,
+        hints: dict[str, list[str]],
+        terms: list[str],
+        fuzzy: bool,
     ) -> SearchResult:
         f = q.filters
         pool = max(POOL, q.offset + q.k)
         vector = await self._query_vector(text)
-        bodies = build_opensearch_query(text, f, mode=mode, vector=vector, hints=hints, pool=pool)
+        bodies = build_opensearch_query(text, f, mode=mode, vector=vector, hints=hints, pool=pool, fuzzy=fuzzy)
         count = search_body(filter_query(f, {"exists": {"field": "text_hash"}}), size=0)
         responses = await self._msearch([*bodies, count])
         vec_res, total = responses[-2], int(responses[-1]["hits"]["total"]["value"])
@@ -763,7 +786,7 @@ class OpenSearchProductSearch:
             text = " ".join(
                 dict.fromkeys(w for w in words(f"{product.title} {' '.join(product.special_features)}") if len(w) > 2)
             )
-            query = keyword_query(text, f)
+            query = keyword_query(text, f, fuzzy=False)  # the product's own words: every one is known
             query["bool"].setdefault("must_not", []).append({"ids": {"values": [product_id]}})
             res_ = await self._search(search_body(query, size=k))
             hits = res_["hits"]["hits"]

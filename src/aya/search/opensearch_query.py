@@ -100,19 +100,19 @@ def filter_query(f: Filters, *extra: Query) -> Query:
     return {"bool": body}
 
 
-def text_clause(text: str, *, conjunctive: bool = False) -> Query:
-    return {
-        "multi_match": {
-            "query": text,
-            "type": "best_fields",
-            "fields": boosted_fields(),
-            "tie_breaker": TIE_BREAKER,
-            "operator": "and" if conjunctive else "or",
-            "fuzziness": "AUTO",
-            "prefix_length": 1,
-            "max_expansions": 20,
-        }
+def text_clause(text: str, *, conjunctive: bool = False, fuzzy: bool = True) -> Query:
+    """``fuzzy=False`` when every query word is known to the catalog: fuzzy expansion then only costs (it doubles a
+    query's CPU) and adds near-miss noise."""
+    mm: dict[str, Any] = {
+        "query": text,
+        "type": "best_fields",
+        "fields": boosted_fields(),
+        "tie_breaker": TIE_BREAKER,
+        "operator": "and" if conjunctive else "or",
     }
+    if fuzzy:
+        mm |= {"fuzziness": "AUTO", "prefix_length": 1, "max_expansions": 20}
+    return {"multi_match": mm}
 
 
 # Lucene's BM25 (since Lucene 8) leaves out the constant (k1 + 1) factor tantivy's BM25 keeps, so the same match
@@ -131,10 +131,16 @@ def hint_clauses(hints: Mapping[str, Sequence[str]]) -> list[Query]:
 
 
 def keyword_query(
-    text: str, f: Filters, hints: Mapping[str, Sequence[str]] | None = None, *, conjunctive: bool = False
+    text: str,
+    f: Filters,
+    hints: Mapping[str, Sequence[str]] | None = None,
+    *,
+    conjunctive: bool = False,
+    fuzzy: bool = True,
 ) -> Query:
     """BM25 over the text fields (the words must match), hints as soft boosts, filters and exclusions."""
-    body: dict[str, Any] = {"must": [text_clause(text, conjunctive=conjunctive)], "filter": filter_clauses(f)}
+    clause = text_clause(text, conjunctive=conjunctive, fuzzy=fuzzy)
+    body: dict[str, Any] = {"must": [clause], "filter": filter_clauses(f)}
     should = hint_clauses(hints or {})
     if should:
         body["should"] = should
@@ -181,6 +187,14 @@ def suggest_body(text: str) -> dict[str, Any]:
 SUGGESTION_MIN_SCORE = 0.75  # the embedded backend's typo cutoff, as a similarity
 
 
+def suggestion(entry: Mapping[str, Any]) -> str | None:
+    """The suggester's replacement for one missing word, when it is close enough."""
+    options = entry.get("options") or []
+    if options and float(options[0].get("score", 0)) >= SUGGESTION_MIN_SCORE:
+        return str(options[0]["text"])
+    return None
+
+
 def apply_suggestions(
     text: str, entries: Sequence[Mapping[str, Any]], keep: Callable[[str], bool] = lambda _w: False
 ) -> str:
@@ -188,12 +202,11 @@ def apply_suggestions(
     word is not one to ``keep`` (stop words; real English words absent from this catalog, such as "throwing")."""
     out = text
     for entry in sorted(entries, key=lambda e: -int(e["offset"])):  # right to left: offsets stay valid
-        options = entry.get("options") or []
-        word = str(entry["text"])
-        if not options or float(options[0].get("score", 0)) < SUGGESTION_MIN_SCORE or keep(word.lower()):
+        fix = suggestion(entry)
+        if fix is None or keep(str(entry["text"]).lower()):
             continue
         start, length = int(entry["offset"]), int(entry["length"])
-        out = out[:start] + str(options[0]["text"]) + out[start + length :]
+        out = out[:start] + fix + out[start + length :]
     return out
 
 
@@ -247,6 +260,7 @@ def build_opensearch_query(
     hints: Mapping[str, Sequence[str]] | None = None,
     pool: int = 50,
     conjunctive: bool = False,
+    fuzzy: bool = True,
 ) -> list[dict[str, Any]]:
     """The search request bodies of one search, in order: one for keyword or semantic search or browsing, two for
     hybrid (keyword pool, then vector pool: fused client-side by reciprocal rank fusion).
@@ -257,12 +271,12 @@ def build_opensearch_query(
     if not text:
         return [search_body(filter_query(f), size=k, offset=offset, sort=browse_sort(sort))]
     if mode == "keyword":
-        q = keyword_query(text, f, hints, conjunctive=conjunctive)
+        q = keyword_query(text, f, hints, conjunctive=conjunctive, fuzzy=fuzzy)
         return [search_body(q, size=k, offset=offset, sort=sort_clause(sort))]
     if vector is None:
         raise ValueError(f"{mode} search needs a query vector")
     knn = search_body(knn_query(vector, pool, f), size=pool, track_total_hits=False)
     if mode == "semantic":
         return [knn]
-    kw = search_body(keyword_query(text, f, hints), size=pool, track_total_hits=True)
+    kw = search_body(keyword_query(text, f, hints, fuzzy=fuzzy), size=pool, track_total_hits=True)
     return [kw, knn]
