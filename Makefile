@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-system install-python install-frontend run run-cluster test test-python test-frontend check lint-frontend bench lint format clean
+.PHONY: help install install-system install-python install-frontend install-opensearch opensearch run run-cluster test test-python test-frontend check lint-frontend bench lint format clean
 
 help:
 	@echo "make run     install everything, ingest the sample catalog on first start, serve http://localhost:$(PORT)"
@@ -18,8 +18,9 @@ help:
 	@echo "make check   what CI runs: lint (ruff, format, mypy, eslint, tsc), then every test"
 	@echo "make bench   run every benchmark under benchmarks/"
 	@echo "make lint    ruff + mypy on src/"
+	@echo "make opensearch  a local OpenSearch node in the foreground at http://127.0.0.1:9200"
 
-install: install-system install-python install-frontend
+install: install-system install-python install-frontend install-opensearch
 
 # Debian packages the project uses (headless Chromium for browser tests, espeak-ng for speech, sox for audio tests,
 # PostgreSQL server binaries: the tests start a throwaway server of their own).
@@ -41,6 +42,25 @@ install-frontend:
 	@if [ -f frontend/package.json ]; then \
 	  cd frontend && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build; \
 	fi
+
+# A local OpenSearch node from Maven Central artifacts (opensearch/pom.xml): Java 17 and Maven from Debian, the
+# server, its plugins and the k-NN plugin's jars into opensearch/target. Rebuilt only when its sources change.
+OPENSEARCH_APT := openjdk-17-jdk-headless maven
+OPENSEARCH_NODE := opensearch/target/aya-opensearch-node.jar
+install-opensearch: $(OPENSEARCH_NODE)
+
+$(OPENSEARCH_NODE): opensearch/pom.xml $(wildcard opensearch/src/main/java/aya/opensearch/*.java)
+	@missing=""; for p in $(OPENSEARCH_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	cd opensearch && mvn -q -B package
+
+# A single OpenSearch node in the foreground at http://127.0.0.1:9200, its data under the data dir.
+opensearch: install-opensearch install-python
+	$(PY) -m aya.search.opensearch_node --http-port 9200 --home "$${AYA_DATA_DIR:-data}/opensearch"
 
 run: install
 	$(AYA) serve --host $(HOST) --port $(PORT)

@@ -1,6 +1,7 @@
 """Relevance of keyword, semantic and hybrid search on labeled queries, over the sample catalog and the Chewy data.
 
-    .venv/bin/python benchmarks/relevance.py [--catalogs sample,chewy] [--weights 0.3,0.5,0.7] [--cache PATH]
+    .venv/bin/python benchmarks/relevance.py [--catalogs sample,chewy] [--backends sqlite,opensearch]
+        [--weights 0.3,0.5,0.7] [--cache PATH]
 
 Each labeled query is a text a shopper would type plus the constraints a right answer satisfies (species, life stage,
 food type, features, conditions, words in the title or ingredients, a price limit). A product's grade is 2 when it
@@ -25,8 +26,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from contextlib import AbstractContextManager, nullcontext
+
 from _common import machine, summary_line
 
 from aya.catalog.models import Product
@@ -184,14 +188,55 @@ def chewy_products() -> Iterator[Product]:
                 yield item
 
 
+async def open_backend(backend: str, settings: Settings, cache: Path, opensearch_url: str | None) -> Any:
+    if backend == "opensearch":
+        from aya.search.opensearch_backend import OpenSearchProductSearch
+
+        s = settings.model_copy(
+            update={"search_backend": "opensearch", "opensearch_url": opensearch_url, "opensearch_index": "relevance"}
+        )
+        search = await OpenSearchProductSearch.open(s, MiniLMEmbedder(), cache_path=cache)
+        await search.client.indices.delete(index="relevance-*", ignore_unavailable=True)  # a fresh index
+        await search.ensure_index()
+        return search
+    return await SqliteProductSearch.open(settings, MiniLMEmbedder(), cache_path=cache)
+
+
+def opensearch_node(backends: list[str]) -> AbstractContextManager[str | None]:
+    """The node the OpenSearch side uses: AYA_OPENSEARCH_URL, else a local one started for the run."""
+    import contextlib
+
+    if "opensearch" not in backends or os.environ.get("AYA_OPENSEARCH_URL"):
+        return nullcontext(os.environ.get("AYA_OPENSEARCH_URL"))
+
+    @contextlib.contextmanager
+    def run() -> Iterator[str]:
+        from aya.search.opensearch_node import start_node
+
+        home = Path(tempfile.mkdtemp(prefix="aya-relevance-node-"))
+        node = start_node(home, heap="1g")
+        try:
+            yield node.url
+        finally:
+            node.stop()
+            shutil.rmtree(home, ignore_errors=True)
+
+    return run()
+
+
 async def evaluate(
-    name: str, products: list[Product], cache: Path, weights: list[float]
+    name: str,
+    products: list[Product],
+    cache: Path,
+    weights: list[float],
+    backend: str = "sqlite",
+    opensearch_url: str | None = None,
 ) -> dict[str, dict[str, float]]:
     work = Path(tempfile.mkdtemp(prefix=f"aya-relevance-{name}-"))
     settings = Settings(data_dir=work, _env_file=None)  # type: ignore[call-arg]
-    search = await SqliteProductSearch.open(settings, MiniLMEmbedder(), cache_path=cache)
+    search = await open_backend(backend, settings, cache, opensearch_url)
     rep = await ingest_products(search, products)
-    print(f"\n== {name}: {rep.total:,} products ({rep.embedded} embedded now, the rest from the cache)")
+    print(f"\n== {name} on {backend}: {rep.total:,} products ({rep.embedded} embedded now, the rest from the cache)")
     results: dict[str, dict[str, float]] = {}
     runs: list[tuple[str, str, float]] = [("keyword", "keyword", 0.5), ("semantic", "semantic", 0.5)]
     runs += [(f"hybrid w={w}", "hybrid", w) for w in weights]
@@ -228,6 +273,7 @@ async def evaluate(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--catalogs", default="sample,chewy")
+    ap.add_argument("--backends", default="sqlite,opensearch", help="Search backends to compare.")
     ap.add_argument("--weights", default="0.3,0.5,0.7", help="Semantic weights of hybrid fusion to compare.")
     ap.add_argument("--cache", type=Path, default=REPO / "data" / "bench-cache" / "embeddings.sqlite3")
     args = ap.parse_args()
@@ -235,21 +281,34 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"{len(QUERIES)} labeled queries; grades 2 = all constraints, 1 = at least half; text-only unless filtered")
     summary: dict[str, object] = {}
-    for name in args.catalogs.split(","):
-        if name == "sample":
-            products = list(generate_sample_catalog(5000, 7))
-        elif name == "chewy":
-            if not SHARED.is_dir():
-                print(f"\n== chewy: skipped, no data at {SHARED}")
-                continue
-            products = list(chewy_products())
-        else:
-            raise SystemExit(f"unknown catalog {name!r}")
-        res = asyncio.run(evaluate(name, products, args.cache, weights))
-        for label, r in res.items():
-            key = label.replace(" w=", "_w").replace(".", "")
-            summary[f"{name}_{key}_p5"] = round(r["p5"], 3)
-            summary[f"{name}_{key}_ndcg10"] = round(r["ndcg"], 3)
+    backends = args.backends.split(",")
+    with opensearch_node(backends) as url:
+        for name in args.catalogs.split(","):
+            if name == "sample":
+                products = list(generate_sample_catalog(5000, 7))
+            elif name == "chewy":
+                if not SHARED.is_dir():
+                    print(f"\n== chewy: skipped, no data at {SHARED}")
+                    continue
+                products = list(chewy_products())
+            else:
+                raise SystemExit(f"unknown catalog {name!r}")
+            by_backend = {b: asyncio.run(evaluate(name, products, args.cache, weights, b, url)) for b in backends}
+            for b, res in by_backend.items():
+                prefix = name if b == "sqlite" else f"{name}_{b}"
+                for label, r in res.items():
+                    key = label.replace(" w=", "_w").replace(".", "")
+                    summary[f"{prefix}_{key}_p5"] = round(r["p5"], 3)
+                    summary[f"{prefix}_{key}_ndcg10"] = round(r["ndcg"], 3)
+            if len(by_backend) == 2:
+                a, b = (by_backend[x] for x in backends)
+                print(f"\n== {name}: {backends[1]} minus {backends[0]}")
+                for label in a:
+                    dp, dn = b[label]["p5"] - a[label]["p5"], b[label]["ndcg"] - a[label]["ndcg"]
+                    print(f"  {label:<13} P@5 {dp:+.3f}  nDCG@10 {dn:+.3f}")
+                    key = label.replace(" w=", "_w").replace(".", "")
+                    summary[f"{name}_{key}_p5_delta"] = round(dp, 3)
+                    summary[f"{name}_{key}_ndcg10_delta"] = round(dn, 3)
     print(summary_line("relevance", summary))
 
 

@@ -1,7 +1,11 @@
 """Search benchmark: build time, index size, RSS, query latency (keyword / semantic / hybrid with 2–4 filters) and
-ingest throughput, at 5k, 50k and 500k sample products.
+ingest throughput, at 5k, 50k and 500k sample products, for the embedded backend and OpenSearch side by side.
 
     .venv/bin/python benchmarks/search_bench.py [--sizes 5000,50000,500000] [--queries 200] [--work-dir DIR]
+        [--backends sqlite,opensearch] [--heap 1g]
+
+OpenSearch runs as one local node (one JVM, ``--heap``) started for the run from the Maven-built launcher, or the
+node named by AYA_OPENSEARCH_URL; its figures add the JVM's RSS and heap in use, and the index's store size.
 
 Vectors: at sizes up to ``--real-vectors-max`` (default 5,000) products carry real MiniLM embeddings (computed once,
 then read from the embedding cache in the work dir). Embedding 50k or 500k texts with MiniLM on 2 cores would take
@@ -20,6 +24,7 @@ import asyncio
 import gc
 import hashlib
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -230,6 +235,109 @@ async def embed_throughput(work: Path) -> float:
     return round(rep.embedded / t.seconds, 1)
 
 
+def jvm_cpu_s(pid: int) -> float:
+    """User + system CPU seconds the process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def jvm_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+async def opensearch_side(
+    n: int, url: str, jvm_pid: int | None, n_queries: int, real: bool, cache: Path, work: Path
+) -> dict[str, object]:
+    """Build (without vectors, then with them) and query an OpenSearch index of ``n`` sample products."""
+    from aya.search.opensearch_backend import OpenSearchProductSearch
+
+    def os_settings(index: str) -> Settings:
+        return settings_for(work).model_copy(
+            update={"search_backend": "opensearch", "opensearch_url": url, "opensearch_index": index}
+        )
+
+    out: dict[str, object] = {}
+    kw_search = await OpenSearchProductSearch.open(os_settings(f"bench-kw-{n}"), None, use_settings_embedder=False)
+    gen = TimedGenerator(n)
+    with Timer() as t:
+        await ingest_products(kw_search, gen, embed=False, batch_size=1000)
+    build_s = t.seconds - gen.seconds
+    out["build_keyword_s"] = round(build_s, 2)
+    out["ingest_per_s"] = round(n / build_s)
+    index = await kw_search.current_index()
+    stats = await kw_search.client.indices.stats(index=index, metric="store")
+    out["index_mb"] = round(stats["_all"]["primaries"]["store"]["size_in_bytes"] / 2**20, 1)
+    await kw_search.client.indices.delete(index=index)
+    await kw_search.aclose()
+
+    embedder: Embedder = MiniLMEmbedder() if real else ClusteredRandomEmbedder()
+    search = await OpenSearchProductSearch.open(os_settings(f"bench-{n}"), embedder, cache_path=cache)
+    gen2 = TimedGenerator(n)
+    with Timer() as t:
+        await ingest_products(search, gen2, embed=True, batch_size=1000)
+    out["build_with_vectors_s"] = round(t.seconds - gen2.seconds, 2)
+    index = await search.current_index()
+    await search.client.indices.flush(index=index, request_timeout=600)
+    stats = await search.client.indices.stats(index=index, metric="store")
+    out["total_mb"] = round(stats["_all"]["primaries"]["store"]["size_in_bytes"] / 2**20, 1)
+
+    queries = make_queries(n_queries)
+    for text in sorted({t for t, _ in queries}):  # warm-up; fills the query-vector cache
+        await search.search(SearchQuery(text=text, mode="hybrid", relax=False))
+    modes = ("keyword", "semantic", "hybrid")
+    wall: dict[str, list[float]] = {m: [] for m in modes}
+    for text, f in queries:
+        for mode in modes:
+            q = SearchQuery(text=text, filters=f, k=10, mode=mode, relax=False)
+            t0 = time.perf_counter()
+            await search.search(q)
+            wall[mode].append(time.perf_counter() - t0)
+    for mode in modes:
+        out[mode] = summarize_ms(wall[mode])
+    if jvm_pid:  # CPU the JVM spent per query: unlike wall-clock latency, it does not grow with other load
+        for mode in modes:
+            sample = queries[:50]
+            c0 = jvm_cpu_s(jvm_pid)
+            for text, f in sample:
+                await search.search(SearchQuery(text=text, filters=f, k=10, mode=mode, relax=False))
+            out[f"{mode}_jvm_cpu_ms"] = round((jvm_cpu_s(jvm_pid) - c0) * 1000 / len(sample), 2)
+    nodes = await search.client.nodes.stats(metric="jvm")
+    heap = sum(nd["jvm"]["mem"]["heap_used_in_bytes"] for nd in nodes["nodes"].values())
+    heap_max = sum(nd["jvm"]["mem"]["heap_max_in_bytes"] for nd in nodes["nodes"].values())
+    out["jvm_heap_used_mb"] = round(heap / 2**20, 1)
+    out["jvm_heap_max_mb"] = round(heap_max / 2**20, 1)
+    out["jvm_rss_mb"] = round(jvm_rss_mb(jvm_pid), 1) if jvm_pid else None
+    out["client_rss_mb"] = round(rss_mb(), 1)
+    await search.client.indices.delete(index=index)
+    await search.aclose()
+    return out
+
+
+def print_opensearch(n: int, o: dict[str, object], sq: dict[str, object] | None) -> None:
+    print(
+        f"  [opensearch] build without embeddings {o['build_keyword_s']} s ({o['ingest_per_s']:,} products/s); "
+        f"with vectors {o['build_with_vectors_s']} s; index {o['index_mb']} MB ({o['total_mb']} MB with vectors); "
+        f"JVM RSS {o['jvm_rss_mb']} MB, heap used {o['jvm_heap_used_mb']} of "
+        f"{o['jvm_heap_max_mb']} MB; client RSS {o['client_rss_mb']} MB"
+    )
+    for mode in ("keyword", "semantic", "hybrid"):
+        s = o[mode]
+        assert isinstance(s, dict)
+        ratio = ""
+        if sq is not None:
+            e = sq[mode]
+            assert isinstance(e, dict)
+            ratio = f"   (x{s['p50'] / e['p50']:.1f} / x{s['p99'] / e['p99']:.1f} the embedded backend's)"
+        cpu = f"   (JVM CPU per query {o[f'{mode}_jvm_cpu_ms']} ms)" if f"{mode}_jvm_cpu_ms" in o else ""
+        print(f"  [opensearch] {mode:<8} p50 {s['p50']:7.2f} ms   p99 {s['p99']:7.2f} ms{ratio}{cpu}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="5000,50000,500000")
@@ -242,6 +350,8 @@ def main() -> None:
         default=Path(__file__).resolve().parents[1] / "data" / "bench-cache" / "embeddings.sqlite3",
         help="MiniLM embedding cache shared with relevance.py (only the first run pays for embedding).",
     )
+    ap.add_argument("--backends", default="sqlite,opensearch", help="Backends to measure, side by side.")
+    ap.add_argument("--heap", default="1g", help="JVM heap of the OpenSearch node started for the run.")
     ap.add_argument("--query-only", type=Path, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--real", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -256,42 +366,76 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"work dir: {work}; {args.queries} queries per mode, each with 2-4 filters, k=10, one at a time")
     summary: dict[str, object] = {}
-    for n in sizes:
-        b = asyncio.run(build(n, work, args.real_vectors_max, args.cache))
-        real = n <= args.real_vectors_max
-        cmd = [sys.executable, __file__, "--query-only", str(work / f"n{n}"), "--queries", str(args.queries)]
-        cmd += ["--cache", str(args.cache)]
-        proc = subprocess.run([*cmd, "--real"] if real else cmd, capture_output=True, text=True, check=True)
-        q = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(f"\n== {n:,} products (vectors: {b['vectors']})")
-        print(
-            f"  generating the products {b['generate_s']} s (excluded); "
-            f"build without embeddings {b['build_keyword_s']} s ({b['ingest_per_s']:,} products/s); "
-            f"adding vectors {b['add_vectors_s']} s; catalog+index {b['index_mb']} MB "
-            f"({b['total_mb']} MB with vectors); open {q['open_s']} s; RSS {q['rss_mb']} MB"
-        )
-        for mode in ("keyword", "semantic", "hybrid"):
-            s, c = q[mode], q[f"{mode}_cpu"]
-            print(
-                f"  {mode:<8} p50 {s['p50']:7.2f} ms   p99 {s['p99']:7.2f} ms   mean {s['mean']:7.2f} ms"
-                f"   (CPU per query p50 {c['p50']:.2f} ms, p99 {c['p99']:.2f} ms)"
-            )
-        print(f"  vector side recall@10 vs exact scan: {q['vector_recall_at_10']}")
-        if "query_embedding" in q:
-            e = q["query_embedding"]
-            print(f"  query embedding (MiniLM int8, one query) p50 {e['p50']:.2f} ms p99 {e['p99']:.2f} ms")
-        tag = f"n{n // 1000}k"
-        summary[f"{tag}_ingest_per_s"] = b["ingest_per_s"]
-        summary[f"{tag}_build_s"] = b["build_keyword_s"]
-        summary[f"{tag}_size_mb"] = b["total_mb"]
-        summary[f"{tag}_rss_mb"] = q["rss_mb"]
-        for mode in ("keyword", "semantic", "hybrid"):
-            summary[f"{tag}_{mode}_p50_ms"] = q[mode]["p50"]
-            summary[f"{tag}_{mode}_p99_ms"] = q[mode]["p99"]
-            summary[f"{tag}_{mode}_cpu_p50_ms"] = q[f"{mode}_cpu"]["p50"]
-        summary[f"{tag}_vector_recall10"] = q["vector_recall_at_10"]
-        summary[f"{tag}_vectors"] = b["vectors"]
-    eps = asyncio.run(embed_throughput(work))
+    backends = args.backends.split(",")
+    node = None
+    url = os.environ.get("AYA_OPENSEARCH_URL")
+    if "opensearch" in backends and not url:
+        from aya.search.opensearch_node import start_node
+
+        node = start_node(work / "opensearch-node", heap=args.heap)
+        url = node.url
+        print(f"OpenSearch: one local node (heap {args.heap}) at {url}")
+    try:
+        for n in sizes:
+            q = None
+            tag = f"n{n // 1000}k"
+            real = n <= args.real_vectors_max
+            if "sqlite" in backends:
+                b = asyncio.run(build(n, work, args.real_vectors_max, args.cache))
+                cmd = [sys.executable, __file__, "--query-only", str(work / f"n{n}"), "--queries", str(args.queries)]
+                cmd += ["--cache", str(args.cache)]
+                proc = subprocess.run([*cmd, "--real"] if real else cmd, capture_output=True, text=True, check=True)
+                q = json.loads(proc.stdout.strip().splitlines()[-1])
+                print(f"\n== {n:,} products (vectors: {b['vectors']})")
+                print(
+                    f"  generating the products {b['generate_s']} s (excluded); "
+                    f"build without embeddings {b['build_keyword_s']} s ({b['ingest_per_s']:,} products/s); "
+                    f"adding vectors {b['add_vectors_s']} s; catalog+index {b['index_mb']} MB "
+                    f"({b['total_mb']} MB with vectors); open {q['open_s']} s; RSS {q['rss_mb']} MB"
+                )
+                for mode in ("keyword", "semantic", "hybrid"):
+                    s, c = q[mode], q[f"{mode}_cpu"]
+                    print(
+                        f"  {mode:<8} p50 {s['p50']:7.2f} ms   p99 {s['p99']:7.2f} ms   mean {s['mean']:7.2f} ms"
+                        f"   (CPU per query p50 {c['p50']:.2f} ms, p99 {c['p99']:.2f} ms)"
+                    )
+                print(f"  vector side recall@10 vs exact scan: {q['vector_recall_at_10']}")
+                if "query_embedding" in q:
+                    e = q["query_embedding"]
+                    print(f"  query embedding (MiniLM int8, one query) p50 {e['p50']:.2f} ms p99 {e['p99']:.2f} ms")
+                summary[f"{tag}_ingest_per_s"] = b["ingest_per_s"]
+                summary[f"{tag}_build_s"] = b["build_keyword_s"]
+                summary[f"{tag}_size_mb"] = b["total_mb"]
+                summary[f"{tag}_rss_mb"] = q["rss_mb"]
+                for mode in ("keyword", "semantic", "hybrid"):
+                    summary[f"{tag}_{mode}_p50_ms"] = q[mode]["p50"]
+                    summary[f"{tag}_{mode}_p99_ms"] = q[mode]["p99"]
+                    summary[f"{tag}_{mode}_cpu_p50_ms"] = q[f"{mode}_cpu"]["p50"]
+                summary[f"{tag}_vector_recall10"] = q["vector_recall_at_10"]
+                summary[f"{tag}_vectors"] = b["vectors"]
+            if url is not None:
+                print(f"\n== {n:,} products on OpenSearch")
+                o = asyncio.run(
+                    opensearch_side(n, url, node.process.pid if node and node.process else None, args.queries,
+                                    real, args.cache, work)
+                )  # fmt: skip
+                print_opensearch(n, o, q)
+                summary[f"{tag}_os_ingest_per_s"] = o["ingest_per_s"]
+                summary[f"{tag}_os_size_mb"] = o["total_mb"]
+                summary[f"{tag}_os_jvm_rss_mb"] = o["jvm_rss_mb"]
+                summary[f"{tag}_os_jvm_heap_mb"] = o["jvm_heap_used_mb"]
+                for mode in ("keyword", "semantic", "hybrid"):
+                    m = o[mode]
+                    assert isinstance(m, dict)
+                    summary[f"{tag}_os_{mode}_p50_ms"] = m["p50"]
+                    summary[f"{tag}_os_{mode}_p99_ms"] = m["p99"]
+                    summary[f"{tag}_os_{mode}_jvm_cpu_ms"] = o.get(f"{mode}_jvm_cpu_ms")
+                    if q is not None:
+                        summary[f"{tag}_os_{mode}_p50_ratio"] = round(m["p50"] / q[mode]["p50"], 1)
+    finally:
+        if node is not None:
+            node.stop()
+    eps = asyncio.run(embed_throughput(work)) if "sqlite" in backends else None
     print(f"\ningest with MiniLM embeddings (cold cache, 300 products): {eps} products/s")
     summary["ingest_with_embeddings_per_s"] = eps
     if args.work_dir is None:

@@ -74,3 +74,19 @@ def test_cat_food_2021(shared_data: Path) -> None:
     hairball = [p for p in products.values() if "Hairball Control" in p.title]
     assert hairball and all("hairball_control" in p.target_conditions for p in hairball)
     assert len({p.brand for p in products.values()}) > 80
+
+
+def test_breed_sizes_never_reject_a_dog_product(shared_data: Path) -> None:
+    """212 dry dog foods say "extra small & toy breeds" (with "small breeds"), 146 "large breeds, giant breeds":
+    each is kept with one fitting size, even when unknown vocabulary terms are otherwise refused."""
+    mapping = load_mapping(MAPPINGS / "chewy_dog_2017.toml")
+    strict = mapping.model_copy(update={"source": mapping.source.model_copy(update={"unknown_terms": "error"})})
+    strict_rejects = [
+        r
+        for r in read_mapped(shared_data / DOG / "chewy_drydogfood" / "drydogfood.csv", strict)
+        if isinstance(r, Reject)
+    ]
+    assert not [r for r in strict_rejects if r.reason.startswith("breed_size")]
+    products, _ = run(shared_data / DOG / "chewy_drydogfood" / "drydogfood.csv", "chewy_dog_2017.toml")
+    lenient = Counter(p.breed_size for p in products.values())
+    assert lenient["small"] >= 212 and lenient["large"] >= 146 and lenient["all"] >= 1000

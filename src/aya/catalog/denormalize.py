@@ -9,8 +9,9 @@ record does not state from its title and description ("k/d kidney care" -> kidne
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -65,6 +66,9 @@ _LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
 _BREED = re.compile(r"\b(toy|small|medium|large|giant)(?: and (?:medium|large|giant))? breeds?\b")
 
 
+logger = logging.getLogger("aya.catalog")
+
+
 class RecordError(ValueError):
     """A record that cannot become a Product; ``field`` names the offending field."""
 
@@ -84,6 +88,8 @@ class DenormalizeOptions:
     derive: bool = True
     defaults: Mapping[str, Any] = field(default_factory=dict)
     currency: str = "USD"
+    # brands the catalog knows: a record without a brand whose title starts with one of them gets it
+    known_brands: tuple[str, ...] = ()
 
 
 STRICT = DenormalizeOptions()
@@ -177,6 +183,23 @@ def _life_stage(record: Mapping[str, Any], title: str, food_type: str, options: 
     return "all" if food_type in ("treat", "topper") else "adult"
 
 
+def brand_from_title(title: str, brands: Sequence[str]) -> str | None:
+    """The longest known brand the title starts with, as a whole word ("Tiki Cat Luau" -> "Tiki Cat")."""
+    lowered = title.lower()
+    best: str | None = None
+    for b in brands:
+        low = b.lower()
+        if low and lowered.startswith(low) and (len(lowered) == len(low) or not lowered[len(low)].isalnum()):
+            if best is None or len(b) > len(best):
+                best = b
+    return best
+
+
+def warn(record: Mapping[str, Any], field: str, message: str) -> None:
+    """A problem that does not cost the product: logged with the product's id and the field."""
+    logger.warning("product %s: %s: %s", record.get("id", "?"), field, message)
+
+
 def _breed_size(record: Mapping[str, Any], species: str, title: str, options: DenormalizeOptions) -> str | None:
     if species != "dog":
         return None
@@ -184,13 +207,30 @@ def _breed_size(record: Mapping[str, Any], species: str, title: str, options: De
     if not is_empty(raw):
         sizes = {normalize("breed_size", p) for p in _terms(raw)}
         if None in sizes:
-            bad = next(p for p in _terms(raw) if normalize("breed_size", p) is None)
-            if options.unknown_terms == "error":
-                raise RecordError("breed_size", f"unknown value {bad!r}")
+            # breed size is optional: an unknown phrase never costs the product, it is reported as a warning
+            unknown = [p for p in _terms(raw) if normalize("breed_size", p) is None]
+            warn(record, "breed_size", f"unknown value(s) {', '.join(map(repr, unknown))} ignored")
             sizes.discard(None)
-        if len(sizes) == 1:
-            return sizes.pop()
-        return "all" if sizes else None
+        return _one_breed_size({s for s in sizes if s is not None}) or _from_title_size(title, options)
+    return _from_title_size(title, options)
+
+
+_SIZE_ORDER = ("toy", "small", "medium", "large", "giant")
+
+
+def _one_breed_size(sizes: set[str]) -> str | None:
+    """One value for the sizes a product states: "all" for all or three sizes and more; for two, the one nearer
+    the middle ("extra small & toy breeds, small breeds" is a small-breed food, "large, giant" a large-breed one)."""
+    if not sizes:
+        return None
+    if "all" in sizes or len(sizes) >= 3:
+        return "all"
+    if len(sizes) == 1:
+        return next(iter(sizes))
+    return min(sizes, key=lambda s: (abs(_SIZE_ORDER.index(s) - 2), _SIZE_ORDER.index(s)))
+
+
+def _from_title_size(title: str, options: DenormalizeOptions) -> str | None:
     m = _BREED.search(normalize_text(title)) if options.derive else None
     return m.group(1) if m else None
 
@@ -278,6 +318,8 @@ def denormalize(record: Mapping[str, Any], options: DenormalizeOptions = STRICT)
     description = _text(r.get("description"))
     brand = _text(r.get("brand"))
     brand = re.sub(r"^by\s+", "", brand, flags=re.IGNORECASE)
+    if not brand and options.known_brands:
+        brand = brand_from_title(title, options.known_brands) or ""
     if not brand and "brand" in options.defaults:
         brand = str(options.defaults["brand"])
 

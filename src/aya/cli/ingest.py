@@ -140,10 +140,16 @@ def run_ingest(
         console.print("[red]interrupted:[/red] nothing was written; the catalog is as it was", highlight=False)
         return 130
     except Exception as exc:  # an importer or the disk failed midway: the transaction was rolled back
-        console.print(
-            f"[red]ingest failed:[/red] {type(exc).__name__}: {exc}; nothing was written, the catalog is as it was",
-            highlight=False,
-        )
+        failures = getattr(exc, "failures", None)  # documents a search cluster refused (the others were written)
+        if failures is not None:
+            console.print(f"[red]ingest incomplete:[/red] {exc}", highlight=False)
+            for pid, why in failures[:SHOWN_REJECTS]:
+                console.print(f"[yellow]not indexed[/yellow] {pid}: {why}", highlight=False, soft_wrap=True)
+            return 1
+        outcome = "nothing was written, the catalog is as it was"
+        if settings.search_backend == "opensearch" and not replace:
+            outcome = "products written before the failure stay; run it again to finish (unchanged ones are skipped)"
+        console.print(f"[red]ingest failed:[/red] {type(exc).__name__}: {exc}; {outcome}", highlight=False)
         return 1
     elapsed = time.perf_counter() - started
     _finish_rejects(console, stream.rejects, shown, rejects_out)

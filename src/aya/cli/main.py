@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from aya.cli import catalog, ingest, mcp, search, serve, token
+from aya.cli import catalog, ingest, mcp, reindex, search, serve, token
 
 app = typer.Typer(
     name="aya",
@@ -20,5 +20,5 @@ def _root() -> None:
     """Aya: a self-hosted AI shopping assistant for a pet food store."""
 
 
-for _module in (serve, ingest, search, catalog, mcp, token):
+for _module in (serve, ingest, reindex, search, catalog, mcp, token):
     _module.register(app)

@@ -50,8 +50,15 @@ class Settings(BaseSettings):
     sample_catalog_size: int = Field(5000, ge=10, description="Products generated for the sample catalog.")
     sample_catalog_seed: int = Field(7, description="Seed of the deterministic sample catalog generator.")
     search_backend: Literal["sqlite", "opensearch"] = Field("sqlite", description="Product search backend.")
-    opensearch_url: str | None = Field(None, description="OpenSearch URL (search_backend=opensearch).")
+    opensearch_url: str | None = Field(
+        None, description="OpenSearch URL (search_backend=opensearch); several nodes comma-separated."
+    )
     opensearch_index: str = Field("aya-products", description="OpenSearch index name.")
+    opensearch_timeout: float = Field(
+        10.0, gt=0, description="Seconds an OpenSearch request may take before it fails with a clear error."
+    )
+    opensearch_shards: int = Field(1, ge=1, le=64, description="Primary shards of a new OpenSearch index.")
+    opensearch_replicas: int = Field(0, ge=0, le=8, description="Replicas of each shard of a new OpenSearch index.")
     embedder: Literal["minilm", "openai", "none"] = Field(
         "minilm", description="Embedding model: bundled MiniLM (offline), OpenAI, or none (keyword search only)."
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from aya.core.errors import NotConfigured
 from aya.core.settings import Settings
 from aya.search.embedder import Embedder
 from aya.search.models import ProductSearch
@@ -12,10 +11,9 @@ from aya.search.progressive import ProgressiveSearch
 async def open_backend(settings: Settings, embedder: Embedder | None = None) -> ProductSearch:
     """The raw backend of ``settings.search_backend`` (no filter relaxation)."""
     if settings.search_backend == "opensearch":
-        raise NotConfigured(
-            "AYA_SEARCH_BACKEND=opensearch is not available yet; use the embedded backend (AYA_SEARCH_BACKEND=sqlite)",
-            field="search_backend",
-        )
+        from aya.search.opensearch_backend import OpenSearchProductSearch
+
+        return await OpenSearchProductSearch.open(settings, embedder)
     from aya.search.sqlite_backend import SqliteProductSearch
 
     return await SqliteProductSearch.open(settings, embedder)

@@ -138,6 +138,27 @@ class CatalogStats(BaseModel):
     price_max: float | None = None
 
 
+class FacetCount(BaseModel):
+    value: str
+    count: int
+
+
+class ProductLineFacet(BaseModel):
+    brand: str
+    line: str
+    count: int
+
+
+class Facets(BaseModel):
+    """What the catalog holds, for understanding and voice vocabulary: each list by count desc, then value asc."""
+
+    brands: list[FacetCount]
+    product_lines: list[ProductLineFacet]
+    species: list[FacetCount]
+    food_types: list[FacetCount]
+    life_stages: list[FacetCount]
+
+
 @runtime_checkable
 class ProductSearch(Protocol):
     """Product search. One contract test suite (tests/search/contract.py) runs against every implementation."""

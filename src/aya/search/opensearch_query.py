@@ -1,0 +1,282 @@
+"""The OpenSearch query DSL of a search, as pure functions (golden tests in tests/search/test_opensearch_query.py).
+
+- Filters are ``filter`` clauses (no effect on scores); asking for a life stage also matches "all" life stages.
+- Text is a ``multi_match`` over the keyword fields with the embedded backend's boosts and ``fuzziness: AUTO``, plus
+  soft boosts for the features and conditions the words point to (``analysis.query_hints``), as the embedded backend.
+- Excluded ingredients are ``must_not`` phrase clauses, built by ONE function (:func:`exclusion_clauses`) from the
+  list of excluded terms, so an expansion into ingredient families plugs in at one place.
+- kNN carries the same filters and exclusions INSIDE the vector search (lucene's filtered HNSW), so filtered results
+  are not a post-filtered remainder of an unfiltered top k.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from aya.search.models import Filters, SortBy
+from aya.search.text_index import FIELD_BOOSTS, HINT_BONUS, brand_key, life_stages_for
+
+Query = dict[str, Any]
+
+# The analyzed text fields of the index and where each Filters field lives.
+TEXT_FIELDS: Mapping[str, str] = {
+    "title": "title",
+    "brand": "brand",
+    "features": "features_text",
+    "conditions": "conditions_text",
+    "facets": "facets_text",
+    "ingredients": "ingredients",
+    "description": "description",
+}
+TIE_BREAKER = 0.3
+HINT_FIELDS = {
+    "special_features": "special_features",
+    "target_conditions": "target_conditions",
+    "species": "species",
+    "life_stage": "life_stage",
+    "food_type": "food_type",
+}
+# Heavy or index-only fields never sent back with hits.
+HIDDEN_FIELDS = (
+    "embedding",
+    "features_text",
+    "conditions_text",
+    "facets_text",
+    "brand_key",
+    "content_hash",
+    "text_hash",
+)
+
+
+def boosted_fields() -> list[str]:
+    return [f"{TEXT_FIELDS[name]}^{boost:g}" for name, boost in FIELD_BOOSTS.items()]
+
+
+def exclusion_clauses(excluded: Sequence[str]) -> list[Query]:
+    """``must_not`` clauses for excluded ingredients: a product whose ingredient list mentions the term as a phrase,
+    stemmed ("peas" also catches "pea fiber", "chicken meal" does not catch "chicken, rice")."""
+    return [
+        {"match_phrase": {"ingredients": {"query": term, "analyzer": "aya_text"}}}
+        for term in dict.fromkeys(t.strip() for t in excluded)
+        if term
+    ]
+
+
+def filter_clauses(f: Filters) -> list[Query]:
+    out: list[Query] = []
+    if f.species:
+        out.append({"term": {"species": f.species}})
+    if f.life_stage:
+        out.append({"terms": {"life_stage": life_stages_for(f.life_stage)}})
+    if f.food_type:
+        out.append({"terms": {"food_type": list(f.food_type)}})
+    if f.brand:
+        out.append({"terms": {"brand_key": [brand_key(b) for b in f.brand]}})
+    if f.availability:
+        out.append({"term": {"availability": f.availability}})
+    for feature in f.special_features:  # all of
+        out.append({"term": {"special_features": feature}})
+    if f.target_conditions:  # any of
+        out.append({"terms": {"target_conditions": list(f.target_conditions)}})
+    if f.price_min is not None or f.price_max is not None:
+        rng: dict[str, float] = {}
+        if f.price_min is not None:
+            rng["gte"] = f.price_min
+        if f.price_max is not None:
+            rng["lte"] = f.price_max
+        out.append({"range": {"price": rng}})
+    if f.protein_min is not None:  # products without a value never match
+        out.append({"range": {"nutritional_info.protein_min": {"gte": f.protein_min}}})
+    return out
+
+
+def filter_query(f: Filters, *extra: Query) -> Query:
+    """Every filter and exclusion as one non-scoring bool query (the kNN filter, counts, browsing)."""
+    body: dict[str, Any] = {"filter": [*filter_clauses(f), *extra]}
+    must_not = exclusion_clauses(f.exclude_ingredients)
+    if must_not:
+        body["must_not"] = must_not
+    return {"bool": body}
+
+
+def text_clause(text: str, *, conjunctive: bool = False, fuzzy: bool = True) -> Query:
+    """``fuzzy=False`` when every query word is known to the catalog: fuzzy expansion then only costs (it doubles a
+    query's CPU) and adds near-miss noise."""
+    mm: dict[str, Any] = {
+        "query": text,
+        "type": "best_fields",
+        "fields": boosted_fields(),
+        "tie_breaker": TIE_BREAKER,
+        "operator": "and" if conjunctive else "or",
+    }
+    if fuzzy:
+        mm |= {"fuzziness": "AUTO", "prefix_length": 1, "max_expansions": 20}
+    return {"multi_match": mm}
+
+
+# Lucene's BM25 (since Lucene 8) leaves out the constant (k1 + 1) factor tantivy's BM25 keeps, so the same match
+# scores 1 + k1 = 2.2 times lower here: the hint bonus is scaled alike to weigh what it weighs in the embedded backend.
+BM25_K1 = 1.2
+OPENSEARCH_HINT_BONUS = round(HINT_BONUS / (1 + BM25_K1), 3)
+
+
+def hint_clauses(hints: Mapping[str, Sequence[str]]) -> list[Query]:
+    return [
+        {"constant_score": {"filter": {"term": {HINT_FIELDS[name]: v}}, "boost": OPENSEARCH_HINT_BONUS}}
+        for name, values in hints.items()
+        if name in HINT_FIELDS
+        for v in values
+    ]
+
+
+def keyword_query(
+    text: str,
+    f: Filters,
+    hints: Mapping[str, Sequence[str]] | None = None,
+    *,
+    conjunctive: bool = False,
+    fuzzy: bool = True,
+) -> Query:
+    """BM25 over the text fields (the words must match), hints as soft boosts, filters and exclusions."""
+    clause = text_clause(text, conjunctive=conjunctive, fuzzy=fuzzy)
+    body: dict[str, Any] = {"must": [clause], "filter": filter_clauses(f)}
+    should = hint_clauses(hints or {})
+    if should:
+        body["should"] = should
+    must_not = exclusion_clauses(f.exclude_ingredients)
+    if must_not:
+        body["must_not"] = must_not
+    return {"bool": body}
+
+
+def knn_query(vector: Sequence[float], k: int, f: Filters, *, exclude_ids: Sequence[str] = ()) -> Query:
+    """Filtered approximate kNN: the filters apply inside the HNSW search (lucene engine)."""
+    extra: list[Query] = []
+    flt = filter_query(f, *extra)
+    if exclude_ids:
+        flt["bool"].setdefault("must_not", []).append({"ids": {"values": list(exclude_ids)}})
+    knn: dict[str, Any] = {"vector": [float(x) for x in vector], "k": k}
+    if flt["bool"]["filter"] or flt["bool"].get("must_not"):
+        knn["filter"] = flt
+    return {"knn": {"embedding": knn}}
+
+
+def suggest_body(text: str) -> dict[str, Any]:
+    """Spelling suggestions for the query's words that no product contains ("salmn" -> salmon)."""
+    return {
+        "size": 0,
+        "query": {"match_none": {}},
+        "suggest": {
+            "text": text,
+            "words": {
+                "term": {
+                    "field": "words",
+                    "suggest_mode": "missing",
+                    "min_word_length": 4,
+                    "prefix_length": 1,
+                    "max_edits": 2,
+                    "size": 1,
+                    "sort": "score",
+                }
+            },
+        },
+    }
+
+
+SUGGESTION_MIN_SCORE = 0.75  # the embedded backend's typo cutoff, as a similarity
+
+
+def suggestion(entry: Mapping[str, Any]) -> str | None:
+    """The suggester's replacement for one missing word, when it is close enough."""
+    options = entry.get("options") or []
+    if options and float(options[0].get("score", 0)) >= SUGGESTION_MIN_SCORE:
+        return str(options[0]["text"])
+    return None
+
+
+def apply_suggestions(
+    text: str, entries: Sequence[Mapping[str, Any]], keep: Callable[[str], bool] = lambda _w: False
+) -> str:
+    """The query text with each misspelled word replaced by its best suggestion, when that is close enough and the
+    word is not one to ``keep`` (stop words; real English words absent from this catalog, such as "throwing")."""
+    out = text
+    for entry in sorted(entries, key=lambda e: -int(e["offset"])):  # right to left: offsets stay valid
+        fix = suggestion(entry)
+        if fix is None or keep(str(entry["text"]).lower()):
+            continue
+        start, length = int(entry["offset"]), int(entry["length"])
+        out = out[:start] + fix + out[start + length :]
+    return out
+
+
+def sort_clause(sort: SortBy) -> list[Any]:
+    """Sorting, with the product id as the last tie-breaker so pages never overlap."""
+    match sort:
+        case "price":
+            return [{"price": "asc"}, {"id": "asc"}]
+        case "price_desc":
+            return [{"price": "desc"}, {"id": "asc"}]
+        case "rating":
+            return [{"rating": {"order": "desc", "missing": 0}}, {"id": "asc"}]
+        case "relevance":
+            return ["_score", {"id": "asc"}]
+
+
+def browse_sort(sort: SortBy) -> list[Any]:
+    """Without text, "relevance" means best rated first (as the embedded backend)."""
+    return sort_clause("rating" if sort == "relevance" else sort)
+
+
+def search_body(
+    query: Query,
+    *,
+    size: int,
+    offset: int = 0,
+    sort: list[Any] | None = None,
+    track_total_hits: bool = True,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "query": query,
+        "size": size,
+        "from": offset,
+        "track_total_hits": track_total_hits,
+        "_source": {"excludes": list(HIDDEN_FIELDS)},
+    }
+    if sort is not None:
+        body["sort"] = sort
+    return body
+
+
+def build_opensearch_query(
+    text: str,
+    f: Filters,
+    *,
+    mode: str = "keyword",
+    k: int = 10,
+    offset: int = 0,
+    sort: SortBy = "relevance",
+    vector: Sequence[float] | None = None,
+    hints: Mapping[str, Sequence[str]] | None = None,
+    pool: int = 50,
+    conjunctive: bool = False,
+    fuzzy: bool = True,
+) -> list[dict[str, Any]]:
+    """The search request bodies of one search, in order: one for keyword or semantic search or browsing, two for
+    hybrid (keyword pool, then vector pool: fused client-side by reciprocal rank fusion).
+
+    Browsing (no text): filters only, sorted. Keyword: BM25 page. Semantic: the filtered kNN pool. Hybrid: both pools.
+    """
+    text = text.strip()
+    if not text:
+        return [search_body(filter_query(f), size=k, offset=offset, sort=browse_sort(sort))]
+    if mode == "keyword":
+        q = keyword_query(text, f, hints, conjunctive=conjunctive, fuzzy=fuzzy)
+        return [search_body(q, size=k, offset=offset, sort=sort_clause(sort))]
+    if vector is None:
+        raise ValueError(f"{mode} search needs a query vector")
+    knn = search_body(knn_query(vector, pool, f), size=pool, track_total_hits=False)
+    if mode == "semantic":
+        return [knn]
+    kw = search_body(keyword_query(text, f, hints, fuzzy=fuzzy), size=pool, track_total_hits=True)
+    return [kw, knn]

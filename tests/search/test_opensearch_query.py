@@ -1,0 +1,116 @@
+"""Golden tests of the OpenSearch query DSL (``build_opensearch_query`` is pure).
+
+The expected bodies live in tests/search/golden/*.json. After an intended change, rewrite them with
+``AYA_UPDATE_GOLDEN=1 pytest tests/search/test_opensearch_query.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aya.search.models import Filters
+from aya.search.opensearch_query import apply_suggestions, build_opensearch_query, exclusion_clauses
+
+GOLDEN = Path(__file__).parent / "golden"
+VEC = [0.5, -0.25, 0.125]
+
+CASES: dict[str, dict[str, Any]] = {
+    "browse_dog_puppy_by_price": {
+        "text": "",
+        "f": Filters(species="dog", life_stage="puppy", price_max=40),
+        "sort": "price",
+        "k": 3,
+        "offset": 3,
+    },
+    "keyword_all_filters": {
+        "text": "grain free salmon",
+        "f": Filters(
+            species="cat",
+            life_stage="senior",
+            food_type=["wet", "treat"],
+            brand=["Whisker  Co"],
+            price_min=10,
+            price_max=50,
+            protein_min=30,
+            special_features=["grain free", "natural"],
+            target_conditions=["kidney_support", "urinary health"],
+            exclude_ingredients=["chicken", "pea protein"],
+            availability="in_stock",
+        ),
+        "hints": {"special_features": ["grain_free"]},
+    },
+    "keyword_sorted_by_rating_all_words": {
+        "text": "duck potato",
+        "f": Filters(),
+        "sort": "rating",
+        "conjunctive": True,
+    },
+    "semantic_filters_inside_knn": {
+        "text": "food for my old cat",
+        "f": Filters(species="cat", life_stage="all", exclude_ingredients=["fish"]),
+        "mode": "semantic",
+        "vector": VEC,
+        "pool": 50,
+    },
+    "hybrid_two_pools": {
+        "text": "puppy kibble",
+        "f": Filters(species="dog"),
+        "mode": "hybrid",
+        "vector": VEC,
+        "pool": 60,
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden(name: str) -> None:
+    case = dict(CASES[name])
+    text, f = case.pop("text"), case.pop("f")
+    got = build_opensearch_query(text, f, **case)
+    path = GOLDEN / f"{name}.json"
+    rendered = json.dumps(got, indent=2, sort_keys=True) + "\n"
+    if os.environ.get("AYA_UPDATE_GOLDEN"):
+        path.write_text(rendered)
+    assert rendered == path.read_text(), f"{name}: the query DSL changed (see the module docstring)"
+
+
+def test_life_stage_all_is_not_doubled() -> None:
+    body = build_opensearch_query("", Filters(life_stage="all"))[0]
+    assert {"terms": {"life_stage": ["all"]}} in body["query"]["bool"]["filter"]
+
+
+def test_exclusions_come_from_one_function() -> None:
+    assert exclusion_clauses(["chicken", " chicken ", "", "chicken meal"]) == [
+        {"match_phrase": {"ingredients": {"query": "chicken", "analyzer": "aya_text"}}},
+        {"match_phrase": {"ingredients": {"query": "chicken meal", "analyzer": "aya_text"}}},
+    ]
+    body = build_opensearch_query("salmon", Filters(exclude_ingredients=["chicken"]))[0]
+    assert body["query"]["bool"]["must_not"] == exclusion_clauses(["chicken"])
+
+
+def test_hits_never_carry_heavy_fields() -> None:
+    for body in build_opensearch_query("x", Filters(), mode="hybrid", vector=VEC):
+        assert "embedding" in body["_source"]["excludes"]
+
+
+def test_semantic_without_vector_is_refused() -> None:
+    with pytest.raises(ValueError, match="query vector"):
+        build_opensearch_query("x", Filters(), mode="semantic")
+
+
+def test_suggestions_replace_only_misspelled_words() -> None:
+    entries = [
+        {"text": "salmn", "offset": 6, "length": 5, "options": [{"text": "salmon", "score": 0.8, "freq": 3}]},
+        {"text": "for", "offset": 12, "length": 3, "options": [{"text": "fur", "score": 0.6, "freq": 1}]},
+        {"text": "kiten", "offset": 16, "length": 5, "options": [{"text": "kitten", "score": 0.8, "freq": 9}]},
+        {"text": "food", "offset": 0, "length": 4, "options": []},
+    ]
+    text = "food  salmn for kiten"
+    assert apply_suggestions(text, entries, lambda w: w == "for") == "food  salmon for kitten"
+    far = [{"text": "throwing", "offset": 0, "length": 8, "options": [{"text": "growing", "score": 0.71, "freq": 5}]}]
+    assert apply_suggestions("throwing up", far) == "throwing up"  # not close enough: kept
