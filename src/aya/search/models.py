@@ -138,6 +138,27 @@ class CatalogStats(BaseModel):
     price_max: float | None = None
 
 
+class FacetCount(BaseModel):
+    value: str
+    count: int
+
+
+class ProductLineFacet(BaseModel):
+    brand: str
+    line: str
+    count: int
+
+
+class Facets(BaseModel):
+    """What the catalog holds, counted: every list is count desc, then value asc (brand, then line, for lines)."""
+
+    brands: list[FacetCount]
+    product_lines: list[ProductLineFacet]
+    species: list[FacetCount]
+    food_types: list[FacetCount]
+    life_stages: list[FacetCount]
+
+
 @runtime_checkable
 class ProductSearch(Protocol):
     """Product search. One contract test suite (tests/search/contract.py) runs against every implementation."""
@@ -153,5 +174,7 @@ class ProductSearch(Protocol):
     async def delete(self, product_ids: Sequence[str]) -> int: ...
 
     async def stats(self) -> CatalogStats: ...
+
+    async def facets(self) -> Facets: ...
 
     async def aclose(self) -> None: ...

@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from aya.shop.intent import Parsed
+from aya.shop.understanding import Parsed
 from aya.shop.profile import FEATURE_WORDS, WITH_WORDS, PetProfile, condition_phrase, feature_phrase, join_words
 from aya.shop.tools import (
     ComparisonResult,
@@ -46,8 +46,10 @@ def _pet(profile: PetProfile) -> str:
 # --- questions and small talk ------------------------------------------------------------------------------------
 
 
-def greeting(username: str | None, profile: PetProfile, key: str) -> str:
+def greeting(username: str | None, profile: PetProfile, key: str, *, smalltalk: bool = False) -> str:
     hello = f"Hi {username}!" if username else "Hi there!"
+    if smalltalk:
+        hello += pick([" I'm doing great, thanks for asking!", " All good here, thank you!"], key + "day")
     if profile.species:
         return (
             f"{hello} I'm Aya, your pet food specialist. Welcome back — shall we keep looking for "
@@ -78,6 +80,23 @@ def ask_species(parsed: Parsed, profile: PetProfile, key: str) -> str:
         ],
         key,
     )
+
+
+def which_pet(first: PetProfile, second: PetProfile) -> str:
+    """Two pets at once: which one first (the state keeps both)."""
+    a, b = _pet_label(first), _pet_label(second)
+    if a == b:
+        a, b = f"{a} ({first.describe().removeprefix('a ').removeprefix('an ')})", b
+    return f"Happy to help with both! Which one shall we start with: the {a} or the {b}?"
+
+
+def _pet_label(pet: PetProfile) -> str:
+    if pet.name:
+        return pet.name
+    stage = pet.effective_life_stage()
+    if stage in ("puppy", "kitten"):
+        return stage
+    return pet.breed or pet.species or "pet"
 
 
 def both_species() -> str:
