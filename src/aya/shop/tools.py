@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aya.catalog.models import Product
-from aya.catalog.vocab import FoodType, LifeStage, SpecialFeature, Species, TargetCondition
+from aya.catalog.vocab import BreedSize, FoodType, LifeStage, SpecialFeature, Species, TargetCondition
 from aya.core.errors import BadRequest, NotFound
 from aya.search.models import Filters, ProductSearch, Relaxation, SearchQuery, SearchResult
 from aya.shop.profile import (
@@ -177,6 +177,11 @@ class SearchProductsArgs(BaseModel):
     special_features: list[SpecialFeature] = Field(default_factory=list, description="Features required (all of).")
     target_conditions: list[TargetCondition] = Field(default_factory=list, description="Health needs (any of).")
     exclude_ingredients: list[str] = Field(default_factory=list, description="Ingredients to avoid, e.g. chicken.")
+    exclude_brands: list[str] = Field(default_factory=list, description="Brands the shopper refused.")
+    exclude_food_types: list[FoodType] = Field(default_factory=list, description="Food types to leave out.")
+    breed_size: BreedSize | None = Field(
+        default=None, description="The dog's size: food made for a conflicting size (large-breed for a toy) is left out."
+    )
     sort: SortChoice = Field(
         default="relevance", description="relevance, price (cheapest first), price_desc or rating."
     )
@@ -253,7 +258,7 @@ async def search_products(search: ProductSearch, args: SearchProductsArgs) -> Se
     filters = args.filters()
     # over-fetch: package sizes of one recipe collapse into one hit, and k distinct recipes are wanted
     result = await search.search(_query(text=args.query, filters=filters, k=min(100, args.k * 4 + 5), sort=args.sort))
-    hits = dedupe_variants(_safe_hits(result, filters))[: args.k]
+    hits = dedupe_variants(_safe_hits(result, filters, args))[: args.k]
     return SearchProductsResult(
         products=[ProductSummary.of(p, why) for p, why in hits],
         total=result.total,
@@ -277,10 +282,10 @@ async def get_recommendations(search: ProductSearch, args: RecommendationArgs) -
     filters = search_args.filters()
     text = search_args.query
     result = await search.search(
-        _query(text=text, filters=filters, k=min(60, max(30, args.k * 6) + len(args.exclude_ids)), sort=args.sort)
+        _query(text=text, filters=filters, k=min(100, max(60, args.k * 10) + len(args.exclude_ids)), sort=args.sort)
     )
     excluded = set(args.exclude_ids)
-    hits = [(p, why) for p, why in _safe_hits(result, filters) if p.id not in excluded]
+    hits = [(p, why) for p, why in _safe_hits(result, filters, search_args) if p.id not in excluded]
     if not set(profile.food_types) & EXTRAS:
         meals = [(p, why) for p, why in hits if p.food_type not in EXTRAS]
         hits = meals or hits  # treats and toppers are not a meal unless asked for
@@ -435,8 +440,9 @@ def profile_search_args(
     """The search a pet profile implies: hard filters for species, stage, type, budget, exclusions, conditions."""
     stage = profile.effective_life_stage()
     words = [query.strip()] if query.strip() else []
+    words += [line for line in profile.product_lines if line.lower() not in query.lower()]
     if profile.breed_size and profile.breed_size != "all" and profile.species == "dog":
-        words.append(f"{profile.breed_size} breed")
+        words.append(f"{'small' if profile.breed_size == 'toy' else profile.breed_size} breed")
     if stage in ("puppy", "kitten", "senior"):
         words.append(stage)  # ranks food made for this stage above all-life-stage food
     return SearchProductsArgs(
@@ -449,6 +455,9 @@ def profile_search_args(
         special_features=list(profile.features),
         target_conditions=list(profile.conditions),
         exclude_ingredients=list(profile.avoid_ingredients),
+        exclude_brands=list(profile.avoid_brands),
+        exclude_food_types=list(profile.avoid_food_types),
+        breed_size=profile.breed_size if profile.species == "dog" else None,
         sort=sort,
         k=min(MAX_K, max(1, k)),
     )
@@ -504,8 +513,12 @@ def _query(*, text: str, filters: Filters, k: int, sort: str) -> SearchQuery:
     return SearchQuery.model_validate({"text": text, "filters": filters, "k": k, "sort": sort})
 
 
-def _safe_hits(result: SearchResult, filters: Filters) -> list[tuple[Product, list[str]]]:
-    """Hits that keep the non-negotiable constraints even after relaxation: species and excluded ingredients."""
+def _safe_hits(
+    result: SearchResult, filters: Filters, args: SearchProductsArgs | None = None
+) -> list[tuple[Product, list[str]]]:
+    """Hits that keep the non-negotiable constraints even after relaxation: species, excluded ingredients, refused
+    brands and food types, and the dog's size (no large-breed kibble for a toy poodle)."""
+    refused = {b.lower() for b in args.exclude_brands} if args else set()
     out: list[tuple[Product, list[str]]] = []
     for hit in result.hits:
         product = hit.product
@@ -513,8 +526,36 @@ def _safe_hits(result: SearchResult, filters: Filters) -> list[tuple[Product, li
             continue
         if any(contains_ingredient(product, i) for i in filters.exclude_ingredients):
             continue
+        if args is not None:
+            if product.brand.lower() in refused or product.food_type in args.exclude_food_types:
+                continue
+            if args.breed_size and sizes_conflict(args.breed_size, sized_for(product)):
+                continue
         out.append((product, list(hit.why)))
     return out
+
+
+_SIZED_TITLE = (
+    ("giant", re.compile(r"\bgiant breeds?\b")),
+    ("large", re.compile(r"\blarge (?:breeds?|bites|dogs?)\b|\blarge (?:&|and) giant\b|\blarge breed\b")),
+    ("toy", re.compile(r"\btoy (?:breeds?|dogs?)\b")),
+    ("small", re.compile(r"\bsmall (?:breeds?|bites|dogs?|paws)\b|\bmini(?:s|ature)?\b|\bsmall (?:&|and) toy\b|\blittle bites\b|\bpetite\b")),  # noqa: E501
+)
+
+
+def sized_for(product: Product) -> str | None:
+    """The dog size a product is made for: its title's words first ("Large Breed"), then its breed size."""
+    title = product.title.lower()
+    for size, pattern in _SIZED_TITLE:
+        if pattern.search(title):
+            return size
+    return product.breed_size if product.breed_size not in (None, "all") else None
+
+
+def sizes_conflict(pet: str, product: str | None) -> bool:
+    """Food for small dogs and food for large dogs do not cross over (medium dogs eat either)."""
+    small, big = {"toy", "small"}, {"large", "giant"}
+    return product is not None and ((pet in small and product in big) or (pet in big and product in small))
 
 
 def _relaxation_words(relaxations: Sequence[Relaxation]) -> list[str]:
@@ -528,15 +569,20 @@ def _fit_score(product: Product, profile: PetProfile, stage: str | None, rank: i
     score += 1.0 * len(set(product.special_features) & set(profile.features))
     if stage is not None:
         score += 1.5 if product.life_stage == stage else 0.5 if product.life_stage == "all" else -2.0
-    if profile.breed_size and profile.breed_size != "all":
-        if product.breed_size == profile.breed_size:
+    if profile.breed_size and profile.breed_size != "all" and profile.species == "dog":
+        made_for = sized_for(product)
+        same = {"toy": {"toy", "small"}, "small": {"toy", "small"}}.get(profile.breed_size, {profile.breed_size})
+        if made_for in same:
             score += 1.5
-        elif product.breed_size not in (None, "all"):
+        elif made_for is not None:
             score -= 3.0  # kibble sized for a chihuahua is wrong for a husky
+    if profile.product_lines:
+        title = f"{product.title} {product.product_line or ''}".lower()
+        score += 2.0 if any(line.lower() in title for line in profile.product_lines) else -0.5
     if profile.food_types:
         score += 2.0 if product.food_type in profile.food_types else -2.0
     if profile.brands:
-        score += 1.5 if product.brand in profile.brands else -1.0
+        score += 2.0 if product.brand in profile.brands else -2.0
     if profile.budget_max is not None and product.price > profile.budget_max:
         score -= 3.0
     if product.rating is not None:

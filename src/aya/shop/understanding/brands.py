@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 from rapidfuzz import fuzz, process
 
@@ -93,7 +93,7 @@ class CatalogTerms:
             line_targets.setdefault(f"{bk} {lk}", _Target((brand,), line))
             first = bk.split()[0]
             line_targets.setdefault(f"{first} {lk}", _Target((brand,), line))
-            if len(lk.split()) >= 2 or len(lk) >= 7:
+            if (len(lk.split()) >= 2 or len(lk) >= 7) and not set(lk.split()) <= _generic_words():
                 line_targets.setdefault(lk, _Target((brand,), line))
         for phrase, target in line_targets.items():
             out.setdefault(phrase, target)
@@ -133,6 +133,21 @@ class CatalogTerms:
                 if hit is not None and " " not in hit[0]:
                     out.append(_mention(norm, self.targets[hit[0]], m.span()))
         return out
+
+
+@cache
+def _generic_words() -> frozenset[str]:
+    """Words of the shopper vocabulary and of generic line names: a line made only of them ("Grain Free",
+    "Limited Ingredient Diet") is not named by its words alone."""
+    d = data()
+    words = {
+        w
+        for section in ("species", "life_stage", "conditions", "features", "food_types")
+        for phrases in d[section].values()
+        for phrase in phrases
+        for w in fold(phrase).split()
+    }
+    return frozenset(words | set(d["brands"]["generic_line_words"]))
 
 
 def _mention(norm: str, target: _Target, span: Span) -> Mention:

@@ -244,8 +244,7 @@ _SMALLTALK = re.compile(
     r"funny|the best|helpful)|good bot|lol|haha+|how was your)\b"
 )
 _OTHER_PET = re.compile(
-    r"\b(?:other|second|2nd|another|older|younger|new|other one)\s+(?:one|dog|cat|pup|puppy|kitten|kitty|baby|boy|girl|pet)s?\b"
-    r"|\bthe other one\b"
+    r"\b(?:other|another|older|younger)\s+(?:dog|cat|pup|puppy|kitten|kitty|baby|boy|girl|pet|fur ?baby)s?\b"
 )
 _PET_REF = re.compile(
     r"\b(?:the|my|our|for the|with the|start with the|now the|back to the|about the)\s+"
@@ -417,8 +416,8 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
     for phrase, act, _span in t.smalltalk.find(norm):
         if act == "unsure" and out.words > 5:
             continue
-        if act == "greeting" and phrase in ("yo", "hey") and out.words > 6:
-            continue
+        if act == "greeting" and (phrase in ("yo", "hey", "hi") and _span[0] > 0):
+            continue  # "13 yo beagle" is an age
         out.acts.add(act)
     if _GREETING.match(norm):
         out.acts.add("greeting")
@@ -507,6 +506,8 @@ def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
     found: list[str] = []
     for pattern in (lead, free, allergy):
         for m in pattern.finditer(norm):
+            if pattern is lead and re.match(r"\s*free\b", norm[m.end() :]):
+                continue  # "not grain free" denies a feature, it avoids no grain
             items = re.findall(rf"\b(?:{words})\b", m.group(1))
             found.extend(items)
             consumed.append(m.span())
