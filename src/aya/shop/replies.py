@@ -87,7 +87,7 @@ def which_pet(first: PetProfile, second: PetProfile) -> str:
     a, b = _pet_label(first), _pet_label(second)
     if a == b:
         a, b = f"{a} ({first.describe().removeprefix('a ').removeprefix('an ')})", b
-    return f"Happy to help with both! Which one shall we start with: the {a} or the {b}?"
+    return f"Happy to help with both! Let's take them one at a time: shall we start with the {a} or the {b}?"
 
 
 def _pet_label(pet: PetProfile) -> str:
@@ -108,8 +108,8 @@ def ask_age(profile: PetProfile, key: str) -> str:
     stage_hint = "puppies" if profile.species == "dog" else "kittens"
     return pick(
         [
-            f"{AGE_QUESTION_MARK} {pet}? {stage_hint.capitalize()}, adults and seniors need different food.",
-            f"Great! {AGE_QUESTION_MARK} {pet}? That tells me which life stage to shop for.",
+            f"{stage_hint.capitalize()}, adults and seniors need different food: {AGE_QUESTION_MARK.lower()} {pet}?",
+            f"Great! That tells me which life stage to shop for: {AGE_QUESTION_MARK.lower()} {pet}?",
             f"Happy to help! {AGE_QUESTION_MARK} {pet}, roughly?",
         ],
         key,

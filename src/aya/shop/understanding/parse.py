@@ -280,7 +280,7 @@ def _split_pets(norm: str) -> list[tuple[int, str]]:
         if polarity(norm, span) != "wanted" or re.search(r"\b(?:not|than|like|other|vs|versus)\s+(?:for\s+)?(?:my |the |a )?$", norm[: span[0]]):
             return [(0, norm)]
         marks.append((span[0], species))
-    breed = breed_table.find_breed(norm)
+    breed = breed_table.find_breed(norm, known_words=t.known_words)
     if breed is not None:
         marks.append((breed.span[0], breed.breed.species))
     marks.sort()
@@ -341,7 +341,7 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
     wanted = [v for v, span in named if polarity(norm, span) == "wanted"]
     if wanted:
         out.species = out.species or wanted[-1]
-        if breed is None:
+        if breed is None or breed.breed.generic:
             out.species = wanted[-1]  # "not for my cat, for my dog": the last wanted
     for _, stage, span in t.life_stage.find(norm):
         if not overlaps(span, consumed):  # "8 year old cat" is an age, not "old cat"
@@ -446,7 +446,8 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
     out.mentions = re.findall(r"[a-z][a-z']{3,}", norm)
 
     # Which pet: "my other cat", "the dog", "start with the dog".
-    out.pet_other = bool(_OTHER_PET.search(norm))
+    other = _OTHER_PET.search(norm)
+    out.pet_other = bool(other) and not re.search(r"\b(?:with|than|like|from|as)\s+(?:my|our|the)\s+$", norm[: other.start()] if other else "")
     out.pet_words = [m.group(1) for m in _PET_REF.finditer(norm)]
     _parse_name(raw, out, t)
 
@@ -495,20 +496,26 @@ def _parse_brands(mentions: list[Mention], out: Parsed) -> None:
             out.conditions.append(m.condition)
 
 
-def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
-    t = tables()
-    words = "|".join(re.escape(w) for w in sorted(t.ingredients.mapping, key=len, reverse=True))
+@cache
+def _avoid_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    words = "|".join(re.escape(w) for w in sorted(tables().ingredients.mapping, key=len, reverse=True))
     lead = re.compile(
         rf"\b{_AVOID_LEAD}\s+(?:any\s+|eating\s+|more\s+|the\s+)?((?:{words})(?:\s*(?:,|or|and|nor|/)\s*(?:{words}))*)\b"
     )
     free = re.compile(rf"\b((?:{words}))\s+free\b")
     allergy = re.compile(rf"\b((?:{words}))\s+(?:allergy|allergies|allergic|intolerance|sensitivity)\b")
+    return lead, free, allergy, re.compile(rf"\b(?:{words})\b")
+
+
+def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
+    t = tables()
+    lead, free, allergy, word = _avoid_patterns()
     found: list[str] = []
     for pattern in (lead, free, allergy):
         for m in pattern.finditer(norm):
             if pattern is lead and re.match(r"\s*free\b", norm[m.end() :]):
                 continue  # "not grain free" denies a feature, it avoids no grain
-            items = re.findall(rf"\b(?:{words})\b", m.group(1))
+            items = word.findall(m.group(1))
             found.extend(items)
             consumed.append(m.span())
     for item in found:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 Span = tuple[int, int]
 
@@ -19,18 +20,52 @@ def normalize_text(text: str) -> str:
     return " ".join(text.split())
 
 
+_TOKEN = re.compile(r"[^\s,;:!?()\"]+")
+
+
+@lru_cache(maxsize=256)
+def _tokens(text: str) -> tuple[tuple[int, int, str, str], ...]:
+    """(start, end, word, word without a trailing period or apostrophe) for each word of ``text``."""
+    return tuple((m.start(), m.end(), m.group(0), m.group(0).rstrip(".'")) for m in _TOKEN.finditer(text))
+
+
 class PhraseTable:
-    """Whole-word phrases mapped to values; the longest phrase wins where phrases overlap."""
+    """Whole-word phrases mapped to values; the longest phrase wins where phrases overlap.
+
+    Matching walks the words of the text left to right and looks the longest word n-grams up in a dict (no giant
+    regular expression: a table of 1,500 breed names costs a few dict lookups per word)."""
 
     def __init__(self, mapping: dict[str, str]) -> None:
         self.mapping = {normalize_text(k): v for k, v in mapping.items() if k.strip()}
-        phrases = sorted(self.mapping, key=len, reverse=True)
-        body = "|".join(re.escape(p) for p in phrases) or r"(?!x)x"
-        self.pattern = re.compile(rf"(?<![\w$])(?:{body})(?![\w])")
+        self.max_words = max((len(k.split()) for k in self.mapping), default=1)
+        self.first_words = frozenset(k.split()[0] for k in self.mapping)
 
     def find(self, text: str) -> list[tuple[str, str, Span]]:
         """(phrase, value, span) for each match in ``text`` (already normalized), in order."""
-        return [(m.group(0), self.mapping[m.group(0)], m.span()) for m in self.pattern.finditer(text)]
+        toks = _tokens(text)
+        out: list[tuple[str, str, Span]] = []
+        i = 0
+        first_words = self.first_words
+        while i < len(toks):
+            if toks[i][2] not in first_words and toks[i][3] not in first_words:
+                i += 1
+                continue
+            for n in range(min(self.max_words, len(toks) - i), 0, -1):
+                start, end = toks[i][0], toks[i + n - 1][1]
+                phrase = text[start:end]
+                value = self.mapping.get(phrase)
+                if value is None:
+                    stripped = phrase.rstrip(".'")
+                    value = self.mapping.get(stripped)
+                    if value is None:
+                        continue
+                    phrase, end = stripped, start + len(stripped)
+                out.append((phrase, value, (start, end)))
+                i += n
+                break
+            else:
+                i += 1
+        return out
 
     def values(self, text: str) -> list[str]:
         return list(dict.fromkeys(v for _, v, _ in self.find(text)))
