@@ -82,7 +82,8 @@ class CatalogTerms:
             words = key.split()
             if len(words) >= 3 or (len(words) == 2 and fold(words[0]) in {fold(f) for f in d["families"]}):
                 rest = " ".join(words[1:])
-                if len(rest) >= 5 and rest not in ignore and rest not in by_phrase:
+                generic = set(rest.split()) <= _generic_words()
+                if len(rest) >= 5 and rest not in ignore and rest not in by_phrase and not generic:
                     by_phrase[rest].add(brand)
         out: dict[str, _Target] = {k: _Target(tuple(sorted(v))) for k, v in by_phrase.items()}
         for brand, line in self.lines:
@@ -106,6 +107,11 @@ class CatalogTerms:
             if target is not None:
                 out[normalize_text(code)] = _Target(target.brands, code, condition or None)
         return out
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """Every word of the catalog's brand and line names (never "corrected" into a shopper word)."""
+        return frozenset(w for phrase in self.targets for w in phrase.split())
 
     @cached_property
     def table(self) -> PhraseTable:

@@ -39,7 +39,7 @@ class Breed:
     @property
     def generic(self) -> bool:
         """A size or kind, not a breed ("small dog", "mutt", "large breed")."""
-        return self.name.endswith((" dog", " breed")) or self.name in ("mutt", "retriever", "hound", "teacup dog")
+        return self.name.endswith((" dog", " breed")) or self.name in ("mutt", "retriever", "hound", "terrier", "teacup dog")
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,12 @@ def _index() -> _Index:
                     if not key.endswith("s"):
                         by_phrase.setdefault(key + "s", breed)
     return _Index(by_phrase, PhraseTable({k: k for k in by_phrase}), tuple(by_phrase))
+
+
+@cache
+def breed_words() -> frozenset[str]:
+    """Every word of every breed name and alias (never "corrected" into a shopper word)."""
+    return frozenset(w for phrase in _index().by_phrase for w in phrase.split())
 
 
 def all_breeds() -> list[Breed]:

@@ -28,7 +28,7 @@ _REFUSE_LEAD = re.compile(
     r"\b(?:doesn'?t|does not|dont|don'?t|do not|can'?t|cannot|can not|didn'?t|refuses? to) (?:like|want|eat|touch|"
     r"tolerate|do well (?:on|with)|have|do|handle|digest|stand)\b|\ballergic to\b|\ballergy to\b|"
     r"\ballergies to\b|\bintolerant to\b|\bsensitive to\b|\breacts? to\b|\bnot a fan of\b|\bsick of\b|"
-    r"\btired of\b|\bstay away from\b|\bsteer clear of\b|\bskip\b|\bditch\b|\bstop(?:ped)? (?:feeding|buying)\b|"
+    r"\btired of\b|\b(?:done|finished|through|over) with\b|\bmoving (?:away|on) from\b|\bget(?:ting)? away from\b|\bstay away from\b|\bsteer clear of\b|\bskip\b|\bditch\b|\bstop(?:ped)? (?:feeding|buying)\b|"
     r"\bisn'?t\b|\bis not\b|\bno longer\b|\bno more\b|\bnothing\b)"
 )
 # What ends the reach of a negation ("no purina, but pedigree is fine": pedigree is wanted).

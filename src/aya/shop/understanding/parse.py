@@ -26,6 +26,7 @@ from aya.shop.understanding.brands import CatalogTerms, Mention, brand_names
 from aya.shop.understanding.negation import negated_statement, polarity
 from aya.shop.understanding.numbers import BudgetPeriod, read_numbers
 from aya.shop.understanding.refs import Refs, read_refs
+from aya.shop.understanding.spelling import correct
 from aya.shop.understanding.text import PhraseTable, Span, invert, normalize_text, overlaps, spoken_numbers
 from aya.shop.understanding.vocabulary import data
 
@@ -163,6 +164,7 @@ class Tables:
     groups: dict[str, list[str]]
     not_names: frozenset[str]
     known_words: frozenset[str]  # every word a table knows: never "corrected" into a breed or brand
+    vocabulary: tuple[str, ...]  # single words of the shopper vocabulary: what a typo may be corrected to
 
 
 @cache
@@ -182,6 +184,7 @@ def tables() -> Tables:
     }
     known = {w for table in mapping.values() for phrase in table for w in normalize_text(phrase).split()}
     known |= set(ingredient_words) | set(d["ingredients"]["flavors"]) | set(d["names"]["not_names"])
+    vocab_words = tuple(sorted({w for w in known if w.isalpha() and len(w) >= 4}))
     known |= _english_words()
     return Tables(
         species=PhraseTable(mapping["species"]),
@@ -198,6 +201,7 @@ def tables() -> Tables:
         groups={k: list(v) for k, v in d["ingredients"]["groups"].items()},
         not_names=frozenset(d["names"]["not_names"]),
         known_words=frozenset(known),
+        vocabulary=vocab_words,
     )
 
 
@@ -243,6 +247,13 @@ _SMALLTALK = re.compile(
     r"how do you do|nice to meet|are you (?:a )?(?:bot|robot|human|real|ai)|who made you|you'?re (?:great|awesome|"
     r"funny|the best|helpful)|good bot|lol|haha+|how was your)\b"
 )
+_EMERGENCY = re.compile(
+    r"\b(?:ate|eaten|eat|got into|swallowed|chewed|licked|drank)\b(?:(?!\b(?:but|and then)\b).){0,40}?"
+    r"\b(?:chocolate|grapes?|raisins?|xylitol|gum|onions?|garlic|rat poison|poison|antifreeze|ibuprofen|advil|"
+    r"tylenol|acetaminophen|pills?|medication|meds|lily|lilies|bleach|cleaner|a sock|string|batter(?:y|ies)|"
+    r"macadamia|cocoa)\b"
+    r"|\b(?:is|isn'?t|not|stopped|can'?t)\s+(?:breathing|responsive|responding|moving)\b"
+)
 _OTHER_PET = re.compile(
     r"\b(?:other|another|older|younger)\s+(?:dog|cat|pup|puppy|kitten|kitty|baby|boy|girl|pet|fur ?baby)s?\b"
 )
@@ -256,7 +267,9 @@ _PET_SPLIT = re.compile(r"(?:,?\s+(?:and also|and|also|plus|as well as|&)\s+|[,.
 def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
     """Parse one shopper message. ``terms`` are the catalog's brands and lines (from ``ProductSearch.facets()``)."""
     raw = text.strip()[:MAX_CHARS]
+    t = tables()
     norm = spoken_numbers(normalize_text(raw))
+    norm = correct(norm, t.vocabulary, _known_words(terms))
     parts = _split_pets(norm)
     if len(parts) > 1:
         cut = raw.lower().find(" ".join(parts[1][1].split()[:2]))
@@ -270,6 +283,21 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
         first.words = len(norm.split())
         return first
     return _parse_one(raw, norm, terms, full=norm)
+
+
+_KNOWN: dict[int, tuple[CatalogTerms | None, frozenset[str]]] = {}
+
+
+def _known_words(terms: CatalogTerms | None) -> frozenset[str]:
+    """Words never corrected: the tables', the breeds', the catalog's brands and lines (cached per catalog)."""
+    hit = _KNOWN.get(id(terms))
+    if hit is not None and hit[0] is terms:
+        return hit[1]
+    known = tables().known_words | breed_table.breed_words() | (terms.words if terms is not None else frozenset())
+    if len(_KNOWN) > 8:
+        _KNOWN.clear()
+    _KNOWN[id(terms)] = (terms, known)
+    return known
 
 
 def _split_pets(norm: str) -> list[tuple[int, str]]:
@@ -308,7 +336,7 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
     # Out of scope first: an emergency outranks everything else in the message.
     scope = t.out_of_scope.find(norm)
     scope_values = [v for _, v, _ in scope]
-    if "emergency" in scope_values:
+    if "emergency" in scope_values or _EMERGENCY.search(norm):
         out.out_of_scope = "emergency"
     consumed: list[Span] = [span for _, v, span in scope if v == "emergency"]
 
@@ -365,7 +393,7 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         else:
             out.not_features.append(feature)
     for phrase, condition, span in t.conditions.find(norm):
-        if overlaps(span, consumed):
+        if overlaps(span, consumed) or condition == "none":
             continue
         if condition == "food_allergies" and out.avoid and phrase in ("allergic", "allergy", "allergies"):
             continue  # "allergic to chicken" is an ingredient to avoid, not a diet class
@@ -547,7 +575,7 @@ def _parse_name(raw: str, out: Parsed, t: Tables) -> None:
                 out.name = name.capitalize()
                 return
     m = _NAME_FOR.search(raw)
-    if m and _could_be_name(m.group(1).lower(), t) and m.group(1).lower() not in t.known_words:
+    if m and _could_be_name(m.group(1).lower(), t):
         out.pet_words.append(m.group(1).lower())  # "back to Max": a name the thread may know
 
 
