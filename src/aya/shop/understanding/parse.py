@@ -248,7 +248,7 @@ _SMALLTALK = re.compile(
     r"funny|the best|helpful)|good bot|lol|haha+|how was your)\b"
 )
 _EMERGENCY = re.compile(
-    r"\b(?:ate|eaten|eat|got into|swallowed|chewed|licked|drank)\b(?:(?!\b(?:but|and then)\b).){0,40}?"
+    r"\b(?:ate|eaten|got into|swallowed|chewed|licked|drank)\b(?:(?!\b(?:but|and then)\b).){0,40}?"
     r"\b(?:chocolate|grapes?|raisins?|xylitol|gum|onions?|garlic|rat poison|poison|antifreeze|ibuprofen|advil|"
     r"tylenol|acetaminophen|pills?|medication|meds|lily|lilies|bleach|cleaner|a sock|string|batter(?:y|ies)|"
     r"macadamia|cocoa)\b"
