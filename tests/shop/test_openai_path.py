@@ -51,8 +51,8 @@ async def test_scripted_responses_model_tool_calls_become_widgets_and_messages(
     shop_http: httpx.AsyncClient, use_model: Any
 ) -> None:
     profile = {
-        "name": "Milo", "species": "cat", "age_years": 12, "life_stage": None, "breed": None, "breed_size": None,
-        "conditions": ["kidney_support"], "food_types": [], "features": [], "budget_max": None,
+        "name": "Milo", "species": "cat", "age_years": None, "life_stage": None, "breed": None, "breed_size": None,
+        "conditions": [], "food_types": [], "features": [], "budget_max": None,
         "avoid_ingredients": ["chicken"], "brands": [],
     }  # fmt: skip
 

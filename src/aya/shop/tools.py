@@ -279,13 +279,7 @@ async def get_recommendations(search: ProductSearch, args: RecommendationArgs) -
     profile = args.profile
     stage = profile.effective_life_stage()
     search_args = profile_search_args(profile, query=args.query, sort=args.sort, k=MAX_K)
-    filters = search_args.filters()
-    text = search_args.query
-    result = await search.search(
-        _query(text=text, filters=filters, k=min(100, max(60, args.k * 10) + len(args.exclude_ids)), sort=args.sort)
-    )
-    excluded = set(args.exclude_ids)
-    hits = [(p, why) for p, why in _safe_hits(result, filters, search_args) if p.id not in excluded]
+    hits, relaxations = await _candidates(search, search_args, profile, args)
     if not set(profile.food_types) & EXTRAS:
         meals = [(p, why) for p, why in hits if p.food_type not in EXTRAS]
         hits = meals or hits  # treats and toppers are not a meal unless asked for
@@ -309,9 +303,48 @@ async def get_recommendations(search: ProductSearch, args: RecommendationArgs) -
         picks=picks[: args.k],
         profile=profile,
         life_stage=stage,
-        relaxations=_relaxation_words(result.relaxations),
+        relaxations=relaxations,
         looked_for=describe_search(search_args),
     )
+
+
+async def _candidates(
+    search: ProductSearch, search_args: SearchProductsArgs, profile: PetProfile, args: RecommendationArgs
+) -> tuple[list[tuple[Product, list[str]]], list[str]]:
+    """Products meeting everything asked, even if only one or two (no padding with near misses); when none does,
+    first drop what was only inferred (a life stage read from the age), then the progressive strategy's steps,
+    each said in words. The words a profile adds to the text (life stage, breed size) rank, they never exclude."""
+    k = min(100, max(60, args.k * 10) + len(args.exclude_ids))
+    excluded = set(args.exclude_ids)
+    wished = " ".join([args.query.strip(), *profile.product_lines]).strip()
+
+    async def run(filters: Filters, relax: bool) -> tuple[list[tuple[Product, list[str]]], SearchResult]:
+        texts = [search_args.query] if relax else list(dict.fromkeys([search_args.query, wished]))
+        hits: list[tuple[Product, list[str]]] = []
+        seen: set[str] = set()
+        result: SearchResult | None = None
+        for text in texts:
+            result = await search.search(_query(text=text, filters=filters, k=k, sort=args.sort, relax=relax))
+            for p, why in _safe_hits(result, filters, search_args):
+                if p.id not in excluded and p.id not in seen:
+                    seen.add(p.id)
+                    hits.append((p, why))
+            if len(dedupe_variants(hits)) >= args.k:
+                break
+        assert result is not None
+        return hits, result
+
+    filters = search_args.filters()
+    hits, _ = await run(filters, relax=False)
+    if hits:
+        return hits, []
+    if filters.life_stage is not None and profile.life_stage is None:  # the stage came from the age
+        loose = filters.model_copy(update={"life_stage": None})
+        hits, _ = await run(loose, relax=False)
+        if hits:
+            return hits, [f"included food for other life stages than {filters.life_stage}"]
+    hits, result = await run(filters, relax=True)
+    return hits, _relaxation_words(result.relaxations)
 
 
 async def compare_products(search: ProductSearch, args: CompareArgs) -> ComparisonResult:
@@ -509,8 +542,8 @@ def dedupe_variants(hits: list[tuple[Product, list[str]]]) -> list[tuple[Product
     return out
 
 
-def _query(*, text: str, filters: Filters, k: int, sort: str) -> SearchQuery:
-    return SearchQuery.model_validate({"text": text, "filters": filters, "k": k, "sort": sort})
+def _query(*, text: str, filters: Filters, k: int, sort: str, relax: bool = True) -> SearchQuery:
+    return SearchQuery.model_validate({"text": text, "filters": filters, "k": k, "sort": sort, "relax": relax})
 
 
 def _safe_hits(
