@@ -99,10 +99,17 @@ async def test_exclude_ingredients_catches_derived_ingredients(loaded: ProductSe
     dogs = set(await kw(loaded, species="dog"))
     no_chicken = set(await kw(loaded, species="dog", exclude_ingredients=["chicken"]))
     assert no_chicken == dogs - {"p2", "p9"}
-    # "peas" also excludes "pea fiber" (same stem); "chicken meal" as a phrase
+    # "peas" also excludes "pea fiber" (same stem); a member names its whole family: "chicken meal" is chicken
     assert "p9" not in await kw(loaded, exclude_ingredients=["peas"])
     assert "p2" not in await kw(loaded, exclude_ingredients=["chicken meal"])
-    assert "p6" in await kw(loaded, exclude_ingredients=["chicken meal"])
+    assert "p6" not in await kw(loaded, exclude_ingredients=["chicken meal"])
+    # families: "poultry" on a label is chicken (and turkey); "legumes" covers lentils and peas; "grains" barley
+    assert "p4" not in await kw(loaded, exclude_ingredients=["legumes"])  # turkey, lentils, peas
+    assert "p4" not in await kw(loaded, exclude_ingredients=["poultry"])
+    assert "p3" not in await kw(loaded, exclude_ingredients=["grains"])  # lamb, barley
+    assert "p10" in await kw(loaded, exclude_ingredients=["chicken", "grains", "legumes"])  # duck, potato
+    # "chickpeas" is not chicken, "sweet potato" is not potato
+    assert "p1" in await kw(loaded, exclude_ingredients=["potato"])  # salmon, sweet potato
 
 
 async def test_filter_availability(loaded: ProductSearch) -> None:

@@ -111,6 +111,10 @@ class Settings(BaseSettings):
     mcp_servers_file: Path | None = Field(
         None, description="TOML file listing external MCP servers (default: <data_dir>/mcp_servers.toml)."
     )
+    store_policy_file: Path | None = Field(
+        None,
+        description="TOML file of what Aya cannot do and the honest answers (default: the bundled store policy).",
+    )
 
     @field_validator("cors_origins", "mcp_allowed_hosts", mode="before")
     @classmethod

@@ -28,6 +28,7 @@ from aya.core.errors import NotFound
 from aya.core.settings import Settings
 from aya.search.analysis import query_hints, words
 from aya.search.embedder import CachedEmbedder, Embedder, EmbeddingCache, text_hash
+from aya.search.exclusions import excluded
 from aya.search.explain import explain
 from aya.search.models import CatalogStats, Facets, Filters, SearchHit, SearchMode, SearchQuery, SearchResult
 from aya.search.store import ProductStore, WriteTx
@@ -450,7 +451,7 @@ class SqliteProductSearch:
                 why=explain(products[r], f, patterns=patterns, cosine=cosines.get(r)),
             )
             for r, s in zip(rowids, scores, strict=True)
-            if r in products
+            if r in products and not excluded(products[r], f.exclude_ingredients)  # the exact family check
         ]
         return SearchResult(hits=hits, total=total, corrected_text=corrected_text, mode=mode)
 

@@ -18,6 +18,7 @@ import tantivy
 
 from aya.catalog.models import Product
 from aya.search.analysis import facet_text, stems, vocab_phrase, words
+from aya.search.exclusions import exclusion_terms
 from aya.search.models import Filters
 
 logger = logging.getLogger("aya.search")
@@ -243,11 +244,29 @@ class TextIndex:
         if f.protein_min is not None:
             musts.append(tantivy.Query.range_query(s, "protein", tantivy.FieldType.Float, f.protein_min, None))  # type: ignore[arg-type]
         clauses = [(tantivy.Occur.Must, tantivy.Query.const_score_query(q, 0.0)) for q in musts]
-        for ingredient in f.exclude_ingredients:
-            q = self.ingredient_query(ingredient)
-            if q is not None:
-                clauses.append((tantivy.Occur.MustNot, q))
+        clauses.extend((tantivy.Occur.MustNot, q) for q in self.exclusion_queries(f.exclude_ingredients))
         return clauses
+
+    def exclusion_queries(self, exclude: Sequence[str]) -> list[tantivy.Query]:
+        """Must-not queries on the ingredients for an exclusion list, each family expanded to its label words
+        (:mod:`aya.search.exclusions`). A word inside an exception phrase ("milk" in "milk thistle") is excluded only
+        outside it; products with both are caught by the exact check the backend applies to every hit."""
+        if not exclude:
+            return []
+        expansion = exclusion_terms(exclude)
+        exceptions = [(e, self.ingredient_query(e)) for e in expansion.exceptions]
+        out: list[tantivy.Query] = []
+        for term in expansion.terms:
+            q = self.ingredient_query(term)
+            if q is None:
+                continue
+            unless = [eq for e, eq in exceptions if eq is not None and f" {term} " in f" {e} "]
+            if unless:
+                q = tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Must, q), *((tantivy.Occur.MustNot, eq) for eq in unless)]
+                )
+            out.append(q)
+        return out
 
     def ingredient_query(self, ingredient: str) -> tantivy.Query | None:
         """Products whose ingredient list mentions the ingredient ("chicken" also catches "chicken meal")."""

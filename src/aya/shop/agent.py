@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from agents import Agent, FunctionTool, RunContextWrapper
@@ -24,6 +24,10 @@ from pydantic import BaseModel, ValidationError
 from aya.core.errors import AyaError
 from aya.search.models import ProductSearch
 from aya.shop import widgets
+from aya.shop.knowledge_tools import KNOWLEDGE_TOOLS
+from aya.shop.safety.guardrails import input_guardrail, output_guardrail
+from aya.shop.safety.store_policy import StorePolicy
+from aya.shop.safety.tool_checks import check_result, enforce_args
 from aya.shop.state import ThreadState, save_state
 from aya.shop.tools import (
     TOOLS,
@@ -65,6 +69,15 @@ the stated needs (life stage, health needs, budget, ingredients to avoid).
 with that here and point to customer support. You are not a vet: for medical emergencies (poisoning, trouble \
 breathing, seizures, bleeding, collapse) tell the shopper to contact a veterinarian or an emergency animal hospital \
 right away; for health questions, suggest asking their vet, and offer foods that support the condition.
+
+Safety and honesty (checked around you in code, too):
+- When a tool result has "safety_notes", tell the shopper every one of them, in your own short words or verbatim. \
+A product with a "caution" (a veterinary diet) needs the vet's authorization: say so whenever you mention it.
+- Never say whether a product contains an ingredient without check_ingredients; chicken includes poultry, fowl, \
+chicken meal and by-products. Allergies the shopper stated hold for every later search.
+- Feeding amounts, cost per day or month, price per lb/kg/can and switching schedules come from feeding_guide, \
+unit_prices and switch_schedule; general questions from pet_food_question. Say the assumptions; never invent numbers.
+- Only say a product is "formulated for" a health need when its target_conditions say so.
 """
 
 
@@ -75,6 +88,8 @@ class AyaRunContext:
     search: ProductSearch
     state: ThreadState
     chat: AgentContext[Any] | None = None
+    user_text: str = ""  # the shopper's message this turn (safety checks read it)
+    turn_products: list[str] = field(default_factory=list)  # products the tools showed or looked up this turn
 
     def save(self) -> None:
         if self.chat is not None:
@@ -150,17 +165,22 @@ def render(result: BaseModel) -> tuple[Any, str | None]:
             products = [p.product for p in result.picks]
             title = f"Top picks for {result.profile.describe()}"[:120]
             reasons: list[str | None] = [p.reason for p in result.picks]
-            widget = widgets.product_list(products, title=title, reasons=reasons, notes=result.relaxations)
+            notes = [*result.safety_notes, *result.relaxations]
+            widget = widgets.product_list(products, title=title, reasons=reasons, notes=notes)
             return widget, widgets.copy_text(products)
         case SearchProductsResult() if result.products:
             title = f"Results: {result.looked_for}"[:120]
-            return widgets.product_list(result.products, title=title, notes=result.relaxations), widgets.copy_text(
-                result.products
+            cautions: list[str | None] = [p.caution for p in result.products]
+            notes = [*result.safety_notes, *result.relaxations]
+            return widgets.product_list(result.products, title=title, reasons=cautions, notes=notes), (
+                widgets.copy_text(result.products)
             )
         case SimilarResult() if result.products:
             title = f"More like {result.base.title}"[:120]
-            return widgets.product_list(result.products, title=title, notes=result.relaxations), widgets.copy_text(
-                result.products
+            cautions = [p.caution for p in result.products]
+            notes = [*result.safety_notes, *result.relaxations]
+            return widgets.product_list(result.products, title=title, reasons=cautions, notes=notes), (
+                widgets.copy_text(result.products)
             )
         case ProductDetails():
             return widgets.details_card(result), f"[{result.id}] {result.title} ({result.brand}), ${result.price:.2f}"
@@ -199,15 +219,20 @@ def make_tool(spec: ToolSpec) -> FunctionTool:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first.get("loc", ())) or None
             return _error_json(f"invalid arguments for {spec.name}: {first.get('msg', 'invalid')}", field)
+        wanted = getattr(args, "k", None)
+        args = enforce_args(args, ctx.state.profile)  # safety: allergies stated earlier hold for every search
         if ctx.chat is not None:
             await ctx.chat.stream(ProgressUpdateEvent(icon="search", text=progress_text(spec.name, args)))
         try:
             result = await spec.func(ctx.search, args)
+            # safety: exact allergen check, vet diets, diets unsafe for the animal (aya.shop.safety.tool_checks)
+            result = await check_result(ctx.search, args, result, ctx.state.profile, ctx.user_text, k=wanted)
         except AyaError as exc:
             return _error_json(exc.message, exc.field)
         except Exception:  # the catalog failed: the model apologises instead of the whole turn failing
             logger.exception("shop tool %s failed", spec.name)
             return _error_json("the catalog is not answering right now; please try again in a moment")
+        ctx.turn_products.extend(_product_ids(result))
         await after_tool(ctx, result)
         return result.model_dump_json(exclude_none=True)
 
@@ -220,15 +245,35 @@ def make_tool(spec: ToolSpec) -> FunctionTool:
     )
 
 
+def _product_ids(result: BaseModel) -> list[str]:
+    match result:
+        case RecommendationsResult():
+            return [p.product.id for p in result.picks]
+        case SearchProductsResult() | SimilarResult() | ComparisonResult():
+            return [p.id for p in result.products]
+        case ProductDetails():
+            return [result.id]
+        case _:
+            pid = getattr(result, "product_id", None)
+            return [pid] if isinstance(pid, str) else []
+
+
 def build_tools(names: Sequence[str] | None = None) -> list[FunctionTool]:
-    return [make_tool(spec) for name, spec in TOOLS.items() if names is None or name in names]
+    """The shop tools and the knowledge tools (:mod:`aya.shop.knowledge_tools`), wrapped for the SDK."""
+    specs = {**TOOLS, **KNOWLEDGE_TOOLS}
+    return [make_tool(spec) for name, spec in specs.items() if names is None or name in names]
 
 
-def build_agent(model: Any = None) -> Agent[AyaRunContext]:
-    """The one agent, "Aya". ``model`` is a Model instance (see :func:`aya.shop.models.build_model`) or a name."""
+def build_agent(model: Any = None, *, policy: StorePolicy | None = None) -> Agent[AyaRunContext]:
+    """The one agent, "Aya". ``model`` is a Model instance (see :func:`aya.shop.models.build_model`) or a name.
+
+    Safety runs around every model: the input guardrail (emergencies, toxic foods, store policy) before the model,
+    the output guardrail (ingredient claims) after it (:mod:`aya.shop.safety.guardrails`)."""
     return Agent[AyaRunContext](
         name="Aya",
         instructions=_instructions,
         tools=list(build_tools()),
         model=model,
+        input_guardrails=[input_guardrail(policy)],
+        output_guardrails=[output_guardrail()],
     )

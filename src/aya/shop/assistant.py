@@ -13,13 +13,30 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
-from agents import Agent, Model, Runner, Tool, TResponseInputItem
+from agents import (
+    Agent,
+    InputGuardrailTripwireTriggered,
+    Model,
+    OutputGuardrailTripwireTriggered,
+    Runner,
+    Tool,
+    TResponseInputItem,
+)
 from agents.mcp import MCPServer
 from chatkit.actions import Action
 from chatkit.agents import AgentContext, stream_agent_response
-from chatkit.types import ThreadMetadata, ThreadStreamEvent, WidgetItem
+from chatkit.types import (
+    AssistantMessageContent,
+    AssistantMessageItem,
+    ThreadItemAddedEvent,
+    ThreadItemDoneEvent,
+    ThreadMetadata,
+    ThreadStreamEvent,
+    WidgetItem,
+)
 
 from aya.core.settings import Settings
 from aya.search.models import ProductSearch
@@ -28,6 +45,9 @@ from aya.shop.agent import AyaRunContext, build_agent
 from aya.shop.models import build_model, run_config
 from aya.shop.offline import OfflineModel
 from aya.shop.policy import Conversation
+from aya.shop.safety.guardrails import SafetyAnswer, last_user_text, review_output
+from aya.shop.safety.output import GuardedModel
+from aya.shop.safety.store_policy import load_policy
 from aya.shop.state import load_state
 from aya.shop.understanding import CatalogTerms, parse
 from aya.shop.understanding.dialogue import update
@@ -74,7 +94,9 @@ class ShopAssistant:
         self.settings = settings
         self.search = search
         self.model = model if model is not None else build_model(settings)
-        self.agent: Agent[AyaRunContext] = build_agent(self.model)
+        # safety: every model's replies pass the output guard; the guardrails wrap the agent (aya.shop.safety)
+        self.policy = load_policy(settings.store_policy_file)
+        self.agent: Agent[AyaRunContext] = build_agent(GuardedModel(self.model), policy=self.policy)
         self._mcp_servers: Callable[[], list[MCPServer]] | None = None
         # With the Responses API a new message is sent alone with previous_response_id (server-side history).
         self.responses_api = (
@@ -126,13 +148,16 @@ class ShopAssistant:
         ctx = self.run_context(turn)
         assert ctx.chat is not None
         agent_input, previous = await turn.agent_input(responses_api=self.responses_api)
+        ctx.user_text = last_user_text(agent_input)
         agent = self.turn_agent()
         # The dialogue state is updated ONCE with this message: the offline model of this turn is built from it,
         # remote models read it in their instructions.
         parsed = parse(Conversation.from_input(agent_input).last_user, terms=self.terms)
         update(ctx.state, parsed)
         if isinstance(self.model, OfflineModel):
-            agent = agent.clone(model=self.model.for_turn(ctx.state, parsed))
+            agent = agent.clone(model=GuardedModel(self.model.for_turn(ctx.state, parsed)))
+        if previous is not None:  # the SDK allows no output guardrail with server-side history: reviewed below
+            agent = agent.clone(output_guardrails=[])
         result = Runner.run_streamed(
             agent,
             agent_input,
@@ -144,9 +169,19 @@ class ShopAssistant:
         try:
             async for event in stream_agent_response(ctx.chat, result):
                 yield event
+        except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as tripped:
+            # a safety answer replaces the model's (ChatKit has removed what the run had shown): a proper message
+            answer = tripwire_answer(tripped)
+            async for event in say(ctx.chat, answer.text):
+                yield event
         finally:
             if not result.is_complete:
                 result.cancel()
+        if previous is not None and result.is_complete and isinstance(result.final_output, str):
+            verdict = await review_output(ctx, result.final_output)
+            if verdict.answer is not None:
+                async for event in say(ctx.chat, verdict.answer.text):
+                    yield event
         ctx.save()
         if self.responses_api:
             turn.remember_response(result.last_response_id)
@@ -157,3 +192,23 @@ class ShopAssistant:
         ctx = self.run_context(turn)
         async for event in actions.handle(ctx, turn.thread, action.type, action.payload, turn.store, turn.context):
             yield event
+
+def tripwire_answer(tripped: InputGuardrailTripwireTriggered | OutputGuardrailTripwireTriggered) -> SafetyAnswer:
+    """The answer a tripped safety guardrail carries (see :mod:`aya.shop.safety.guardrails`)."""
+    info = tripped.guardrail_result.output.output_info
+    answer = info if isinstance(info, SafetyAnswer) else getattr(info, "answer", None)
+    if isinstance(answer, SafetyAnswer):
+        return answer
+    return SafetyAnswer("correction", "Sorry, I can't answer that safely. Please ask your vet.")
+
+
+async def say(chat: AgentContext[Any], text: str) -> AsyncIterator[ThreadStreamEvent]:
+    """One assistant message, as the SDK streams one (added, then done): stored with the thread like any other."""
+    item = AssistantMessageItem(
+        id=chat.generate_id("message"),
+        thread_id=chat.thread.id,
+        content=[AssistantMessageContent(text=text)],
+        created_at=datetime.now(),
+    )
+    yield ThreadItemAddedEvent(item=item.model_copy(update={"content": []}))
+    yield ThreadItemDoneEvent(item=item)

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aya.shop import replies
+from aya.shop.knowledge_tools import KNOWLEDGE_TOOLS, knowledge_request
 from aya.shop.profile import PetProfile
+from aya.shop.safety.guardrails import referenced
 from aya.shop.state import ShownProduct, ThreadState
 from aya.shop.understanding import CatalogTerms, Parsed, parse
 from aya.shop.tools import (
@@ -149,6 +151,10 @@ class Policy:
         profile = state.profile
         shown = state.shown
 
+        # safety/knowledge glue (aya.shop.knowledge_tools): feeding amounts, unit prices, switching, ingredient checks
+        known = knowledge_step(conv, profile, shown, self._resolve(p, shown) or [])
+        if known is not None:
+            return known
         if p.out_of_scope in ("emergency", "other_animal", "order", "off_topic", "non_food"):
             return ReplyStep(replies.out_of_scope(p, key))
         if p.out_of_scope == "medical" and not (p.conditions or p.refs):
@@ -294,6 +300,8 @@ class Policy:
             return replies.tool_error("the catalog did not answer")
         if isinstance(data, dict) and "error" in data:
             return replies.tool_error(str(data["error"]))
+        if name in KNOWLEDGE_TOOLS:  # knowledge tools answer in words (aya.shop.knowledge_tools)
+            return prefix + str(data.get("answer", ""))
         if name == LIST_MCP_SERVERS:
             return prefix + "Here are the MCP servers I'm connected to:\n" + str(data.get("summary", ""))
         if name == "get_recommendations":
@@ -316,6 +324,24 @@ class Policy:
             cheaper = bool(json.loads(arguments or "{}").get("cheaper"))
             return prefix + replies.similar(SimilarResult.model_validate(data), key, cheaper=cheaper)
         return replies.unknown(key)
+
+
+def knowledge_step(
+    conv: Conversation, profile: PetProfile, shown: list[ShownProduct], refs: list[int]
+) -> ToolStep | None:
+    """The knowledge tool a question asks for ("how much should I feed her? she's 11 lbs"), if any. The product it
+    is about comes from the message's references; the pet's weight from the dialogue state."""
+    ids = [s.id for s in shown]
+    focus = [shown[i] for i in refs] or referenced(conv.last_user, shown)
+    request = knowledge_request(
+        conv.last_user,
+        species=profile.species,
+        age_years=profile.age_years,
+        shown_ids=ids,
+        focus_id=focus[0].id if focus else None,
+        earlier_texts=[f"{profile.weight_kg} kg"] if profile.weight_kg is not None else [],
+    )
+    return ToolStep(request[0], request[1]) if request else None
 
 
 def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from aya.catalog.models import Product
 from aya.catalog.vocab import BreedSize, FoodType, LifeStage, SpecialFeature, Species, TargetCondition
 from aya.core.errors import BadRequest, NotFound
+from aya.search.exclusions import excluded
 from aya.search.models import Filters, ProductSearch, Relaxation, SearchQuery, SearchResult
 from aya.shop.profile import (
     FOOD_TYPE_WORDS,
@@ -28,6 +29,7 @@ from aya.shop.profile import (
     feature_phrase,
     join_words,
 )
+from aya.shop.safety.claims import honest_conditions
 
 logger = logging.getLogger("aya.shop")
 
@@ -66,6 +68,7 @@ class ProductSummary(BaseModel):
     image_url: str | None = None
     url: str | None = None
     matched: list[str] = Field(default_factory=list, description="Why search matched it.")
+    caution: str | None = Field(default=None, description="A safety caution to pass on (aya.shop.safety).")
 
     @classmethod
     def of(cls, product: Product, matched: Sequence[str] = ()) -> ProductSummary:
@@ -85,7 +88,8 @@ class ProductSummary(BaseModel):
             rating=product.rating,
             review_count=product.review_count,
             special_features=list(product.special_features),
-            target_conditions=list(product.target_conditions),
+            # honest claims: a condition only a flavour name suggests ("Lights Out!") is not claimed
+            target_conditions=honest_conditions(product.title, product.description, product.target_conditions),
             protein_min=nutrition.protein_min,
             fat_min=nutrition.fat_min,
             kcal_per_cup=nutrition.kcal_per_cup,
@@ -98,6 +102,7 @@ class ProductSummary(BaseModel):
 
 
 class ProductDetails(ProductSummary):
+    safety_notes: list[str] = Field(default_factory=list, description="Safety notes Aya must pass on, verbatim.")
     description: str = ""
     ingredients: list[str] = Field(default_factory=list)
     fiber_max: float | None = None
@@ -120,6 +125,7 @@ class ProductDetails(ProductSummary):
 
 
 class SearchProductsResult(BaseModel):
+    safety_notes: list[str] = Field(default_factory=list, description="Safety notes Aya must pass on, verbatim.")
     products: list[ProductSummary]
     total: int
     relaxations: list[str] = Field(default_factory=list, description="Constraints that were relaxed, in words.")
@@ -133,6 +139,7 @@ class Pick(BaseModel):
 
 
 class RecommendationsResult(BaseModel):
+    safety_notes: list[str] = Field(default_factory=list, description="Safety notes Aya must pass on, verbatim.")
     picks: list[Pick]
     profile: PetProfile
     life_stage: str | None = Field(default=None, description="The life stage the picks were chosen for.")
@@ -146,12 +153,14 @@ class ComparisonRow(BaseModel):
 
 
 class ComparisonResult(BaseModel):
+    safety_notes: list[str] = Field(default_factory=list, description="Safety notes Aya must pass on, verbatim.")
     products: list[ProductSummary]
     rows: list[ComparisonRow]
     highlights: list[str] = Field(default_factory=list)
 
 
 class SimilarResult(BaseModel):
+    safety_notes: list[str] = Field(default_factory=list, description="Safety notes Aya must pass on, verbatim.")
     base: ProductSummary
     products: list[ProductSummary]
     relaxations: list[str] = Field(default_factory=list)
@@ -376,6 +385,12 @@ async def compare_products(search: ProductSearch, args: CompareArgs) -> Comparis
             values=[", ".join(condition_phrase(c) for c in p.target_conditions[:3]) or "-" for p in products],
         ),
     ]
+    # no empty fields: a row nobody has a value for is left out, a missing value reads "not listed"
+    rows = [
+        r.model_copy(update={"values": [v if v != "-" else "not listed" for v in r.values]})
+        for r in rows
+        if any(v != "-" for v in r.values)
+    ]
     return ComparisonResult(products=summaries, rows=rows, highlights=_highlights(products))
 
 
@@ -523,11 +538,9 @@ def describe_search(args: SearchProductsArgs) -> str:
 
 
 def contains_ingredient(product: Product, ingredient: str) -> bool:
-    """Whether the product lists ``ingredient`` (whole word, any case) in its ingredients or title."""
-    pattern = re.compile(rf"\b{re.escape(ingredient.strip().lower())}s?\b")
-    if pattern.search(product.title.lower()):
-        return True
-    return any(pattern.search(i.lower()) for i in product.ingredients)
+    """Whether the product contains ``ingredient`` or anything of its family ("chicken" also means poultry
+    by-product meal), on whole words, in its ingredients or title (see :mod:`aya.catalog.ingredients`)."""
+    return excluded(product, [ingredient])
 
 
 def dedupe_variants(hits: list[tuple[Product, list[str]]]) -> list[tuple[Product, list[str]]]:

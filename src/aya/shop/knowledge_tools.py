@@ -1,0 +1,450 @@
+"""Aya's knowledge as tools any model can call (registered in :mod:`aya.shop.agent` next to the shop tools).
+
+Each tool computes its answer from product data with :mod:`aya.shop.knowledge` and returns it with an ``answer``
+sentence ready to say (the offline model and voice say it as is; a hosted model may rephrase, never change numbers):
+
+- ``feeding_guide`` — daily calories for a pet (RER × factor) and the daily amount of a product in cups, grams or
+  cans from its own calorie statement, its cost per day and month, how long a package lasts;
+- ``unit_prices`` — price per lb, per kg and per can of products, and which is cheapest per unit;
+- ``switch_schedule`` — a 7–10 day switch from the old food to the new one;
+- ``pet_food_question`` — short honest answers to common questions; "I don't know, ask your vet" otherwise;
+- ``check_ingredients`` — whether a product contains an ingredient family, from its label (never a guess).
+
+:func:`knowledge_request` recognizes these questions in a shopper's words, for the offline model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aya.catalog.ingredients import family_label, family_of, violations
+from aya.catalog.models import Product
+from aya.core.errors import NotFound
+from aya.search.models import ProductSearch
+from aya.shop.knowledge import (
+    LB,
+    OZ,
+    PetFacts,
+    bag_duration,
+    canned_answer,
+    cost_per_day,
+    daily_amount,
+    daily_calories,
+    format_days,
+    parse_package,
+    parse_weight_kg,
+    transition_schedule,
+    unit_prices,
+    unknown_answer,
+)
+from aya.shop.tools import ToolSpec
+
+__all__ = ["KNOWLEDGE_TOOLS", "knowledge_request"]
+
+
+class FeedingArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    species: Literal["dog", "cat"] = Field(description="dog or cat.")
+    weight: float = Field(gt=0, le=250, description="The pet's weight, in weight_unit.")
+    weight_unit: Literal["lb", "kg"] = Field(default="lb", description="lb or kg.")
+    age_years: float | None = Field(default=None, ge=0, le=40, description="Age in years (3 months = 0.25).")
+    neutered: bool | None = Field(default=None, description="Spayed/neutered; unknown: assumed yes (said so).")
+    goal: Literal["maintain", "lose", "gain"] = Field(default="maintain", description="Weight goal.")
+    activity: Literal["low", "normal", "high"] = Field(default="normal", description="Activity level.")
+    product_id: str | None = Field(default=None, max_length=200, description="Product to express the amount in.")
+
+
+class FeedingResult(BaseModel):
+    kcal_per_day: float
+    calculation: str
+    assumptions: list[str] = Field(default_factory=list)
+    product_id: str | None = None
+    product_title: str | None = None
+    amount: str | None = None
+    cost_per_day: float | None = None
+    cost_per_month: float | None = None
+    package_lasts: str | None = None
+    answer: str = Field(description="The answer in words, with its assumptions.")
+
+
+class UnitPriceArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_ids: list[str] = Field(min_length=1, max_length=10, description="Products to price per unit.")
+    unit: Literal["lb", "kg", "can"] = Field(default="lb", description="The unit to rank by.")
+
+
+class UnitPrice(BaseModel):
+    product_id: str
+    title: str
+    price: float
+    per_lb: float | None = None
+    per_kg: float | None = None
+    per_can: float | None = None
+
+
+class UnitPriceResult(BaseModel):
+    prices: list[UnitPrice]
+    cheapest_id: str | None = None
+    answer: str
+
+
+class SwitchArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    days: int = Field(default=7, ge=7, le=10, description="Days the switch takes (7 to 10).")
+
+
+class SwitchResult(BaseModel):
+    days: int
+    schedule: list[str]
+    answer: str
+
+
+class QuestionArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=500, description="The shopper's question, in their words.")
+
+
+class QuestionResult(BaseModel):
+    known: bool
+    answer: str
+
+
+class IngredientCheckArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str = Field(min_length=1, max_length=200, description="The product to check.")
+    ingredients: list[str] = Field(min_length=1, max_length=10, description="Ingredients or families, e.g. chicken.")
+
+
+class IngredientFinding(BaseModel):
+    asked: str
+    family: str | None = None
+    contains: bool
+    found_in: list[str] = Field(default_factory=list, description="Label ingredients that belong to it.")
+
+
+class IngredientCheckResult(BaseModel):
+    product_id: str
+    title: str
+    findings: list[IngredientFinding]
+    answer: str
+
+
+# --- the tools ---------------------------------------------------------------------------------------------------
+
+
+async def feeding_guide(search: ProductSearch, args: FeedingArgs) -> FeedingResult:
+    kg = args.weight * LB if args.weight_unit == "lb" else args.weight
+    pet = PetFacts(
+        species=args.species,
+        weight_kg=kg,
+        age_years=args.age_years,
+        neutered=args.neutered,
+        goal=args.goal,
+        activity=args.activity,
+    )
+    estimate = daily_calories(pet)
+    weight_text = f"{args.weight:g} {args.weight_unit}" + (f" ({kg:.1f} kg)" if args.weight_unit == "lb" else "")
+    article = "an" if weight_text.startswith(("8", "11", "18")) else "a"
+    lead = f"For {article} {weight_text} {estimate.factor_label}: {estimate.sentence()}."
+    result = FeedingResult(
+        kcal_per_day=estimate.kcal_per_day, calculation=estimate.sentence(), assumptions=estimate.assumptions, answer=""
+    )
+    parts = [lead]
+    if args.product_id:
+        product = await _product(search, args.product_id)
+        net, cans, can_oz = parse_package(product.size, product.title)
+        net = net or product.package_weight_kg
+        n = product.nutritional_info
+        kcal_per_can = n.kcal_per_kg * can_oz * OZ if (n.kcal_per_kg and can_oz) else None
+        amount = daily_amount(
+            estimate.kcal_per_day,
+            kcal_per_cup=n.kcal_per_cup,
+            kcal_per_kg=n.kcal_per_kg,
+            kcal_per_can=kcal_per_can,
+            food_type=product.food_type,
+        )
+        name = _name(product)
+        result.product_id, result.product_title = product.id, name
+        if amount.known:
+            result.amount = amount.text
+            parts.append(f"With **{name}** ({amount.basis}) that is {amount.text}.")
+            grams = amount.per_day_grams
+            if grams is None and amount.per_day_cans and can_oz:
+                grams = amount.per_day_cans * can_oz * OZ * 1000
+            cost = cost_per_day(product.price, net, grams)
+            if cost:
+                result.cost_per_day, result.cost_per_month = cost
+                days = bag_duration(net, grams)
+                result.package_lasts = format_days(days) if days else None
+                parts.append(
+                    f"At ${product.price:.2f} that costs about ${cost[0]:.2f} a day (${cost[1]:.2f} a month), and "
+                    f"one {'case' if cans else 'package'} lasts {result.package_lasts}."
+                )
+        else:
+            parts.append(f"**{name}**: {amount.text}; the package's feeding guide will help.")
+    if estimate.assumptions:
+        parts.append(f"I assumed: {', '.join(estimate.assumptions)}.")
+    parts.append(
+        "It's a starting point: weigh your pet every few weeks and adjust by about 10%, and count treats; your vet "
+        "can confirm the right amount."
+    )
+    result.answer = " ".join(parts)
+    return result
+
+
+async def unit_price_tool(search: ProductSearch, args: UnitPriceArgs) -> UnitPriceResult:
+    ids = list(dict.fromkeys(args.product_ids))
+    found = {p.id: p for p in await search.get(ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"no product with id {', '.join(missing)}", field="product_ids")
+    rows: list[UnitPrice] = []
+    for pid in ids:
+        p = found[pid]
+        up = unit_prices(p.price, p.size, title=p.title, package_weight_kg=p.package_weight_kg)
+        rows.append(UnitPrice(product_id=p.id, title=_name(p), price=p.price, per_lb=up.per_lb, per_kg=up.per_kg,
+                              per_can=up.per_can))  # fmt: skip
+    key = {"lb": "per_lb", "kg": "per_kg", "can": "per_can"}[args.unit]
+    priced = [r for r in rows if getattr(r, key) is not None]
+    if not priced and args.unit == "can":
+        key, priced = "per_lb", [r for r in rows if r.per_lb is not None]
+    unit = {"per_lb": "lb", "per_kg": "kg", "per_can": "can"}[key]
+    lines = [
+        f"**{r.title}**: "
+        + (
+            ", ".join(
+                t
+                for t in (
+                    f"${r.per_can:.2f} per can" if r.per_can is not None else "",
+                    f"${r.per_lb:.2f} per lb" if r.per_lb is not None else "",
+                    f"${r.per_kg:.2f} per kg" if r.per_kg is not None else "",
+                )
+                if t
+            )
+            or "no package weight listed, so no unit price"
+        )
+        for r in rows
+    ]
+    cheapest = min(priced, key=lambda r: getattr(r, key)) if priced else None
+    head = (
+        f"Cheapest per {unit}: **{cheapest.title}** at ${getattr(cheapest, key):.2f} per {unit}."
+        if cheapest and len(rows) > 1
+        else ""
+    )
+    answer = "\n".join([head, *(f"- {line}" for line in lines)] if head else [f"- {line}" for line in lines])
+    return UnitPriceResult(prices=rows, cheapest_id=cheapest.product_id if cheapest else None, answer=answer.strip())
+
+
+async def switch_schedule(search: ProductSearch, args: SwitchArgs) -> SwitchResult:
+    schedule = transition_schedule(args.days)
+    answer = (
+        f"Switch gradually over {args.days} days, mixing the new food into the old: "
+        + "; ".join(schedule)
+        + ". If your pet's stomach gets upset, stay a few more days at the current step; if it doesn't settle, "
+        "ask your vet."
+    )
+    return SwitchResult(days=args.days, schedule=schedule, answer=answer)
+
+
+async def pet_food_question(search: ProductSearch, args: QuestionArgs) -> QuestionResult:
+    answer = canned_answer(args.question)
+    if answer is None:
+        return QuestionResult(known=False, answer=unknown_answer())
+    return QuestionResult(known=True, answer=answer)
+
+
+async def check_ingredients(search: ProductSearch, args: IngredientCheckArgs) -> IngredientCheckResult:
+    product = await _product(search, args.product_id)
+    findings: list[IngredientFinding] = []
+    for asked in args.ingredients:
+        fam = family_of(asked)
+        found = violations(product.ingredients, [asked], title=product.title)
+        findings.append(
+            IngredientFinding(
+                asked=asked,
+                family=fam,
+                contains=bool(found),
+                found_in=list(
+                    dict.fromkeys(
+                        m.ingredient if m.where == "ingredients" else f"{m.term} (in its name)" for m in found
+                    )
+                )[:6],
+            )
+        )
+    name = _name(product)
+    sentences = []
+    for f in findings:
+        label = family_label(f.family) if f.family else f.asked
+        if f.contains:
+            sentences.append(f"Yes: **{name}** contains {label} ({', '.join(i.lower() for i in f.found_in)}).")
+        elif product.ingredients:
+            sentences.append(f"No {label} on **{name}**'s ingredient list (I checked every ingredient and its other "
+                             "names, such as poultry or by-products).")  # fmt: skip
+        else:
+            sentences.append(f"I don't have **{name}**'s ingredient list, so I can't tell whether it has {label}.")
+    return IngredientCheckResult(product_id=product.id, title=name, findings=findings, answer=" ".join(sentences))
+
+
+KNOWLEDGE_TOOLS: dict[str, ToolSpec] = {
+    spec.name: spec
+    for spec in (
+        ToolSpec(
+            "feeding_guide",
+            FeedingArgs,
+            feeding_guide,
+            "How much to feed a pet per day: calories from its weight, age, neuter status, activity and weight goal "
+            "(RER x factor), and the amount of a product in cups, grams or cans from the product's own calorie "
+            "statement, with cost per day and month. Use for 'how much should I feed', 'how long will a bag last'.",
+        ),
+        ToolSpec(
+            "unit_prices",
+            UnitPriceArgs,
+            unit_price_tool,
+            "Price per lb, per kg and per can of products, and which is cheapest per unit ('cheapest per pound', "
+            "'best value').",
+        ),
+        ToolSpec(
+            "switch_schedule",
+            SwitchArgs,
+            switch_schedule,
+            "A 7-10 day schedule for switching a pet from its old food to a new one.",
+        ),
+        ToolSpec(
+            "pet_food_question",
+            QuestionArgs,
+            pet_food_question,
+            "Honest short answers to common pet food questions (grain-free and heart disease, wet vs dry, reading "
+            "the guaranteed analysis, novel or hydrolyzed protein, raw food, vegan diets for cats...). Says when it "
+            "does not know.",
+        ),
+        ToolSpec(
+            "check_ingredients",
+            IngredientCheckArgs,
+            check_ingredients,
+            "Whether a product contains an ingredient or ingredient family (chicken includes poultry, chicken meal, "
+            "fowl...), from its label. ALWAYS use this before saying a product has or lacks an ingredient.",
+        ),
+    )
+}
+
+
+# --- recognizing knowledge questions (for the offline model) ----------------------------------------------------
+
+_FEEDING = re.compile(
+    r"\bhow (much|many (cups|cans|grams|scoops))\b.*\b(feed|give|eat|should (she|he|it|they) (get|have|eat))\b|"
+    r"\bhow much (food|kibble|wet food|dry food)\b|\b(feeding (amount|guide|chart)|portion size|daily amount)\b|"
+    r"\bhow (long|many (days|weeks)) (will|would|does|do) (a|the|one|this|that|it) ?"
+    r"(bag|case|box|can|package)?\s*last\b|"
+    r"\b(cost|spend) (per|a|each|every) (day|month|week)\b|\bhow much (will|would|does) (it|that|this) cost (per|a) "
+    r"(day|month)\b|\b(monthly|daily) cost\b|\bcalories? (per|a) day\b|\bhow many calories\b",
+    re.IGNORECASE,
+)
+_UNIT = re.compile(
+    r"\b(per|a|each|by the) (pound|lb|kg|kilo|kilogram|can|ounce|oz)\b|\bunit price\b|\bbest value\b|"
+    r"\bvalue for (the )?money\b|\bmost economical\b|\bbang for",
+    re.IGNORECASE,
+)
+_SWITCH = re.compile(
+    r"\b(switch|transition|change|changing|switching|move|moving|introduce|introducing)\b.*\b(food|diet|kibble|"
+    r"over|to (it|this|the new))\b.*\?|\bhow (do|should|can) i (switch|transition|change|introduce)\b|"
+    r"\bmix(ing)? (the )?(old|new) (and|with) (the )?(new|old)\b|\b(switching|transition) (schedule|plan)\b",
+    re.IGNORECASE,
+)
+_HAS_INGREDIENT = re.compile(
+    r"\b(does|do|is there|are there|has|have|contain|contains|any)\b.*\b(have|contain|contains|include|in it|in them|"
+    r"has|any)\b",
+    re.IGNORECASE,
+)
+_QUESTION_WORD = re.compile(r"\?\s*$|^\s*(what|why|how|is|are|does|do|should|can|could|which|when)\b", re.IGNORECASE)
+
+
+def knowledge_request(
+    text: str,
+    *,
+    species: str | None = None,
+    age_years: float | None = None,
+    shown_ids: Sequence[str] = (),
+    focus_id: str | None = None,
+    earlier_texts: Sequence[str] = (),
+) -> tuple[str, dict[str, object]] | None:
+    """The knowledge tool (name, arguments) a shopper's message asks for, or ``None``. ``focus_id`` is the product
+    the message points to ("the second one"), else the first shown is used where one product is needed."""
+    t = text.strip()
+    if not t:
+        return None
+    product = focus_id or (shown_ids[0] if shown_ids else None)
+    if _UNIT.search(t) and shown_ids and re.search(r"\b(cheap|price|cost|value|economical|expensive)\w*", t, re.I):
+        unit = "can" if re.search(r"\bcans?\b", t, re.I) else "kg" if re.search(r"\b(kg|kilo)", t, re.I) else "lb"
+        return "unit_prices", {"product_ids": list(shown_ids)[:10], "unit": unit}
+    if _FEEDING.search(t):
+        weight = parse_weight_kg(t)
+        unit = "kg"
+        if weight is None:
+            for earlier in reversed(list(earlier_texts)):
+                weight = parse_weight_kg(earlier)
+                if weight is not None:
+                    break
+        m = re.search(r"(\d+(?:\.\d+)?)\s*-?\s*(lbs?|pounds?)\b", " ".join([*earlier_texts, t]).lower())
+        args: dict[str, object]
+        if weight is None or species is None:
+            return None  # the model asks for what is missing
+        if m and abs(float(m.group(1)) * LB - weight) < 0.01:
+            args = {"species": species, "weight": float(m.group(1)), "weight_unit": "lb"}
+        else:
+            args = {"species": species, "weight": weight, "weight_unit": unit}
+        if age_years is not None:
+            args["age_years"] = age_years
+        if re.search(r"\b(lose|losing|overweight|chubby|fat|diet|slim)\b", t, re.I):
+            args["goal"] = "lose"
+        if re.search(r"\bnot (spayed|neutered|fixed)|\bintact\b", t, re.I):
+            args["neutered"] = False
+        if product:
+            args["product_id"] = product
+        return "feeding_guide", args
+    if _SWITCH.search(t):
+        days = 10 if re.search(r"\b(10|ten)\b|sensitive|slow", t, re.I) else 7
+        return "switch_schedule", {"days": days}
+    if product and _HAS_INGREDIENT.search(t):
+        asked = [w for w in _ingredient_words(t) if family_of(w)]
+        if asked:
+            return "check_ingredients", {"product_id": product, "ingredients": asked[:5]}
+    about_shown = focus_id is not None or re.search(r"\b(it|this one|that one|these|those|them|they)\b", t, re.I)
+    if _QUESTION_WORD.search(t) and not about_shown and canned_answer(t) is not None:
+        return "pet_food_question", {"question": t[:500]}
+    return None
+
+
+def _ingredient_words(text: str) -> list[str]:
+    words = re.findall(r"[a-z][a-z'-]*", text.lower())
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in (3, 2, 1):
+            phrase = " ".join(words[i : i + n])
+            if len(phrase) > 2 and family_of(phrase) and phrase not in ("free",):
+                out.append(phrase)
+                i += n
+                break
+        else:
+            i += 1
+    return list(dict.fromkeys(out))
+
+
+async def _product(search: ProductSearch, product_id: str) -> Product:
+    products = await search.get([product_id])
+    if not products:
+        raise NotFound(f"no product with id {product_id!r}", field="product_id")
+    return products[0]
+
+
+def _name(p: Product) -> str:
+    return p.title.split(", ")[0]
