@@ -153,6 +153,8 @@ class Policy:
 
         # safety/knowledge glue (aya.shop.knowledge_tools): feeding amounts, unit prices, switching, ingredient checks
         known = knowledge_step(conv, profile, shown, self._resolve(p, shown) or [])
+        if known is not None and known.name == "pet_food_question" and _asks_for_products(p):
+            known = None  # "vet said not grain free for my 4yo golden, suggestions?" asks for products
         if known is not None:
             return known
         if p.out_of_scope in ("emergency", "other_animal", "order", "off_topic", "non_food"):
@@ -342,6 +344,17 @@ def knowledge_step(
         earlier_texts=[f"{profile.weight_kg} kg"] if profile.weight_kg is not None else [],
     )
     return ToolStep(request[0], request[1]) if request else None
+
+
+_PRODUCT_REQUEST = re.compile(
+    r"\b(?:suggest\w*|recommend\w*|looking for|need|want|options?|something|anything|what (?:should|can) i (?:feed|get|buy))\b"
+)
+
+
+def _asks_for_products(p: Parsed) -> bool:
+    """A message about this pet that asks for food (not a general question the knowledge tools answer)."""
+    personal = p.age_years is not None or p.breed is not None or p.weight_kg is not None or p.name is not None
+    return personal or _PRODUCT_REQUEST.search(p.text) is not None
 
 
 def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct:

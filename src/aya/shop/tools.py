@@ -294,8 +294,11 @@ async def get_recommendations(search: ProductSearch, args: RecommendationArgs) -
         hits = meals or hits  # treats and toppers are not a meal unless asked for
     picks: list[Pick] = []
     n = max(1, len(hits))
+    flavors = [w for w in args.query.lower().split() if len(w) >= 3]
     for rank, (product, _why) in enumerate(hits):
         score = _fit_score(product, profile, stage, rank, n, args.sort)
+        if flavors and any(f in product.title.lower() for f in flavors):
+            score += 2.0  # the flavor asked for, in the product's name
         summary = ProductSummary.of(product)
         picks.append(Pick(product=summary, reason=fit_reason(summary, profile, stage), score=score))
     if args.sort == "relevance":
@@ -622,6 +625,10 @@ def _fit_score(product: Product, profile: PetProfile, stage: str | None, rank: i
             score += 1.5
         elif made_for is not None:
             score -= 3.0  # kibble sized for a chihuahua is wrong for a husky
+    if "prescription" in product.special_features and "prescription" not in profile.features:
+        vet_asked = any(b.lower() in product.brand.lower() for b in profile.brands) or profile.product_lines
+        if not vet_asked:
+            score -= 4.0  # a veterinary diet needs the vet's word: never the first suggestion unasked
     if profile.product_lines:
         title = f"{product.title} {product.product_line or ''}".lower()
         score += 2.0 if any(line.lower() in title for line in profile.product_lines) else -0.5
