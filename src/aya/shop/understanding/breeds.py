@@ -26,6 +26,9 @@ _SIZE_WORDS = {
     "giant": "giant", "huge": "giant",
 }  # fmt: skip
 FUZZY_CUTOFF = 86.0
+_GENERIC = frozenset(
+    {"toy dog", "small dog", "medium dog", "large dog", "giant dog", "teacup dog", "mutt", "retriever", "hound", "terrier"}
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Breed:
     @property
     def generic(self) -> bool:
         """A size or kind, not a breed ("small dog", "mutt", "large breed")."""
-        return self.name.endswith((" dog", " breed")) or self.name in ("mutt", "retriever", "hound", "terrier", "teacup dog")
+        return self.name in _GENERIC
 
 
 @dataclass(frozen=True)
@@ -67,10 +70,10 @@ def _index() -> _Index:
                 breed = Breed(name, species, size if species == "dog" else None, float(lo), float(hi))
                 phrases = [name, *[a.strip() for a in str(aliases).split(",") if a.strip()]]
                 for phrase in phrases:
-                    key = normalize_text(phrase).replace(".", "")
-                    by_phrase.setdefault(key, breed)
-                    if not key.endswith("s"):
-                        by_phrase.setdefault(key + "s", breed)
+                    for key in {normalize_text(phrase), normalize_text(phrase).replace(".", "")}:
+                        by_phrase.setdefault(key, breed)
+                        if not key.endswith("s"):
+                            by_phrase.setdefault(key + "s", breed)
     return _Index(by_phrase, PhraseTable({k: k for k in by_phrase}), tuple(by_phrase))
 
 
