@@ -233,6 +233,8 @@ class Policy:
 
     def _follow_up(self, p: Parsed, shown: list[ShownProduct], profile: PetProfile, key: str) -> Step | None:
         acts = p.acts
+        if "cheaper" in acts and not acts & {"compare", "similar"}:
+            return None  # "anything cheaper than the second one?": a new search under its price
         if not acts & {"compare", "details", "similar"} and not (p.refs and not p.has_pet_facts):
             return None
         if not shown and (p.refs or acts & {"compare", "details"}):

@@ -22,6 +22,7 @@ _SPECIES_OF = {
     "dog": "dog", "dogs": "dog", "doggo": "dog", "pooch": "dog", "puppy": "dog", "pup": "dog", "puppies": "dog",
     "cat": "cat", "cats": "cat", "kitty": "cat", "kitties": "cat", "kitten": "cat", "kittens": "cat",
 }  # fmt: skip
+_CORRECTION = re.compile(r"\b(?:i meant|meant to say|i mean|sorry|oops|my bad|correction|not the (?:cat|dog))\b")
 _BARE_NUMBER = re.compile(r"^\s*(?:about |around |almost |like |she'?s |he'?s |shes |hes )?(\d{1,2}(?:\.5)?)\s*[.!]?\s*$")
 
 
@@ -95,6 +96,12 @@ def _choose_pet(state: ThreadState, p: Parsed, pending: str | None) -> None:
     elif p.name and current.name and p.name != current.name and not p.others:
         new_pet = True  # "also my cat Bella is 12"
     elif p.species and current.species and p.species != current.species and pending != "which_pet":
+        if _CORRECTION.search(p.text) and not p.name and not state.pets:
+            # "sorry i meant my dog, not the cat": the same pet, the species was wrong
+            state.profile = current.model_copy(
+                update={"species": p.species, "breed": None, "breed_size": None, "life_stage": None, "brands": []}
+            )
+            return
         new_pet = True  # "what about for a cat?"
     if new_pet:
         shopper = {"avoid_brands": list(current.avoid_brands), "budget_max": current.budget_max}
