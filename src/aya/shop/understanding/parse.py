@@ -270,7 +270,7 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
     t = tables()
     norm = spoken_numbers(normalize_text(raw))
     norm = correct(norm, t.vocabulary, _known_words(terms))
-    parts = _split_pets(norm)
+    parts = _split_pets(norm, terms)
     if len(parts) > 1:
         cut = raw.lower().find(" ".join(parts[1][1].split()[:2]))
         first = _parse_one(raw[:cut] if cut > 0 else raw, parts[0][1], terms, full=norm)
@@ -300,7 +300,7 @@ def _known_words(terms: CatalogTerms | None) -> frozenset[str]:
     return known
 
 
-def _split_pets(norm: str) -> list[tuple[int, str]]:
+def _split_pets(norm: str, terms: CatalogTerms | None) -> list[tuple[int, str]]:
     """ "13 yo beagle with kidney issues and also a new kitten": one part per pet, when two species are named."""
     t = tables()
     marks: list[tuple[int, str]] = []
@@ -308,7 +308,7 @@ def _split_pets(norm: str) -> list[tuple[int, str]]:
         if polarity(norm, span) != "wanted" or re.search(r"\b(?:not|than|like|other|vs|versus)\s+(?:for\s+)?(?:my |the |a )?$", norm[: span[0]]):
             return [(0, norm)]
         marks.append((span[0], species))
-    breed = breed_table.find_breed(norm, known_words=t.known_words)
+    breed = breed_table.find_breed(norm, known_words=_known_words(terms))
     if breed is not None:
         marks.append((breed.span[0], breed.breed.species))
     marks.sort()
@@ -341,7 +341,7 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
     consumed: list[Span] = [span for _, v, span in scope if v == "emergency"]
 
     # Breeds (before species: a breed implies it), then numbers with their roles.
-    breed = breed_table.find_breed(norm, known_words=t.known_words)
+    breed = breed_table.find_breed(norm, known_words=_known_words(terms))
     if breed is not None and polarity(norm, breed.span) == "wanted":
         if not breed.breed.generic:
             out.breed = breed.breed.name if breed.breed.name != "poodle standard" or "standard" in norm else "poodle"
