@@ -187,7 +187,9 @@ def main() -> None:
     for history in (1, 5, 20):
         flat[history] = summarize_ms(decision_times(history, args.repeat, terms))
         f = flat[history]
-        print(f"  {history:>2} messages of history: p50 {f['p50']:.3f} ms  p99 {f['p99']:.3f} ms  mean {f['mean']:.3f} ms")  # noqa: E501
+        print(
+            f"  {history:>2} messages of history: p50 {f['p50']:.3f} ms  p99 {f['p99']:.3f} ms  mean {f['mean']:.3f} ms"
+        )
     summary = {
         "catalog": args.size,
         "scenarios": total,

@@ -193,6 +193,7 @@ class ShopAssistant:
         async for event in actions.handle(ctx, turn.thread, action.type, action.payload, turn.store, turn.context):
             yield event
 
+
 def tripwire_answer(tripped: InputGuardrailTripwireTriggered | OutputGuardrailTripwireTriggered) -> SafetyAnswer:
     """The answer a tripped safety guardrail carries (see :mod:`aya.shop.safety.guardrails`)."""
     info = tripped.guardrail_result.output.output_info

@@ -20,7 +20,6 @@ from aya.shop.knowledge_tools import KNOWLEDGE_TOOLS, knowledge_request
 from aya.shop.profile import PetProfile
 from aya.shop.safety.guardrails import referenced
 from aya.shop.state import ShownProduct, ThreadState
-from aya.shop.understanding import CatalogTerms, Parsed, parse
 from aya.shop.tools import (
     ComparisonResult,
     ProductDetails,
@@ -28,6 +27,7 @@ from aya.shop.tools import (
     SearchProductsResult,
     SimilarResult,
 )
+from aya.shop.understanding import CatalogTerms, Parsed, parse
 
 _SYNTHETIC_PREFIXES = (
     "The following graphical UI widget",
@@ -349,7 +349,8 @@ def knowledge_step(
 
 
 _PRODUCT_REQUEST = re.compile(
-    r"\b(?:suggest\w*|recommend\w*|looking for|need|want|options?|something|anything|what (?:should|can) i (?:feed|get|buy))\b"
+    r"\b(?:suggest\w*|recommend\w*|looking for|need|want|options?|something|anything|"
+    r"what (?:should|can) i (?:feed|get|buy))\b"
 )
 
 

@@ -10,7 +10,6 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from aya.shop.understanding import Parsed
 from aya.shop.profile import FEATURE_WORDS, WITH_WORDS, PetProfile, condition_phrase, feature_phrase, join_words
 from aya.shop.tools import (
     ComparisonResult,
@@ -21,6 +20,7 @@ from aya.shop.tools import (
     SimilarResult,
     fit_reason,
 )
+from aya.shop.understanding import Parsed
 
 VET_LINE = "ASPCA Animal Poison Control Center at (888) 426-4435"
 SPECIES_QUESTION_MARK = "dog or a cat"

@@ -189,7 +189,8 @@ class SearchProductsArgs(BaseModel):
     exclude_brands: list[str] = Field(default_factory=list, description="Brands the shopper refused.")
     exclude_food_types: list[FoodType] = Field(default_factory=list, description="Food types to leave out.")
     breed_size: BreedSize | None = Field(
-        default=None, description="The dog's size: food made for a conflicting size (large-breed for a toy) is left out."
+        default=None,
+        description="The dog's size: food made for a conflicting size (large-breed for a toy) is left out.",
     )
     sort: SortChoice = Field(
         default="relevance", description="relevance, price (cheapest first), price_desc or rating."
@@ -588,7 +589,13 @@ _SIZED_TITLE = (
     ("giant", re.compile(r"\bgiant breeds?\b")),
     ("large", re.compile(r"\blarge (?:breeds?|bites|dogs?)\b|\blarge (?:&|and) giant\b|\blarge breed\b")),
     ("toy", re.compile(r"\btoy (?:breeds?|dogs?)\b")),
-    ("small", re.compile(r"\bsmall (?:breeds?|bites|dogs?|paws)\b|\bmini(?:s|ature)?\b|\bsmall (?:&|and) toy\b|\blittle bites\b|\bpetite\b")),  # noqa: E501
+    (
+        "small",
+        re.compile(
+            r"\bsmall (?:breeds?|bites|dogs?|paws)\b|\bmini(?:s|ature)?\b|\bsmall (?:&|and) toy\b|"
+            r"\blittle bites\b|\bpetite\b"
+        ),
+    ),
 )
 
 

@@ -58,7 +58,9 @@ def test_breeds_from_owner_words(text: str, species: str, size: str | None) -> N
     assert (match.breed.species, match.breed.size) == (species, size)
 
 
-@pytest.mark.parametrize("text", ["i love my dog", "she is picky", "labels matter", "my dog is a good boy", "golden years"])
+@pytest.mark.parametrize(
+    "text", ["i love my dog", "she is picky", "labels matter", "my dog is a good boy", "golden years"]
+)
 def test_ordinary_words_are_no_breed(text: str) -> None:
     match = find_breed(normalize_text(text), known_words=tables().known_words)
     assert match is None or match.phrase == "golden", text  # "golden years" is read by the life-stage table first
@@ -156,10 +158,20 @@ def test_a_denied_fact(text: str, word: str, denied: bool) -> None:
 
 TERMS = CatalogTerms.of(
     [
-        "Hill's Science Diet", "Hill's Prescription Diet", "Blue Buffalo", "Purina Pro Plan", "Purina ONE",
-        "Purina Pro Plan Veterinary Diets", "Royal Canin", "Royal Canin Veterinary Diet", "Wellness", "Pedigree",
-        "Sport Dog Food", "Whole Earth Farms", "Taste of the Wild",
-    ],  # fmt: skip
+        "Hill's Science Diet",
+        "Hill's Prescription Diet",
+        "Blue Buffalo",
+        "Purina Pro Plan",
+        "Purina ONE",
+        "Purina Pro Plan Veterinary Diets",
+        "Royal Canin",
+        "Royal Canin Veterinary Diet",
+        "Wellness",
+        "Pedigree",
+        "Sport Dog Food",
+        "Whole Earth Farms",
+        "Taste of the Wild",
+    ],
     [("Blue Buffalo", "Wilderness"), ("Wellness", "CORE"), ("Whole Earth Farms", "Grain Free")],
 )
 

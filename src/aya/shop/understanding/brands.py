@@ -99,13 +99,13 @@ class CatalogTerms:
         for phrase, target in line_targets.items():
             out.setdefault(phrase, target)
         for alias, phrase in d["aliases"].items():
-            target = out.get(fold(phrase))
-            if target is not None:
-                out.setdefault(fold(alias), target)
+            aliased = out.get(fold(phrase))
+            if aliased is not None:
+                out.setdefault(fold(alias), aliased)
         for code, (phrase, condition) in data()["formulas"].items():
-            target = out.get(fold(phrase))
-            if target is not None:
-                out[normalize_text(code)] = _Target(target.brands, code, condition or None)
+            named = out.get(fold(phrase))
+            if named is not None:
+                out[normalize_text(code)] = _Target(named.brands, code, condition or None)
         return out
 
     @cached_property
@@ -126,7 +126,7 @@ class CatalogTerms:
         norm = fold(text)
         out: list[Mention] = []
         taken: list[Span] = []
-        for phrase, key, span in self.table.find(norm):
+        for _phrase, key, span in self.table.find(norm):
             target = self.targets[key]
             out.append(_mention(norm, target, span))
             taken.append(span)

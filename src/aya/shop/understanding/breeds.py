@@ -27,7 +27,18 @@ _SIZE_WORDS = {
 }  # fmt: skip
 FUZZY_CUTOFF = 86.0
 _GENERIC = frozenset(
-    {"toy dog", "small dog", "medium dog", "large dog", "giant dog", "teacup dog", "mutt", "retriever", "hound", "terrier"}
+    {
+        "toy dog",
+        "small dog",
+        "medium dog",
+        "large dog",
+        "giant dog",
+        "teacup dog",
+        "mutt",
+        "retriever",
+        "hound",
+        "terrier",
+    }
 )
 
 

@@ -17,13 +17,22 @@ from aya.shop.profile import PetProfile
 from aya.shop.state import MAX_PETS, ThreadState
 from aya.shop.understanding.parse import Parsed
 
-_STAGE_OF = {"puppy": "puppy", "pup": "puppy", "puppies": "puppy", "kitten": "kitten", "kitty": "cat", "kittens": "kitten"}
+_STAGE_OF = {
+    "puppy": "puppy",
+    "pup": "puppy",
+    "puppies": "puppy",
+    "kitten": "kitten",
+    "kitty": "cat",
+    "kittens": "kitten",
+}
 _SPECIES_OF = {
     "dog": "dog", "dogs": "dog", "doggo": "dog", "pooch": "dog", "puppy": "dog", "pup": "dog", "puppies": "dog",
     "cat": "cat", "cats": "cat", "kitty": "cat", "kitties": "cat", "kitten": "cat", "kittens": "cat",
 }  # fmt: skip
 _CORRECTION = re.compile(r"\b(?:i meant|meant to say|i mean|sorry|oops|my bad|correction|not the (?:cat|dog))\b")
-_BARE_NUMBER = re.compile(r"^\s*(?:about |around |almost |like |she'?s |he'?s |shes |hes )?(\d{1,2}(?:\.5)?)\s*[.!]?\s*$")
+_BARE_NUMBER = re.compile(
+    r"^\s*(?:about |around |almost |like |she'?s |he'?s |shes |hes )?(\d{1,2}(?:\.5)?)\s*[.!]?\s*$"
+)
 
 
 def about_shown(p: Parsed) -> bool:
@@ -63,7 +72,9 @@ def update(state: ThreadState, p: Parsed) -> None:
 def _merge(state: ThreadState, p: Parsed) -> None:
     profile = state.profile.merged(p.profile())
     if p.not_conditions:
-        profile = profile.model_copy(update={"conditions": [c for c in profile.conditions if c not in p.not_conditions]})
+        profile = profile.model_copy(
+            update={"conditions": [c for c in profile.conditions if c not in p.not_conditions]}
+        )
     if p.not_features:
         profile = profile.model_copy(update={"features": [f for f in profile.features if f not in p.not_features]})
     if p.weight_kg is not None and profile.species == "dog" and p.breed_size is None and profile.breed_size is None:

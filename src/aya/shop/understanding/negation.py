@@ -28,7 +28,9 @@ _REFUSE_LEAD = re.compile(
     r"\b(?:doesn'?t|does not|dont|don'?t|do not|can'?t|cannot|can not|didn'?t|refuses? to) (?:like|want|eat|touch|"
     r"tolerate|do well (?:on|with)|have|do|handle|digest|stand)\b|\ballergic to\b|\ballergy to\b|"
     r"\ballergies to\b|\bintolerant to\b|\bsensitive to\b|\breacts? to\b|\bnot a fan of\b|\bsick of\b|"
-    r"\btired of\b|\b(?:done|finished|through|over) with\b|\bmoving (?:away|on) from\b|\bget(?:ting)? away from\b|\bstay away from\b|\bsteer clear of\b|\bskip\b|\bditch\b|\bstop(?:ped)? (?:feeding|buying)\b|"
+    r"\btired of\b|\b(?:done|finished|through|over) with\b|\bmoving (?:away|on) from\b|"
+    r"\bget(?:ting)? away from\b|\bstay away from\b|\bsteer clear of\b|\bskip\b|\bditch\b|"
+    r"\bstop(?:ped)? (?:feeding|buying)\b|"
     r"\bisn'?t\b|\bis not\b|\bno longer\b|\bno more\b|\bnothing\b)"
 )
 # What ends the reach of a negation ("no purina, but pedigree is fine": pedigree is wanted).
@@ -44,7 +46,10 @@ _PAST = re.compile(
     r"\b(?:whole life|entire life|all (?:his|her|their) li(?:fe|ves)|for years|forever|since (?:he|she) was)\b.*"
     r"\b(?:different|something else|change|switch|new|other)\b"
 )
-_USED_TO = re.compile(r"\b(?:been on|been eating|been feeding|used to (?:eat|feed|buy|get)|currently (?:on|eats|eating|feeding)|(?:has|have|had) (?:always )?(?:been on|had|eaten|fed)|switching (?:him |her |them )?from)\s+(?:\w+\s+){0,2}$")  # noqa: E501
+_USED_TO = re.compile(
+    r"\b(?:been on|been eating|been feeding|used to (?:eat|feed|buy|get)|currently (?:on|eats|eating|feeding)|"
+    r"(?:has|have|had) (?:always )?(?:been on|had|eaten|fed)|switching (?:him |her |them )?from)\s+(?:\w+\s+){0,2}$"
+)
 
 
 def polarity(norm: str, span: Span) -> Polarity:

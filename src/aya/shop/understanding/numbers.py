@@ -122,16 +122,16 @@ def _period(norm: str, end: int) -> BudgetPeriod | None:
 
 def read_money(norm: str, out: Numbers) -> None:
     """Budgets, price floors and differences ("$5 less" is a difference, never a budget)."""
-    for m in _DIFFERENCE.finditer(norm):
-        out.difference = _money(m)
-        out.spans.append(m.span())
-    m = _RANGE.search(norm)
-    if m and not overlaps(m.span(), out.spans):
-        lo = float(m.group("lo") or m.group("lo2"))
-        hi = float(m.group("hi") or m.group("hi2"))
+    for d in _DIFFERENCE.finditer(norm):
+        out.difference = _money(d)
+        out.spans.append(d.span())
+    r = _RANGE.search(norm)
+    if r and not overlaps(r.span(), out.spans):
+        lo = float(r.group("lo") or r.group("lo2"))
+        hi = float(r.group("hi") or r.group("hi2"))
         out.budget_min, out.budget_max = sorted((lo, hi))
-        out.budget_period = _period(norm, m.end())
-        out.spans.append(m.span())
+        out.budget_period = _period(norm, r.end())
+        out.spans.append(r.span())
         return
     for pattern in (_CAP_LEAD, _CAP_SUFFIX):
         for m in pattern.finditer(norm):
@@ -142,7 +142,7 @@ def read_money(norm: str, out: Numbers) -> None:
                 continue
             text = m.group(0)
             bare = m.groupdict().get("b") is not None
-            if bare and (text.startswith(_LOOSE + ("got", "only", "afford")) or value > 500):
+            if bare and (text.startswith((*_LOOSE, "got", "only", "afford")) or value > 500):
                 continue  # "about 15" is not money without a $ or "bucks"
             if text.startswith(_LOOSE):
                 value = round(value * 1.1, 2)  # "around $40": a little over is fine

@@ -304,8 +304,10 @@ def _split_pets(norm: str, terms: CatalogTerms | None) -> list[tuple[int, str]]:
     """ "13 yo beagle with kidney issues and also a new kitten": one part per pet, when two species are named."""
     t = tables()
     marks: list[tuple[int, str]] = []
-    for phrase, species, span in t.species.find(norm):
-        if polarity(norm, span) != "wanted" or re.search(r"\b(?:not|than|like|other|vs|versus)\s+(?:for\s+)?(?:my |the |a )?$", norm[: span[0]]):
+    for _phrase, species, span in t.species.find(norm):
+        if polarity(norm, span) != "wanted" or re.search(
+            r"\b(?:not|than|like|other|vs|versus)\s+(?:for\s+)?(?:my |the |a )?$", norm[: span[0]]
+        ):
             return [(0, norm)]
         marks.append((span[0], species))
     breed = breed_table.find_breed(norm, known_words=_known_words(terms))
@@ -387,7 +389,9 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         consumed.append(span)
         if feature in out.features:
             continue
-        denied = re.search(r"\b(?:not|no|never|isn'?t|without|don'?t want|doesn'?t need)\s+(?:\w+\s+)?$", norm[: span[0]])
+        denied = re.search(
+            r"\b(?:not|no|never|isn'?t|without|don'?t want|doesn'?t need)\s+(?:\w+\s+)?$", norm[: span[0]]
+        )
         if not denied and (polarity(norm, span) == "wanted" or "free" in norm[span[0] : span[1]]):
             out.features.append(feature)
         else:
@@ -475,7 +479,9 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
 
     # Which pet: "my other cat", "the dog", "start with the dog".
     other = _OTHER_PET.search(norm)
-    out.pet_other = bool(other) and not re.search(r"\b(?:with|than|like|from|as)\s+(?:my|our|the)\s+$", norm[: other.start()] if other else "")
+    out.pet_other = bool(other) and not re.search(
+        r"\b(?:with|than|like|from|as)\s+(?:my|our|the)\s+$", norm[: other.start()] if other else ""
+    )
     out.pet_words = [m.group(1) for m in _PET_REF.finditer(norm)]
     _parse_name(raw, out, t)
 

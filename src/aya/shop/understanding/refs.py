@@ -15,7 +15,9 @@ _ORDINALS = {
 }  # fmt: skip
 _COUNTS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
 _REF_NUMBER = re.compile(r"(?:#|\bnumber\s*|\bno\.?\s*|\boption\s*|\bitem\s*|\bproduct\s*|\bpick\s*)(\d)\b")
-_BARE_PAIR = re.compile(r"(?<![\d$.])\b([1-9])\s*(?:,|and|&|vs\.?|versus|with|to|or)\s*(?:#\s*)?([1-9])\b(?![\d.%]|\s*(?:lbs?|kg|years?|yrs?|months?|\$))")  # noqa: E501
+_BARE_PAIR = re.compile(
+    r"(?<![\d$.])\b([1-9])\s*(?:,|and|&|vs\.?|versus|with|to|or)\s*(?:#\s*)?([1-9])\b(?![\d.%]|\s*(?:lbs?|kg|years?|yrs?|months?|\$))"
+)
 _FIRST_N = re.compile(r"\b(?:first|top)\s+(\d|two|three|four)\b")
 _LAST_N = re.compile(r"\blast\s+(two|three|\d)\b")
 _ORDINAL = re.compile(r"\b(" + "|".join(sorted(_ORDINALS, key=len, reverse=True)) + r")\b")

@@ -14,7 +14,9 @@ def normalize_text(text: str) -> str:
 
     A slash between letters is kept when both sides are one letter ("k/d", "w/d": prescription formulas)."""
     text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    text = re.sub(r"(?<![\w/])([a-z])/([a-z])(?![\w/])", lambda m: f"{m.group(1)}\u2215{m.group(2)}", text)  # k/d survives the next line
+    text = re.sub(
+        r"(?<![\w/])([a-z])/([a-z])(?![\w/])", lambda m: f"{m.group(1)}\u2215{m.group(2)}", text
+    )  # k/d survives the next line
     text = re.sub(r"(?<=\w)[-_/](?=\w)", " ", text)
     text = text.replace("\u2215", "/")
     return " ".join(text.split())
