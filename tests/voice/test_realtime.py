@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from aya.core.settings import Settings
+from aya.shop.knowledge_tools import KNOWLEDGE_TOOLS
 from aya.shop.tools import TOOLS
 from aya.web.app import create_app
 
@@ -58,7 +59,7 @@ def test_standin_mint_sends_full_session_config_and_never_returns_the_key(
     body = response.json()
     assert body["client_secret"] == EPHEMERAL_SECRET
     assert API_KEY not in response.text and "sk-" not in response.text
-    assert {t["name"] for t in body["tools"]} == set(TOOLS)
+    assert {t["name"] for t in body["tools"]} == set(TOOLS) | set(KNOWLEDGE_TOOLS)
     # What reached "OpenAI": the key as a bearer token, and the whole session configuration.
     (request,) = standin.requests
     assert request["headers"]["authorization"] == f"Bearer {API_KEY}"

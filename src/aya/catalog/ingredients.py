@@ -28,6 +28,7 @@ __all__ = [
     "expand",
     "explain",
     "families",
+    "families_in",
     "family_label",
     "family_of",
     "matches_term",
@@ -142,6 +143,24 @@ def family_of(term: str) -> str | None:
         if candidate in idx:
             return idx[candidate]
     return None
+
+
+def families_in(text: str) -> list[str]:
+    """The families named in a phrase, in order ("chicken, beef and dairy" -> chicken, beef, dairy)."""
+    words = re.findall(r"[a-z][a-z'-]*", text.lower())
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in (3, 2, 1):
+            phrase = " ".join(words[i : i + n])
+            fam = family_of(phrase) if len(phrase) > 2 and phrase != "free" else None
+            if fam:
+                out.append(fam)
+                i += n
+                break
+        else:
+            i += 1
+    return list(dict.fromkeys(out))
 
 
 def members(family: str) -> list[str]:

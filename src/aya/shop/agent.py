@@ -221,7 +221,7 @@ def make_tool(spec: ToolSpec) -> FunctionTool:
             field = ".".join(str(p) for p in first.get("loc", ())) or None
             return _error_json(f"invalid arguments for {spec.name}: {first.get('msg', 'invalid')}", field)
         wanted = getattr(args, "k", None)
-        args = enforce_args(args, ctx.state.profile)  # safety: allergies stated earlier hold for every search
+        args = enforce_args(args, ctx.state.profile, ctx.user_text)  # safety: allergies hold for every search
         if ctx.chat is not None:
             await ctx.chat.stream(ProgressUpdateEvent(icon="search", text=progress_text(spec.name, args)))
         try:

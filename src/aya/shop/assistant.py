@@ -45,6 +45,7 @@ from aya.shop.agent import AyaRunContext, build_agent
 from aya.shop.models import build_model, run_config
 from aya.shop.offline import OfflineModel
 from aya.shop.policy import Conversation
+from aya.shop.safety import emergency
 from aya.shop.safety.guardrails import SafetyAnswer, last_user_text, review_output
 from aya.shop.safety.output import GuardedModel
 from aya.shop.safety.store_policy import load_policy
@@ -96,6 +97,7 @@ class ShopAssistant:
         self.model = model if model is not None else build_model(settings)
         # safety: every model's replies pass the output guard; the guardrails wrap the agent (aya.shop.safety)
         self.policy = load_policy(settings.store_policy_file)
+        emergency.warm()
         self.agent: Agent[AyaRunContext] = build_agent(GuardedModel(self.model), policy=self.policy)
         self._mcp_servers: Callable[[], list[MCPServer]] | None = None
         # With the Responses API a new message is sent alone with previous_response_id (server-side history).

@@ -378,6 +378,10 @@ def _fraction(x: float) -> str:
 def format_days(days: float) -> str:
     if days >= 60:
         return f"about {days / 30:.1f} months"
+    if days < 1:
+        return "less than a day"
+    if days < 2:
+        return "about a day"
     return f"about {math.floor(days)} days"
 
 

@@ -36,14 +36,16 @@ from aya.shop.knowledge import (
     daily_calories,
     format_days,
     parse_package,
-    parse_weight_kg,
     transition_schedule,
     unit_prices,
     unknown_answer,
 )
 from aya.shop.tools import ToolSpec
 
-__all__ = ["KNOWLEDGE_TOOLS", "knowledge_request"]
+__all__ = ["ASK", "KNOWLEDGE_TOOLS", "knowledge_request"]
+
+ASK = "ask"  # knowledge_request's answer when it needs to know more first: {"text": the question}
+WEIGHT_QUESTION = "How much does"
 
 
 class FeedingArgs(BaseModel):
@@ -186,7 +188,7 @@ async def feeding_guide(search: ProductSearch, args: FeedingArgs) -> FeedingResu
                 days = bag_duration(net, grams)
                 result.package_lasts = format_days(days) if days else None
                 parts.append(
-                    f"At ${product.price:.2f} that costs about ${cost[0]:.2f} a day (${cost[1]:.2f} a month), and "
+                    f"At ${product.price:,.2f} that costs about ${cost[0]:,.2f} a day (${cost[1]:,.2f} a month), and "
                     f"one {'case' if cans else 'package'} lasts {result.package_lasts}."
                 )
         else:
@@ -294,6 +296,28 @@ async def check_ingredients(search: ProductSearch, args: IngredientCheckArgs) ->
     return IngredientCheckResult(product_id=product.id, title=name, findings=findings, answer=" ".join(sentences))
 
 
+class SafetyCheckArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=1000, description="The shopper's words, as said.")
+    species: Literal["dog", "cat"] | None = Field(default=None, description="The pet's species, if known.")
+
+
+class SafetyCheckResult(BaseModel):
+    kind: Literal["emergency", "toxic_question", "store_policy", "none"]
+    answer: str = Field(description="Say this (in your own short words); empty when kind is none.")
+
+
+async def safety_check(search: ProductSearch, args: SafetyCheckArgs) -> SafetyCheckResult:
+    """The input guardrail as a tool, for models no guardrail can sit in front of (OpenAI Realtime voice)."""
+    from aya.shop.safety.guardrails import safety_answer  # the guardrail module imports the Agents SDK
+
+    found = safety_answer(args.message, species=args.species, spoken=True)
+    if found is None or found.kind == "correction":
+        return SafetyCheckResult(kind="none", answer="")
+    return SafetyCheckResult(kind=found.kind, answer=found.text)
+
+
 KNOWLEDGE_TOOLS: dict[str, ToolSpec] = {
     spec.name: spec
     for spec in (
@@ -333,6 +357,14 @@ KNOWLEDGE_TOOLS: dict[str, ToolSpec] = {
             "Whether a product contains an ingredient or ingredient family (chicken includes poultry, chicken meal, "
             "fowl...), from its label. ALWAYS use this before saying a product has or lacks an ingredient.",
         ),
+        ToolSpec(
+            "safety_check",
+            SafetyCheckArgs,
+            safety_check,
+            "Check the shopper's words for an emergency (a pet that ate something toxic, urgent symptoms), a toxic "
+            "food question, or a request the store cannot fulfil (cart, checkout, price match, delivery, diagnosis). "
+            "Call it whenever the shopper mentions their pet eating something or a worrying symptom.",
+        ),
     )
 }
 
@@ -345,7 +377,8 @@ _FEEDING = re.compile(
     r"\bhow (long|many (days|weeks)) (will|would|does|do) (a|the|one|this|that|it) ?"
     r"(bag|case|box|can|package)?\s*last\b|"
     r"\b(cost|spend) (per|a|each|every) (day|month|week)\b|\bhow much (will|would|does) (it|that|this) cost (per|a) "
-    r"(day|month)\b|\b(monthly|daily) cost\b|\bcalories? (per|a) day\b|\bhow many calories\b",
+    r"(day|month)\b|\b(monthly|daily) cost\b|\bcalories? (per|a) day\b|\bhow many calories\b|"
+    r"\bhow (much|many)\b.*\b(per day|a day|each day|daily|per meal|a meal)\b",
     re.IGNORECASE,
 )
 _UNIT = re.compile(
@@ -375,9 +408,11 @@ def knowledge_request(
     shown_ids: Sequence[str] = (),
     focus_id: str | None = None,
     earlier_texts: Sequence[str] = (),
+    asked: str = "",
 ) -> tuple[str, dict[str, object]] | None:
     """The knowledge tool (name, arguments) a shopper's message asks for, or ``None``. ``focus_id`` is the product
-    the message points to ("the second one"), else the first shown is used where one product is needed."""
+    the message points to ("the second one"), else the first shown is used where one product is needed. When a
+    fact is missing (the pet's weight), the answer is ``(ASK, {"text": question})``."""
     t = text.strip()
     if not t:
         return None
@@ -385,22 +420,15 @@ def knowledge_request(
     if _UNIT.search(t) and shown_ids and re.search(r"\b(cheap|price|cost|value|economical|expensive)\w*", t, re.I):
         unit = "can" if re.search(r"\bcans?\b", t, re.I) else "kg" if re.search(r"\b(kg|kilo)", t, re.I) else "lb"
         return "unit_prices", {"product_ids": list(shown_ids)[:10], "unit": unit}
-    if _FEEDING.search(t):
-        weight = parse_weight_kg(t)
-        unit = "kg"
-        if weight is None:
-            for earlier in reversed(list(earlier_texts)):
-                weight = parse_weight_kg(earlier)
-                if weight is not None:
-                    break
-        m = re.search(r"(\d+(?:\.\d+)?)\s*-?\s*(lbs?|pounds?)\b", " ".join([*earlier_texts, t]).lower())
+    answers_weight = WEIGHT_QUESTION in asked and _said_weight([t]) is not None  # "she's 9 lbs" after we asked
+    if _FEEDING.search(t) or answers_weight:
         args: dict[str, object]
-        if weight is None or species is None:
-            return None  # the model asks for what is missing
-        if m and abs(float(m.group(1)) * LB - weight) < 0.01:
-            args = {"species": species, "weight": float(m.group(1)), "weight_unit": "lb"}
-        else:
-            args = {"species": species, "weight": weight, "weight_unit": unit}
+        said = _said_weight([t, *reversed(list(earlier_texts)[-3:])])  # the pet's weight, newest first
+        if species is None:
+            return ASK, {"text": "Happy to work that out! Is it for a dog or a cat, and how much does your pet weigh?"}
+        if said is None:
+            return ASK, {"text": f"Happy to work that out! {WEIGHT_QUESTION} your {species} weigh (in lb or kg)?"}
+        args = {"species": species, "weight": said[0], "weight_unit": said[1]}
         if age_years is not None:
             args["age_years"] = age_years
         if re.search(r"\b(lose|losing|overweight|chubby|fat|diet|slim)\b", t, re.I):
@@ -414,12 +442,21 @@ def knowledge_request(
         days = 10 if re.search(r"\b(10|ten)\b|sensitive|slow", t, re.I) else 7
         return "switch_schedule", {"days": days}
     if product and _HAS_INGREDIENT.search(t):
-        asked = [w for w in _ingredient_words(t) if family_of(w)]
-        if asked:
-            return "check_ingredients", {"product_id": product, "ingredients": asked[:5]}
+        named = [w for w in _ingredient_words(t) if family_of(w)]
+        if named:
+            return "check_ingredients", {"product_id": product, "ingredients": named[:5]}
     about_shown = focus_id is not None or re.search(r"\b(it|this one|that one|these|those|them|they)\b", t, re.I)
     if _QUESTION_WORD.search(t) and not about_shown and canned_answer(t) is not None:
         return "pet_food_question", {"question": t[:500]}
+    return None
+
+
+def _said_weight(texts: Sequence[str]) -> tuple[float, str] | None:
+    """(value, "lb" or "kg") of the first weight said in ``texts``."""
+    for text in texts:
+        m = re.search(r"(\d+(?:\.\d+)?)\s*-?\s*(lbs?|pounds?|kgs?|kilos?|kilograms?)\b", text.lower())
+        if m:
+            return float(m.group(1)), "lb" if m.group(2).startswith(("lb", "pound")) else "kg"
     return None
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aya.shop import replies
-from aya.shop.knowledge_tools import KNOWLEDGE_TOOLS, knowledge_request
+from aya.shop.knowledge_tools import ASK, KNOWLEDGE_TOOLS, knowledge_request
 from aya.shop.profile import PetProfile
 from aya.shop.safety.guardrails import referenced
 from aya.shop.state import ShownProduct, ThreadState
@@ -86,6 +86,11 @@ class Conversation:
                 if text.strip() and not text.startswith(_SYNTHETIC_PREFIXES):
                     start = i
                     break
+        for i in range(start - 1, -1, -1):  # Aya's message just before it (the knowledge tools' follow-ups)
+            item = items[i]
+            if _get(item, "role") == "assistant" and _text(_get(item, "content")).strip():
+                conv.assistant_texts.append(_text(_get(item, "content")))
+                break
         for item in items[start:]:
             kind = _get(item, "type") or ("message" if _get(item, "role") else None)
             if kind == "message":
@@ -153,7 +158,7 @@ class Policy:
 
         # safety/knowledge glue (aya.shop.knowledge_tools): feeding amounts, unit prices, switching, ingredient checks
         known = knowledge_step(conv, profile, shown, self._resolve(p, shown) or [])
-        if known is not None and known.name == "pet_food_question" and _asks_for_products(p):
+        if isinstance(known, ToolStep) and known.name == "pet_food_question" and _asks_for_products(p):
             known = None  # "vet said not grain free for my 4yo golden, suggestions?" asks for products
         if known is not None:
             return known
@@ -332,7 +337,7 @@ class Policy:
 
 def knowledge_step(
     conv: Conversation, profile: PetProfile, shown: list[ShownProduct], refs: list[int]
-) -> ToolStep | None:
+) -> Step | None:
     """The knowledge tool a question asks for ("how much should I feed her? she's 11 lbs"), if any. The product it
     is about comes from the message's references; the pet's weight from the dialogue state."""
     ids = [s.id for s in shown]
@@ -344,8 +349,13 @@ def knowledge_step(
         shown_ids=ids,
         focus_id=focus[0].id if focus else None,
         earlier_texts=[f"{profile.weight_kg} kg"] if profile.weight_kg is not None else [],
+        asked=conv.last_assistant_before_user,
     )
-    return ToolStep(request[0], request[1]) if request else None
+    if request is None:
+        return None
+    if request[0] == ASK:
+        return ReplyStep(str(request[1]["text"]))
+    return ToolStep(request[0], request[1])
 
 
 _PRODUCT_REQUEST = re.compile(

@@ -85,7 +85,7 @@ class ProductSummary(BaseModel):
             price=round(product.price, 2),
             currency=product.currency,
             availability=product.availability,
-            rating=product.rating,
+            rating=product.rating if product.review_count > 0 else None,  # honest: a rating only with reviews
             review_count=product.review_count,
             special_features=list(product.special_features),
             # honest claims: a condition only a flavour name suggests ("Lights Out!") is not claimed

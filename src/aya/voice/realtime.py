@@ -43,7 +43,11 @@ def voice_instructions(username: str | None) -> str:
         "Always use the tools to find products; never invent products, prices or facts. "
         "Mention at most three products by name, and say that their cards are on the screen. "
         "Say prices the way people do: '24 dollars 99', and round weights and ratings. "
-        "If the shopper interrupts, stop and listen."
+        "If the shopper interrupts, stop and listen. "
+        "Safety first: whenever the shopper says their pet ate something or describes a worrying symptom, or asks "
+        "for something the store can't do, call safety_check with their words and say its answer; in an emergency "
+        "suggest no products. Use feeding_guide, unit_prices, switch_schedule, pet_food_question and "
+        "check_ingredients for amounts, prices per pound, switching, questions and ingredients; never guess."
     )
 
 

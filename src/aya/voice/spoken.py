@@ -34,6 +34,8 @@ _UNITS = [
     (re.compile(r"(\d)\+"), r"\1 plus"),
     (re.compile(r"\s?\+\s?(?=\w)"), " plus "),
 ]
+_PHONE = re.compile(r"\(?(\d{3})\)?[ .-](\d{3})-(\d{4})\b")
+_FOR_THE_EYE = re.compile(r"\s*\((?:resting energy [^)]*|a fee may apply|[^)]*\^[^)]*)\)")
 _BOLD_TITLE = re.compile(r"\*\*(.+?)\*\*")
 _BY_BRAND = re.compile(r"\s+by\s+([^(—–;,]+?)(?=\s*(?:[(—–;,]|$))")
 _FOOD_SUFFIX = re.compile(r"\s+(?:(?:Canned|Dry|Wet)\s+)?(?:Cat|Dog|Puppy|Kitten)\s+(?:Food|Treats?)$", re.I)
@@ -57,6 +59,8 @@ def speakable(text: str) -> str:
     """One line of markdown-ish text made speakable (markdown, links, prices, units)."""
     text = _LINK.sub(r"\1", text)
     text = _URL.sub("", text)
+    text = _FOR_THE_EYE.sub("", text)  # calculations and fine print of safety/knowledge answers are on screen
+    text = _PHONE.sub(lambda m: ", ".join(" ".join(g) for g in m.groups()), text)  # digit by digit, not a range
     text = _HEADING.sub("", text)
     text = _ITEM.sub("", text)
     text = _EMPHASIS.sub("", text)

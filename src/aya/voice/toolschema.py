@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from aya.shop.knowledge_tools import KNOWLEDGE_TOOLS
 from aya.shop.tools import TOOLS
 
 _DROP = {"default", "title", "examples"}
@@ -70,5 +71,5 @@ def realtime_tools() -> list[dict[str, Any]]:
     """The shop tools as Realtime function tools: ``{type, name, description, parameters}``."""
     return [
         {"type": "function", "name": name, "description": spec.description, "parameters": strict_schema(spec.args)}
-        for name, spec in TOOLS.items()
+        for name, spec in {**TOOLS, **KNOWLEDGE_TOOLS}.items()
     ]

@@ -190,3 +190,20 @@ async def test_a_vegan_cat_diet_gets_the_warning_and_no_vet_diet_for_a_chunky_ca
     assert not second.errors
     products = await shop_search.get(second.product_ids)
     assert products and not any(is_vet_diet(p) for p in products)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_realtime_voice_tools_carry_the_same_checks(shop_http: httpx.AsyncClient) -> None:
+    """The Realtime voice model calls tools over HTTP: safety_check, knowledge tools and the tool-result checks."""
+    headers = {"user-id": "voice-safety"}
+    check = await shop_http.post("/api/tools/safety_check", headers=headers, json={"message": "my dog ate grapes"})
+    assert check.status_code == 200 and check.json()["kind"] == "emergency"
+    assert "veterinarian" in check.json()["answer"]
+    fine = await shop_http.post("/api/tools/safety_check", headers=headers, json={"message": "grain free kibble"})
+    assert fine.json()["kind"] == "none"
+    vegan = {"species": "cat", "special_features": ["vegan"], "k": 3}
+    found = (await shop_http.post("/api/tools/search_products", headers=headers, json=vegan)).json()
+    assert any("obligate carnivores" in n for n in found["safety_notes"])
+    feed = {"species": "cat", "weight": 11, "weight_unit": "lb"}
+    answer = (await shop_http.post("/api/tools/feeding_guide", headers=headers, json=feed)).json()
+    assert answer["kcal_per_day"] == 280

@@ -162,3 +162,12 @@ def test_store_policy_default_and_custom(tmp_path: Path) -> None:
     )
     answer = load_policy(custom).answer("do you deliver?")
     assert answer is not None and answer.text == "No. Call 555-0100."
+
+
+def test_voice_reads_safety_answers_for_the_ear() -> None:
+    from aya.voice.spoken import for_the_ear
+
+    spoken = " ".join(for_the_ear("Call the ASPCA Animal Poison Control Center at (888) 426-4435 (a fee may apply)."))
+    assert "8 8 8, 4 2 6, 4 4 3 5" in spoken and "fee" not in spoken
+    feeding = " ".join(for_the_ear("about 280 kcal a day (resting energy 70 × 5.0 kg^0.75 = 234 kcal, × 1.2)."))
+    assert feeding == "about 280 calories a day."

@@ -142,6 +142,7 @@ _ABSENCE = re.compile(
     r"(?=[,.;:!?)]|\s+(?:in|on|at|or|and|so|which|—|-)\b|$)",
     re.IGNORECASE,
 )
+_BOLD = re.compile(r"\*\*[^*]+\*\*")
 _FREE = re.compile(r"\b([a-z]+)[- ]free\b", re.IGNORECASE)
 _SUBJECT_ABSENT = re.compile(
     r"\b([a-z][a-z' ]{1,30}?)\s+(?:is|are)\s+(?:not|n't)\s+(?:in|on|among|listed in|part of)\b", re.IGNORECASE
@@ -151,21 +152,22 @@ _SUBJECT_ABSENT = re.compile(
 def absence_claims(text: str) -> list[_Claim]:
     """Statements that an ingredient family is absent ("no chicken", "chicken is not in its ingredients")."""
     claims: list[_Claim] = []
-    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+    for line in re.split(r"(?<=[.!?])\s+|\n", text):
+        sentence = _BOLD.sub(" ", line)  # a product's own name ("**… Grain-Free Formula …**") is not Aya's claim
         for m in _ABSENCE.finditer(sentence):
             words = m.group(1).strip().lower().split()
             for n in range(len(words), 0, -1):  # the longest family name at the start: "chicken by-products"
                 if family_of(" ".join(words[:n])):
-                    claims.append(_Claim(" ".join(words[:n]), sentence))
+                    claims.append(_Claim(" ".join(words[:n]), line))
                     break
         for m in _FREE.finditer(sentence):
             if family_of(m.group(1)):
-                claims.append(_Claim(m.group(1).lower(), sentence))
+                claims.append(_Claim(m.group(1).lower(), line))
         for m in _SUBJECT_ABSENT.finditer(sentence):
             words = m.group(1).strip().lower().split()
             for n in range(1, len(words) + 1):  # the last words before "is not in": "No, chicken is not in"
                 if family_of(" ".join(words[-n:])):
-                    claims.append(_Claim(" ".join(words[-n:]), sentence))
+                    claims.append(_Claim(" ".join(words[-n:]), line))
                     break
     return claims
 
@@ -227,10 +229,14 @@ def correction_text(problems: Sequence[OutputProblem]) -> str:
 
 
 def _names(sentence: str, title: str) -> bool:
+    """Whether a sentence names the product: its name, or nearly all the words of it."""
     name = title.split(", ")[0].lower()
-    words = [w for w in re.findall(r"[a-z0-9']+", name) if len(w) > 2][:4]
     s = sentence.lower()
-    return bool(words) and (name in s or sum(w in s for w in words) >= min(3, len(words)))
+    if name in s:
+        return True
+    words = set(re.findall(r"[a-z0-9']{3,}", name))
+    present = set(re.findall(r"[a-z0-9']{3,}", s))
+    return len(words) >= 2 and len(words & present) >= 0.8 * len(words)
 
 
 @dataclass

@@ -11,8 +11,11 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel
 
+from aya.catalog.ingredients import families_in
 from aya.search.models import ProductSearch
 from aya.shop.profile import PetProfile
 from aya.shop.safety.diets import (
@@ -48,13 +51,50 @@ def _union(first: list[str], more: list[str]) -> list[str]:
 EXTRA = 4  # products asked for beyond ``k``, so the screening can drop some and still show ``k``
 
 
-def enforce_args(args: BaseModel, profile: PetProfile) -> BaseModel:
-    """``args`` with the thread's remembered exclusions added (never removed), asking for a few more products than
-    wanted so that :func:`check_result` can leave some out and still keep ``k`` (it trims back to ``k``)."""
+_ALLERGY = re.compile(
+    r"(?<!not )\b(?:allergic|allergy|allergies|sensitive|sensitivity|intolerant|intolerance|reacts?|reaction)s? "
+    r"(?:to|with|from) ([a-z ,&'-]+)",
+    re.IGNORECASE,
+)
+_CANNOT = re.compile(
+    r"\b(?:can'?t|cannot|can not|shouldn'?t|must not|mustn'?t|doesn'?t|does not|won'?t) (?:have|eat|tolerate|do well "
+    r"(?:on|with)|handle) (?:any )?([a-z ,&'-]+)",
+    re.IGNORECASE,
+)
+_LIFELONG = re.compile(
+    r"\b(?:eaten|had|been (?:on|eating|fed)|fed|feeding|ate|eating) (?:nothing but |only )?([a-z ,&'-]+?) "
+    r"(?:all (?:his|her|its|their) li(?:fe|ves)|(?:his|her|its|their) whole li(?:fe|ves)|for years|forever|"
+    r"since (?:he|she|it) was|until now|so far|for a long time)",
+    re.IGNORECASE,
+)
+_WANTS_NEW = re.compile(
+    r"\b(?:something|anything|a protein|protein) (?:different|new|else)|\bnovel protein|\bdifferent protein|"
+    r"\bnew protein|\bswitch|\bchange|\brotate|\btired of|\bbored (?:of|with)",
+    re.IGNORECASE,
+)
+
+
+def avoidances_in(text: str) -> list[str]:
+    """Ingredient families a message rules out: allergies ("allergic to chicken and beef"), what the pet can't
+    have, and the proteins it has always eaten when the shopper wants something different (a novel protein)."""
+    found: list[str] = []
+    for pattern in (_ALLERGY, _CANNOT):
+        for m in pattern.finditer(text):
+            found += families_in(re.split(r"\b(?:but|so|which|because|what|and (?:is|has|she|he|it))\b", m.group(1))[0])
+    if _WANTS_NEW.search(text):
+        for m in _LIFELONG.finditer(text):
+            found += families_in(m.group(1))
+    return [f for f in dict.fromkeys(found) if f not in ("unnamed_meat",)]
+
+
+def enforce_args(args: BaseModel, profile: PetProfile, user_text: str = "") -> BaseModel:
+    """``args`` with the thread's remembered exclusions, and those the shopper's message states, added (never
+    removed), asking for a few more products than wanted so that :func:`check_result` can leave some out and still
+    keep ``k`` (it trims back to ``k``)."""
     k = getattr(args, "k", None)
     if isinstance(k, int) and isinstance(args, SearchProductsArgs | SimilarArgs | RecommendationArgs):
         args = args.model_copy(update={"k": min(MAX_K, k + EXTRA)})
-    avoid = list(profile.avoid_ingredients)
+    avoid = list(dict.fromkeys([*profile.avoid_ingredients, *avoidances_in(user_text)]))
     if not avoid:
         return args
     match args:

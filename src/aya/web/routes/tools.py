@@ -15,6 +15,9 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
 from aya.core.errors import BadRequest, NotFound, PayloadTooLarge, ValidationFailed
+from aya.shop.knowledge_tools import KNOWLEDGE_TOOLS
+from aya.shop.profile import PetProfile
+from aya.shop.safety.tool_checks import check_result, enforce_args
 from aya.shop.tools import TOOLS
 from aya.voice.toolschema import arguments_without_nulls
 from aya.web.auth import CurrentUserDep
@@ -27,9 +30,10 @@ router = APIRouter()
 
 @router.post("/api/tools/{name}", summary="Run one shop tool (arguments as a JSON object)")
 async def run_tool(name: str, request: Request, user: CurrentUserDep, search: SearchDep, settings: SettingsDep) -> Any:
-    spec = TOOLS.get(name)
+    tools = {**TOOLS, **KNOWLEDGE_TOOLS}
+    spec = tools.get(name)
     if spec is None:
-        raise NotFound(f"no tool named {name!r}; tools: {', '.join(TOOLS)}", field="name")
+        raise NotFound(f"no tool named {name!r}; tools: {', '.join(tools)}", field="name")
     body = await request.body()
     if len(body) > settings.max_request_bytes:
         raise PayloadTooLarge(f"request body exceeds the limit of {settings.max_request_bytes} bytes")
@@ -46,5 +50,9 @@ async def run_tool(name: str, request: Request, user: CurrentUserDep, search: Se
         where = ".".join(str(p) for p in error.get("loc", ())) or "body"
         raise ValidationFailed(f"{where}: {error.get('msg', 'invalid')}", field=where) from None
     logger.info("tool %s called by %s", name, user.user_id)
+    wanted = getattr(args, "k", None)
+    args = enforce_args(args, PetProfile())
     result = await spec.func(search, args)
+    # the same checks as in chat: vet diets, unsafe diets, exact allergen check (aya.shop.safety.tool_checks)
+    result = await check_result(search, args, result, PetProfile(), k=wanted)
     return result.model_dump(mode="json")
