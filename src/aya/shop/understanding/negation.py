@@ -31,7 +31,9 @@ _REFUSE_LEAD = re.compile(
     r"\btired of\b|\b(?:done|finished|through|over) with\b|\bmoving (?:away|on) from\b|"
     r"\bget(?:ting)? away from\b|\bstay away from\b|\bsteer clear of\b|\bskip\b|\bditch\b|"
     r"\bstop(?:ped)? (?:feeding|buying)\b|"
-    r"\bisn'?t\b|\bis not\b|\bno longer\b|\bno more\b|\bnothing\b)"
+    r"\bisn'?t\b|\bis not\b|\bno longer\b|\bno more\b|\bnothing\b|"
+    r"\b(?:barely|hardly|rarely|never|stopped|quit) (?:eats?|eating|touch(?:es)?|likes?)\b|\brefuses?\b|"
+    r"\bturns? (?:his|her|their) nose up at\b|\bsick of\b|\bgets? sick (?:on|from)\b)"
 )
 # What ends the reach of a negation ("no purina, but pedigree is fine": pedigree is wanted).
 _BREAK = re.compile(

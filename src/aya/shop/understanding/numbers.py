@@ -61,7 +61,9 @@ _AGE_PLAIN = re.compile(
     r"(?:almost\s+|about\s+|nearly\s+|like\s+|around\s+|only\s+|just\s+)?(?P<num>\d{1,2}(?:\.5)?)\b"
     r"(?!\s*(?:%|lbs?|pounds|kg|\$|dollars|bucks|cups?|times|x\b|cans?|bags?|oz|minutes|hours|days))"
 )
-_AGE_TRAILING = re.compile(r"\b(?:age|aged|old)\s*:?\s*(?P<num>\d{1,2}(?:\.5)?)\b")
+_AGE_TRAILING = re.compile(
+    r"\b(?:age|aged|old)\s*:?\s*(?P<num>\d{1,2}(?:\.5)?)\b|\(\s*(?P<paren>\d{1,2})\s*(?:y|yo|yrs?)?\s*[!?.]*\s*\)"
+)
 _DURATION_LEAD = re.compile(
     r"(?:\bfor|\bsince|\bpast|\blast|\bover|\bgoing on|\bin|\bwithin|\bevery|\bafter|\bbeen|\bfrom)\s+"
     r"(?:(?:about|like|almost|nearly|around|the|a|an|over|just|only)\s+){0,2}$"
@@ -210,10 +212,11 @@ def read_age(norm: str, out: Numbers, *, pet_talk: bool) -> None:
         return
     for pattern in (_AGE_PLAIN, _AGE_TRAILING):
         for m in pattern.finditer(norm):
-            span = (m.start("num"), m.end("num"))
+            group = "num" if m.group("num") is not None else "paren"
+            span = (m.start(group), m.end(group))
             if overlaps(span, out.spans):
                 continue
-            value = float(m.group("num"))
+            value = float(m.group(group))
             if value <= 25:
                 out.age_years = value
                 out.spans.append(span)
