@@ -118,6 +118,8 @@ async def run_turn(chat: ShopChat, search: ProductSearch, turn: dict[str, Any], 
         assert products, f"{say!r}: an empty product list"
         assert reply.progress and reply.progress[0].endswith("…"), f"{say!r}: no progress update"
     check_products(turn, reply, products)
+    if "min_products" in turn:
+        assert len(ids) >= turn["min_products"], f"{say!r}: only {len(ids)} products shown"
 
     if "first_has" in turn:
         first = products[0]
