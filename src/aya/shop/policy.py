@@ -158,7 +158,12 @@ class Policy:
 
         # safety/knowledge glue (aya.shop.knowledge_tools): feeding amounts, unit prices, switching, ingredient checks
         known = knowledge_step(conv, profile, shown, self._resolve(p, shown) or [])
-        if isinstance(known, ToolStep) and known.name == "pet_food_question" and _asks_for_products(p):
+        refines = (
+            bool(shown)
+            and bool(p.features or p.food_types or p.flavors or p.brands or p.avoid or p.conditions)
+            and not _GENERAL_QUESTION.match(p.text)
+        )
+        if isinstance(known, ToolStep) and known.name == "pet_food_question" and (refines or _asks_for_products(p)):
             known = None  # "vet said not grain free for my 4yo golden, suggestions?" asks for products
         if known is not None:
             return known
@@ -358,6 +363,12 @@ def knowledge_step(
     return ToolStep(request[0], request[1])
 
 
+# "what is a novel protein?", "is wet better than dry?": general questions; "what about grain free", "do any of those
+# come in wet?": refinements of the products shown
+_GENERAL_QUESTION = re.compile(
+    r"^(?:what (?:is|are)\b|what'?s (?:a|an|the)\b|why\b|how (?:does|do|often|many|much|long)\b|is (?!there)|"
+    r"are (?!there)|does (?!any)|should\b|can (?:cats|dogs)\b)"
+)
 _PRODUCT_REQUEST = re.compile(
     r"\b(?:suggest\w*|recommend\w*|looking for|need|want|options?|something|anything|"
     r"what (?:should|can) i (?:feed|get|buy))\b"
