@@ -340,9 +340,7 @@ class Policy:
         return replies.unknown(key)
 
 
-def knowledge_step(
-    conv: Conversation, profile: PetProfile, shown: list[ShownProduct], refs: list[int]
-) -> Step | None:
+def knowledge_step(conv: Conversation, profile: PetProfile, shown: list[ShownProduct], refs: list[int]) -> Step | None:
     """The knowledge tool a question asks for ("how much should I feed her? she's 11 lbs"), if any. The product it
     is about comes from the message's references; the pet's weight from the dialogue state."""
     ids = [s.id for s in shown]

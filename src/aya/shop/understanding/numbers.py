@@ -191,8 +191,11 @@ def read_age(norm: str, out: Numbers, *, pet_talk: bool) -> None:
         worded = not num[0].isdigit()
         pet_noun = re.match(r"\s*(?:old\s+)?(?:cat|dog|kitten|puppy|pup|kitty|boy|girl|lab|\w+ (?:cat|dog))\b", after)
         abbreviated = m.group("unit") in ("yo", "y o", "y/o")
-        if not m.group("old") and not abbreviated and not pet_noun and (
-            _DURATION_LEAD.search(before) or _DURATION_TAIL.match(after) or (worded and num not in ("half",))
+        if (
+            not m.group("old")
+            and not abbreviated
+            and not pet_noun
+            and (_DURATION_LEAD.search(before) or _DURATION_TAIL.match(after) or (worded and num not in ("half",)))
         ):
             if not re.search(r"\b(?:is|he's|she's|aged|turning|turned)\s+$", before):
                 out.durations.append(m.group(0))
