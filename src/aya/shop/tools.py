@@ -351,7 +351,8 @@ async def _candidates(
     hits, _ = await run(filters, relax=False)
     if hits:
         return hits, []
-    if filters.life_stage is not None and profile.life_stage is None:  # the stage came from the age
+    if filters.life_stage is not None and (profile.life_stage is None or profile.conditions):
+        # the stage came from the age, or a health need outranks it (kidney diets are sold as adult food)
         loose = filters.model_copy(update={"life_stage": None})
         hits, _ = await run(loose, relax=False)
         if hits:

@@ -125,6 +125,11 @@ def _find_pet(state: ThreadState, p: Parsed) -> int | None:
     words = list(p.pet_words)
     if p.name:
         words.insert(0, p.name.lower())
+    for i, pet in enumerate(state.pets):  # "now the chihuahua": a breed we know from an earlier message
+        if p.breed and pet.breed == p.breed and state.profile.breed != p.breed:
+            return i
+    if p.species and p.species != state.profile.species and not p.others:
+        words.append(p.life_stage if p.life_stage in ("puppy", "kitten") else p.species)  # "cat", "puppy first"
     for word in words:
         for i, pet in enumerate(state.pets):
             if pet.name and pet.name.lower() == word:

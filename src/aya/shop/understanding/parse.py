@@ -278,6 +278,11 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
         for _start, part in parts[1:]:
             at = lowered.find(" ".join(part.split()[:2]))
             other = _parse_one(raw[at:] if at >= 0 else part, part, terms, full=part)
+            # wishes said once for both ("wet food for my dog and my cat") hold for each; needs stay per pet
+            other.food_types = other.food_types or list(first.food_types)
+            other.not_food_types = other.not_food_types or list(first.not_food_types)
+            other.avoid_brands = other.avoid_brands or list(first.avoid_brands)
+            other.budget_max = other.budget_max if other.budget_max is not None else first.budget_max
             first.others.append(other)
         first.text = norm
         first.words = len(norm.split())
@@ -310,15 +315,25 @@ def _split_pets(norm: str, terms: CatalogTerms | None) -> list[tuple[int, str]]:
         ):
             return [(0, norm)]
         marks.append((span[0], species))
-    breed = breed_table.find_breed(norm, known_words=_known_words(terms))
-    if breed is not None:
-        marks.append((breed.span[0], breed.breed.species))
+    breeds: list[tuple[int, str]] = []  # (position, breed name): two breeds are two pets, even of one species
+    offset = 0
+    while len(breeds) < 3:
+        found = breed_table.find_breed(norm[offset:], known_words=_known_words(terms))
+        if found is None or polarity(norm, (offset + found.span[0], offset + found.span[1])) != "wanted":
+            break
+        marks.append((offset + found.span[0], found.breed.species))
+        if not found.breed.generic and found.breed.name not in [b for _, b in breeds]:
+            breeds.append((offset + found.span[0], found.breed.name))
+        offset += found.span[1]
     marks.sort()
     species_seen = [s for _, s in marks]
-    if len(set(species_seen)) < 2:
+    if len(set(species_seen)) < 2 and len(breeds) < 2:
         return [(0, norm)]
     first_species = species_seen[0]
-    second_at = next(pos for pos, s in marks if s != first_species)
+    if len(set(species_seen)) >= 2:
+        second_at = next(pos for pos, s in marks if s != first_species)
+    else:
+        second_at = breeds[1][0]
     # cut at the last separator before the second pet's word
     cut = None
     for m in _PET_SPLIT.finditer(norm, 0, second_at):
