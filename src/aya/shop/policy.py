@@ -293,6 +293,8 @@ class Policy:
             out.append(index)
         if not out and p.refs_all and len(shown) >= 2:
             out = list(range(min(len(shown), 4)))
+        if not out and shown and p.ref_attribute is not None:
+            out = _by_attribute(p.ref_attribute, shown)
         if not out and shown:
             out = _by_mention(p, shown)
         return list(dict.fromkeys(out))
@@ -395,6 +397,21 @@ def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct:
 def _only_species(profile: PetProfile) -> bool:
     rest = profile.model_copy(update={"species": None, "name": None})
     return profile.species is not None and rest.is_empty()
+
+
+def _by_attribute(attribute: tuple[str, str], shown: list[ShownProduct]) -> list[int]:
+    """ "the adult one", "the wet one", "the cheaper one": the one shown product with that attribute."""
+    field_, value = attribute
+    if field_ == "price":
+        prices = [s.price for s in shown]
+        return [prices.index(min(prices) if value == "min" else max(prices))]
+    if field_ == "size":
+        return []
+    if field_ == "title":
+        hits = [i for i, s in enumerate(shown) if value in s.title.lower()]
+    else:
+        hits = [i for i, s in enumerate(shown) if getattr(s, field_, None) == value]
+    return hits if len(hits) == 1 else []
 
 
 def _by_mention(p: Parsed, shown: list[ShownProduct]) -> list[int]:

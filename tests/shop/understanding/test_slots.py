@@ -247,3 +247,17 @@ def test_references(text: str, compare: bool, refs: list[int], all_: bool) -> No
 def test_typos_become_shopper_words(text: str, fixed: str) -> None:
     t = tables()
     assert correct(text, t.vocabulary, t.known_words) == fixed
+
+
+@pytest.mark.parametrize(
+    ("text", "attribute"),
+    [
+        ("tell me more about the adult one", ("life_stage", "adult")),
+        ("which is the cheaper one", ("price", "min")),
+        ("is the wet one grain free?", ("food_type", "wet")),
+        ("the more expensive one", ("price", "max")),
+        ("something cheaper", None),
+    ],
+)
+def test_references_by_attribute(text: str, attribute: tuple[str, str] | None) -> None:
+    assert read_refs(normalize_text(text)).attribute == attribute

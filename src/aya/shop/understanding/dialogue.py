@@ -37,7 +37,7 @@ _BARE_NUMBER = re.compile(
 
 def about_shown(p: Parsed) -> bool:
     """A question about products on screen ("is the second one grain free?") states no new wish for the pet."""
-    if (p.refs or p.superlative) and "similar" not in p.acts and not p.species:
+    if (p.refs or p.superlative or p.ref_attribute) and "similar" not in p.acts and not p.species:
         return True
     if p.refs_all and not (p.has_pet_facts or p.pet_words):
         return True  # "compare them"; but "do any of those come in pate?" refines the search

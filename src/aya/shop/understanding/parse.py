@@ -68,6 +68,7 @@ class Parsed:
     acts: set[str] = field(default_factory=set)
     refs: list[int] = field(default_factory=list)  # 1-based positions in the shown list; -1 is the last
     refs_all: bool = False  # "them", "both", "these"
+    ref_attribute: tuple[str, str] | None = None  # "the adult one", "the cheaper one": resolved against what was shown
     mentions: list[str] = field(default_factory=list)  # other words that may name a shown product
     superlative: str | None = None  # "which one is cheapest?": cheapest | priciest | best_rated | most_protein
     out_of_scope: OutOfScope | None = None
@@ -471,7 +472,13 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
     if _SMALLTALK.search(norm):
         out.acts.add("smalltalk")
     refs: Refs = read_refs(norm, compare="compare" in out.acts)
-    out.refs, out.refs_all = refs.positions, refs.all
+    out.refs, out.refs_all, out.ref_attribute = refs.positions, refs.all, refs.attribute
+    if refs.attribute is not None:
+        if refs.attribute[0] == "price":
+            out.acts.discard("cheaper")  # "the cheaper one" points at a shown product, it asks for no new search
+            out.sort = None
+        if not out.acts & {"compare", "similar", "details"}:
+            out.acts.add("details")
     m_sup = _SUPERLATIVE.search(norm)
     if m_sup:
         word = m_sup.group(1)

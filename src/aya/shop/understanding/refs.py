@@ -26,10 +26,25 @@ _REF_ALL = re.compile(
 )
 
 
+_ATTRIBUTE = re.compile(
+    r"\b(?:the|that)\s+(puppy|kitten|adult|senior|wet|dry|canned|grain free|small breed|large breed|cheaper|"
+    r"less expensive|pricier|more expensive|bigger|smaller)\s+(?:one|food|bag|can|kind|version)\b"
+)
+_ATTRIBUTES = {
+    "puppy": ("life_stage", "puppy"), "kitten": ("life_stage", "kitten"), "adult": ("life_stage", "adult"),
+    "senior": ("life_stage", "senior"), "wet": ("food_type", "wet"), "canned": ("food_type", "wet"),
+    "dry": ("food_type", "dry"), "grain free": ("title", "grain"), "small breed": ("title", "small"),
+    "large breed": ("title", "large"), "cheaper": ("price", "min"), "less expensive": ("price", "min"),
+    "pricier": ("price", "max"), "more expensive": ("price", "max"), "bigger": ("size", "max"),
+    "smaller": ("size", "min"),
+}  # fmt: skip
+
+
 @dataclass
 class Refs:
     positions: list[int] = field(default_factory=list)
     all: bool = False
+    attribute: tuple[str, str] | None = None  # "the adult one": (field, value) to find among the products shown
 
 
 def read_refs(norm: str, *, compare: bool = False) -> Refs:
@@ -61,4 +76,7 @@ def read_refs(norm: str, *, compare: bool = False) -> Refs:
             if word == "middle" and not re.match(r"\s+one\b", after):
                 continue
             refs.append(_ORDINALS[word])
-    return Refs(list(dict.fromkeys(refs)), bool(_REF_ALL.search(norm)))
+    attr = _ATTRIBUTE.search(norm)
+    return Refs(
+        list(dict.fromkeys(refs)), bool(_REF_ALL.search(norm)), _ATTRIBUTES.get(attr.group(1)) if attr else None
+    )
