@@ -28,6 +28,8 @@ from aya.core.errors import AyaError, NotFound
 from aya.core.settings import Settings
 from aya.search.models import ProductSearch
 from aya.shop import tools as shop_tools
+from aya.shop.profile import PetProfile
+from aya.shop.safety.tool_checks import check_result, enforce_args
 
 logger = logging.getLogger("aya.mcp")
 
@@ -63,7 +65,12 @@ def _shop_tool(search: ProductSearch, spec: shop_tools.ToolSpec) -> Tool:
 
     async def run(**arguments: Any) -> BaseModel:
         try:
-            return await spec.func(search, spec.args.model_validate(arguments))
+            args = spec.args.model_validate(arguments)
+            wanted = getattr(args, "k", None)
+            args = enforce_args(args, PetProfile())
+            result = await spec.func(search, args)
+            # the same checks as in chat: vet diets, unsafe diets, exact allergen check (aya.shop.safety.tool_checks)
+            return await check_result(search, args, result, PetProfile(), k=wanted)
         except AyaError as exc:  # NotFound / BadRequest from the tool: the caller's mistake, named by field
             raise ToolError(_field_message(exc)) from exc
 

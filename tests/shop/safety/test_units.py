@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -171,3 +172,39 @@ def test_voice_reads_safety_answers_for_the_ear() -> None:
     assert "8 8 8, 4 2 6, 4 4 3 5" in spoken and "fee" not in spoken
     feeding = " ".join(for_the_ear("about 280 kcal a day (resting energy 70 × 5.0 kg^0.75 = 234 kcal, × 1.2)."))
     assert feeding == "about 280 calories a day."
+
+
+def test_unsupported_health_claims() -> None:
+    from aya.shop.safety.guardrails import correction_text, unsupported_claims
+
+    lights_out = SimpleNamespace(id="l", title="BFF OMG Lights Out! Tuna & Lamb Flavor Wet Canned Cat Food, 5.5-oz",
+                                 description="", target_conditions=["weight_management"])  # fmt: skip
+    labeled = SimpleNamespace(id="w", title="Hill's Science Diet Adult Light Dry Dog Food", description="",
+                              target_conditions=["weight_management"])  # fmt: skip
+    said = "**BFF OMG Lights Out! Tuna & Lamb Flavor Wet Canned Cat Food** is formulated for weight control."
+    problems = unsupported_claims(said, [lights_out, labeled])
+    assert [p.product_id for p in problems] == ["l"]
+    assert "isn't labeled as formulated for weight control" in correction_text(problems)
+    fine = "**Hill's Science Diet Adult Light Dry Dog Food** is formulated for weight control."
+    assert unsupported_claims(fine, [lights_out, labeled]) == []
+
+
+async def test_mcp_tools_carry_the_same_checks(catalog_search: Any, catalog_settings: Any) -> None:
+    """MCP clients (desktop assistants) get the screened results too: no vegan food for a cat without the warning,
+    no vet diet as an ordinary pick."""
+    from aya.mcp.server import build_mcp_server
+    from aya.shop.tools import SearchProductsArgs, search_products
+    from mcp import Client
+
+    async with Client(build_mcp_server(catalog_search, catalog_settings)) as client:
+        vegan = await client.call_tool("search_products", {"species": "cat", "special_features": ["vegan"], "k": 3})
+        assert vegan.structured_content is not None
+        assert any("obligate carnivores" in n for n in vegan.structured_content["safety_notes"])
+        overweight = {"species": "dog", "target_conditions": ["weight_management"], "k": 10}
+        chunky = await client.call_tool("search_products", overweight)
+        assert chunky.structured_content is not None
+        ids = [p["id"] for p in chunky.structured_content["products"]]
+        # unscreened, the same search shows a veterinary weight diet
+        direct = await search_products(catalog_search, SearchProductsArgs.model_validate(overweight))
+        assert any(is_vet_diet(p) for p in direct.products)
+        assert ids and not any(is_vet_diet(p) for p in await catalog_search.get(ids))

@@ -24,6 +24,8 @@ from agents import Agent, GuardrailFunctionOutput, InputGuardrail, OutputGuardra
 from agents.items import TResponseInputItem
 
 from aya.catalog.ingredients import family_label, family_of, violations
+from aya.catalog.vocab import normalize as normalize_vocab
+from aya.shop.safety.claims import honest_conditions
 from aya.shop.safety.emergency import assess, emergency_reply, toxic_question_reply
 from aya.shop.safety.store_policy import StorePolicy, load_policy
 
@@ -126,8 +128,53 @@ def input_guardrail(policy: StorePolicy | None = None) -> InputGuardrail[Any]:
 class OutputProblem:
     product_id: str
     title: str
-    claimed_absent: str  # the shopper's word ("chicken")
-    found: str  # the label ingredient that contains it
+    claimed_absent: str  # the shopper's word ("chicken"); for an unsupported health claim, the claim
+    found: str  # the label ingredient that contains it; "" for an unsupported health claim
+
+
+_FORMULATED = re.compile(
+    r"\b(?:formulated|made|designed|specially made|specifically made|a (?:veterinary|vet) diet) for "
+    r"((?:[a-z]+ ){0,3}[a-z]+)",
+    re.IGNORECASE,
+)
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences, never split inside a **bold product name** ("**OMG Lights Out! Tuna…**")."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        names = _BOLD.findall(line)
+        masked = line
+        for i, name in enumerate(names):
+            masked = masked.replace(name, f"\x00{i}\x00", 1)
+        for part in re.split(r"(?<=[.!?])\s+", masked):
+            for i, name in enumerate(names):
+                part = part.replace(f"\x00{i}\x00", name)
+            out.append(part)
+    return out
+
+
+def unsupported_claims(text: str, products: Sequence[Any]) -> list[OutputProblem]:
+    """ "Formulated for X" said of a named product whose label data does not list X (a flavour name such as "Lights
+    Out!" is not label data: see :func:`aya.shop.safety.claims.honest_conditions`)."""
+    problems: list[OutputProblem] = []
+    for line in _sentences(text):
+        for m in _FORMULATED.finditer(_BOLD.sub(" ", line)):
+            words = m.group(1).lower().split()
+            condition = None
+            for n in range(len(words), 0, -1):
+                condition = normalize_vocab("target_conditions", " ".join(words[:n]))
+                if condition:
+                    break
+            if condition is None:
+                continue
+            for p in products:
+                if not _names(line, p.title):
+                    continue
+                honest = honest_conditions(p.title, getattr(p, "description", ""), list(p.target_conditions))
+                if condition not in honest:
+                    problems.append(OutputProblem(p.id, p.title, m.group(0), ""))
+    return problems
 
 
 @dataclass
@@ -152,7 +199,7 @@ _SUBJECT_ABSENT = re.compile(
 def absence_claims(text: str) -> list[_Claim]:
     """Statements that an ingredient family is absent ("no chicken", "chicken is not in its ingredients")."""
     claims: list[_Claim] = []
-    for line in re.split(r"(?<=[.!?])\s+|\n", text):
+    for line in _sentences(text):
         sentence = _BOLD.sub(" ", line)  # a product's own name ("**… Grain-Free Formula …**") is not Aya's claim
         for m in _ABSENCE.finditer(sentence):
             words = m.group(1).strip().lower().split()
@@ -218,7 +265,15 @@ def find_false_absences(text: str, products: Sequence[Any], focus: Sequence[Any]
 
 def correction_text(problems: Sequence[OutputProblem]) -> str:
     lines = []
-    for pr in problems[:3]:
+    claims = [pr for pr in problems if not pr.found]
+    for pr in claims[:3]:
+        name = pr.title.split(", ")[0]
+        lines.append(
+            f"Let me correct that: **{name}** isn't labeled as {pr.claimed_absent.lower()}; I shouldn't have said so."
+        )
+    if claims and len(claims) == len(problems):
+        return " ".join(lines)
+    for pr in [pr for pr in problems if pr.found][:3]:
         name = pr.title.split(", ")[0]
         fam = family_of(pr.claimed_absent) or pr.claimed_absent
         lines.append(
@@ -260,7 +315,7 @@ async def review_output(run: Any, text: str) -> OutputVerdict:
 
     The SDK refuses output guardrails with server-side history (``previous_response_id``): there the assistant calls
     this after the run and adds the correction as a message of its own."""
-    if not absence_claims(text):
+    if not absence_claims(text) and not _FORMULATED.search(text):
         return OutputVerdict()
     turn_ids = list(getattr(run, "turn_products", []))
     shown_ids = [p.id for p in run.state.shown]
@@ -269,5 +324,5 @@ async def review_output(run: Any, text: str) -> OutputVerdict:
     by_id = {p.id: p for p in await run.search.get(ids)} if ids else {}
     focus_ids = pointed or (turn_ids if len(turn_ids) == 1 else [])
     focus = [by_id[i] for i in focus_ids if i in by_id]
-    problems = find_false_absences(text, list(by_id.values()), focus)
+    problems = find_false_absences(text, list(by_id.values()), focus) + unsupported_claims(text, list(by_id.values()))
     return OutputVerdict(problems, SafetyAnswer("correction", correction_text(problems)) if problems else None)
