@@ -30,7 +30,6 @@ from aya.shop.safety.store_policy import StorePolicy
 from aya.shop.safety.tool_checks import check_result, enforce_args
 from aya.shop.state import ThreadState, save_state
 from aya.shop.tools import (
-    MAX_K,
     TOOLS,
     CompareArgs,
     ComparisonResult,
@@ -225,9 +224,7 @@ def make_tool(spec: ToolSpec) -> FunctionTool:
         if ctx.chat is not None:
             await ctx.chat.stream(ProgressUpdateEvent(icon="search", text=progress_text(spec.name, args)))
         try:
-            # spares: the safety screen below may drop some (vet diets), and still return ``wanted`` products
-            spare = args.model_copy(update={"k": min(MAX_K, wanted + 3)}) if isinstance(wanted, int) else args
-            result = await spec.func(ctx.search, spare)
+            result = await spec.func(ctx.search, args)
             # safety: exact allergen check, vet diets, diets unsafe for the animal (aya.shop.safety.tool_checks)
             result = await check_result(ctx.search, args, result, ctx.state.profile, ctx.user_text, k=wanted)
         except AyaError as exc:
