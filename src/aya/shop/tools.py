@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -357,8 +357,47 @@ async def _candidates(
         hits, _ = await run(loose, relax=False)
         if hits:
             return hits, [f"included food for other life stages than {filters.life_stage}"]
+    said: list[str] = []
+    for loose, words in explicit_last_steps(filters):
+        said.append(words)
+        hits, _ = await run(loose, relax=False)
+        if hits:
+            return hits, said[-6:]
     hits, result = await run(filters, relax=True)
     return hits, _relaxation_words(result.relaxations)
+
+
+def explicit_last_steps(f: Filters) -> Iterator[tuple[Filters, str]]:
+    """Looser filters, cumulative, each with what it relaxed in words: the price, then preferences (features, the
+    last asked first), then health needs, and only then what the shopper named explicitly: life stage, food type,
+    brand. Species, excluded ingredients and refused brands are never relaxed."""
+    cur = f
+    if cur.price_max is not None:
+        hi = round(cur.price_max * 1.25, 2)
+        cur = cur.model_copy(update={"price_max": hi})
+        yield cur, f"raised the price limit from ${f.price_max:.2f} to ${hi:.2f}"
+        cur = cur.model_copy(update={"price_max": None, "price_min": None})
+        yield cur, "ignored the price range"
+    features = list(cur.special_features)
+    while features:
+        dropped = features.pop()
+        cur = cur.model_copy(update={"special_features": list(features)})
+        yield cur, f"included products that are not {feature_phrase(dropped)}"
+    if cur.target_conditions:
+        names = join_words([condition_phrase(c) for c in cur.target_conditions], "or")
+        cur = cur.model_copy(update={"target_conditions": []})
+        yield cur, f"included products not specifically made for {names}"
+    if cur.life_stage:
+        stage = cur.life_stage
+        cur = cur.model_copy(update={"life_stage": None})
+        yield cur, f"included food for other life stages than {stage}"
+    if cur.food_type:
+        names = join_words([FOOD_TYPE_WORDS.get(t, t) for t in cur.food_type], "or")
+        cur = cur.model_copy(update={"food_type": None})
+        yield cur, f"included food types other than {names}"
+    if cur.brand:
+        brands = join_words(list(cur.brand), "or")
+        yield cur.model_copy(update={"brand": None}), f"included other brands than {brands}"
 
 
 async def compare_products(search: ProductSearch, args: CompareArgs) -> ComparisonResult:

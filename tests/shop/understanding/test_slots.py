@@ -261,3 +261,33 @@ def test_typos_become_shopper_words(text: str, fixed: str) -> None:
 )
 def test_references_by_attribute(text: str, attribute: tuple[str, str] | None) -> None:
     assert read_refs(normalize_text(text)).attribute == attribute
+
+
+def test_relaxation_keeps_what_the_shopper_named_for_last() -> None:
+    from aya.search.models import Filters
+    from aya.shop.tools import explicit_last_steps
+
+    f = Filters(
+        species="cat",
+        life_stage="senior",
+        food_type=["wet"],
+        brand=["Wellness"],
+        price_max=20,
+        special_features=["grain_free"],
+        target_conditions=["kidney_support"],
+        exclude_ingredients=["chicken"],
+    )
+    steps = list(explicit_last_steps(f))
+    words = [w for _, w in steps]
+    assert [w.split(" ")[0] for w in words] == [
+        "raised",
+        "ignored",
+        "included",
+        "included",
+        "included",
+        "included",
+        "included",
+    ]
+    assert words.index("included food types other than wet") > words.index("included products that are not grain-free")
+    assert words[-1] == "included other brands than Wellness"
+    assert all(s.species == "cat" and s.exclude_ingredients == ["chicken"] for s, _ in steps)  # never relaxed
