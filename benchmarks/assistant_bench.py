@@ -5,8 +5,9 @@
 2. Runs every scenario of ``tests/shop/conversations.toml`` through it with the suite's own turn-by-turn checks and
    reports how many pass, plus the end-to-end time of each turn (HTTP + agent + search + widgets).
    When ``../shared/data`` holds the real Chewy catalogs, also runs ``tests/shop/conversations_real.toml`` over them.
-3. Replays every model call the suite made (the exact instructions and input items) against the offline model alone,
-   ``--repeat`` times: that is the offline model's own latency per turn, search excluded (target: p50 < 10 ms).
+3. Decision time per turn without search, at 1, 5 and 20 messages of history: understanding the new message, the
+   one dialogue-state update, and the offline model's decision over the Responses-format input a real turn carries
+   (``--repeat`` times each). It must stay flat with history (nothing earlier is re-read) and well under 1 ms.
 
 Usage: ``.venv/bin/python benchmarks/assistant_bench.py [--size 300] [--repeat 20]``
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
 import logging
 import sys
 import tempfile
@@ -34,6 +34,9 @@ from aya.catalog.sample import generate_sample_catalog  # noqa: E402
 from aya.search.factory import open_search  # noqa: E402
 from aya.search.ingest import ingest_products  # noqa: E402
 from aya.shop.offline import OfflineModel  # noqa: E402
+from aya.shop.state import ThreadState, load_state, save_state  # noqa: E402
+from aya.shop.understanding import CatalogTerms, parse  # noqa: E402
+from aya.shop.understanding.dialogue import update  # noqa: E402
 from aya.web.app import create_app  # noqa: E402
 from shop.chatclient import ShopChat  # noqa: E402
 from shop.conftest import offline_settings, serving  # noqa: E402
@@ -65,64 +68,81 @@ async def build_real_catalog(data_dir: Path) -> int:
 
 async def run_suite(
     data_dir: Path, scenarios: list[dict[str, Any]], *, embedder: str = "minilm"
-) -> tuple[int, list[str], list[float], list[list[tuple[Any, Any]]]]:
-    """(passed, failures, per-turn end-to-end seconds, the model calls of each turn)."""
+) -> tuple[int, list[str], list[float]]:
+    """(passed, failures, per-turn end-to-end seconds)."""
     passed = 0
     failures: list[str] = []
     turn_seconds: list[float] = []
-    turn_calls: list[list[tuple[Any, Any]]] = []
     settings = offline_settings(data_dir).model_copy(update={"embedder": embedder})
     async with serving(create_app(settings)) as app:
         resources = app.state.resources
-        model = resources.extras["chat_server"].assistant.model
-        assert isinstance(model, OfflineModel)
-        recorded: list[tuple[Any, Any]] = []
-        decide = model.decide
-
-        def recording(instructions: Any, items: Any) -> Any:
-            recorded.append((instructions, copy.deepcopy(items)))
-            return decide(instructions, items)
-
-        model.decide = recording  # type: ignore[method-assign]
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
             for i, scenario in enumerate(scenarios):
                 chat = ShopChat(http, user=f"bench-{i}", username=scenario.get("username"))
                 shown: list[str] = []
                 try:
                     for turn in scenario["turn"]:
-                        recorded.clear()
                         start = time.perf_counter()
                         shown = await run_turn(chat, resources.search, turn, shown)
                         turn_seconds.append(time.perf_counter() - start)
-                        turn_calls.append(list(recorded))
                     passed += 1
                 except AssertionError as exc:
                     failures.append(f"{scenario['name']}: {str(exc).splitlines()[0]}")
-    return passed, failures, turn_seconds, turn_calls
+    return passed, failures, turn_seconds
 
 
-def replay(turn_calls: list[list[tuple[Any, Any]]], repeat: int) -> tuple[list[float], list[float]]:
-    """Seconds per turn (all model calls of the turn) and per single model call, offline model only."""
+_HISTORY = [
+    "hi! i need food for my dog",
+    "he's a 6 year old lab, about 70 lbs",
+    "he gets itchy, no chicken please",
+    "compare the first two",
+    "only dry food",
+    "something cheaper",
+    "what's in the second one?",
+    "also my cat Bella is 12 and has kidney issues",
+    "wet food for her, no fish",
+    "back to the dog",
+]
+_LAST = "ok what about a grain free one under $60, not purina"
+
+
+def _message(role: str, text: str) -> dict[str, Any]:
+    kind = "input_text" if role == "user" else "output_text"
+    return {"type": "message", "role": role, "content": [{"type": kind, "text": text}]}
+
+
+def decision_times(history: int, repeat: int, terms: CatalogTerms) -> list[float]:
+    """Seconds to understand the last message, update the stored state once and decide, after ``history`` messages
+    (user and Aya alternating, as the Responses-format input of a real turn carries them)."""
+    items: list[dict[str, Any]] = []
+    state = ThreadState()
+    for i in range(history - 1):
+        text = _HISTORY[(i // 2) % len(_HISTORY)]
+        if i % 2 == 0:
+            items.append(_message("user", text))
+            update(state, parse(text, terms=terms))
+        else:
+            items.append(_message("assistant", "Here are three picks for your dog: ... Want me to compare them?"))
+    items.append(_message("user", _LAST))
+    stored: dict[str, Any] = {}
+    save_state(stored, state)
     model = OfflineModel()
-    per_turn: list[float] = []
-    per_call: list[float] = []
+    model.policy.terms = terms
+    times: list[float] = []
     for _ in range(repeat):
-        for calls in turn_calls:
-            turn_total = 0.0
-            for instructions, items in calls:
-                start = time.perf_counter()
-                model.decide(instructions, items)
-                elapsed = time.perf_counter() - start
-                per_call.append(elapsed)
-                turn_total += elapsed
-            per_turn.append(turn_total)
-    return per_turn, per_call
+        turn_state = load_state(stored)  # the state as the thread stores it (loading is not part of the decision)
+        start = time.perf_counter()
+        parsed = parse(_LAST, terms=terms)
+        update(turn_state, parsed)
+        model.for_turn(turn_state, parsed).decide(None, items)  # type: ignore[arg-type]
+        times.append(time.perf_counter() - start)
+    return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=300, help="sample catalog size (default 300, as in the tests)")
-    parser.add_argument("--repeat", type=int, default=20, help="replays of the suite's model calls")
+    parser.add_argument("--repeat", type=int, default=500, help="decisions timed at each history length")
     parser.add_argument("--no-real", action="store_true", help="skip the scenarios over the real Chewy catalogs")
     args = parser.parse_args()
 
@@ -133,13 +153,13 @@ def main() -> None:
         data_dir.mkdir()
         built = asyncio.run(build_catalog(data_dir, args.size))
         print(f"catalog: {args.size:,} sample products (seed 7), built with MiniLM embeddings in {built:.1f} s")
-        passed, failures, turn_seconds, turn_calls = asyncio.run(run_suite(data_dir, SCENARIOS))
+        passed, failures, turn_seconds = asyncio.run(run_suite(data_dir, SCENARIOS))
         real: tuple[int, list[str]] | None = None
         if SHARED_DATA.is_dir() and not args.no_real:
             real_dir = Path(tmp) / "real"
             real_dir.mkdir()
             n_real = asyncio.run(build_real_catalog(real_dir))
-            real_passed, real_failures, _, _ = asyncio.run(run_suite(real_dir, REAL_SCENARIOS, embedder="none"))
+            real_passed, real_failures, _ = asyncio.run(run_suite(real_dir, REAL_SCENARIOS, embedder="none"))
             real = (real_passed, real_failures)
 
     total = len(SCENARIOS)
@@ -160,23 +180,24 @@ def main() -> None:
         )
         for failure in real[1]:
             print(f"  FAIL {failure}")
-    per_turn, per_call = replay(turn_calls, args.repeat)
-    t = summarize_ms(per_turn)
-    c = summarize_ms(per_call)
-    calls = sum(len(x) for x in turn_calls)
-    print(
-        f"offline model without search ({len(turn_calls)} turns, {calls} model calls, x{args.repeat}):\n"
-        f"  per turn  p50 {t['p50']:.3f} ms  p99 {t['p99']:.3f} ms  mean {t['mean']:.3f} ms   (target p50 < 10 ms)\n"
-        f"  per call  p50 {c['p50']:.3f} ms  p99 {c['p99']:.3f} ms"
-    )
+    terms = CatalogTerms.of(["Purina ONE", "Purina Pro Plan", "Blue Buffalo", "Hill's Science Diet", "Wellness"])
+    decision_times(1, 50, terms)  # warm-up: tables, caches
+    flat: dict[int, dict[str, float]] = {}
+    print(f"offline decision per turn without search (understand + state update + decide, x{args.repeat}):")
+    for history in (1, 5, 20):
+        flat[history] = summarize_ms(decision_times(history, args.repeat, terms))
+        f = flat[history]
+        print(
+            f"  {history:>2} messages of history: p50 {f['p50']:.3f} ms  p99 {f['p99']:.3f} ms  mean {f['mean']:.3f} ms"
+        )
     summary = {
         "catalog": args.size,
         "scenarios": total,
         "passed": passed,
         "success_rate": round(rate, 3),
         "real_passed": f"{real[0]}/{len(REAL_SCENARIOS)}" if real is not None else "skipped",
-        "offline_turn_p50_ms": t["p50"],
-        "offline_turn_p99_ms": t["p99"],
+        "decision_p50_ms_1_5_20": [flat[h]["p50"] for h in (1, 5, 20)],
+        "decision_p99_ms_1_5_20": [flat[h]["p99"] for h in (1, 5, 20)],
         "e2e_turn_p50_ms": e2e["p50"],
         "e2e_turn_p99_ms": e2e["p99"],
     }

@@ -12,6 +12,8 @@ from aya.core.settings import Settings
 from aya.mcp.server import SERVED_TOOLS, build_mcp_server
 from aya.search.models import ProductSearch
 from aya.shop import tools as shop_tools
+from aya.shop.profile import PetProfile
+from aya.shop.safety.tool_checks import check_result, enforce_args
 from mcp import Client, MCPError
 
 
@@ -82,10 +84,12 @@ async def test_details_recommendations_compare_and_similar(server: MCPServer, se
         assert not picks.is_error and picks.structured_content is not None
         assert 1 <= len(picks.structured_content["picks"]) <= 2
         assert all(p["product"]["species"] == "dog" and p["reason"] for p in picks.structured_content["picks"])
-        direct = await shop_tools.get_recommendations(
-            search, shop_tools.RecommendationArgs.model_validate({"profile": profile, "k": 2})
-        )
-        assert picks.structured_content == direct.model_dump(mode="json")
+        # MCP serves the tool with the chat's safety checks (aya.shop.safety.tool_checks): spares asked for, then
+        # screened and trimmed back to k; the same done directly gives the same picks
+        args = enforce_args(shop_tools.RecommendationArgs.model_validate({"profile": profile, "k": 2}), PetProfile())
+        direct = await shop_tools.get_recommendations(search, args)
+        checked = await check_result(search, args, direct, PetProfile(), k=2)
+        assert picks.structured_content == checked.model_dump(mode="json")
 
         compared = await client.call_tool("compare_products", {"product_ids": [first, second]})
         assert not compared.is_error and compared.structured_content is not None

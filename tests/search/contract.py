@@ -18,6 +18,7 @@ __all__ = [
     "loaded",
     "test_delete_removes_everywhere",
     "test_exclude_ingredients_catches_derived_ingredients",
+    "test_facets_count_brands_lines_and_vocabularies",
     "test_filter_availability",
     "test_filter_brand_is_case_insensitive",
     "test_filter_food_type_any_of",
@@ -195,3 +196,34 @@ async def test_stats_counts(loaded: ProductSearch) -> None:
     assert stats.by_species == {"dog": 7, "cat": 3}
     assert stats.brands == 6  # "Acme" and "acme" are one brand
     assert stats.price_min == 9.0 and stats.price_max == 55.0
+
+
+async def test_facets_count_brands_lines_and_vocabularies(backend: ProductSearch) -> None:
+    await backend.upsert(
+        [
+            *contract_products(),
+            product("f1", "Trail Mix Lamb", brand="Acme", product_line="Trail Mix"),
+            product("f2", "Trail Mix Duck", brand="acme", product_line="Trail Mix", species="cat"),
+            product("f3", "Summit Senior", brand="Blue Ridge", product_line="Summit", life_stage="senior"),
+        ]
+    )
+    facets = await backend.facets()
+    assert [(f.value, f.count) for f in facets.brands] == [
+        ("Acme", 5),  # "Acme" and "acme" are one brand, in its most common spelling
+        ("Blue Ridge", 2),
+        ("Prairie", 2),
+        ("Whisker Co", 2),
+        ("Simple Paws", 1),
+        ("VetLine", 1),
+    ]
+    assert [(f.brand, f.line, f.count) for f in facets.product_lines] == [
+        ("Acme", "Trail Mix", 2),
+        ("Blue Ridge", "Summit", 1),
+    ]
+    assert [(f.value, f.count) for f in facets.species] == [("dog", 9), ("cat", 4)]
+    assert facets.food_types[0].value == "dry" and sum(f.count for f in facets.food_types) == 13
+    assert {f.value for f in facets.life_stages} >= {"adult", "puppy", "senior", "kitten", "all"}
+    assert [f.count for f in facets.life_stages] == sorted((f.count for f in facets.life_stages), reverse=True)
+    await backend.delete(["f1", "f2", "f3"])
+    facets = await backend.facets()
+    assert facets.product_lines == [] and facets.brands[0].value == "Acme" and facets.brands[0].count == 3

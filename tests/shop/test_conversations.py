@@ -3,6 +3,7 @@ SQLite search over the sample catalog, and the offline model. Assertions are tur
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,28 @@ RELAXED = {
     "conditions": "not specifically made for",
     "life_stage": "other life stages",
 }
+
+
+_SIZE_WORDS = [
+    ("giant", re.compile(r"\bgiant breed")),
+    ("large", re.compile(r"\blarge (?:breed|bites)|\blarge & giant|\blarge and giant")),
+    ("toy", re.compile(r"\btoy (?:breed|dog)")),
+    ("small", re.compile(r"\bsmall (?:breed|bites|dog)|\bmini\b|\bsmall & toy|\bsmall and toy")),
+]
+
+
+def sized_for(p: Product) -> str | None:
+    """The dog size a product is made for, from its title (the test's own reading) or its breed size."""
+    title = p.title.lower()
+    for size, pattern in _SIZE_WORDS:
+        if pattern.search(title):
+            return size
+    return p.breed_size if p.breed_size not in (None, "all") else None
+
+
+def conflicting_sizes(pet: str, product: str | None) -> bool:
+    small, big = {"toy", "small"}, {"large", "giant"}
+    return product is not None and ((pet in small and product in big) or (pet in big and product in small))
 
 
 def _has(text: str, wanted: str) -> bool:
@@ -61,6 +84,15 @@ def check_products(turn: dict[str, Any], reply: Reply, products: list[Product]) 
             ok_or_relaxed("conditions", bool(set(p.target_conditions) & set(turn["conditions"])), p)
         if "features" in turn:
             ok_or_relaxed("features", set(turn["features"]) <= set(p.special_features), p)
+        if "brand_not" in turn:
+            assert p.brand not in turn["brand_not"], f"{say!r}: {p.id} is {p.brand}, refused"
+        if "food_type_not" in turn:
+            assert p.food_type not in turn["food_type_not"], f"{say!r}: {p.id} is {p.food_type} food"
+        if "sized_for" in turn:
+            made_for = sized_for(p)
+            assert not conflicting_sizes(turn["sized_for"], made_for), (
+                f"{say!r}: {p.id} ({p.title}) is made for {made_for} dogs, the pet is {turn['sized_for']}"
+            )
 
 
 async def run_turn(chat: ShopChat, search: ProductSearch, turn: dict[str, Any], shown: list[str]) -> list[str]:
@@ -86,6 +118,8 @@ async def run_turn(chat: ShopChat, search: ProductSearch, turn: dict[str, Any], 
         assert products, f"{say!r}: an empty product list"
         assert reply.progress and reply.progress[0].endswith("…"), f"{say!r}: no progress update"
     check_products(turn, reply, products)
+    if "min_products" in turn:
+        assert len(ids) >= turn["min_products"], f"{say!r}: only {len(ids)} products shown"
 
     if "first_has" in turn:
         first = products[0]

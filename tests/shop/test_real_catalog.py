@@ -36,8 +36,10 @@ SOURCES = [
 pytestmark = pytest.mark.skipif(
     not SHARED_DATA.is_dir(), reason=f"shared data not found at {SHARED_DATA}: these tests read the real Chewy catalogs"
 )
-SCENARIOS: list[dict[str, Any]] = tomllib.loads((Path(__file__).parent / "conversations_real.toml").read_text())[
-    "scenario"
+SCENARIOS: list[dict[str, Any]] = [
+    scenario
+    for name in ("conversations_real.toml", "conversations_owners.toml")
+    for scenario in tomllib.loads((Path(__file__).parent / name).read_text())["scenario"]
 ]
 
 

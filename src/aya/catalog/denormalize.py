@@ -29,6 +29,7 @@ from aya.catalog.derive import (
     stages_in,
     title_food_type_override,
 )
+from aya.catalog.lines import derive_product_line
 from aya.catalog.models import NutritionalInfo, Product
 from aya.catalog.parse import (
     is_empty,
@@ -435,6 +436,7 @@ def denormalize(record: Mapping[str, Any], options: DenormalizeOptions = STRICT)
         image_url=_text(r.get("image_url")) or None,
         url=_text(r.get("url")) or None,
         breed_size=breed_size,
+        product_line=_text(r.get("product_line")) or derive_product_line(brand, title),
         texture=texture,
         package_weight_kg=round(weight, 3) if weight else None,
         price_per_kg=price_per_kg,

@@ -64,6 +64,7 @@ class Product(BaseModel):
     image_url: str | None = None
     url: str | None = None
     breed_size: BreedSize | None = None
+    product_line: str | None = Field(None, max_length=120)
     texture: str | None = None
     package_weight_kg: float | None = Field(None, ge=0)
     price_per_kg: float | None = Field(None, ge=0)

@@ -25,6 +25,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from aya.catalog.lines import derive_product_line
 from aya.catalog.models import NutritionalInfo, Product
 from aya.catalog.text import build_searchable_text
 
@@ -593,6 +594,7 @@ def generate_sample_catalog(n: int = 5000, seed: int = 7) -> Iterator[Product]:
                 updated_at=created + timedelta(days=updated_days),
                 url=f"https://shop.example/p/s{seed}-{recipe_no:05d}-{size_index}",
                 breed_size=recipe.breed_size,  # type: ignore[arg-type]
+                product_line=derive_product_line(recipe.brand["name"], full_title),
                 texture=recipe.texture,
                 package_weight_kg=round(kg, 3),
                 price_per_kg=round(price / kg, 2),

@@ -150,7 +150,7 @@ class ProductLineFacet(BaseModel):
 
 
 class Facets(BaseModel):
-    """What the catalog holds, for understanding and voice vocabulary: each list by count desc, then value asc."""
+    """What the catalog holds, counted: every list is count desc, then value asc (brand, then line, for lines)."""
 
     brands: list[FacetCount]
     product_lines: list[ProductLineFacet]
@@ -174,5 +174,7 @@ class ProductSearch(Protocol):
     async def delete(self, product_ids: Sequence[str]) -> int: ...
 
     async def stats(self) -> CatalogStats: ...
+
+    async def facets(self) -> Facets: ...
 
     async def aclose(self) -> None: ...

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from aya.catalog.models import Product
 from aya.search.analysis import vocab_phrase
-from aya.search.models import CatalogStats, Filters, ProductSearch, Relaxation, SearchQuery, SearchResult
+from aya.search.models import CatalogStats, Facets, Filters, ProductSearch, Relaxation, SearchQuery, SearchResult
 
 PRICE_WIDEN = 0.25
 
@@ -151,6 +151,9 @@ class ProgressiveSearch:
 
     async def stats(self) -> CatalogStats:
         return await self.backend.stats()
+
+    async def facets(self) -> Facets:
+        return await self.backend.facets()
 
     async def aclose(self) -> None:
         await self.backend.aclose()

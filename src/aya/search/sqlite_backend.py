@@ -30,7 +30,7 @@ from aya.search.analysis import query_hints, words
 from aya.search.embedder import CachedEmbedder, Embedder, EmbeddingCache, EmbeddingUnavailable, text_hash
 from aya.search.exclusions import excluded
 from aya.search.explain import explain
-from aya.search.models import CatalogStats, Filters, SearchHit, SearchMode, SearchQuery, SearchResult
+from aya.search.models import CatalogStats, Facets, Filters, SearchHit, SearchMode, SearchQuery, SearchResult
 from aya.search.store import ProductStore, WriteTx
 from aya.search.text_index import IndexWrite, TextIndex, term_patterns
 from aya.search.typos import CorrectedQuery, QueryCorrector
@@ -306,6 +306,9 @@ class SqliteProductSearch:
     async def stats(self) -> CatalogStats:
         rows = await asyncio.to_thread(self.store.stats_rows)
         return CatalogStats.model_validate(rows)
+
+    async def facets(self) -> Facets:
+        return Facets.model_validate(await asyncio.to_thread(self.store.facet_rows))
 
     async def _query_vector(self, text: str) -> np.ndarray:
         assert self.embedder is not None

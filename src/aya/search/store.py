@@ -325,6 +325,42 @@ class ProductStore:
     def embeddings(self, model: str) -> Iterator[tuple[int, bytes]]:
         yield from self.reader().execute("SELECT rowid, vec FROM embeddings WHERE model=? ORDER BY rowid", (model,))
 
+    def facet_rows(self) -> dict[str, object]:
+        """Counts per brand, product line, species, food type and life stage (count desc, then value asc).
+
+        Brands (and lines) differing only in case count as one, shown in their most common spelling."""
+        conn = self.reader()
+
+        def counts(col: str) -> list[dict[str, object]]:
+            rows = conn.execute(f"SELECT {col}, count(*) FROM products WHERE {col} != '' GROUP BY {col}")
+            return _ordered({str(v): int(n) for v, n in rows})
+
+        brand_rows = conn.execute("SELECT brand, count(*) FROM products WHERE brand != '' GROUP BY brand").fetchall()
+        line_rows = conn.execute(
+            "SELECT brand, json_extract(doc, '$.product_line'), count(*) FROM products "
+            "WHERE brand != '' AND coalesce(json_extract(doc, '$.product_line'), '') != '' GROUP BY 1, 2"
+        ).fetchall()
+        spelling = _spellings([(str(b), int(n)) for b, n in brand_rows])
+        brands: dict[str, int] = {}
+        for b, n in brand_rows:
+            key = spelling[str(b).lower()]
+            brands[key] = brands.get(key, 0) + int(n)
+        line_spelling = _spellings([(str(ln), int(n)) for _, ln, n in line_rows])
+        lines: dict[tuple[str, str], int] = {}
+        for b, ln, n in line_rows:
+            key2 = (spelling[str(b).lower()], line_spelling[str(ln).lower()])
+            lines[key2] = lines.get(key2, 0) + int(n)
+        return {
+            "brands": _ordered(brands),
+            "product_lines": [
+                {"brand": b, "line": ln, "count": n}
+                for (b, ln), n in sorted(lines.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1]))
+            ],
+            "species": counts("species"),
+            "food_types": counts("food_type"),
+            "life_stages": counts("life_stage"),
+        }
+
     def stats_rows(self) -> dict[str, object]:
         conn = self.reader()
         total, pmin, pmax = conn.execute("SELECT count(*), min(price), max(price) FROM products").fetchone()
@@ -344,3 +380,18 @@ class ProductStore:
             "price_min": pmin,
             "price_max": pmax,
         }
+
+
+def _ordered(counts: dict[str, int]) -> list[dict[str, object]]:
+    return [{"value": v, "count": n} for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _spellings(rows: list[tuple[str, int]]) -> dict[str, str]:
+    """lower-cased value -> its most common spelling (ties: the first in sort order)."""
+    best: dict[str, tuple[int, str]] = {}
+    for value, n in rows:
+        key = value.lower()
+        cur = best.get(key)
+        if cur is None or n > cur[0] or (n == cur[0] and value < cur[1]):
+            best[key] = (n, value)
+    return {k: v for k, (_, v) in best.items()}

@@ -97,7 +97,7 @@ class AyaRunContext:
 
 
 def build_instructions(state: ThreadState) -> str:
-    return f"{INSTRUCTIONS}\n## What you know\n{state.describe()}\n\n{state.block()}\n"
+    return f"{INSTRUCTIONS}\n## What you know\n{state.describe()}\n"
 
 
 def _instructions(run_context: RunContextWrapper[AyaRunContext], agent: Agent[AyaRunContext]) -> str:
@@ -149,9 +149,9 @@ def remember(state: ThreadState, result: BaseModel) -> None:
     match result:
         case RecommendationsResult():
             state.profile = result.profile
-            state.show(p.product for p in result.picks)
+            state.show((p.product for p in result.picks), search=result.looked_for)
         case SearchProductsResult():
-            state.show(result.products)
+            state.show(result.products, search=result.looked_for)
         case SimilarResult():
             state.show(result.products)
         case _:

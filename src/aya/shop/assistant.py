@@ -40,17 +40,20 @@ from chatkit.types import (
 )
 
 from aya.core.settings import Settings
-from aya.search.models import ProductSearch, SearchQuery
+from aya.search.models import ProductSearch
 from aya.shop import actions
 from aya.shop.agent import AyaRunContext, build_agent
 from aya.shop.followups import followups_widget, suggest_followups
 from aya.shop.models import build_model, run_config
 from aya.shop.offline import OfflineModel
+from aya.shop.policy import Conversation
 from aya.shop.safety import emergency
 from aya.shop.safety.guardrails import SafetyAnswer, last_user_text, review_output
 from aya.shop.safety.output import GuardedModel
 from aya.shop.safety.store_policy import load_policy
 from aya.shop.state import load_state
+from aya.shop.understanding import CatalogTerms, parse
+from aya.shop.understanding.dialogue import update
 
 logger = logging.getLogger("aya.shop")
 
@@ -107,16 +110,26 @@ class ShopAssistant:
             else model is None and settings.effective_model_provider == "openai"
         )
         self.run_config = run_config(settings)
-        self._brands_loaded = not isinstance(self.model, OfflineModel)
+        self.terms = CatalogTerms()
+        self._terms_loaded = False
 
-    async def _load_brands(self) -> None:
-        """Teach the offline model the catalog's brand names (once, lazily: the catalog may be ingested later)."""
-        if self._brands_loaded or not isinstance(self.model, OfflineModel):
+    async def _load_terms(self) -> None:
+        """Teach understanding the catalog's brands and product lines (once, lazily: the catalog may be ingested
+        later), from ``ProductSearch.facets()``."""
+        if self._terms_loaded:
             return
-        brands = await catalog_brands(self.search)
-        if brands:
-            self.model.policy.brands = tuple(brands)
-            self._brands_loaded = True
+        try:
+            facets = await self.search.facets()
+        except Exception:  # a catalog that cannot answer yet just means no brand names this turn
+            logger.warning("could not read the catalog's facets", exc_info=True)
+            return
+        if facets.brands:
+            self.terms = CatalogTerms.of(
+                [b.value for b in facets.brands], [(f.brand, f.line) for f in facets.product_lines if f.count >= 3]
+            )
+            if isinstance(self.model, OfflineModel):
+                self.model.policy.terms = self.terms
+            self._terms_loaded = True
 
     def use_mcp(self, servers: Callable[[], list[MCPServer]], tools: Sequence[Tool] = ()) -> None:
         """Plug in external MCP servers (asked at every turn: they come and go) and extra tools (``aya.mcp``)."""
@@ -167,12 +180,18 @@ class ShopAssistant:
             message = turn.input
             if message is not None and not "".join(getattr(c, "text", "") for c in message.content).strip():
                 return  # only a photo: nothing else to answer
-        await self._load_brands()
+        await self._load_terms()
         ctx = self.run_context(turn)
         assert ctx.chat is not None
         agent_input, previous = await turn.agent_input(responses_api=self.responses_api)
         ctx.user_text = last_user_text(agent_input)
         agent = self.turn_agent()
+        # The dialogue state is updated ONCE with this message: the offline model of this turn is built from it,
+        # remote models read it in their instructions.
+        parsed = parse(Conversation.from_input(agent_input).last_user, terms=self.terms)
+        update(ctx.state, parsed)
+        if isinstance(self.model, OfflineModel):
+            agent = agent.clone(model=GuardedModel(self.model.for_turn(ctx.state, parsed)))
         if previous is not None:  # the SDK allows no output guardrail with server-side history: reviewed below
             agent = agent.clone(output_guardrails=[])
         shown_before = [p.id for p in ctx.state.shown]
@@ -212,7 +231,11 @@ class ShopAssistant:
         """Follow-up chips under an answer that showed products (see :mod:`aya.shop.followups`)."""
         state = ctx.state
         species = [state.profile.species] if state.profile.species else []
-        suggestions = suggest_followups(state.shown, species=species, food_types=state.profile.food_types, pets=1)
+        # "For my other cat" only when another pet of the same species is known (never for a dog after cat food).
+        same_kind = [p for p in state.pets if p.species in (None, state.profile.species)]
+        suggestions = suggest_followups(
+            state.shown, species=species, food_types=state.profile.food_types, pets=1 + len(same_kind)
+        )
         if not suggestions:
             return None
         return WidgetItem(
@@ -228,29 +251,6 @@ class ShopAssistant:
         ctx = self.run_context(turn)
         async for event in actions.handle(ctx, turn.thread, action.type, action.payload, turn.store, turn.context):
             yield event
-
-
-async def catalog_brands(search: ProductSearch, *, limit: int = 1000) -> list[str]:
-    """Brand names present in the catalog, gathered from broad searches (best effort, bounded: 24 searches)."""
-    seen: dict[str, None] = {}
-    for species in ("dog", "cat"):
-        for food_type in (None, "dry", "wet"):
-            for sort in ("relevance", "price", "price_desc", "rating"):
-                filters: dict[str, Any] = {"species": species}
-                if food_type:
-                    filters["food_type"] = [food_type]
-                query = SearchQuery.model_validate({"text": "", "filters": filters, "k": 100, "sort": sort})
-                try:
-                    result = await search.search(query)
-                except Exception:  # a catalog that cannot answer yet just means no brand names
-                    logger.warning("could not list catalog brands", exc_info=True)
-                    return list(seen)
-                for hit in result.hits:
-                    if hit.product.brand:
-                        seen.setdefault(hit.product.brand, None)
-                if len(seen) >= limit:
-                    return list(seen)[:limit]
-    return list(seen)
 
 
 def tripwire_answer(tripped: InputGuardrailTripwireTriggered | OutputGuardrailTripwireTriggered) -> SafetyAnswer:

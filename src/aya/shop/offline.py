@@ -1,9 +1,10 @@
 """``OfflineModel``: an Agents SDK ``Model`` that runs on this machine with no network and no weights.
 
-It reads what any model reads (instructions and Responses-format input items), lets :class:`~aya.shop.policy.Policy`
-decide the next step, and returns it exactly as a hosted model would: a function call item, or an assistant message
-streamed as text deltas. So the agent loop, the tools, the widgets and ChatKit streaming run the same code path as with
-OpenAI.
+It is built for each turn from the thread's dialogue state (:meth:`OfflineModel.for_turn`: the state already updated
+with the message, and the message's understanding), lets :class:`~aya.shop.policy.Policy` decide the next step from
+them and this turn's tool results, and returns it exactly as a hosted model would: a function call item, or an
+assistant message streamed as text deltas. So the agent loop, the tools, the widgets and ChatKit streaming run the
+same code path as with OpenAI. Its instructions are not read: the state is data, not text.
 """
 
 from __future__ import annotations
@@ -41,22 +42,37 @@ from openai.types.responses.response_prompt_param import ResponsePromptParam
 from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
 
 from aya.shop.policy import Conversation, Policy, ReplyStep, Step, ToolStep
-from aya.shop.state import state_from_instructions
+from aya.shop.state import ThreadState
+from aya.shop.understanding import CatalogTerms, Parsed
+from aya.shop.understanding.dialogue import update
 
 MODEL_NAME = "aya-offline"
 _DELTA_WORDS = 4
 
 
 class OfflineModel(Model):
-    """Deterministic rule-based model. ``brands`` are the catalog's brand names, so shoppers can ask for them."""
+    """Deterministic rule-based model. ``brands`` are the catalog's brand names, so shoppers can ask for them (the
+    assistant replaces them with the catalog's facets, brands and lines, via :attr:`policy`)."""
 
-    def __init__(self, brands: Sequence[str] = ()) -> None:
-        self.policy = Policy(brands)
+    def __init__(self, brands: Sequence[str] = (), *, policy: Policy | None = None) -> None:
+        self.policy = policy or Policy(CatalogTerms.of(brands))
+        self.state: ThreadState | None = None
+        self.parsed: Parsed | None = None
+
+    def for_turn(self, state: ThreadState, parsed: Parsed) -> OfflineModel:
+        """This model for one turn: ``state`` already holds the message (see ``dialogue.update``)."""
+        model = OfflineModel(policy=self.policy)
+        model.state, model.parsed = state, parsed
+        return model
 
     def decide(self, system_instructions: str | None, input: str | list[TResponseInputItem]) -> Step:
         conv = Conversation.from_input(input)
-        state = state_from_instructions(system_instructions)
-        return self.policy.next_step(conv, state)
+        state, parsed = self.state, self.parsed
+        if state is None or parsed is None:  # used on its own (no assistant): the message against an empty thread
+            state, parsed = ThreadState(), self.policy.parse(conv.last_user)
+            update(state, parsed)
+            self.state, self.parsed = state, parsed
+        return self.policy.next_step(conv, state, parsed)
 
     def _output(self, step: Step, tools: list[Tool]) -> list[TResponseOutputItem]:
         if isinstance(step, ToolStep) and any(getattr(t, "name", None) == step.name for t in tools):

@@ -1,8 +1,10 @@
-"""The offline model's decisions: from the conversation so far, ask one question, call one tool, or answer.
+"""The offline model's decisions: from the dialogue state and this message, ask one question, call one tool, or answer.
 
-Input is what any model receives (Responses-format items and the instructions with the ``<aya_state>`` block);
-output is a :class:`ToolStep` or a :class:`ReplyStep`. Slots come from the thread state (pet profile, products shown)
-updated with every user message of the conversation, in order, so later messages win.
+Input is the thread's :class:`~aya.shop.state.ThreadState` (already updated with this message, once, by
+:func:`aya.shop.understanding.dialogue.update`), the message's :class:`~aya.shop.understanding.Parsed`, and this
+turn's tool calls and results (from the Responses-format items any model receives). Output is a :class:`ToolStep` or
+a :class:`ReplyStep`. Nothing is re-parsed from earlier messages or from Aya's replies: the questions Aya asks are
+recorded in the state (``pending``, ``asked``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aya.shop import replies
-from aya.shop.intent import Parsed, parse
 from aya.shop.knowledge_tools import ASK, KNOWLEDGE_TOOLS, knowledge_request
 from aya.shop.profile import PetProfile
 from aya.shop.safety.guardrails import referenced
@@ -26,6 +27,7 @@ from aya.shop.tools import (
     SearchProductsResult,
     SimilarResult,
 )
+from aya.shop.understanding import CatalogTerms, Parsed, parse
 
 _SYNTHETIC_PREFIXES = (
     "The following graphical UI widget",
@@ -71,11 +73,25 @@ class Conversation:
 
     @classmethod
     def from_input(cls, items: str | Sequence[Any]) -> Conversation:
+        """This turn only: the last user message and the tool calls and results after it (history is not read)."""
         conv = cls()
         if isinstance(items, str):
             conv.user_texts.append(items)
             return conv
-        for item in items:
+        start = 0
+        for i in range(len(items) - 1, -1, -1):
+            item = items[i]
+            if _get(item, "role") == "user" and (_get(item, "type") or "message") == "message":
+                text = _text(_get(item, "content"))
+                if text.strip() and not text.startswith(_SYNTHETIC_PREFIXES):
+                    start = i
+                    break
+        for i in range(start - 1, -1, -1):  # Aya's message just before it (the knowledge tools' follow-ups)
+            item = items[i]
+            if _get(item, "role") == "assistant" and _text(_get(item, "content")).strip():
+                conv.assistant_texts.append(_text(_get(item, "content")))
+                break
+        for item in items[start:]:
             kind = _get(item, "type") or ("message" if _get(item, "role") else None)
             if kind == "message":
                 role = _get(item, "role")
@@ -118,49 +134,37 @@ def _text(content: Any) -> str:
 
 
 class Policy:
-    """Decide the next step. Holds only the catalog's brand names; every decision is a pure function of the input."""
+    """Decide the next step. Holds only the catalog's terms; every decision is a function of state and message."""
 
-    def __init__(self, brands: Sequence[str] = ()) -> None:
-        self.brands = tuple(brands)
+    def __init__(self, terms: CatalogTerms | None = None) -> None:
+        self.terms = terms or CatalogTerms()
 
     def parse(self, text: str) -> Parsed:
-        return parse(text, brands=self.brands)
+        return parse(text, terms=self.terms)
 
-    def next_step(self, conv: Conversation, state: ThreadState) -> Step:
+    def next_step(self, conv: Conversation, state: ThreadState, p: Parsed) -> Step:
         if conv.tool_calls and all(call_id in conv.tool_outputs for call_id, _, _ in conv.tool_calls):
-            return ReplyStep(self.answer(conv, state))
-        return self.decide(conv, state)
+            return ReplyStep(self.answer(conv, state, p))
+        return self.decide(conv, state, p)
 
     # --- deciding --------------------------------------------------------------------------------------------------
 
-    def profile_so_far(self, conv: Conversation, state: ThreadState) -> tuple[PetProfile, Parsed]:
-        """The thread's profile updated with every user message, in order; and the parse of the latest message."""
-        profile = state.profile
-        parsed = self.parse(conv.last_user)
-        for text in conv.user_texts[:-1]:
-            earlier = self.parse(text)
-            if earlier.out_of_scope is None and not _about_shown(earlier):
-                profile = self._merge(profile, earlier)
-        if (parsed.out_of_scope is None or parsed.out_of_scope == "medical") and not _about_shown(parsed):
-            profile = self._merge(profile, parsed)
-        return profile, parsed
-
-    def _merge(self, profile: PetProfile, parsed: Parsed) -> PetProfile:
-        merged = profile.merged(parsed.profile())
-        if parsed.not_conditions:
-            kept = [c for c in merged.conditions if c not in parsed.not_conditions]
-            merged = merged.model_copy(update={"conditions": kept})
-        return merged
-
-    def decide(self, conv: Conversation, state: ThreadState) -> Step:
-        key = "|".join(conv.user_texts[-3:])
+    def decide(self, conv: Conversation, state: ThreadState, p: Parsed) -> Step:
+        key = f"{state.turns}|{conv.last_user}"
         if _MCP_QUESTION.search(conv.last_user):  # "show my MCP servers": the tool aya.mcp adds, when it runs
             return ToolStep(LIST_MCP_SERVERS, {})
-        profile, p = self.profile_so_far(conv, state)
+        profile = state.profile
         shown = state.shown
 
         # safety/knowledge glue (aya.shop.knowledge_tools): feeding amounts, unit prices, switching, ingredient checks
-        known = knowledge_step(conv, profile, shown)
+        known = knowledge_step(conv, profile, shown, self._resolve(p, shown) or [])
+        refines = (
+            bool(shown)
+            and bool(p.features or p.food_types or p.flavors or p.brands or p.avoid or p.conditions)
+            and not _GENERAL_QUESTION.match(p.text)
+        )
+        if isinstance(known, ToolStep) and known.name == "pet_food_question" and (refines or _asks_for_products(p)):
+            known = None  # "vet said not grain free for my 4yo golden, suggestions?" asks for products
         if known is not None:
             return known
         if p.out_of_scope in ("emergency", "other_animal", "order", "off_topic", "non_food"):
@@ -177,46 +181,47 @@ class Policy:
         if p.is_smalltalk_only:
             if "help" in p.acts:
                 return ReplyStep(replies.help_text(state.username))
-            if "greeting" in p.acts:
-                return ReplyStep(replies.greeting(state.username, profile, key))
+            if "greeting" in p.acts or "smalltalk" in p.acts:
+                return ReplyStep(replies.greeting(state.username, profile, key, smalltalk="smalltalk" in p.acts))
             if "goodbye" in p.acts:
                 return ReplyStep(replies.goodbye(state.username, profile))
             if "thanks" in p.acts:
                 return ReplyStep(replies.thanks(state.username, key))
 
-        answering_question = self._was_asked(conv)
-        if not (p.shopping or answering_question or "unsure" in p.acts):
+        if state.pending == "which_pet" and state.pets:
+            return self._ask(state, "which_pet", replies.which_pet(profile, state.pets[-1]))
+        answering = bool(state.asked) and state.turns > 1 and p.words <= 4
+        if not (p.shopping or answering or "unsure" in p.acts):
             return ReplyStep(replies.unknown(key))
 
         if profile.species is None:
-            if p.both_species or (self._was_asked(conv) and re.search(r"\b(?:both|one of each|each)\b", p.text)):
-                return ReplyStep(replies.both_species())
-            return ReplyStep(replies.ask_species(p, profile, key))
+            return self._ask(state, "species", replies.ask_species(p, profile, key))
 
         if (
             _only_species(profile)
-            and not conv.last_assistant_before_user.count(replies.AGE_QUESTION_MARK)
-            and not any(replies.AGE_QUESTION_MARK in t for t in conv.assistant_texts[-3:])
+            and "age" not in state.asked
             and "unsure" not in p.acts
             and not p.flavors
             and p.sort is None
         ):
-            return ReplyStep(replies.ask_age(profile, key))
+            return self._ask(state, "age", replies.ask_age(profile, key))
 
-        return self._recommend(profile, p, shown, conv)
+        return self._recommend(state, p)
 
-    def _was_asked(self, conv: Conversation) -> bool:
-        last = conv.last_assistant_before_user
-        marks = (replies.SPECIES_QUESTION_MARK, replies.WHICH_FIRST_MARK, replies.AGE_QUESTION_MARK)
-        return any(mark in last for mark in marks)
+    def _ask(self, state: ThreadState, what: Any, text: str) -> ReplyStep:
+        state.pending = what
+        if what not in state.asked:
+            state.asked.append(what)
+        return ReplyStep(text)
 
-    def _recommend(self, profile: PetProfile, p: Parsed, shown: list[ShownProduct], conv: Conversation) -> Step:
+    def _recommend(self, state: ThreadState, p: Parsed) -> Step:
+        profile, shown = state.profile, state.shown
         sort = p.sort or "relevance"
         exclude: list[str] = []
         if "cheaper" in p.acts and shown:
             ref = self._resolve(p, shown)
             basis = [shown[i] for i in ref] if ref else shown
-            cap = round(min(s.price for s in basis) - 0.01, 2)
+            cap = round(min(s.price for s in basis) - max(0.01, p.difference or 0.0), 2)
             if cap > 0:
                 profile = profile.model_copy(update={"budget_max": cap})
             sort = "price"
@@ -224,8 +229,9 @@ class Policy:
         if "more" in p.acts and shown:
             exclude = [s.id for s in shown]
         query = " ".join(p.flavors)
-        if not query and p.refs == [] and not p.has_pet_facts and "cheaper" not in p.acts:
-            query = _last_query(conv, self)
+        if not query and not p.refs and not p.has_pet_facts and "cheaper" not in p.acts:
+            query = state.query
+        state.query = query
         args: dict[str, Any] = {
             "profile": profile.model_dump(mode="json"),
             "query": query,
@@ -237,6 +243,8 @@ class Policy:
 
     def _follow_up(self, p: Parsed, shown: list[ShownProduct], profile: PetProfile, key: str) -> Step | None:
         acts = p.acts
+        if "cheaper" in acts and not acts & {"compare", "similar"}:
+            return None  # "anything cheaper than the second one?": a new search under its price
         if not acts & {"compare", "details", "similar"} and not (p.refs and not p.has_pet_facts):
             return None
         if not shown and (p.refs or acts & {"compare", "details"}):
@@ -285,17 +293,18 @@ class Policy:
             out.append(index)
         if not out and p.refs_all and len(shown) >= 2:
             out = list(range(min(len(shown), 4)))
+        if not out and shown and p.ref_attribute is not None:
+            out = _by_attribute(p.ref_attribute, shown)
         if not out and shown:
             out = _by_mention(p, shown)
         return list(dict.fromkeys(out))
 
     # --- answering -------------------------------------------------------------------------------------------------
 
-    def answer(self, conv: Conversation, state: ThreadState) -> str:
-        key = "|".join(conv.user_texts[-3:])
+    def answer(self, conv: Conversation, state: ThreadState, parsed: Parsed) -> str:
+        key = f"{state.turns}|{conv.last_user}"
         call_id, name, arguments = conv.tool_calls[-1]
         output = conv.tool_outputs.get(call_id, "")
-        parsed = self.parse(conv.last_user)
         prefix = ""
         if "greeting" in parsed.acts:
             prefix = f"Hi {state.username}! " if state.username else "Hi there! "
@@ -333,17 +342,18 @@ class Policy:
         return replies.unknown(key)
 
 
-def knowledge_step(conv: Conversation, profile: PetProfile, shown: list[ShownProduct]) -> Step | None:
-    """The knowledge tool a question asks for ("how much should I feed her? she's 11 lbs"), if any."""
+def knowledge_step(conv: Conversation, profile: PetProfile, shown: list[ShownProduct], refs: list[int]) -> Step | None:
+    """The knowledge tool a question asks for ("how much should I feed her? she's 11 lbs"), if any. The product it
+    is about comes from the message's references; the pet's weight from the dialogue state."""
     ids = [s.id for s in shown]
-    focus = referenced(conv.last_user, shown)
+    focus = [shown[i] for i in refs] or referenced(conv.last_user, shown)
     request = knowledge_request(
         conv.last_user,
         species=profile.species,
         age_years=profile.age_years,
         shown_ids=ids,
         focus_id=focus[0].id if focus else None,
-        earlier_texts=conv.user_texts[:-1],
+        earlier_texts=[f"{profile.weight_kg} kg"] if profile.weight_kg is not None else [],
         asked=conv.last_assistant_before_user,
     )
     if request is None:
@@ -351,6 +361,24 @@ def knowledge_step(conv: Conversation, profile: PetProfile, shown: list[ShownPro
     if request[0] == ASK:
         return ReplyStep(str(request[1]["text"]))
     return ToolStep(request[0], request[1])
+
+
+# "what is a novel protein?", "is wet better than dry?": general questions; "what about grain free", "do any of those
+# come in wet?": refinements of the products shown
+_GENERAL_QUESTION = re.compile(
+    r"^(?:what (?:is|are)\b|what'?s (?:a|an|the)\b|why\b|how (?:does|do|often|many|much|long)\b|is (?!there)|"
+    r"are (?!there)|does (?!any)|should\b|can (?:cats|dogs)\b)"
+)
+_PRODUCT_REQUEST = re.compile(
+    r"\b(?:suggest\w*|recommend\w*|looking for|need|want|options?|something|anything|"
+    r"what (?:should|can) i (?:feed|get|buy))\b"
+)
+
+
+def _asks_for_products(p: Parsed) -> bool:
+    """A message about this pet that asks for food (not a general question the knowledge tools answer)."""
+    personal = p.age_years is not None or p.breed is not None or p.weight_kg is not None or p.name is not None
+    return personal or _PRODUCT_REQUEST.search(p.text) is not None
 
 
 def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct:
@@ -366,18 +394,24 @@ def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct:
             return max(shown, key=lambda s: (s.rating or 0.0, s.review_count))
 
 
-def _about_shown(p: Parsed) -> bool:
-    """A question about products on screen ("is the second one grain free?") states no new wish for the pet."""
-    if (p.refs or p.superlative) and "similar" not in p.acts and not p.species:
-        return True
-    if p.refs_all and not p.has_pet_facts:
-        return True  # "compare them"; but "do any of those come in pate?" refines the search
-    return bool(p.acts & {"compare", "details"}) and not (p.species or p.brands or p.breed)
-
-
 def _only_species(profile: PetProfile) -> bool:
     rest = profile.model_copy(update={"species": None, "name": None})
     return profile.species is not None and rest.is_empty()
+
+
+def _by_attribute(attribute: tuple[str, str], shown: list[ShownProduct]) -> list[int]:
+    """ "the adult one", "the wet one", "the cheaper one": the one shown product with that attribute."""
+    field_, value = attribute
+    if field_ == "price":
+        prices = [s.price for s in shown]
+        return [prices.index(min(prices) if value == "min" else max(prices))]
+    if field_ == "size":
+        return []
+    if field_ == "title":
+        hits = [i for i, s in enumerate(shown) if value in s.title.lower()]
+    else:
+        hits = [i for i, s in enumerate(shown) if getattr(s, field_, None) == value]
+    return hits if len(hits) == 1 else []
 
 
 def _by_mention(p: Parsed, shown: list[ShownProduct]) -> list[int]:
@@ -391,14 +425,6 @@ def _by_mention(p: Parsed, shown: list[ShownProduct]) -> list[int]:
         if words & title_words:
             hits.append(i)
     return hits if len(hits) == 1 else []
-
-
-def _last_query(conv: Conversation, policy: Policy) -> str:
-    for text in reversed(conv.user_texts[:-1]):
-        flavors = policy.parse(text).flavors
-        if flavors:
-            return " ".join(flavors)
-    return ""
 
 
 _COMMON = frozenset(

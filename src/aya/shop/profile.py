@@ -36,7 +36,17 @@ class PetProfile(BaseModel):
     avoid_ingredients: list[str] = Field(
         default_factory=list, max_length=20, description="Ingredients to avoid, e.g. chicken."
     )
-    brands: list[str] = Field(default_factory=list, max_length=10, description="Preferred brands.")
+    brands: list[str] = Field(default_factory=list, max_length=20, description="Preferred brands.")
+    weight_kg: float | None = Field(default=None, ge=0, le=150, description="The pet's weight in kg, if given.")
+    avoid_brands: list[str] = Field(
+        default_factory=list, max_length=40, description="Brands the shopper refused (never shown)."
+    )
+    product_lines: list[str] = Field(
+        default_factory=list, max_length=10, description="Product lines or formulas asked for (Wilderness, k/d)."
+    )
+    avoid_food_types: list[FoodType] = Field(
+        default_factory=list, description="Food types the pet won't eat or the shopper moves away from."
+    )
 
     def effective_life_stage(self) -> LifeStage | None:
         """The life stage: stated, or derived from species, age and size."""
@@ -47,12 +57,24 @@ class PetProfile(BaseModel):
         return life_stage_for(self.species, self.age_years, self.breed_size)
 
     def merged(self, other: PetProfile) -> PetProfile:
-        """This profile updated with what ``other`` states (scalars replace, lists replace when given)."""
+        """This profile updated with what ``other`` states: scalars replace; needs, features and refusals add up;
+        food types, brands and lines replace when given (what is wanted now); a wish cancels its refusal."""
         data = self.model_dump()
         for key, value in other.model_dump().items():
             if value is None or value == []:
                 continue
-            data[key] = value
+            if key in _ACCUMULATE:
+                data[key] = list(dict.fromkeys([*data[key], *value]))
+            else:
+                data[key] = value
+        data["avoid_food_types"] = [t for t in data["avoid_food_types"] if t not in other.food_types]
+        data["food_types"] = [t for t in data["food_types"] if t not in other.avoid_food_types]
+        data["avoid_brands"] = [b for b in data["avoid_brands"] if b not in other.brands]
+        data["brands"] = [b for b in data["brands"] if b not in other.avoid_brands]
+        if other.brands and not other.product_lines:
+            data["product_lines"] = []  # another brand: the old brand's line no longer applies
+        if other.breed is not None and other.breed_size is None:
+            data["breed_size"] = None
         if other.species is not None and self.species is not None and other.species != self.species:
             # A different animal: what we knew about the other one no longer applies.
             keep = {k: v for k, v in other.model_dump().items() if v not in (None, [])}
@@ -90,6 +112,9 @@ class PetProfile(BaseModel):
 
     def is_empty(self) -> bool:
         return self == PetProfile()
+
+
+_ACCUMULATE = frozenset({"conditions", "features", "avoid_ingredients", "avoid_brands", "avoid_food_types"})
 
 
 def life_stage_for(species: str, age_years: float, breed_size: str | None = None) -> LifeStage:

@@ -10,7 +10,6 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from aya.shop.intent import Parsed
 from aya.shop.profile import FEATURE_WORDS, WITH_WORDS, PetProfile, condition_phrase, feature_phrase, join_words
 from aya.shop.tools import (
     ComparisonResult,
@@ -21,6 +20,7 @@ from aya.shop.tools import (
     SimilarResult,
     fit_reason,
 )
+from aya.shop.understanding import Parsed
 
 VET_LINE = "ASPCA Animal Poison Control Center at (888) 426-4435"
 SPECIES_QUESTION_MARK = "dog or a cat"
@@ -46,8 +46,10 @@ def _pet(profile: PetProfile) -> str:
 # --- questions and small talk ------------------------------------------------------------------------------------
 
 
-def greeting(username: str | None, profile: PetProfile, key: str) -> str:
+def greeting(username: str | None, profile: PetProfile, key: str, *, smalltalk: bool = False) -> str:
     hello = f"Hi {username}!" if username else "Hi there!"
+    if smalltalk:
+        hello += pick([" I'm doing great, thanks for asking!", " All good here, thank you!"], key + "day")
     if profile.species:
         return (
             f"{hello} I'm Aya, your pet food specialist. Welcome back — shall we keep looking for "
@@ -80,6 +82,23 @@ def ask_species(parsed: Parsed, profile: PetProfile, key: str) -> str:
     )
 
 
+def which_pet(first: PetProfile, second: PetProfile) -> str:
+    """Two pets at once: which one first (the state keeps both)."""
+    a, b = _pet_label(first), _pet_label(second)
+    if a == b:
+        a, b = f"{a} ({first.describe().removeprefix('a ').removeprefix('an ')})", b
+    return f"Happy to help with both! Let's take them one at a time: shall we start with the {a} or the {b}?"
+
+
+def _pet_label(pet: PetProfile) -> str:
+    if pet.name:
+        return pet.name
+    stage = pet.effective_life_stage()
+    if stage in ("puppy", "kitten"):
+        return stage
+    return pet.breed or pet.species or "pet"
+
+
 def both_species() -> str:
     return f"Happy to help with both! Let's take them one at a time — shall we start with the {SPECIES_QUESTION_MARK}?"
 
@@ -89,8 +108,8 @@ def ask_age(profile: PetProfile, key: str) -> str:
     stage_hint = "puppies" if profile.species == "dog" else "kittens"
     return pick(
         [
-            f"{AGE_QUESTION_MARK} {pet}? {stage_hint.capitalize()}, adults and seniors need different food.",
-            f"Great! {AGE_QUESTION_MARK} {pet}? That tells me which life stage to shop for.",
+            f"{stage_hint.capitalize()}, adults and seniors need different food: {AGE_QUESTION_MARK.lower()} {pet}?",
+            f"Great! That tells me which life stage to shop for: {AGE_QUESTION_MARK.lower()} {pet}?",
             f"Happy to help! {AGE_QUESTION_MARK} {pet}, roughly?",
         ],
         key,
@@ -241,25 +260,37 @@ def _next_step(key: str, count: int) -> str:
     return pick(options, key + "next")
 
 
-def recommendations(result: RecommendationsResult, key: str, *, prefix: str = "") -> str:
-    described = result.profile.describe()
-    if not result.picks:
-        return prefix + nothing_found(result.looked_for, result.profile, key)
-    intro = pick(
+def _lead(count: int, what: str, first: ProductSummary, reason: str | None, key: str) -> str:
+    """The one line before the cards: how many, for whom, and the top pick with why (the cards show the rest)."""
+    n = f"{count} picks" if count > 1 else "one pick"
+    why = f" — {reason}" if reason else ""
+    top = f"**{short_title(first.title)}** (${first.price:.2f}){why}"
+    if count == 1:
+        return pick(
+            [f"For {what}, one product fits everything you asked: {top}.", f"Just one fits {what}: {top}."], key
+        )
+    return pick(
         [
-            f"Here are my top picks for {described}:",
-            f"For {described}, these stand out:",
-            f"I'd look at these for {described}:",
-            f"Good news — here's what I found for {described}:",
+            f"Here are {n} for {what}; my first choice is {top}.",
+            f"For {what} I found {n}; the one I'd start with is {top}.",
+            f"{n.capitalize()} for {what} are on the cards; top of the list: {top}.",
         ],
         key,
     )
-    lines = [_line(i, p.product, p.reason) for i, p in enumerate(result.picks[:3], start=1)]
-    more = len(result.picks) - 3
-    if more > 0:
-        lines.append(f"…and {more} more on the cards.")
-    tail = [_relaxed(result.relaxations, key), _next_step(key, len(result.picks))]
-    return _compose([prefix + intro, *lines], tail)
+
+
+def _advice(relaxations: Sequence[str], key: str, count: int) -> str:
+    """At most one line after the cards: what was relaxed (always said), else a next step."""
+    return _relaxed(relaxations, key) or _next_step(key, count)
+
+
+def recommendations(result: RecommendationsResult, key: str, *, prefix: str = "") -> str:
+    """A one-line lead-in naming the top pick, the cards, one line of advice (no list repeating the cards)."""
+    if not result.picks:
+        return prefix + nothing_found(result.looked_for, result.profile, key)
+    first = result.picks[0]
+    lead = _lead(len(result.picks), result.profile.describe(), first.product, first.reason, key)
+    return "\n\n".join([prefix + lead, _advice(result.relaxations, key, len(result.picks))])
 
 
 def nothing_found(looked_for: str, profile: PetProfile, key: str) -> str:
@@ -284,10 +315,8 @@ def nothing_found(looked_for: str, profile: PetProfile, key: str) -> str:
 def search_results(result: SearchProductsResult, key: str, *, prefix: str = "") -> str:
     if not result.products:
         return prefix + nothing_found(result.looked_for, PetProfile(), key)
-    intro = pick([f"Here's what I found for {result.looked_for}:", f"These match {result.looked_for}:"], key)
-    lines = [_line(i, p) for i, p in enumerate(result.products[:3], start=1)]
-    tail = [_relaxed(result.relaxations, key), _next_step(key, len(result.products))]
-    return _compose([prefix + intro, *lines], tail)
+    lead = _lead(len(result.products), result.looked_for, result.products[0], None, key)
+    return "\n\n".join([prefix + lead, _advice(result.relaxations, key, len(result.products))])
 
 
 def similar(result: SimilarResult, key: str, *, cheaper: bool = False) -> str:
@@ -295,30 +324,22 @@ def similar(result: SimilarResult, key: str, *, cheaper: bool = False) -> str:
     if not result.products:
         what = "cheaper " if cheaper else ""
         return f"I couldn't find {what}alternatives to **{base.title}** right now. Want me to search more broadly?"
-    intro = (
-        pick(
-            [
-                f"Cheaper options than **{base.title}** (${base.price:.2f}):",
-                f"Here are lower-priced alternatives to **{base.title}**:",
-            ],
-            key,
-        )
+    first = result.products[0]
+    top = f"**{short_title(first.title)}** (${first.price:.2f}, {_similar_reason(base, first) or 'close match'})"
+    n = len(result.products)
+    lead = (
+        f"{n} cheaper {'option' if n == 1 else 'options'} than **{base.title}** (${base.price:.2f}); "
+        f"the closest is {top}."
         if cheaper
         else pick(
             [
-                f"If you like **{base.title}**, you might also like:",
-                f"More like **{base.title}**:",
-                f"Similar to **{base.title}**:",
+                f"If you like **{base.title}**, {n} more like it are on the cards; closest: {top}.",
+                f"More like **{base.title}**: {n} on the cards, starting with {top}.",
             ],
             key,
         )
     )
-    lines = []
-    for i, p in enumerate(result.products[:3], start=1):
-        why = _similar_reason(base, p)
-        lines.append(_line(i, p, why))
-    tail = [_relaxed(result.relaxations, key), _next_step(key, len(result.products))]
-    return _compose([intro, *lines], tail)
+    return "\n\n".join([lead, _advice(result.relaxations, key, n)])
 
 
 def _similar_reason(base: ProductSummary, p: ProductSummary) -> str:
@@ -405,24 +426,21 @@ def why(p: ProductSummary, profile: PetProfile) -> str:
 
 
 def comparison(result: ComparisonResult, key: str) -> str:
-    names = [f"**{short_title(p.title)}**" for p in result.products]
-    intro = pick([f"Here's how {join_words(names)} compare:", f"Side by side, {join_words(names)}:"], key)
-    lines = [
-        f"- {r.label}: " + " vs ".join(r.values)
-        for r in result.rows
-        if r.label in ("Price", "Protein", "Fat", "Calories", "Rating")
-    ]
-    tail = [" ".join(h.rstrip(".") + "." for h in result.highlights)]
+    """The table is the comparison; the message is a one-sentence verdict."""
     cheapest = min(result.products, key=lambda p: p.price)
     top = max(result.products, key=lambda p: (p.rating or 0.0, p.review_count))
+    proteins = [p for p in result.products if p.protein_min is not None]
+    richest = max(proteins, key=lambda p: p.protein_min or 0.0) if len(proteins) >= 2 else None
     if cheapest.id != top.id:
-        tail.append(
-            f"My take: **{short_title(cheapest.title)}** if price matters most; **{short_title(top.title)}** for the "
-            "best-reviewed option."
+        verdict = (
+            f"My take: **{short_title(cheapest.title)}** if price matters most (${cheapest.price:.2f}), "
+            f"**{short_title(top.title)}** for the best reviews"
         )
     else:
-        tail.append(f"My take: **{short_title(cheapest.title)}** is both the cheapest and the best reviewed here.")
-    return _compose([intro, *lines], tail)
+        verdict = f"My take: **{short_title(cheapest.title)}** is both the cheapest and the best reviewed here"
+    if richest is not None and richest.id not in (cheapest.id, top.id):
+        verdict += f", **{short_title(richest.title)}** for the most protein ({richest.protein_min:g}%)"
+    return verdict + "."
 
 
 def tool_error(message: str) -> str:

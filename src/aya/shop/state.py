@@ -1,8 +1,10 @@
-"""What Aya remembers about a thread between turns: the pet profile and the products last shown, in order.
+"""The dialogue state: what Aya remembers about a thread between turns.
 
-Kept in the ChatKit thread's metadata under ``"aya"`` (so every store persists it with the thread), read at the start
-of a turn, updated by the tools, and shown to the model in its instructions (``<aya_state>`` block) so that follow-ups
-("the second one", "something cheaper") resolve against what the shopper actually saw.
+Per-pet profiles (the active pet in ``profile``, the others in ``pets``), the question Aya is waiting on, and what was
+shown (in order, with the search that produced it). Kept in the ChatKit thread's metadata under ``"aya"`` (so every
+store persists it with the thread), updated ONCE per user message by :func:`aya.shop.understanding.dialogue.update`
+and by the tools' results, never re-derived from history or from reply text. The offline model is built for the turn
+from it; remote models get it as structured context in their instructions (:meth:`ThreadState.describe`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -19,7 +21,8 @@ from aya.shop.tools import ProductSummary
 
 METADATA_KEY = "aya"
 MAX_SHOWN = 10
-_STATE_BLOCK = re.compile(r"<aya_state>(.*?)</aya_state>", re.DOTALL)
+MAX_PETS = 6
+Pending = Literal["species", "age", "which_pet", "which_product"]
 
 
 class ShownProduct(BaseModel):
@@ -51,33 +54,41 @@ class ShownProduct(BaseModel):
 
 
 class ThreadState(BaseModel):
-    profile: PetProfile = Field(default_factory=PetProfile)
+    profile: PetProfile = Field(default_factory=PetProfile, description="The active pet, with the shopper's wishes.")
+    pets: list[PetProfile] = Field(default_factory=list, description="The thread's other pets.", max_length=MAX_PETS)
+    pending: Pending | None = Field(default=None, description="The question Aya asked and waits an answer to.")
+    asked: list[Pending] = Field(default_factory=list, description="Questions Aya asked in this thread (never twice).")
     shown: list[ShownProduct] = Field(default_factory=list, description="Products last shown, in display order.")
+    shown_search: str = Field(default="", description="The search that produced the products shown, in words.")
     query: str = Field(default="", description="Free words of the last product search (flavors).")
+    turns: int = Field(default=0, description="User messages understood so far.")
     username: str | None = None
 
-    def show(self, products: Iterable[ProductSummary]) -> None:
+    def show(self, products: Iterable[ProductSummary], search: str = "") -> None:
         items = [ShownProduct.of(p) for p in products][:MAX_SHOWN]
         if items:
             self.shown = items
+            self.shown_search = search[:300]
 
     def to_metadata(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude={"username"}, exclude_defaults=True)
 
-    def block(self) -> str:
-        """The machine-readable state the instructions carry (the offline model reads it back)."""
-        payload = self.model_dump_json(exclude_defaults=True).replace("<", "\\u003c")  # no markup inside the block
-        return f"<aya_state>{payload}</aya_state>"
-
     def describe(self) -> str:
-        """The same state in words, for a hosted model."""
+        """The state as structured context for a remote model (the offline model reads the state itself)."""
         lines: list[str] = []
         if self.username:
             lines.append(f"The shopper's name is {self.username}.")
         if not self.profile.is_empty():
-            lines.append(f"Pet profile so far: {self.profile.describe()}. Facts: {_facts(self.profile)}")
+            lines.append(f"Active pet: {self.profile.describe()}. Facts: {_facts(self.profile)}")
+        for pet in self.pets:
+            lines.append(f"Another pet in this conversation (not the active one): {pet.describe()}.")
+        if self.pending:
+            lines.append(f"You asked the shopper about: {self.pending.replace('_', ' ')}; their message answers it.")
         if self.shown:
-            lines.append("Products shown most recently, in order (refer to them by these ids):")
+            lines.append(
+                "Products shown most recently, in order (refer to them by these ids)"
+                + (f", found by searching {self.shown_search}:" if self.shown_search else ":")
+            )
             lines.extend(
                 f"{i}. [{p.id}] {p.title} ({p.brand}), ${p.price:.2f}" for i, p in enumerate(self.shown, start=1)
             )
@@ -111,16 +122,3 @@ def clean_username(username: str | None) -> str | None:
 
 def save_state(metadata: dict[str, Any], state: ThreadState) -> None:
     metadata[METADATA_KEY] = state.to_metadata()
-
-
-def state_from_instructions(instructions: str | None) -> ThreadState:
-    """The state block of the system instructions, as the offline model sees it."""
-    if not instructions:
-        return ThreadState()
-    m = _STATE_BLOCK.search(instructions)
-    if not m:
-        return ThreadState()
-    try:
-        return ThreadState.model_validate_json(m.group(1))
-    except ValidationError:
-        return ThreadState()

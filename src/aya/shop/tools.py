@@ -10,14 +10,15 @@ returns one pydantic result model; results are bounded in size (at most ``MAX_K`
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import re
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aya.catalog.models import Product
-from aya.catalog.vocab import FoodType, LifeStage, SpecialFeature, Species, TargetCondition
+from aya.catalog.vocab import BreedSize, FoodType, LifeStage, SpecialFeature, Species, TargetCondition
 from aya.core.errors import BadRequest, NotFound
 from aya.search.exclusions import excluded
 from aya.search.models import Filters, ProductSearch, Relaxation, SearchQuery, SearchResult
@@ -185,6 +186,12 @@ class SearchProductsArgs(BaseModel):
     special_features: list[SpecialFeature] = Field(default_factory=list, description="Features required (all of).")
     target_conditions: list[TargetCondition] = Field(default_factory=list, description="Health needs (any of).")
     exclude_ingredients: list[str] = Field(default_factory=list, description="Ingredients to avoid, e.g. chicken.")
+    exclude_brands: list[str] = Field(default_factory=list, description="Brands the shopper refused.")
+    exclude_food_types: list[FoodType] = Field(default_factory=list, description="Food types to leave out.")
+    breed_size: BreedSize | None = Field(
+        default=None,
+        description="The dog's size: food made for a conflicting size (large-breed for a toy) is left out.",
+    )
     sort: SortChoice = Field(
         default="relevance", description="relevance, price (cheapest first), price_desc or rating."
     )
@@ -261,7 +268,7 @@ async def search_products(search: ProductSearch, args: SearchProductsArgs) -> Se
     filters = args.filters()
     # over-fetch: package sizes of one recipe collapse into one hit, and k distinct recipes are wanted
     result = await search.search(_query(text=args.query, filters=filters, k=min(100, args.k * 4 + 5), sort=args.sort))
-    hits = dedupe_variants(_safe_hits(result, filters))[: args.k]
+    hits = dedupe_variants(_safe_hits(result, filters, args))[: args.k]
     return SearchProductsResult(
         products=[ProductSummary.of(p, why) for p, why in hits],
         total=result.total,
@@ -282,20 +289,17 @@ async def get_recommendations(search: ProductSearch, args: RecommendationArgs) -
     profile = args.profile
     stage = profile.effective_life_stage()
     search_args = profile_search_args(profile, query=args.query, sort=args.sort, k=MAX_K)
-    filters = search_args.filters()
-    text = search_args.query
-    result = await search.search(
-        _query(text=text, filters=filters, k=min(60, max(30, args.k * 6) + len(args.exclude_ids)), sort=args.sort)
-    )
-    excluded = set(args.exclude_ids)
-    hits = [(p, why) for p, why in _safe_hits(result, filters) if p.id not in excluded]
+    hits, relaxations = await _candidates(search, search_args, profile, args)
     if not set(profile.food_types) & EXTRAS:
         meals = [(p, why) for p, why in hits if p.food_type not in EXTRAS]
         hits = meals or hits  # treats and toppers are not a meal unless asked for
     picks: list[Pick] = []
     n = max(1, len(hits))
+    flavors = [w for w in args.query.lower().split() if len(w) >= 3]
     for rank, (product, _why) in enumerate(hits):
         score = _fit_score(product, profile, stage, rank, n, args.sort)
+        if flavors and any(f in product.title.lower() for f in flavors):
+            score += 2.0  # the flavor asked for, in the product's name
         summary = ProductSummary.of(product)
         picks.append(Pick(product=summary, reason=fit_reason(summary, profile, stage), score=score))
     if args.sort == "relevance":
@@ -312,9 +316,88 @@ async def get_recommendations(search: ProductSearch, args: RecommendationArgs) -
         picks=picks[: args.k],
         profile=profile,
         life_stage=stage,
-        relaxations=_relaxation_words(result.relaxations),
+        relaxations=relaxations,
         looked_for=describe_search(search_args),
     )
+
+
+async def _candidates(
+    search: ProductSearch, search_args: SearchProductsArgs, profile: PetProfile, args: RecommendationArgs
+) -> tuple[list[tuple[Product, list[str]]], list[str]]:
+    """Products meeting everything asked, even if only one or two (no padding with near misses); when none does,
+    first drop what was only inferred (a life stage read from the age), then the progressive strategy's steps,
+    each said in words. The words a profile adds to the text (life stage, breed size) rank, they never exclude."""
+    k = min(100, max(60, args.k * 10) + len(args.exclude_ids))
+    excluded = set(args.exclude_ids)
+    wished = " ".join([args.query.strip(), *profile.product_lines]).strip()
+
+    async def run(filters: Filters, relax: bool) -> tuple[list[tuple[Product, list[str]]], SearchResult]:
+        texts = [search_args.query] if relax else list(dict.fromkeys([search_args.query, wished]))
+        hits: list[tuple[Product, list[str]]] = []
+        seen: set[str] = set()
+        result: SearchResult | None = None
+        for text in texts:
+            result = await search.search(_query(text=text, filters=filters, k=k, sort=args.sort, relax=relax))
+            for p, why in _safe_hits(result, filters, search_args):
+                if p.id not in excluded and p.id not in seen:
+                    seen.add(p.id)
+                    hits.append((p, why))
+            if len(dedupe_variants(hits)) >= args.k:
+                break
+        assert result is not None
+        return hits, result
+
+    filters = search_args.filters()
+    hits, _ = await run(filters, relax=False)
+    if hits:
+        return hits, []
+    if filters.life_stage is not None and (profile.life_stage is None or profile.conditions):
+        # the stage came from the age, or a health need outranks it (kidney diets are sold as adult food)
+        loose = filters.model_copy(update={"life_stage": None})
+        hits, _ = await run(loose, relax=False)
+        if hits:
+            return hits, [f"included food for other life stages than {filters.life_stage}"]
+    said: list[str] = []
+    for loose, words in explicit_last_steps(filters):
+        said.append(words)
+        hits, _ = await run(loose, relax=False)
+        if hits:
+            return hits, said[-6:]
+    hits, result = await run(filters, relax=True)
+    return hits, _relaxation_words(result.relaxations)
+
+
+def explicit_last_steps(f: Filters) -> Iterator[tuple[Filters, str]]:
+    """Looser filters, cumulative, each with what it relaxed in words: the price, then preferences (features, the
+    last asked first), then health needs, and only then what the shopper named explicitly: life stage, food type,
+    brand. Species, excluded ingredients and refused brands are never relaxed."""
+    cur = f
+    if cur.price_max is not None:
+        hi = round(cur.price_max * 1.25, 2)
+        cur = cur.model_copy(update={"price_max": hi})
+        yield cur, f"raised the price limit from ${f.price_max:.2f} to ${hi:.2f}"
+        cur = cur.model_copy(update={"price_max": None, "price_min": None})
+        yield cur, "ignored the price range"
+    features = list(cur.special_features)
+    while features:
+        dropped = features.pop()
+        cur = cur.model_copy(update={"special_features": list(features)})
+        yield cur, f"included products that are not {feature_phrase(dropped)}"
+    if cur.target_conditions:
+        names = join_words([condition_phrase(c) for c in cur.target_conditions], "or")
+        cur = cur.model_copy(update={"target_conditions": []})
+        yield cur, f"included products not specifically made for {names}"
+    if cur.life_stage:
+        stage = cur.life_stage
+        cur = cur.model_copy(update={"life_stage": None})
+        yield cur, f"included food for other life stages than {stage}"
+    if cur.food_type:
+        names = join_words([FOOD_TYPE_WORDS.get(t, t) for t in cur.food_type], "or")
+        cur = cur.model_copy(update={"food_type": None})
+        yield cur, f"included food types other than {names}"
+    if cur.brand:
+        brands = join_words(list(cur.brand), "or")
+        yield cur.model_copy(update={"brand": None}), f"included other brands than {brands}"
 
 
 async def compare_products(search: ProductSearch, args: CompareArgs) -> ComparisonResult:
@@ -449,8 +532,9 @@ def profile_search_args(
     """The search a pet profile implies: hard filters for species, stage, type, budget, exclusions, conditions."""
     stage = profile.effective_life_stage()
     words = [query.strip()] if query.strip() else []
+    words += [line for line in profile.product_lines if line.lower() not in query.lower()]
     if profile.breed_size and profile.breed_size != "all" and profile.species == "dog":
-        words.append(f"{profile.breed_size} breed")
+        words.append(f"{'small' if profile.breed_size == 'toy' else profile.breed_size} breed")
     if stage in ("puppy", "kitten", "senior"):
         words.append(stage)  # ranks food made for this stage above all-life-stage food
     return SearchProductsArgs(
@@ -463,6 +547,9 @@ def profile_search_args(
         special_features=list(profile.features),
         target_conditions=list(profile.conditions),
         exclude_ingredients=list(profile.avoid_ingredients),
+        exclude_brands=list(profile.avoid_brands),
+        exclude_food_types=list(profile.avoid_food_types),
+        breed_size=profile.breed_size if profile.species == "dog" else None,
         sort=sort,
         k=min(MAX_K, max(1, k)),
     )
@@ -512,12 +599,16 @@ def dedupe_variants(hits: list[tuple[Product, list[str]]]) -> list[tuple[Product
     return out
 
 
-def _query(*, text: str, filters: Filters, k: int, sort: str) -> SearchQuery:
-    return SearchQuery.model_validate({"text": text, "filters": filters, "k": k, "sort": sort})
+def _query(*, text: str, filters: Filters, k: int, sort: str, relax: bool = True) -> SearchQuery:
+    return SearchQuery.model_validate({"text": text, "filters": filters, "k": k, "sort": sort, "relax": relax})
 
 
-def _safe_hits(result: SearchResult, filters: Filters) -> list[tuple[Product, list[str]]]:
-    """Hits that keep the non-negotiable constraints even after relaxation: species and excluded ingredients."""
+def _safe_hits(
+    result: SearchResult, filters: Filters, args: SearchProductsArgs | None = None
+) -> list[tuple[Product, list[str]]]:
+    """Hits that keep the non-negotiable constraints even after relaxation: species, excluded ingredients, refused
+    brands and food types, and the dog's size (no large-breed kibble for a toy poodle)."""
+    refused = {b.lower() for b in args.exclude_brands} if args else set()
     out: list[tuple[Product, list[str]]] = []
     for hit in result.hits:
         product = hit.product
@@ -525,8 +616,42 @@ def _safe_hits(result: SearchResult, filters: Filters) -> list[tuple[Product, li
             continue
         if any(contains_ingredient(product, i) for i in filters.exclude_ingredients):
             continue
+        if args is not None:
+            if product.brand.lower() in refused or product.food_type in args.exclude_food_types:
+                continue
+            if args.breed_size and sizes_conflict(args.breed_size, sized_for(product)):
+                continue
         out.append((product, list(hit.why)))
     return out
+
+
+_SIZED_TITLE = (
+    ("giant", re.compile(r"\bgiant breeds?\b")),
+    ("large", re.compile(r"\blarge (?:breeds?|bites|dogs?)\b|\blarge (?:&|and) giant\b|\blarge breed\b")),
+    ("toy", re.compile(r"\btoy (?:breeds?|dogs?)\b")),
+    (
+        "small",
+        re.compile(
+            r"\bsmall (?:breeds?|bites|dogs?|paws)\b|\bmini(?:s|ature)?\b|\bsmall (?:&|and) toy\b|"
+            r"\blittle bites\b|\bpetite\b"
+        ),
+    ),
+)
+
+
+def sized_for(product: Product) -> str | None:
+    """The dog size a product is made for: its title's words first ("Large Breed"), then its breed size."""
+    title = product.title.lower()
+    for size, pattern in _SIZED_TITLE:
+        if pattern.search(title):
+            return size
+    return product.breed_size if product.breed_size not in (None, "all") else None
+
+
+def sizes_conflict(pet: str, product: str | None) -> bool:
+    """Food for small dogs and food for large dogs do not cross over (medium dogs eat either)."""
+    small, big = {"toy", "small"}, {"large", "giant"}
+    return product is not None and ((pet in small and product in big) or (pet in big and product in small))
 
 
 def _relaxation_words(relaxations: Sequence[Relaxation]) -> list[str]:
@@ -540,15 +665,24 @@ def _fit_score(product: Product, profile: PetProfile, stage: str | None, rank: i
     score += 1.0 * len(set(product.special_features) & set(profile.features))
     if stage is not None:
         score += 1.5 if product.life_stage == stage else 0.5 if product.life_stage == "all" else -2.0
-    if profile.breed_size and profile.breed_size != "all":
-        if product.breed_size == profile.breed_size:
+    if profile.breed_size and profile.breed_size != "all" and profile.species == "dog":
+        made_for = sized_for(product)
+        same = {"toy": {"toy", "small"}, "small": {"toy", "small"}}.get(profile.breed_size, {profile.breed_size})
+        if made_for in same:
             score += 1.5
-        elif product.breed_size not in (None, "all"):
+        elif made_for is not None:
             score -= 3.0  # kibble sized for a chihuahua is wrong for a husky
+    if "prescription" in product.special_features and "prescription" not in profile.features:
+        vet_asked = any(b.lower() in product.brand.lower() for b in profile.brands) or profile.product_lines
+        if not vet_asked:
+            score -= 4.0  # a veterinary diet needs the vet's word: never the first suggestion unasked
+    if profile.product_lines:
+        title = f"{product.title} {product.product_line or ''}".lower()
+        score += 2.0 if any(line.lower() in title for line in profile.product_lines) else -0.5
     if profile.food_types:
         score += 2.0 if product.food_type in profile.food_types else -2.0
     if profile.brands:
-        score += 1.5 if product.brand in profile.brands else -1.0
+        score += 2.0 if product.brand in profile.brands else -2.0
     if profile.budget_max is not None and product.price > profile.budget_max:
         score -= 3.0
     if product.rating is not None:

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 
-from aya.search.models import ProductSearch, SearchQuery
+from aya.search.models import ProductSearch
 
 logger = logging.getLogger("aya.voice")
 
-_PROBES = ("dog food", "cat food", "puppy", "kitten", "senior", "treats", "wet food", "grain free")
-
 
 async def catalog_brands(search: ProductSearch, limit: int = 40) -> list[str]:
-    """The most common brands among the products a few broad searches find (best effort: [] on failure)."""
-    counts: Counter[str] = Counter()
+    """The catalog's most common brands, from ``ProductSearch.facets()`` (best effort: [] on failure)."""
     try:
-        for text in _PROBES:
-            query = SearchQuery.model_validate({"text": text, "k": 100, "mode": "keyword", "relax": False})
-            result = await search.search(query)
-            counts.update(hit.product.brand for hit in result.hits if hit.product.brand)
+        facets = await search.facets()
     except Exception:
         logger.warning("could not read brands from the catalog for the speech prompt", exc_info=True)
         return []
-    return [brand for brand, _ in counts.most_common(limit)]
+    return [f.value for f in facets.brands[:limit]]

@@ -1,4 +1,4 @@
-"""The intent parser (aya.shop.intent): one message in, the facts it states out."""
+"""The combined parser (aya.shop.understanding.parse): one message in, the facts it states out."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from aya.shop.intent import parse
+from aya.shop.understanding import CatalogTerms, parse
 
-BRANDS = ["Summit Ridge", "Kibble Co.", "Northern Paws"]
+TERMS = CatalogTerms.of(["Summit Ridge", "Kibble Co.", "Northern Paws"])
 
 CASES: list[tuple[str, dict[str, Any]]] = [
     (
@@ -61,8 +61,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("can my dog eat grapes?", {"out_of_scope": "medical", "food_types": []}),
     ("what's the weather today", {"out_of_scope": "off_topic"}),
     ("I have a dog and a parrot", {"species": "dog", "out_of_scope": None, "other_animal": "parrot"}),
-    ("I have a dog and a cat", {"species": None, "both_species": True}),
-    ("not for my cat, for my dog", {"species": "dog", "both_species": False}),
+    ("I have a dog and a cat", {"species": "dog", "others": [parse("a cat")]}),
+    ("not for my cat, for my dog", {"species": "dog", "others": []}),
     ("cat food with rabbit", {"species": "cat", "flavors": ["rabbit"], "out_of_scope": None}),
     ("my rabbit needs food", {"out_of_scope": "other_animal"}),
     ("Summit Ridge puppy food", {"brands": ["Summit Ridge"], "species": "dog", "life_stage": "puppy"}),
@@ -101,7 +101,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:50] or "<empty>" for c in CASES])
 def test_parse(text: str, expected: dict[str, Any]) -> None:
-    parsed = parse(text, brands=BRANDS)
+    parsed = parse(text, terms=TERMS)
     for key, want in expected.items():
         got = getattr(parsed, key)
         if isinstance(want, float):
@@ -131,7 +131,7 @@ def test_parsing_is_fast() -> None:
 
     start = time.perf_counter()
     for _ in range(200):
-        parse("food for my 12 year old cat with kidney problems, allergic to chicken, under $40", brands=BRANDS)
+        parse("food for my 12 year old cat with kidney problems, allergic to chicken, under $40", terms=TERMS)
     per_message_ms = (time.perf_counter() - start) * 1000 / 200
     assert per_message_ms < 5, per_message_ms
 

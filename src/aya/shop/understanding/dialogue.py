@@ -1,0 +1,169 @@
+"""The dialogue state update: ONE call per user message, from what the message says to what the thread knows.
+
+- Which pet: "my other cat", "the dog", "start with the dog", "back to Max", a new name or a different species make
+  another profile active; the one we leave is kept in ``state.pets``; one pet's facts never reach another.
+- Two pets in one message ("a 13 yo beagle with kidney issues and also a new kitten"): both are remembered, the first
+  is active, and Aya asks which to start with.
+- Facts merge into the active pet (:meth:`PetProfile.merged`: corrections replace, needs and refusals add up); denied
+  facts are removed ("she isn't overweight"); a refused brand stays refused for every pet (a shopper-level wish).
+- The pending question: a bare answer ("9", "both", "the dog") is read as the answer to what Aya asked.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aya.shop.profile import PetProfile
+from aya.shop.state import MAX_PETS, ThreadState
+from aya.shop.understanding.parse import Parsed
+
+_STAGE_OF = {
+    "puppy": "puppy",
+    "pup": "puppy",
+    "puppies": "puppy",
+    "kitten": "kitten",
+    "kitty": "cat",
+    "kittens": "kitten",
+}
+_SPECIES_OF = {
+    "dog": "dog", "dogs": "dog", "doggo": "dog", "pooch": "dog", "puppy": "dog", "pup": "dog", "puppies": "dog",
+    "cat": "cat", "cats": "cat", "kitty": "cat", "kitties": "cat", "kitten": "cat", "kittens": "cat",
+}  # fmt: skip
+_CORRECTION = re.compile(r"\b(?:i meant|meant to say|i mean|sorry|oops|my bad|correction|not the (?:cat|dog))\b")
+_BARE_NUMBER = re.compile(
+    r"^\s*(?:about |around |almost |like |she'?s |he'?s |shes |hes )?(\d{1,2}(?:\.5)?)\s*[.!]?\s*$"
+)
+
+
+def about_shown(p: Parsed) -> bool:
+    """A question about products on screen ("is the second one grain free?") states no new wish for the pet."""
+    if (p.refs or p.superlative or p.ref_attribute) and "similar" not in p.acts and not p.species:
+        return True
+    if p.refs_all and not (p.has_pet_facts or p.pet_words):
+        return True  # "compare them"; but "do any of those come in pate?" refines the search
+    return bool(p.acts & {"compare", "details"}) and not (p.species or p.brands or p.breed or p.lines)
+
+
+def update(state: ThreadState, p: Parsed) -> None:
+    """Update ``state`` with one user message's understanding ``p`` (call once per message)."""
+    state.turns += 1
+    pending, state.pending = state.pending, None
+    if p.out_of_scope not in (None, "medical"):
+        state.pending = pending  # an aside does not cancel Aya's question
+        return
+    if pending == "age" and p.age_years is None:
+        m = _BARE_NUMBER.match(p.text)
+        if m and float(m.group(1)) <= 25:
+            p.age_years = float(m.group(1))
+    if pending == "species" and re.search(r"\b(?:both|one of each|each)\b", p.text) and not p.species:
+        state.profile = state.profile.merged(PetProfile(species="dog"))
+        state.pets = [*state.pets, PetProfile(species="cat")][-MAX_PETS:]
+        state.pending = "which_pet"
+        return
+    if about_shown(p):
+        return
+    _choose_pet(state, p, pending)
+    if p.others:
+        _remember_others(state, p.others)
+        state.pending = "which_pet"
+    _merge(state, p)
+
+
+def _merge(state: ThreadState, p: Parsed) -> None:
+    profile = state.profile.merged(p.profile())
+    if p.not_conditions:
+        profile = profile.model_copy(
+            update={"conditions": [c for c in profile.conditions if c not in p.not_conditions]}
+        )
+    if p.not_features:
+        profile = profile.model_copy(update={"features": [f for f in profile.features if f not in p.not_features]})
+    if p.weight_kg is not None and profile.species == "dog" and p.breed_size is None and profile.breed_size is None:
+        from aya.shop.understanding.breeds import size_for_weight
+
+        if profile.age_years is None or profile.age_years >= 1:
+            profile = profile.model_copy(update={"breed_size": size_for_weight(p.weight_kg)})
+    state.profile = profile
+
+
+def _remember_others(state: ThreadState, others: list[Parsed]) -> None:
+    for other in others:
+        pet = PetProfile().merged(other.profile())
+        if not pet.is_empty():
+            state.pets = [*state.pets, pet][-MAX_PETS:]
+
+
+def _choose_pet(state: ThreadState, p: Parsed, pending: str | None) -> None:
+    """Make the pet the message is about active (an existing one, or a new one)."""
+    current = state.profile
+    target = _find_pet(state, p)
+    if target is not None:
+        _activate(state, target)
+        return
+    new_pet = False
+    if p.pet_other and not current.is_empty():
+        new_pet = True  # "my other cat": not this one, and none we know
+        if p.species is None:
+            p.species = current.species if not p.pet_words else _SPECIES_OF.get(p.pet_words[0], current.species)
+    elif p.name and current.name and p.name != current.name and not p.others:
+        new_pet = True  # "also my cat Bella is 12"
+    elif p.species and current.species and p.species != current.species and pending != "which_pet":
+        if _CORRECTION.search(p.text) and not p.name and not state.pets:
+            # "sorry i meant my dog, not the cat": the same pet, the species was wrong
+            state.profile = current.model_copy(
+                update={"species": p.species, "breed": None, "breed_size": None, "life_stage": None, "brands": []}
+            )
+            return
+        new_pet = True  # "what about for a cat?"
+    if new_pet:
+        shopper = {"avoid_brands": list(current.avoid_brands), "budget_max": current.budget_max}
+        state.pets = [*state.pets, current][-MAX_PETS:]
+        state.profile = PetProfile.model_validate({k: v for k, v in shopper.items() if v not in (None, [])})
+
+
+def _find_pet(state: ThreadState, p: Parsed) -> int | None:
+    """The index in ``state.pets`` of the pet the message names ("the dog", "Max", "the kitten"), if another."""
+    words = list(p.pet_words)
+    if p.name:
+        words.insert(0, p.name.lower())
+    for i, pet in enumerate(state.pets):  # "now the chihuahua": a breed we know from an earlier message
+        if p.breed and pet.breed == p.breed and state.profile.breed != p.breed:
+            return i
+    if p.species and p.species != state.profile.species and not p.others:
+        words.append(p.life_stage if p.life_stage in ("puppy", "kitten") else p.species)  # "cat", "puppy first"
+    for word in words:
+        for i, pet in enumerate(state.pets):
+            if pet.name and pet.name.lower() == word:
+                return i
+        if state.profile.name and state.profile.name.lower() == word:
+            return None
+        species = _SPECIES_OF.get(word)
+        stage = _STAGE_OF.get(word)
+        if species is None:
+            continue
+        if state.profile.species == species and (stage is None or state.profile.effective_life_stage() == stage):
+            if not p.pet_other:
+                return None  # the active pet
+        for i, pet in enumerate(state.pets):
+            if pet.species == species and (stage is None or pet.effective_life_stage() == stage):
+                return i
+    if p.pet_other:
+        for i, pet in enumerate(state.pets):
+            if p.species is None or pet.species == p.species or pet.species is None:
+                if pet.species == state.profile.species or p.species is not None:
+                    return i
+    return None
+
+
+def _activate(state: ThreadState, index: int) -> None:
+    chosen = state.pets[index]
+    rest = [pet for i, pet in enumerate(state.pets) if i != index]
+    current = state.profile
+    if not current.is_empty():
+        rest.append(current)
+    carry: dict[str, object] = {}
+    if current.avoid_brands:
+        carry["avoid_brands"] = list(dict.fromkeys([*chosen.avoid_brands, *current.avoid_brands]))
+    if current.budget_max is not None and chosen.budget_max is None:
+        carry["budget_max"] = current.budget_max
+    state.profile = chosen.model_copy(update=carry)
+    state.pets = rest[-MAX_PETS:]

@@ -1,0 +1,91 @@
+"""Negation, contrast and their scope, for every slot (brands, ingredients, food types, features, conditions).
+
+``polarity(norm, span)`` says whether the phrase at ``span`` is wanted, refused or merely mentioned as the past:
+
+- refused: "no X or Y", "not X", "without X", "X-free", "won't eat/touch X", "anything but X", "hates X",
+  "avoid X", "nothing with X", "allergic to X", "X is out";
+- past (not wanted now): "from X to Y" (X), "he's had X his whole life, something different", "tired of X",
+  "switching from X";
+- negated statement: "she isn't overweight", "no longer has kidney issues" (the caller drops the slot).
+
+A negation reaches forward over a list ("no purina, pedigree or iams") until a clause break: a full stop, "but",
+"only", "just", "prefer", or a new verb of wanting.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from aya.shop.understanding.text import Span
+
+Polarity = Literal["wanted", "refused", "past"]
+
+_REFUSE_LEAD = re.compile(
+    r"(?:\bno\b|\bnot\b|\bnever\b|\bwithout\b|\bw/o\b|\bavoid(?:ing|s)?\b|\bexcept\b|\banything but\b|\bbesides\b|"
+    r"\bother than\b|\bnothing with\b|\bnothing from\b|\bnone of\b|\bfree of\b|\bfree from\b|\bhates?\b|"
+    r"\bdislikes?\b|\bwon'?t (?:eat|touch|do|go near|even look at)\b|\bwont (?:eat|touch|do)\b|"
+    r"\b(?:doesn'?t|does not|dont|don'?t|do not|can'?t|cannot|can not|didn'?t|refuses? to) (?:like|want|eat|touch|"
+    r"tolerate|do well (?:on|with)|have|do|handle|digest|stand)\b|\ballergic to\b|\ballergy to\b|"
+    r"\ballergies to\b|\bintolerant to\b|\bsensitive to\b|\breacts? to\b|\bnot a fan of\b|\bsick of\b|"
+    r"\btired of\b|\b(?:done|finished|through|over) with\b|\bmoving (?:away|on) from\b|"
+    r"\bget(?:ting)? away from\b|\bstay away from\b|\bsteer clear of\b|\bskip\b|\bditch\b|"
+    r"\bstop(?:ped)? (?:feeding|buying)\b|"
+    r"\bisn'?t\b|\bis not\b|\bno longer\b|\bno more\b|\bnothing\b|"
+    r"\b(?:barely|hardly|rarely|never|stopped|quit) (?:eats?|eating|touch(?:es)?|likes?)\b|\brefuses?\b|"
+    r"\bturns? (?:his|her|their) nose up at\b|\bsick of\b|\bgets? sick (?:on|from)\b)"
+)
+# What ends the reach of a negation ("no purina, but pedigree is fine": pedigree is wanted).
+_BREAK = re.compile(
+    r"[.;!?]|\bbut\b|\bonly\b|\bjust\b|\bprefer(?:s|ably)?\b|\binstead\b|\brather\b|\bwants?\b|\blikes?\b|"
+    r"\bloves?\b|\bneeds?\b|\blooking for\b|\bshow me\b|\bsomething\b|\bwhat about\b|\bhow about\b|\bmaybe\b|"
+    r"\bplease\b|\bpls\b|\bplz\b|\bthough\b|\bso\b|\bwhich\b|\bfor\b(?! (?:him|her|them)\b)|\bhe'?s\b|\bshe'?s\b|"
+    r"\bi\b|\bmy\b|\band (?:she|he|it|they|also|i)\b|\bwith\b|\bin\b|\b(?:food|foods|stuff|kibble|brands?)\b"
+)
+_AFTER_FREE = re.compile(r"^\s*(?:free|is out|are out|is a no|are a no|makes? (?:him|her|them) sick|upsets?)\b")
+_FROM_TO = re.compile(r"\b(?:from|off(?: of)?|off)\s+$")
+_PAST = re.compile(
+    r"\b(?:whole life|entire life|all (?:his|her|their) li(?:fe|ves)|for years|forever|since (?:he|she) was)\b.*"
+    r"\b(?:different|something else|change|switch|new|other)\b"
+)
+_USED_TO = re.compile(
+    r"\b(?:been on|been eating|been feeding|used to (?:eat|feed|buy|get)|currently (?:on|eats|eating|feeding)|"
+    r"(?:has|have|had) (?:always )?(?:been on|had|eaten|fed)|switching (?:him |her |them )?from)\s+(?:\w+\s+){0,2}$"
+)
+
+
+def polarity(norm: str, span: Span) -> Polarity:
+    """Whether the phrase at ``span`` of ``norm`` is wanted, refused, or the past the shopper wants to leave."""
+    start, end = span
+    if _AFTER_FREE.match(norm[end:]):
+        return "refused"
+    before = norm[max(0, start - 60) : start]
+    if _FROM_TO.search(before) and re.match(r"^\s*(?:\w+\s+){0,3}?(?:to|into|onto)\b", norm[end:]):
+        return "past"
+    if _USED_TO.search(before) and _PAST_WISH.search(norm[end:]):
+        return "past"
+    if _PAST.search(norm[start:]) and re.match(r"^\s*(?:\w+\s+){0,2}?(?:his|her|their) (?:whole|entire)", norm[end:]):
+        return "past"
+    lead = None
+    for m in _REFUSE_LEAD.finditer(before):
+        lead = m
+    if lead is None:
+        return "wanted"
+    between = before[lead.end() :]
+    if _BREAK.search(between):
+        return "wanted"
+    return "refused"
+
+
+_PAST_WISH = re.compile(r"\b(?:different|something else|change|switch|new|other|else|alternative|instead)\b")
+
+
+def negated_statement(norm: str, span: Span) -> bool:
+    """ "she isn't overweight", "he doesn't have any allergies", "no longer has kidney issues": a fact denied."""
+    before = norm[max(0, span[0] - 40) : span[0]]
+    m = re.search(
+        r"\b(?:not|no|never|isn'?t|isnt|aren'?t|doesn'?t|doesnt|don'?t|dont|didn'?t|hasn'?t|hasnt|no longer|free of|"
+        r"without)\b((?:(?!\b(?:but|and|with)\b)[^.,;!?])*)$",
+        before,
+    )
+    return m is not None

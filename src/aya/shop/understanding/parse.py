@@ -1,0 +1,619 @@
+"""One message in, one :class:`Parsed` out: the slot extractors of this package, combined.
+
+Used by the dialogue state update (:mod:`aya.shop.understanding.dialogue`), so by the offline model and by the
+context remote models get. The phrase tables live in ``data/vocabulary.toml`` and ``data/breeds.toml``; numbers,
+breeds, brands, negation and references have modules of their own. This module holds the few rules that combine them:
+
+- a message about two pets ("13 yo beagle with kidney issues and also a new kitten") is split at the second pet,
+  each part parsed on its own (``Parsed.others``);
+- every slot is read with its polarity: wanted, refused ("no canned"), or the past ("from dry to raw");
+- numbers are read once with their role (age, weight, budget, difference, duration), breeds before species;
+- references to shown products, follow-up acts, small talk and out-of-scope requests.
+
+Deterministic and fast: precompiled tables and a handful of regular expressions per message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Literal
+
+from aya.shop.profile import PetProfile
+from aya.shop.understanding import breeds as breed_table
+from aya.shop.understanding.brands import CatalogTerms, Mention, brand_names
+from aya.shop.understanding.negation import negated_statement, polarity
+from aya.shop.understanding.numbers import BudgetPeriod, read_numbers
+from aya.shop.understanding.refs import Refs, read_refs
+from aya.shop.understanding.spelling import correct
+from aya.shop.understanding.text import PhraseTable, Span, invert, normalize_text, overlaps, spoken_numbers
+from aya.shop.understanding.vocabulary import data
+
+MAX_CHARS = 2000  # a shopper's message; anything longer is read up to here
+
+OutOfScope = Literal["emergency", "other_animal", "order", "medical", "off_topic", "non_food"]
+Sort = Literal["relevance", "price", "price_desc", "rating"]
+
+
+@dataclass
+class Parsed:
+    """What one message says. Absent facts stay empty; ``profile()`` gives the pet facts as a PetProfile."""
+
+    text: str
+    species: str | None = None
+    life_stage: str | None = None
+    age_years: float | None = None
+    weight_kg: float | None = None
+    breed: str | None = None
+    breed_size: str | None = None
+    name: str | None = None
+    conditions: list[str] = field(default_factory=list)
+    not_conditions: list[str] = field(default_factory=list)  # "she's not overweight": drop it from the profile
+    features: list[str] = field(default_factory=list)
+    not_features: list[str] = field(default_factory=list)  # "not grain free"
+    food_types: list[str] = field(default_factory=list)
+    not_food_types: list[str] = field(default_factory=list)  # "won't touch wet", "from dry to raw"
+    avoid: list[str] = field(default_factory=list)
+    flavors: list[str] = field(default_factory=list)
+    brands: list[str] = field(default_factory=list)
+    avoid_brands: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # product lines or formulas named ("Wilderness", "k/d")
+    budget_max: float | None = None
+    budget_min: float | None = None
+    budget_period: BudgetPeriod | None = None
+    difference: float | None = None  # "$5 less elsewhere"
+    count: int | None = None  # "two cats"
+    sort: Sort | None = None
+    acts: set[str] = field(default_factory=set)
+    refs: list[int] = field(default_factory=list)  # 1-based positions in the shown list; -1 is the last
+    refs_all: bool = False  # "them", "both", "these"
+    ref_attribute: tuple[str, str] | None = None  # "the adult one", "the cheaper one": resolved against what was shown
+    mentions: list[str] = field(default_factory=list)  # other words that may name a shown product
+    superlative: str | None = None  # "which one is cheapest?": cheapest | priciest | best_rated | most_protein
+    out_of_scope: OutOfScope | None = None
+    other_animal: str | None = None
+    pet_other: bool = False  # "my other cat"
+    pet_words: list[str] = field(default_factory=list)  # "dog", "kitten", a name: which pet the message is about
+    others: list[Parsed] = field(default_factory=list)  # more pets described in the same message
+    medical: bool = False  # asks a medical question (answered by "ask your vet", even when food can help too)
+    words: int = 0
+
+    def profile(self) -> PetProfile:
+        """The pet facts this message states, as a profile to merge into what the thread knows."""
+        return PetProfile.model_validate(
+            {
+                "name": self.name,
+                "species": self.species,
+                "age_years": self.age_years,
+                "life_stage": self.life_stage,
+                "weight_kg": self.weight_kg,
+                "breed": self.breed,
+                "breed_size": self.breed_size,
+                "conditions": self.conditions,
+                "food_types": self.food_types,
+                "features": self.features,
+                "budget_max": self.budget_max,
+                "avoid_ingredients": self.avoid,
+                "brands": self.brands,
+                "avoid_brands": self.avoid_brands,
+                "product_lines": self.lines,
+                "avoid_food_types": self.not_food_types,
+            }
+        )
+
+    @property
+    def has_pet_facts(self) -> bool:
+        return bool(
+            self.species
+            or self.life_stage
+            or self.age_years is not None
+            or self.weight_kg is not None
+            or self.breed
+            or self.breed_size
+            or self.conditions
+            or self.not_conditions
+            or self.features
+            or self.not_features
+            or self.food_types
+            or self.not_food_types
+            or self.avoid
+            or self.flavors
+            or self.brands
+            or self.avoid_brands
+            or self.budget_max is not None
+            or self.name
+            or self.others
+        )
+
+    @property
+    def is_smalltalk_only(self) -> bool:
+        return not self.has_pet_facts and not (self.acts - {"greeting", "thanks", "goodbye", "help", "smalltalk"})
+
+    @property
+    def shopping(self) -> bool:
+        """Whether the message asks for products (or refines what was asked)."""
+        return (
+            self.has_pet_facts
+            or bool(self.acts & {"cheaper", "more"})
+            or self.sort is not None
+            or self.pet_other
+            or bool(self.pet_words)
+            or _FOOD_WORDS.search(self.text) is not None
+        )
+
+
+_FOOD_WORDS = re.compile(r"\b(food|foods|eat|eats|feed|feeding|diet|meal|meals|recipe|recommend|suggest|options?)\b")
+
+
+# --- phrase tables -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tables:
+    species: PhraseTable
+    life_stage: PhraseTable
+    conditions: PhraseTable
+    features: PhraseTable
+    food_types: PhraseTable
+    ingredients: PhraseTable
+    flavors: PhraseTable
+    budget: PhraseTable
+    followups: PhraseTable
+    smalltalk: PhraseTable
+    out_of_scope: PhraseTable
+    groups: dict[str, list[str]]
+    not_names: frozenset[str]
+    known_words: frozenset[str]  # every word a table knows: never "corrected" into a breed or brand
+    vocabulary: tuple[str, ...]  # single words of the shopper vocabulary: what a typo may be corrected to
+
+
+@cache
+def tables() -> Tables:
+    d = data()
+    ingredient_words = d["ingredients"]["words"]
+    mapping = {
+        "species": invert(d["species"]),
+        "life_stage": invert(d["life_stage"]),
+        "conditions": invert(d["conditions"]),
+        "features": invert(d["features"]),
+        "food_types": invert(d["food_types"]),
+        "budget": invert(d["budget"]),
+        "followups": invert(d["followups"]),
+        "smalltalk": invert(d["smalltalk"]),
+        "out_of_scope": invert(d["out_of_scope"]),
+    }
+    known = {w for table in mapping.values() for phrase in table for w in normalize_text(phrase).split()}
+    known |= set(ingredient_words) | set(d["ingredients"]["flavors"]) | set(d["names"]["not_names"])
+    vocab_words = tuple(sorted({w for w in known if w.isalpha() and len(w) >= 4}))
+    known |= _english_words()
+    return Tables(
+        species=PhraseTable(mapping["species"]),
+        life_stage=PhraseTable(mapping["life_stage"]),
+        conditions=PhraseTable(mapping["conditions"]),
+        features=PhraseTable(mapping["features"]),
+        food_types=PhraseTable(mapping["food_types"]),
+        ingredients=PhraseTable({w: w for w in ingredient_words}),
+        flavors=PhraseTable({w: w for w in d["ingredients"]["flavors"]}),
+        budget=PhraseTable(mapping["budget"]),
+        followups=PhraseTable(mapping["followups"]),
+        smalltalk=PhraseTable(mapping["smalltalk"]),
+        out_of_scope=PhraseTable(mapping["out_of_scope"]),
+        groups={k: list(v) for k, v in d["ingredients"]["groups"].items()},
+        not_names=frozenset(d["names"]["not_names"]),
+        known_words=frozenset(known),
+        vocabulary=vocab_words,
+    )
+
+
+def _english_words() -> frozenset[str]:
+    from aya.search.typos import english_words  # the MiniLM tokenizer's whole words: "natural" is not a typo
+
+    return english_words()
+
+
+# --- regular expressions -----------------------------------------------------------------------------------------
+
+_AVOID_LEAD = (
+    r"(?:allergic to|allergy to|allergies to|intolerant to|intolerance to|sensitive to|sensitivity to|no|without|"
+    r"avoid|avoiding|free of|free from|except|not|can't have|cannot have|can't eat|cannot eat|can't do|cant have|"
+    r"cant eat|doesn't do well with|does not do well with|reacts to|reacting to|react to|hates|hate|doesn't like|"
+    r"does not like|doesnt like|dislikes|won't eat|wont eat|not a fan of|nothing with|anything but|anything except|"
+    r"gets sick from|gets sick on|sick of|tired of|no more|stay away from)"
+)
+_NAME_AFTER = re.compile(r"\b(?:named|called|name is|name's|names)\s+([A-Za-z][a-z]{1,15})\b", re.IGNORECASE)
+_NAME_MY = re.compile(
+    r"\b(?:[Mm]y|[Oo]ur)\s+(?:[\w-]+\s+){0,4}?(?:dog|cat|puppy|kitten|pup|kitty|boy|girl)\s*,?\s+([A-Z][a-z]{1,15})\b"
+)
+_NAME_IS = re.compile(
+    r"(?:^|[.!?]\s+|\b(?:and|but|so)\s+)([A-Z][a-z]{1,15})\s+(?:is\s+(?:my|our|a|an|\d)|has\s+\w|was\s+(?:my|our|a|an))"
+)
+# Voice transcripts have no capitals: "my cat luna is twelve" (only before is/has/was/who/and, checked further).
+_NAME_MY_LOWER = re.compile(
+    r"\b(?:my|our)\s+(?:dog|cat|puppy|kitten|pup|kitty)\s+([a-z]{3,15})\s+(?:is|has|was|who|and)\b"
+)
+_NAME_FOR = re.compile(r"\b(?:for|to|about|with)\s+([A-Z][a-z]{1,15})\b")
+_SUPPLY = re.compile(
+    r"\b(?:food (?:bowl|dispenser|feeder|mat|storage|container|scoop)s?|chew toys?|toys"
+    r"|toy(?!\s+(?:breed|dog|poodle|fox|size)))\b"
+)
+_SUPERLATIVE = re.compile(
+    r"\b(?:which(?: one)?(?: of (?:them|these|those))?(?: is| has)?(?: the)?|the|of (?:them|these|those)(?: is)?)\s+"
+    r"(cheapest|least expensive|lowest price|most affordable|most expensive|priciest|best rated|highest rated|"
+    r"top rated|best reviewed|most protein|highest protein)\b(?!\s+(?:food|foods|cat|dog|dry|wet|kibble))"
+)
+_GREETING = re.compile(r"^(?:h+i+|he+y+a?|hel+o+|hey+o|hiya+|howdy|yo+|sup|heya|g'?day|morning|evening)\b")
+_SMALLTALK = re.compile(
+    r"\b(?:how(?:'s| is| are) (?:your|you|it going|things|life)|how are ya|what'?s up|wassup|how have you been|"
+    r"how do you do|nice to meet|are you (?:a )?(?:bot|robot|human|real|ai)|who made you|you'?re (?:great|awesome|"
+    r"funny|the best|helpful)|good bot|lol|haha+|how was your)\b"
+)
+_EMERGENCY = re.compile(
+    r"\b(?:ate|eaten|got into|swallowed|chewed|licked|drank)\b(?:(?!\b(?:but|and then)\b).){0,40}?"
+    r"\b(?:chocolate|grapes?|raisins?|xylitol|gum|onions?|garlic|rat poison|poison|antifreeze|ibuprofen|advil|"
+    r"tylenol|acetaminophen|pills?|medication|meds|lily|lilies|bleach|cleaner|a sock|string|batter(?:y|ies)|"
+    r"macadamia|cocoa)\b"
+    r"|\b(?:is|isn'?t|not|stopped|can'?t)\s+(?:breathing|responsive|responding|moving)\b"
+)
+_OTHER_PET = re.compile(
+    r"\b(?:other|another|older|younger)\s+(?:dog|cat|pup|puppy|kitten|kitty|baby|boy|girl|pet|fur ?baby)s?\b"
+)
+_PET_REF = re.compile(
+    r"\b(?:the|my|our|for the|with the|start with the|now the|back to the|about the)\s+"
+    r"(dog|cat|puppy|pup|kitten|kitty|doggo|pooch|kitties|dogs|cats|puppies|kittens)\b"
+)
+_PET_SPLIT = re.compile(r"(?:,?\s+(?:and also|and|also|plus|as well as|&)\s+|[,.;]\s+|\s+(?:but|while)\s+)")
+
+
+def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
+    """Parse one shopper message. ``terms`` are the catalog's brands and lines (from ``ProductSearch.facets()``)."""
+    raw = text.strip()[:MAX_CHARS]
+    t = tables()
+    norm = spoken_numbers(normalize_text(raw))
+    norm = correct(norm, t.vocabulary, _known_words(terms))
+    parts = _split_pets(norm, terms)
+    if len(parts) > 1:
+        cut = raw.lower().find(" ".join(parts[1][1].split()[:2]))
+        first = _parse_one(raw[:cut] if cut > 0 else raw, parts[0][1], terms, full=norm)
+        lowered = raw.lower()
+        for _start, part in parts[1:]:
+            at = lowered.find(" ".join(part.split()[:2]))
+            other = _parse_one(raw[at:] if at >= 0 else part, part, terms, full=part)
+            # wishes said once for both ("wet food for my dog and my cat") hold for each; needs stay per pet
+            other.food_types = other.food_types or list(first.food_types)
+            other.not_food_types = other.not_food_types or list(first.not_food_types)
+            other.avoid_brands = other.avoid_brands or list(first.avoid_brands)
+            other.budget_max = other.budget_max if other.budget_max is not None else first.budget_max
+            first.others.append(other)
+        first.text = norm
+        first.words = len(norm.split())
+        return first
+    return _parse_one(raw, norm, terms, full=norm)
+
+
+_KNOWN: dict[int, tuple[CatalogTerms | None, frozenset[str]]] = {}
+
+
+def _known_words(terms: CatalogTerms | None) -> frozenset[str]:
+    """Words never corrected: the tables', the breeds', the catalog's brands and lines (cached per catalog)."""
+    hit = _KNOWN.get(id(terms))
+    if hit is not None and hit[0] is terms:
+        return hit[1]
+    known = tables().known_words | breed_table.breed_words() | (terms.words if terms is not None else frozenset())
+    if len(_KNOWN) > 8:
+        _KNOWN.clear()
+    _KNOWN[id(terms)] = (terms, known)
+    return known
+
+
+def _split_pets(norm: str, terms: CatalogTerms | None) -> list[tuple[int, str]]:
+    """ "13 yo beagle with kidney issues and also a new kitten": one part per pet, when two species are named."""
+    t = tables()
+    marks: list[tuple[int, str]] = []
+    for _phrase, species, span in t.species.find(norm):
+        if polarity(norm, span) != "wanted" or re.search(
+            r"\b(?:not|than|like|other|vs|versus)\s+(?:for\s+)?(?:my |the |a )?$", norm[: span[0]]
+        ):
+            return [(0, norm)]
+        marks.append((span[0], species))
+    breeds: list[tuple[int, str]] = []  # (position, breed name): two breeds are two pets, even of one species
+    offset = 0
+    while len(breeds) < 3:
+        found = breed_table.find_breed(norm[offset:], known_words=_known_words(terms))
+        if found is None or polarity(norm, (offset + found.span[0], offset + found.span[1])) != "wanted":
+            break
+        marks.append((offset + found.span[0], found.breed.species))
+        if not found.breed.generic and found.breed.name not in [b for _, b in breeds]:
+            breeds.append((offset + found.span[0], found.breed.name))
+        offset += found.span[1]
+    marks.sort()
+    species_seen = [s for _, s in marks]
+    if len(set(species_seen)) < 2 and len(breeds) < 2:
+        return [(0, norm)]
+    first_species = species_seen[0]
+    if len(set(species_seen)) >= 2:
+        second_at = next(pos for pos, s in marks if s != first_species)
+    else:
+        second_at = breeds[1][0]
+    # cut at the last separator before the second pet's word
+    cut = None
+    for m in _PET_SPLIT.finditer(norm, 0, second_at):
+        if m.start() > marks[0][0]:
+            cut = m
+    if cut is None:
+        return [(0, norm)]
+    return [(0, norm[: cut.start()]), (cut.end(), norm[cut.end() :])]
+
+
+def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) -> Parsed:
+    t = tables()
+    out = Parsed(text=norm, words=len(norm.split()))
+    if not norm:
+        return out
+
+    # Out of scope first: an emergency outranks everything else in the message.
+    scope = t.out_of_scope.find(norm)
+    scope_values = [v for _, v, _ in scope]
+    if "emergency" in scope_values or _EMERGENCY.search(norm):
+        out.out_of_scope = "emergency"
+    consumed: list[Span] = [span for _, v, span in scope if v == "emergency"]
+
+    # Breeds (before species: a breed implies it), then numbers with their roles.
+    breed = breed_table.find_breed(norm, known_words=_known_words(terms))
+    if breed is not None and polarity(norm, breed.span) == "wanted":
+        if not breed.breed.generic:
+            out.breed = breed.breed.name if breed.breed.name != "poodle standard" or "standard" in norm else "poodle"
+            out.breed = _breed_words(out.breed)
+        out.species = breed.breed.species
+        out.breed_size = breed.breed.size
+        consumed.append(breed.span)
+    pet_talk = bool(t.species.find(norm) or breed or re.search(r"\b(?:he|she|hes|shes|he's|she's|they're)\b", norm))
+    numbers = read_numbers(norm, pet_talk=pet_talk)
+    consumed.extend(numbers.spans)
+    out.age_years = numbers.age_years
+    out.weight_kg = numbers.weight_kg
+    out.budget_max, out.budget_min, out.budget_period = numbers.budget_max, numbers.budget_min, numbers.budget_period
+    out.difference = numbers.difference
+    out.count = numbers.count
+    if out.weight_kg is not None and out.species in (None, "dog") and (out.age_years is None or out.age_years >= 1):
+        if breed is None or breed.breed.generic or "mix" in norm or "doodle" in norm or breed.breed.size is None:
+            if out.species == "dog" or breed is None:
+                out.breed_size = breed_table.size_for_weight(out.weight_kg) if out.species == "dog" else None
+        elif not (breed.breed.min_kg * 0.7 <= out.weight_kg <= breed.breed.max_kg * 1.4):
+            out.breed_size = breed_table.size_for_weight(out.weight_kg)  # the pet, not the breed table
+
+    # Species.
+    named = [(v, span) for _, v, span in t.species.find(norm) if not overlaps(span, consumed)]
+    wanted = [v for v, span in named if polarity(norm, span) == "wanted"]
+    if wanted:
+        out.species = out.species or wanted[-1]
+        if breed is None or breed.breed.generic:
+            out.species = wanted[-1]  # "not for my cat, for my dog": the last wanted
+    for _, stage, span in t.life_stage.find(norm):
+        if not overlaps(span, consumed):  # "8 year old cat" is an age, not "old cat"
+            out.life_stage = stage
+    if out.life_stage == "puppy" and out.species == "cat":
+        out.life_stage = "kitten"
+    if out.life_stage == "kitten" and out.species == "dog":
+        out.life_stage = "puppy"
+
+    # Ingredients to avoid, then features (so "no grain" is a feature), conditions, food types, flavors.
+    _parse_avoid(norm, out, consumed)
+    for _, feature, span in t.features.find(norm):
+        if overlaps(span, consumed) and feature not in ("grain_free", "pea_free", "gluten_free"):
+            continue
+        consumed.append(span)
+        if feature in out.features:
+            continue
+        denied = re.search(
+            r"\b(?:not|no|never|isn'?t|without|don'?t want|doesn'?t need)\s+(?:\w+\s+)?$", norm[: span[0]]
+        )
+        if not denied and (polarity(norm, span) == "wanted" or "free" in norm[span[0] : span[1]]):
+            out.features.append(feature)
+        else:
+            out.not_features.append(feature)
+    for phrase, condition, span in t.conditions.find(norm):
+        if overlaps(span, consumed) or condition == "none":
+            continue
+        if condition == "food_allergies" and out.avoid and phrase in ("allergic", "allergy", "allergies"):
+            continue  # "allergic to chicken" is an ingredient to avoid, not a diet class
+        if negated_statement(norm, span):
+            if condition not in out.not_conditions:  # "she isn't overweight", "no longer has kidney issues"
+                out.not_conditions.append(condition)
+            continue
+        if condition not in out.conditions:
+            out.conditions.append(condition)
+    for _, food_type, span in t.food_types.find(norm):
+        if overlaps(span, consumed):
+            continue
+        p = polarity(norm, span)
+        target = out.food_types if p == "wanted" else out.not_food_types
+        if food_type not in target:
+            target.append(food_type)
+    out.food_types = [f for f in out.food_types if f not in out.not_food_types]
+    for phrase, flavor, span in t.flavors.find(norm):
+        if overlaps(span, consumed) or flavor in out.avoid or phrase in out.flavors:
+            continue
+        if polarity(norm, span) == "wanted":
+            out.flavors.append(phrase)
+
+    if terms is not None:
+        _parse_brands(terms.find(norm, known_words=t.known_words), out)
+
+    for _, budget_word, _span in t.budget.find(norm):
+        if budget_word == "cheap":
+            out.sort = "price"
+        elif budget_word == "premium":
+            out.sort = "rating"
+        elif budget_word == "expensive":
+            out.sort = "price_desc"
+
+    # Follow-ups, small talk, references to shown products.
+    for phrase, act, _span in t.followups.find(norm):
+        if (
+            act == "similar"
+            and phrase == "like the"
+            and not re.search(r"like the (?:first|second|third|last|\w+ one)", norm)
+        ):
+            continue
+        out.acts.add(act)
+    if out.difference is not None:
+        out.acts.add("cheaper")  # "chewy has it for $5 less": find it cheaper, not "under $5"
+    if "cheaper" in out.acts:
+        out.sort = out.sort or "price"
+    for phrase, act, _span in t.smalltalk.find(norm):
+        if act == "unsure" and out.words > 5:
+            continue
+        if act == "greeting" and (phrase in ("yo", "hey", "hi") and _span[0] > 0):
+            continue  # "13 yo beagle" is an age
+        out.acts.add(act)
+    if _GREETING.match(norm):
+        out.acts.add("greeting")
+    if _SMALLTALK.search(norm):
+        out.acts.add("smalltalk")
+    refs: Refs = read_refs(norm, compare="compare" in out.acts)
+    out.refs, out.refs_all, out.ref_attribute = refs.positions, refs.all, refs.attribute
+    if refs.attribute is not None:
+        if refs.attribute[0] == "price":
+            out.acts.discard("cheaper")  # "the cheaper one" points at a shown product, it asks for no new search
+            out.sort = None
+        if not out.acts & {"compare", "similar", "details"}:
+            out.acts.add("details")
+    m_sup = _SUPERLATIVE.search(norm)
+    if m_sup:
+        word = m_sup.group(1)
+        out.superlative = (
+            "cheapest" if word in ("cheapest", "least expensive", "lowest price", "most affordable")
+            else "priciest" if word in ("most expensive", "priciest")
+            else "most_protein" if "protein" in word
+            else "best_rated"
+        )  # fmt: skip
+    if "why" in out.acts:
+        out.acts.add("details")  # "why did you pick the first one?": its details, with the reason it fits
+    if out.refs and not (out.acts & {"compare", "details", "similar", "cheaper"}):
+        if re.search(r"\b(?:like|similar)\b", norm):
+            out.acts.add("similar")
+        elif re.search(r"\b(?:and|vs|versus|or)\b", norm) and len(out.refs) >= 2:
+            out.acts.add("compare")
+        elif re.search(r"\b(?:about|more|what|which|how|tell|show|ingredients?|is|does|has|have|got|contain)\b", norm):
+            out.acts.add("details")
+    out.mentions = re.findall(r"[a-z][a-z']{3,}", norm)
+
+    # Which pet: "my other cat", "the dog", "start with the dog".
+    other = _OTHER_PET.search(norm)
+    out.pet_other = bool(other) and not re.search(
+        r"\b(?:with|than|like|from|as)\s+(?:my|our|the)\s+$", norm[: other.start()] if other else ""
+    )
+    out.pet_words = [m.group(1) for m in _PET_REF.finditer(norm)]
+    _parse_name(raw, out, t)
+
+    # Out of scope (besides emergencies): only when the message is not also about a dog or cat.
+    if out.out_of_scope is None:
+        if "other_animals" in scope_values and out.species is None:
+            out.out_of_scope = "other_animal"
+        elif "non_food" in scope_values and (_SUPPLY.search(norm) or not (_FOOD_WORDS.search(norm) or out.food_types)):
+            out.out_of_scope = "non_food"
+        elif "orders" in scope_values and not (out.has_pet_facts or out.acts & {"compare", "details", "similar"}):
+            out.out_of_scope = "order"
+        elif "medical" in scope_values and not out.conditions:
+            out.out_of_scope = "medical"
+        elif "off_topic" in scope_values and not out.has_pet_facts:
+            out.out_of_scope = "off_topic"
+    out.medical = "medical" in scope_values
+    if "other_animals" in scope_values:
+        out.other_animal = next(p for p, v, _ in scope if v == "other_animals").split()[-1]
+    return out
+
+
+def _breed_words(name: str) -> str:
+    """ "poodle toy" -> "toy poodle": the table's sorted names in the order owners say them."""
+    for size in ("toy", "miniature", "standard"):
+        if name.endswith(" " + size):
+            return f"{size} {name[: -len(size) - 1]}"
+    return name
+
+
+def _parse_brands(mentions: list[Mention], out: Parsed) -> None:
+    """Wanted and refused brands; a line or formula narrows its family ("hills k/d": Hill's Prescription Diet)."""
+    specific = [m for m in mentions if m.line]
+    kept: list[Mention] = []
+    for m in mentions:
+        if not m.line and any(set(s.brands) < set(m.brands) and s.refused == m.refused for s in specific):
+            continue  # "hills" inside "hills k/d": the formula says which Hill's
+        kept.append(m)
+    out.brands = brand_names(kept, refused=False)
+    out.avoid_brands = brand_names(kept, refused=True)
+    for m in kept:
+        if m.refused:
+            continue
+        if m.line and m.line not in out.lines:
+            out.lines.append(m.line)
+        if m.condition and m.condition not in out.conditions:
+            out.conditions.append(m.condition)
+
+
+@cache
+def _avoid_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    words = "|".join(re.escape(w) for w in sorted(tables().ingredients.mapping, key=len, reverse=True))
+    lead = re.compile(
+        rf"\b{_AVOID_LEAD}\s+(?:any\s+|eating\s+|more\s+|the\s+)?((?:{words})(?:\s*(?:,|or|and|nor|/)\s*(?:{words}))*)\b"
+    )
+    free = re.compile(rf"\b((?:{words}))\s+free\b")
+    allergy = re.compile(rf"\b((?:{words}))\s+(?:allergy|allergies|allergic|intolerance|sensitivity)\b")
+    return lead, free, allergy, re.compile(rf"\b(?:{words})\b")
+
+
+def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
+    t = tables()
+    lead, free, allergy, word = _avoid_patterns()
+    found: list[str] = []
+    for pattern in (lead, free, allergy):
+        for m in pattern.finditer(norm):
+            if pattern is lead and re.match(r"\s*free\b", norm[m.end() :]):
+                continue  # "not grain free" denies a feature, it avoids no grain
+            items = word.findall(m.group(1))
+            found.extend(items)
+            consumed.append(m.span())
+    for item in found:
+        if item in ("grain", "grains"):
+            if "grain_free" not in out.features:
+                out.features.append("grain_free")
+            continue
+        if item in ("pea", "peas"):
+            if "pea_free" not in out.features:
+                out.features.append("pea_free")
+            continue
+        if item == "gluten":
+            if "gluten_free" not in out.features:
+                out.features.append("gluten_free")
+            continue
+        for ingredient in t.groups.get(item, [item]):
+            ingredient = {"eggs": "egg", "potatoes": "potato"}.get(ingredient, ingredient)
+            if ingredient not in out.avoid:
+                out.avoid.append(ingredient)
+
+
+def _parse_name(raw: str, out: Parsed, t: Tables) -> None:
+    patterns = (_NAME_AFTER, _NAME_MY, _NAME_IS, _NAME_MY_LOWER) if out.species else (_NAME_AFTER, _NAME_MY)
+    for pattern in patterns:
+        m = pattern.search(raw)
+        if m:
+            name = m.group(1)
+            if _could_be_name(name.lower(), t):
+                out.name = name.capitalize()
+                return
+    m = _NAME_FOR.search(raw)
+    if m and _could_be_name(m.group(1).lower(), t):
+        out.pet_words.append(m.group(1).lower())  # "back to Max": a name the thread may know
+
+
+def _could_be_name(word: str, t: Tables) -> bool:
+    """Not a function word and not a word Aya knows as something else (a breed, a need, a food type...)."""
+    if word in t.not_names or len(word) < 2:
+        return False
+    tables_: tuple[PhraseTable, ...] = (
+        t.species, t.conditions, t.features, t.food_types, t.life_stage, t.flavors, t.smalltalk, t.budget,
+    )  # fmt: skip
+    if breed_table.find_breed(word) is not None:
+        return False
+    return not any(table.find(word) for table in tables_)

@@ -1,0 +1,37 @@
+"""Typo correction for shopper words: "senoir" -> senior, "pupy" -> puppy, "urinery" -> urinary.
+
+Only a word that no table knows and that is not an English word is corrected, and only to a word of the shopper
+vocabulary at most one edit away (two for words of seven letters or more; a swap of two letters is one edit). A known
+shopper word is never turned into another word ("uti" stays "uti"), and brand or breed names are left to their own
+matchers (they are passed in as known words).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+_WORD = re.compile(r"[a-z]{4,}")
+
+
+def correct(norm: str, vocabulary: tuple[str, ...], known: frozenset[str]) -> str:
+    """``norm`` with each unknown word replaced by the closest vocabulary word, when one is close enough."""
+    out: list[str] = []
+    last = 0
+    for m in _WORD.finditer(norm):
+        word = m.group(0)
+        if word in known:
+            continue
+        limit = 2 if len(word) >= 7 else 1
+        hit = process.extractOne(word, vocabulary, scorer=OSA.distance, score_cutoff=limit)
+        if hit is None or hit[0] == word:
+            continue
+        out.append(norm[last : m.start()])
+        out.append(hit[0])
+        last = m.end()
+    if not out:
+        return norm
+    out.append(norm[last:])
+    return "".join(out)
