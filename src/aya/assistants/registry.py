@@ -17,7 +17,7 @@ ASSISTANT_KEY = "assistant"
 DEFAULT_ASSISTANT = "aya"
 
 
-class UnknownAssistant(LookupError):
+class UnknownAssistant(KeyError):
     """No assistant is registered under this name."""
 
 
@@ -41,6 +41,10 @@ class AssistantRegistry(Mapping[str, Assistant]):
 
     def __len__(self) -> int:
         return len(self._assistants)
+
+    def replace(self, name: str, assistant: Assistant) -> AssistantRegistry:
+        """A registry with ``assistant`` under ``name`` (added or replaced)."""
+        return AssistantRegistry({**self._assistants, name: assistant}, default=self.default)
 
     def owner(self, thread: ThreadMetadata) -> str:
         """The name of the assistant that owns ``thread`` (the default for threads that record none)."""

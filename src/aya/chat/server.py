@@ -11,7 +11,12 @@
 While streaming: the first message titles the thread; item ids that are not ours (``__fake_id__`` from Chat
 Completions, fixed ids from scripted models) are remapped to fresh ``msg_…``/``tc_…`` ids so stored items never collide;
 a client that disconnects gets its partial assistant message saved (``handle_stream_cancelled``, shielded from the
-cancellation) and the thread stays usable. The assistant itself is a collaborator (``assistant.py``).
+cancellation) and the thread stays usable.
+
+Assistants are collaborators, registered by name (:class:`~aya.assistants.AssistantRegistry`): each endpoint serves
+one (``handle(body, context, assistant="ops")``), a new thread records it as its owner, and every later request on a
+thread is routed to its owner; a thread owned by another assistant is a 404 on this endpoint, and ``threads.list``
+shows only this endpoint's threads.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import os
 import re
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
+from contextvars import ContextVar
 from typing import Any, assert_never
 
 import anyio
@@ -42,6 +48,7 @@ from chatkit.types import (
     InputTranscribeReq,
     ItemsFeedbackReq,
     ItemsListReq,
+    Page,
     StructuredInputItem,
     SyncCustomActionResponse,
     ThreadItem,
@@ -69,6 +76,7 @@ from chatkit.types import (
     is_streaming_req,
 )
 
+from aya.assistants import ASSISTANT_KEY, DEFAULT_ASSISTANT, AssistantRegistry, UnknownAssistant
 from aya.chat.assistant import Assistant, Transcriber, Turn
 from aya.chat.attachments import FileAttachmentStore
 from aya.chat.history import AyaItemConverter, forget_previous_response
@@ -84,6 +92,8 @@ logger = logging.getLogger("aya.chat")
 
 _OWN_ID = re.compile(r"^[a-z]+_[0-9a-f]{22}$")
 _MAX_TITLE = 200
+# The assistant served by the endpoint of the request being handled (set for the whole request, streams included).
+_ENDPOINT: ContextVar[str | None] = ContextVar("aya_chat_endpoint", default=None)
 
 
 class AyaChatServer(ChatKitServer[RequestContext]):
@@ -95,7 +105,8 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         store: AyaStore,
         attachments: FileAttachmentStore,
         settings: Settings,
-        assistant: Assistant,
+        assistant: Assistant | None = None,
+        assistants: AssistantRegistry | None = None,
         transcriber: Transcriber | None = None,
         max_running_turns: int | None = None,
     ) -> None:
@@ -103,7 +114,9 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         self.store = store
         self.attachments = attachments
         self.settings = settings
-        self.assistant = assistant
+        if (assistant is None) == (assistants is None):
+            raise ValueError("give AyaChatServer either one assistant or a registry of assistants")
+        self.assistants = assistants if assistants is not None else AssistantRegistry({DEFAULT_ASSISTANT: assistant})  # type: ignore[dict-item]
         self.transcriber = transcriber  # set by the voice component when speech-to-text is available
         # Assistant turns running at once in this process; more wait (their first events are already sent).
         self._turn_slots = asyncio.Semaphore(max_running_turns or running_turns_for(settings))
@@ -111,19 +124,37 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         # never interleave and the thread's metadata (pet profile, products shown) is never saved over.
         self._thread_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
+    @property
+    def assistant(self) -> Assistant:
+        """The default assistant (the one ``/chatkit`` serves)."""
+        return self.assistants[self.assistants.default]
+
+    @assistant.setter
+    def assistant(self, assistant: Assistant) -> None:
+        self.assistants = self.assistants.replace(self.assistants.default, assistant)
+
     # --- the entry point -------------------------------------------------------------------------------------------
-    async def handle(self, body: bytes, context: RequestContext) -> StreamingResult | NonStreamingResult:
+    async def handle(
+        self, body: bytes, context: RequestContext, *, assistant: str | None = None
+    ) -> StreamingResult | NonStreamingResult:
+        """Handle one ChatKit request on the endpoint of ``assistant`` (default: the registry's default)."""
+        endpoint = assistant or self.assistants.default
+        if endpoint not in self.assistants:
+            raise NotConfigured(f"the {endpoint} assistant is not running")
+        _ENDPOINT.set(endpoint)
         request = parse_request(body)
-        logger.info("chatkit %s by %s", request.type, context.user_id)
+        logger.info("chatkit %s by %s on %s", request.type, context.user_id, endpoint)
         await self._preflight(request, context)
         if isinstance(request, ThreadsDeleteReq):
             return NonStreamingResult(await self._delete_thread(request.params.thread_id, context))
+        if isinstance(request, ThreadsListReq):
+            return NonStreamingResult(await self._list_threads(request, context, endpoint))
         try:
             # Dispatch the already-parsed request. ``ChatKitServer.process()`` would parse again and build a new
             # ``TypeAdapter(ChatKitReq)`` per request (~20 ms of CPU each); these two methods are what it calls
             # (openai-chatkit is pinned ~=1.6.5 for this).
             if is_streaming_req(request):
-                return StreamingResult(self._stream(request, context))
+                return StreamingResult(self._stream(request, context, endpoint))
             return NonStreamingResult(await self._process_non_streaming(request, context))
         except AyaError:
             raise
@@ -143,8 +174,9 @@ class AyaChatServer(ChatKitServer[RequestContext]):
             lock = self._thread_locks[thread_id] = asyncio.Lock()
         return lock
 
-    async def _stream(self, request: Any, context: RequestContext) -> AsyncGenerator[bytes, None]:
+    async def _stream(self, request: Any, context: RequestContext, endpoint: str) -> AsyncGenerator[bytes, None]:
         """The SDK's stream, ending with an ``error`` event (not a broken response) if something fails after all."""
+        _ENDPOINT.set(endpoint)  # the stream may run in another task than ``handle``
         lock = self._thread_lock(request)
         try:
             async with lock or contextlib.nullcontext():
@@ -157,9 +189,13 @@ class AyaChatServer(ChatKitServer[RequestContext]):
     # --- validation before anything streams ------------------------------------------------------------------------
     async def _thread(self, thread_id: str, context: RequestContext) -> ThreadMetadata:
         try:
-            return await self.store.load_thread(thread_id, context)
+            thread = await self.store.load_thread(thread_id, context)
         except NotFoundError as exc:
             raise NotFound(f"thread {thread_id} not found", field="params.thread_id") from exc
+        if self.assistants.owner(thread) != (_ENDPOINT.get() or self.assistants.default):
+            # Another assistant's thread (Aya Ops' on /chatkit, or the shop's on /ops/chatkit) is not here.
+            raise NotFound(f"thread {thread_id} not found", field="params.thread_id")
+        return thread
 
     async def _item(self, thread_id: str, item_id: str, context: RequestContext) -> ThreadItem:
         try:
@@ -275,6 +311,36 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         await self.attachments.delete_files([a.id for a in attachments], context)
         return b"{}"
 
+    async def _list_threads(self, request: ThreadsListReq, context: RequestContext, endpoint: str) -> bytes:
+        """The caller's threads owned by ``endpoint``'s assistant (pages of the store, filtered, up to ``limit``)."""
+        params = request.params
+        limit = params.limit or 20
+        kept: list[ThreadMetadata] = []
+        after = params.after
+        has_more = False
+        while True:
+            page = await self.store.load_threads(limit, after, params.order, context)
+            for index, thread in enumerate(page.data):
+                after = thread.id
+                if self.assistants.owner(thread) == endpoint:
+                    kept.append(thread)
+                    if len(kept) == limit:
+                        has_more = page.has_more or index < len(page.data) - 1
+                        break
+            if len(kept) == limit or not page.has_more or not page.data:
+                break
+        data = [self._to_thread_response(thread) for thread in kept]
+        return self._serialize(Page(has_more=has_more, after=kept[-1].id if kept else None, data=data))
+
+    def _owner(self, thread: ThreadMetadata) -> Assistant:
+        """The assistant that owns ``thread``; a new thread is claimed by the endpoint's assistant."""
+        if ASSISTANT_KEY not in thread.metadata:
+            self.assistants.claim(thread, _ENDPOINT.get() or self.assistants.default)
+        try:
+            return self.assistants[self.assistants.owner(thread)]
+        except UnknownAssistant as exc:
+            raise NotConfigured(f"the {exc.args[0]} assistant is not running") from exc
+
     # --- the SDK's hooks -------------------------------------------------------------------------------------------
     def _turn(self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext) -> Turn:
         return Turn(
@@ -292,22 +358,24 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         if input_user_message is not None and thread.title is None:
             thread.title = title_from_message(input_user_message)
         turn = self._turn(thread, input_user_message, context)
+        assistant = self._owner(thread)
         async with self._turn_slots:
-            async for event in self._own_ids(self.assistant.respond(turn), thread, context):
+            async for event in self._own_ids(assistant.respond(turn), thread, context):
                 yield event
 
     async def action(
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
     ) -> AsyncIterator[ThreadStreamEvent]:
         turn = self._turn(thread, None, context)
+        assistant = self._owner(thread)
         async with self._turn_slots:
-            async for event in self._own_ids(self.assistant.action(turn, action, sender), thread, context):
+            async for event in self._own_ids(assistant.action(turn, action, sender), thread, context):
                 yield event
 
     async def sync_action(
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
     ) -> SyncCustomActionResponse:
-        handler = getattr(self.assistant, "sync_action", None)
+        handler = getattr(self._owner(thread), "sync_action", None)
         if handler is None:
             raise BadRequest(f"action {action.type!r} cannot run synchronously here", field="params.action.type")
         result: SyncCustomActionResponse = await handler(self._turn(thread, None, context), action, sender)

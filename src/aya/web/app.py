@@ -30,7 +30,8 @@ def _components() -> list[ModuleType]:
     """Router modules, in lifespan order (frontend last: its catch-all must stay behind every API route)."""
     from aya.web.routes import chatkit, frontend, mcp, me, search, tools, voice
 
-    return [health, search, chatkit, me, voice, tools, mcp, frontend]
+    # chat after what it is built from (MCP servers, dictation); frontend last.
+    return [health, search, mcp, voice, chatkit, me, tools, frontend]
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -1,8 +1,10 @@
 """The chat component: ``POST /chatkit`` (the ChatKit protocol) and attachment uploads and downloads.
 
 ``setup`` opens the store chosen by the settings (SQLite in the data dir, or PostgreSQL), builds ``AyaChatServer`` with
-its collaborators and publishes it as ``resources.extras["chat_server"]`` (and the store as ``"chat_store"``). An
-assistant placed in ``resources.extras["assistant"]`` before start-up replaces the default one (tests do this).
+its collaborators and publishes it as ``resources.chat_server`` (and the store as ``resources.chat_store``). It runs
+after the components it takes from: the MCP servers (for Aya), the dictation (voice) and the other assistants
+(``resources.assistants``, e.g. Aya Ops as ``"ops"``). An assistant placed in ``resources.assistant`` before start-up
+replaces Aya as the default one (tests do this).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.formparsers import MultiPartParser
 
+from aya.assistants import DEFAULT_ASSISTANT, AssistantRegistry
 from aya.chat.assistant import Assistant, Turn
 from aya.chat.attachments import IMAGE_TYPES, FileAttachmentStore, attachment_secret
 from aya.chat.server import AyaChatServer
@@ -38,10 +41,10 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def get_chat_server(request: Request) -> AyaChatServer:
-    server = request.app.state.resources.extras.get("chat_server")
+    server: AyaChatServer | None = request.app.state.resources.chat_server
     if server is None:
         raise NotConfigured("the chat server is not running")
-    return server  # type: ignore[no-any-return]
+    return server
 
 
 ChatServerDep = Annotated[AyaChatServer, Depends(get_chat_server)]
@@ -160,7 +163,13 @@ def build_assistant(settings: Settings, resources: Resources) -> Assistant:
         return _UnavailableAssistant("the shop assistant is not installed")  # type: ignore[return-value]
     if resources.search is None:
         return _UnavailableAssistant("the product search is not running")  # type: ignore[return-value]
-    return ShopAssistant(settings, resources.search)  # type: ignore[return-value]
+    assistant = ShopAssistant(settings, resources.search)
+    if resources.mcp_registry is not None:
+        from aya.web.routes.mcp import assistant_mcp
+
+        servers, tools = assistant_mcp(resources)
+        assistant.use_mcp(servers, tools)
+    return assistant  # type: ignore[return-value]
 
 
 async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
@@ -172,7 +181,13 @@ async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> No
     attachments = FileAttachmentStore(
         settings.attachments_dir, store, max_bytes=settings.max_attachment_bytes, secret=secret
     )
-    assistant = resources.extras.get("assistant") or build_assistant(settings, resources)
-    server = AyaChatServer(store=store, attachments=attachments, settings=settings, assistant=assistant)
-    resources.extras["chat_store"] = store
-    resources.extras["chat_server"] = server
+    assistant = resources.assistant or build_assistant(settings, resources)
+    server = AyaChatServer(
+        store=store,
+        attachments=attachments,
+        settings=settings,
+        assistants=AssistantRegistry({DEFAULT_ASSISTANT: assistant, **resources.assistants}),
+        transcriber=resources.transcriber,
+    )
+    resources.chat_store = store
+    resources.chat_server = server

@@ -1,7 +1,8 @@
 """Voice routes: ``GET /voice/config``, ``POST /voice/realtime/session`` and the offline pipeline's ``/voice/ws``.
 
-``setup`` publishes the shared speech models (``resources.extras["voice_models"]``, loaded lazily by the first
-voice session, on a worker thread) and the Realtime minter with its HTTP client (closed by the lifespan).
+``setup`` publishes the shared speech models (``resources.voice_models``, loaded lazily by the first voice session, on
+a worker thread), the Text tab's dictation (``resources.transcriber``, given to the chat server when the chat component
+builds it) and the Realtime minter with its HTTP client (closed by the lifespan).
 
 WebSocket identity: browsers cannot set headers on a WebSocket, so besides the usual headers and the ``aya_session``
 cookie, ``/voice/ws`` reads the same identity from query parameters: ``user_id``/``session_id``/``username`` in dev
@@ -44,14 +45,12 @@ router = APIRouter()
 async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
     settings = resources.settings
     models = VoiceModels(tts_engine=settings.tts_engine)
-    resources.extras["voice_models"] = models
-    chat_server = resources.extras.get("chat_server")
-    if chat_server is not None and getattr(chat_server, "transcriber", None) is None:
-        # The Text tab's dictation (ChatKit input.transcribe) uses the same offline speech-to-text.
-        chat_server.transcriber = make_transcriber(lambda: _load_stt(resources))
+    resources.voice_models = models
+    # The Text tab's dictation (ChatKit input.transcribe) uses the same offline speech-to-text.
+    resources.transcriber = make_transcriber(lambda: _load_stt(resources))
     client = httpx.AsyncClient()
     stack.push_async_callback(client.aclose)
-    resources.extras["realtime_minter"] = RealtimeMinter(settings, client)
+    resources.realtime_minter = RealtimeMinter(settings, client)
 
 
 @router.get("/voice/config", summary="Which voice mode this server runs, for the Voice tab")
@@ -67,7 +66,7 @@ async def voice_config(settings: SettingsDep) -> dict[str, Any]:
 
 @router.post("/voice/realtime/session", summary="Mint an ephemeral OpenAI Realtime client secret (never the key)")
 async def realtime_session(request: Request, user: CurrentUserDep) -> RealtimeSecret:
-    minter: RealtimeMinter | None = request.app.state.resources.extras.get("realtime_minter")
+    minter: RealtimeMinter | None = request.app.state.resources.realtime_minter
     if minter is None:
         raise NotConfigured("voice is not running")
     return await minter.mint(user.user_id, user.display_name)
@@ -75,7 +74,7 @@ async def realtime_session(request: Request, user: CurrentUserDep) -> RealtimeSe
 
 @router.post("/voice/realtime/items", summary="Save one finished Realtime transcript into the shopper's thread")
 async def realtime_item(item: TranscriptItem, request: Request, user: CurrentUserDep) -> dict[str, str]:
-    store = request.app.state.resources.extras.get("chat_store")
+    store = request.app.state.resources.chat_store
     if store is None:
         raise NotConfigured("the chat store is not running")
     return {"thread_id": await save_transcript(store, user, item)}
@@ -114,7 +113,8 @@ def websocket_context(websocket: WebSocket, settings: Settings) -> RequestContex
 
 
 async def _with_brands(resources: Resources) -> VoiceModels:
-    models: VoiceModels = resources.extras["voice_models"]
+    models = resources.voice_models
+    assert models is not None, "the voice component sets the models up first"
     if models.stt is None and resources.search is not None and not models.brands:
         models.brands = await catalog_brands(resources.search)
     return models
@@ -166,8 +166,8 @@ async def voice_ws(websocket: WebSocket) -> None:
         if websocket.application_state is WebSocketState.CONNECTED:
             await websocket.send_bytes(data)
 
-    server = resources.extras.get("chat_server")
-    if server is None or "voice_models" not in resources.extras:
+    server = resources.chat_server
+    if server is None or resources.voice_models is None:
         await send_text(ErrorEvent(code="not_configured", message="the chat server is not running").model_dump_json())
         await websocket.close(code=1011)
         return
