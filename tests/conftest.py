@@ -22,6 +22,9 @@ def _no_real_model_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/blocked-in-tests")
     monkeypatch.setenv("OPENAI_AGENTS_DISABLE_TRACING", "1")
+    # httpx's in-process clients call the app "testserver" (or "aya.test"): names of the test harness, served like
+    # localhost. tests/security checks the default list with explicit settings.
+    monkeypatch.setenv("AYA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver,aya.test")
     yield
 
 

@@ -53,7 +53,7 @@ async def app_settings(tmp_path: Path, servers_file: Path) -> Settings:
     data_dir.mkdir()
     await _build_catalog(data_dir)
     return Settings(  # type: ignore[call-arg]
-        data_dir=data_dir, embedder="none", mcp_servers_file=servers_file, _env_file=None
+        data_dir=data_dir, embedder="none", mcp_servers_file=servers_file, admin_users=["owner-1"], _env_file=None
     )
 
 

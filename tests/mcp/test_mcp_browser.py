@@ -48,6 +48,8 @@ async def test_mcp_tab_lists_and_manages_servers(
         browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page(viewport={"width": 1280, "height": 860})
+            # the admin of the servers (AYA_ADMIN_USERS in app_settings), from this machine
+            await page.add_init_script("localStorage.setItem('aya.device_id', 'owner-1')")
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             await page.goto(base_url)

@@ -179,8 +179,10 @@ async def test_dashboard_api(
 async def test_dashboard_management_needs_the_mcp_token_when_set(app_settings: Settings, serve_http: ServeHttp) -> None:
     app = create_app(_with(app_settings, mcp_token=TOKEN))
     async with serve_http(app) as base_url, httpx.AsyncClient(base_url=base_url) as http:
-        refused = await http.get("/api/mcp/servers", headers=USER)
+        refused = await http.post("/api/mcp/servers/reload", headers=USER)
         assert refused.status_code == 403 and "X-Aya-MCP-Token" in refused.json()["message"]
+        summary = await http.get("/api/mcp/servers", headers=USER)  # without the token: the redacted summary
+        assert summary.status_code == 200 and summary.json() == {"redacted": True, "servers": []}
         allowed = await http.get("/api/mcp/servers", headers={**USER, "X-Aya-MCP-Token": TOKEN})
         assert allowed.status_code == 200 and allowed.json()["servers"] == []
 

@@ -46,6 +46,13 @@ class Conflict(AyaError):
     code = "conflict"
 
 
+class MisdirectedRequest(AyaError):
+    """The request's ``Host`` is not one this server answers (DNS rebinding protection)."""
+
+    status = 421
+    code = "misdirected_request"
+
+
 class PayloadTooLarge(AyaError):
     status = 413
     code = "payload_too_large"

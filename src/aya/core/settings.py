@@ -112,7 +112,58 @@ class Settings(BaseSettings):
         None, description="TOML file listing external MCP servers (default: <data_dir>/mcp_servers.toml)."
     )
 
-    @field_validator("cors_origins", "mcp_allowed_hosts", mode="before")
+    # --- security ------------------------------------------------------------------------------------------------
+    admin_users: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="User ids with the admin role (MCP servers, tools, settings). In dev mode only from loopback.",
+    )
+    staff_users: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="User ids with the staff role. In dev mode only from loopback."
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "[::1]"],
+        description="Host headers the app answers (any port; `*.example.com` for subdomains, `*` turns the check off).",
+    )
+    image_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="HTTPS hosts product images and markdown images may come from (others are not shown).",
+    )
+    session_rate_per_ip: str = Field("20/minute", description="New identities (POST /api/session) per client address.")
+    session_rate_global: str = Field("600/minute", description="New identities (POST /api/session) in all.")
+    realtime_rate_per_user: str = Field("5/minute", description="Realtime voice sessions minted per user.")
+    realtime_rate_per_ip: str = Field("10/minute", description="Realtime voice sessions minted per client address.")
+    realtime_daily_budget: int = Field(
+        500, ge=0, description="Realtime voice sessions minted per day in all (the OpenAI bill's ceiling)."
+    )
+    message_rate_per_user: str = Field(
+        "30/minute;1000/day", description="ChatKit requests that run the assistant, per user."
+    )
+    attachment_rate_per_user: str = Field("20/minute;200/day", description="Attachments created per user.")
+    attachment_quota_bytes: int = Field(
+        100 * 1024 * 1024, ge=1024, description="Bytes of attachments one user may keep stored."
+    )
+    unattached_upload_ttl_s: int = Field(
+        3600, ge=60, description="Uploads not used in any message are deleted after this many seconds."
+    )
+    signed_link_ttl_s: int = Field(3600, ge=60, description="Lifetime of signed attachment preview links (seconds).")
+    json_max_depth: int = Field(64, ge=4, le=1000, description="Deepest nesting accepted in a JSON request body.")
+    json_max_number_digits: int = Field(
+        64, ge=16, le=4000, description="Longest number (in characters) accepted in a JSON request body."
+    )
+
+    @field_validator("openai_api_key", "model_api_key", "secret_key", "mcp_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, v: object) -> object:
+        """``OPENAI_API_KEY=`` (an empty or blank value) means "not set", not a key."""
+        if isinstance(v, str) and not v.strip():
+            return None
+        if isinstance(v, SecretStr) and not v.get_secret_value().strip():
+            return None
+        return v
+
+    @field_validator(
+        "cors_origins", "mcp_allowed_hosts", "admin_users", "staff_users", "allowed_hosts", "image_hosts", mode="before"
+    )
     @classmethod
     def _split_list(cls, v: object) -> object:
         if isinstance(v, str):
@@ -136,6 +187,23 @@ class Settings(BaseSettings):
             raise ValueError("AYA_MODEL_PROVIDER=openai_compatible needs AYA_MODEL_BASE_URL")
         if self.model_provider == "openai" and self.openai_api_key is None:
             raise ValueError("AYA_MODEL_PROVIDER=openai needs OPENAI_API_KEY")
+        from aya.core.ratelimits import parse_rates  # a leaf module: settings only checks the syntax
+
+        for name in (
+            "session_rate_per_ip",
+            "session_rate_global",
+            "realtime_rate_per_user",
+            "realtime_rate_per_ip",
+            "message_rate_per_user",
+            "attachment_rate_per_user",
+        ):
+            try:
+                parse_rates(getattr(self, name))
+            except ValueError as exc:
+                raise ValueError(f"AYA_{name.upper()}: {exc}") from None
+        for host in self.image_hosts:
+            if "/" in host or not host.strip():
+                raise ValueError(f"AYA_IMAGE_HOSTS: {host!r} must be a host name (e.g. images.example.com)")
         return self
 
     # --- derived -------------------------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ from agents.mcp import MCPServer as AgentsMCPServer
 from agents.tool_context import ToolContext
 from chatkit.agents import AgentContext
 
+from aya.core.context import RequestContext
 from aya.mcp.registry import McpRegistry, describe_statuses
-from aya.mcp.widgets import mcp_servers_widget
+from aya.mcp.widgets import describe_summaries, mcp_servers_widget
 
 RegistryGetter = Callable[[], McpRegistry | None]
 
@@ -38,6 +39,12 @@ def _chat_context(context: Any) -> AgentContext[Any] | None:
     return chat if isinstance(chat, AgentContext) else None
 
 
+def _is_admin(chat: AgentContext[Any] | None) -> bool:
+    """Only an admin sees commands, URLs and failure reasons; anyone else (or an unknown caller) gets the summary."""
+    request_context = getattr(chat, "request_context", None)
+    return isinstance(request_context, RequestContext) and request_context.is_admin
+
+
 def list_mcp_servers_tool(registry: RegistryGetter) -> FunctionTool:
     """The ``list_mcp_servers`` tool: a summary for the model, and the servers widget in the chat."""
 
@@ -45,10 +52,24 @@ def list_mcp_servers_tool(registry: RegistryGetter) -> FunctionTool:
         current = registry()
         if current is None:
             return json.dumps({"error": "MCP servers are not available on this server"})
-        await current.check()
-        report = current.statuses()
-        summary = describe_statuses(report.servers)
         chat = _chat_context(tool_context.context)
+        admin = _is_admin(chat)
+        if admin:
+            await current.check()
+        report = current.statuses()
+        if not admin:
+            summary = describe_summaries(report.servers)
+            if chat is not None:
+                await chat.stream_widget(mcp_servers_widget(report.servers, redacted=True), copy_text=summary)
+            return json.dumps(
+                {
+                    "summary": summary,
+                    "servers": [
+                        {"name": s.name, "state": s.state, "tools_count": s.tools_count} for s in report.servers
+                    ],
+                }
+            )
+        summary = describe_statuses(report.servers)
         if chat is not None:
             widget = mcp_servers_widget(report.servers, config_error=report.config_error)
             await chat.stream_widget(widget, copy_text=summary)

@@ -16,8 +16,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from aya import __version__
+from aya.core.logging import install_redaction
 from aya.core.settings import Settings
 from aya.web.errors import install_error_handlers
+from aya.web.guard import install_guards
 from aya.web.resources import Resources
 from aya.web.routes import health
 
@@ -48,6 +50,10 @@ def create_app(settings: Settings) -> FastAPI:
             logger.info("Aya %s ready (model provider: %s)", __version__, settings.effective_model_provider)
             yield
 
+    install_redaction(
+        s.get_secret_value() if s is not None else None
+        for s in (settings.openai_api_key, settings.model_api_key, settings.secret_key, settings.mcp_token)
+    )
     app = FastAPI(title="Aya", version=__version__, lifespan=lifespan)
     app.state.resources = resources
     app.state.settings = settings
@@ -59,6 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
         allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["*"],
     )
+    install_guards(app, settings)
     for module in components:
         router = getattr(module, "router", None)
         if router is not None:

@@ -9,6 +9,11 @@ Two modes (``AYA_AUTH_MODE``):
   the ``aya_session`` cookie. ``POST /api/session`` mints one for a new anonymous shopper (see ``routes/me.py``).
   Settings refuse token mode without a secret of at least 16 characters.
 
+Roles (``shopper``, ``staff``, ``admin``; :attr:`RequestContext.role`): in token mode the token's ``r`` claim (minted
+by ``aya token``, never by ``POST /api/session``) or the ``AYA_ADMIN_USERS``/``AYA_STAFF_USERS`` lists, whichever is
+higher; in dev mode, where anyone can send any ``user-id``, a listed user gets the role only from a loopback address.
+Admin surfaces depend on :data:`AdminDep` (403 otherwise).
+
 Routes take the identity through the dependency aliases at the bottom of this module::
 
     @router.get("/api/tools")
@@ -17,6 +22,7 @@ Routes take the identity through the dependency aliases at the bottom of this mo
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from typing import Annotated, Any
@@ -25,8 +31,8 @@ from urllib.parse import unquote
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from aya.core.context import RequestContext
-from aya.core.errors import BadRequest, Unauthorized
+from aya.core.context import ROLES, RequestContext, Role
+from aya.core.errors import BadRequest, Forbidden, Unauthorized
 from aya.core.ids import new_id
 from aya.core.settings import Settings
 
@@ -51,12 +57,43 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt=_SALT)
 
 
-def mint_token(settings: Settings, user_id: str, *, session_id: str | None = None, username: str | None = None) -> str:
-    """A signed session token for ``user_id`` (valid for 30 days)."""
+def mint_token(
+    settings: Settings,
+    user_id: str,
+    *,
+    session_id: str | None = None,
+    username: str | None = None,
+    role: Role = "shopper",
+) -> str:
+    """A signed session token for ``user_id`` (valid for 30 days); ``role`` above shopper is a claim in the token."""
     if not _USER_ID.match(user_id):
         raise BadRequest("user_id must be 1-128 characters of letters, digits and _.:@+-", field="user_id")
-    payload = {"u": user_id, "s": session_id or new_id("ses"), "n": clean_username(username)}
+    payload: dict[str, Any] = {"u": user_id, "s": session_id or new_id("ses"), "n": clean_username(username)}
+    if role != "shopper":
+        payload["r"] = role
     return _serializer(settings).dumps(payload)
+
+
+def _higher(a: Role, b: Role) -> Role:
+    return a if ROLES.index(a) >= ROLES.index(b) else b
+
+
+def listed_role(settings: Settings, user_id: str) -> Role:
+    """The role the settings lists give ``user_id`` (shopper when unlisted)."""
+    if user_id in settings.admin_users:
+        return "admin"
+    if user_id in settings.staff_users:
+        return "staff"
+    return "shopper"
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def read_token(settings: Settings, token: str, *, base_url: str = "http://localhost:8000") -> RequestContext:
@@ -69,12 +106,15 @@ def read_token(settings: Settings, token: str, *, base_url: str = "http://localh
         raise Unauthorized("the session token is invalid") from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("u"), str):
         raise Unauthorized("the session token is invalid")
+    claim = payload.get("r")
+    role: Role = claim if claim in ROLES else "shopper"
     return RequestContext(
         user_id=payload["u"],
         session_id=payload.get("s"),
         username=payload.get("n"),
         is_authenticated=True,
         base_url=base_url,
+        role=_higher(role, listed_role(settings, payload["u"])),
     )
 
 
@@ -116,12 +156,16 @@ def identify(request: Request, settings: Settings) -> RequestContext | None:
     if not _USER_ID.match(user_id):
         raise Unauthorized("the user-id header must be 1-128 characters of letters, digits and _.:@+-")
     session_id = (request.headers.get("session-id") or "").strip()[:128] or None
+    client = getattr(request, "client", None)
+    # Anyone can send any user-id in dev mode: a listed user is trusted only on this machine.
+    role = listed_role(settings, user_id) if is_loopback(client.host if client else None) else "shopper"
     return RequestContext(
         user_id=user_id,
         session_id=session_id,
         username=clean_username(unquote(request.headers.get("username") or "")),
         is_authenticated=False,
         base_url=_base_url(request),
+        role=role,
     )
 
 
@@ -152,6 +196,20 @@ def get_lenient_context(request: Request) -> RequestContext | None:
         return None
 
 
+def require_role(context: RequestContext, role: Role, what: str) -> None:
+    """403 unless ``context`` has ``role`` or a higher one."""
+    if ROLES.index(context.role) < ROLES.index(role):
+        raise Forbidden(f"{what} needs the {role} role (AYA_{role.upper()}_USERS or a token with that role)")
+
+
+def get_admin_context(request: Request) -> RequestContext:
+    """FastAPI dependency: the caller, who must be an admin (401 without identity, 403 without the role)."""
+    context = get_request_context(request)
+    require_role(context, "admin", "this")
+    return context
+
+
 CurrentUserDep = Annotated[RequestContext, Depends(get_request_context)]
+AdminDep = Annotated[RequestContext, Depends(get_admin_context)]
 OptionalUserDep = Annotated[RequestContext | None, Depends(get_optional_context)]
 LenientUserDep = Annotated[RequestContext | None, Depends(get_lenient_context)]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aya.core.errors import AyaError
+
+logger = logging.getLogger("aya.web")
 
 
 def _loc(loc: tuple[object, ...] | list[object]) -> str:
@@ -30,6 +34,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"error": "validation_error", "message": f"{first['field']}: {first['message']}", "errors": errors},
             status_code=422,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Logged with its traceback (redacted); the answer names no internals.
+        logger.error("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse(
+            {"error": "internal_error", "message": "the server could not handle this request (logged)"},
+            status_code=500,
         )
 
     @app.exception_handler(StarletteHTTPException)

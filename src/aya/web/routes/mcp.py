@@ -7,11 +7,13 @@ servers in the lifespan (the exit stack closes both), and keeps them in ``resour
 the connected servers at every turn and the ``list_mcp_servers`` tool ("show my MCP servers") through
 :func:`assistant_mcp` when it builds it.
 
-Dashboard API (identity from ``aya.web.auth``; when ``AYA_MCP_TOKEN`` is set, also ``X-Aya-MCP-Token``; in production
-the token is required)::
+Dashboard API. Everything but the two summaries needs the admin role (``aya.web.auth``) and, when ``AYA_MCP_TOKEN`` is
+set, also ``X-Aya-MCP-Token``. Others get the summaries only: names, states and tool counts, never a command, URL,
+environment, error text or path::
 
     GET  /api/mcp                              Aya's own MCP endpoint: URL, whether a token is needed, tools
-    GET  /api/mcp/servers                      every external server with its status
+                                               (admins also get the stdio launch line with this machine's paths)
+    GET  /api/mcp/servers                      every external server with its status (others: name, state, tool count)
     GET  /api/mcp/servers/{name}               one server
     GET  /api/mcp/servers/{name}/tools         its tools (as the assistants get them)
     POST /api/mcp/servers/{name}/enable        enable (persisted in the servers file) and connect
@@ -37,12 +39,13 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel
 from starlette.types import Receive, Scope, Send
 
+from aya.core.context import RequestContext
 from aya.core.errors import Forbidden, NotConfigured
 from aya.mcp.assistant import active_servers, list_mcp_servers_tool
 from aya.mcp.http import MCP_PATH, streamable_http_app
 from aya.mcp.registry import McpRegistry, RegistryStatus, ServerStatus, ToolInfo
 from aya.mcp.server import SERVED_TOOLS, build_mcp_server
-from aya.web.auth import CurrentUserDep
+from aya.web.auth import CurrentUserDep, require_role
 from aya.web.deps import SettingsDep
 from aya.web.resources import Resources
 
@@ -111,15 +114,23 @@ def _registry(request: Request) -> McpRegistry:
     return registry  # type: ignore[no-any-return]
 
 
-def _require_manager(request: Request, user: CurrentUserDep, settings: SettingsDep) -> None:
-    """Managing MCP servers needs the MCP token when one is set (and always in production)."""
+def _has_manager_token(request: Request, settings: SettingsDep) -> bool:
     token = settings.mcp_token
     if token is None:
-        if settings.env == "production":
-            raise Forbidden("managing MCP servers in production needs AYA_MCP_TOKEN (sent as X-Aya-MCP-Token)")
-        return
+        return True
     presented = request.headers.get(MANAGER_TOKEN_HEADER, "")
-    if not hmac.compare_digest(presented.encode(), token.get_secret_value().encode()):
+    return hmac.compare_digest(presented.encode(), token.get_secret_value().encode())
+
+
+def is_manager(request: Request, user: RequestContext, settings: SettingsDep) -> bool:
+    """An admin, with the MCP token when one is set."""
+    return user.is_admin and _has_manager_token(request, settings)
+
+
+def _require_manager(request: Request, user: CurrentUserDep, settings: SettingsDep) -> None:
+    """Managing MCP servers (and seeing their details) needs the admin role, and the MCP token when one is set."""
+    require_role(user, "admin", "managing MCP servers")
+    if not _has_manager_token(request, settings):
         raise Forbidden("managing MCP servers needs the X-Aya-MCP-Token header (the value of AYA_MCP_TOKEN)")
 
 
@@ -140,7 +151,16 @@ class McpInfo(BaseModel):
     token_required: bool
     running: bool
     tools: list[str]
-    stdio: StdioLaunch
+    stdio: StdioLaunch | None = None
+    manager: bool = False
+
+
+class ServerSummary(BaseModel):
+    """What anyone may see of an external server: no command, URL, environment, error text or path."""
+
+    name: str
+    state: str
+    tools_count: int
 
 
 class ToolList(BaseModel):
@@ -155,23 +175,37 @@ def _public_status(status: RegistryStatus) -> dict[str, Any]:
     return data
 
 
-@router.get("/api/mcp", dependencies=Manager)
-async def mcp_info(request: Request, settings: SettingsDep) -> McpInfo:
+def summaries(statuses: list[ServerStatus]) -> list[ServerSummary]:
+    return [ServerSummary(name=s.name, state=s.state, tools_count=s.tools_count) for s in statuses]
+
+
+@router.get("/api/mcp")
+async def mcp_info(request: Request, user: CurrentUserDep, settings: SettingsDep) -> McpInfo:
+    manager = is_manager(request, user, settings)
+    stdio = None
+    if manager:  # this machine's paths are for its administrators only
+        stdio = StdioLaunch(
+            command=str(Path(sys.executable).with_name("aya")),
+            args=["mcp", "--transport", "stdio"],
+            env={"AYA_DATA_DIR": str(settings.data_dir.resolve())},
+        )
     return McpInfo(
         endpoint=str(request.base_url).rstrip("/") + MCP_PATH,
         token_required=settings.mcp_token is not None,
         running=request.app.state.resources.mcp_asgi is not None,
         tools=list(SERVED_TOOLS),
-        stdio=StdioLaunch(
-            command=str(Path(sys.executable).with_name("aya")),
-            args=["mcp", "--transport", "stdio"],
-            env={"AYA_DATA_DIR": str(settings.data_dir.resolve())},
-        ),
+        stdio=stdio,
+        manager=manager,
     )
 
 
-@router.get("/api/mcp/servers", dependencies=Manager)
-async def list_servers(registry: RegistryDep) -> dict[str, Any]:
+@router.get("/api/mcp/servers")
+async def list_servers(
+    request: Request, user: CurrentUserDep, settings: SettingsDep, registry: RegistryDep
+) -> dict[str, Any]:
+    if not is_manager(request, user, settings):
+        report = registry.statuses()
+        return {"redacted": True, "servers": [s.model_dump() for s in summaries(report.servers)]}
     await registry.check()
     return _public_status(registry.statuses())
 
