@@ -151,6 +151,58 @@ class Settings(BaseSettings):
         64, ge=16, le=4000, description="Longest number (in characters) accepted in a JSON request body."
     )
 
+    # --- staff assistant (Aya Ops) -------------------------------------------------------------------------------
+    ops_allow_cli: bool = Field(False, description="Aya Ops may run the allow-listed commands (`run_command`).")
+    ops_commands: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=lambda: {
+            "catalog_stats": "aya catalog stats",
+            "ingest": "aya ingest {file}",
+            "pytest": "pytest -q {path}",
+        },
+        description="Commands Aya Ops may run: JSON object of name → argv template (`{file}`, `{path}`, `{word}` "
+        "are validated arguments; no shell).",
+    )
+    ops_approve_commands: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["ingest"], description="Commands with side effects: they wait for an approval."
+    )
+    ops_workdir: Path | None = Field(
+        None, description="Directory commands run in and `{file}`/`{path}` arguments must stay inside (default: cwd)."
+    )
+    ops_command_timeout_s: float = Field(300.0, gt=0, description="A command or test run longer than this is killed.")
+    ops_max_tasks: int = Field(4, ge=1, description="Aya Ops tasks running at once; more wait in the queue.")
+    ops_browse: bool = Field(False, description="Aya Ops may open web pages (`browse`, system Chromium).")
+    ops_browse_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts `browse` may open (`host` or `host:port`); loopback only when listed.",
+    )
+    ops_test_paths: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["tests"], description="Test paths `run_tests` may run (inside the work directory)."
+    )
+    ops_docs_dir: Path | None = Field(
+        None, description="Store documents `research` cites (Markdown, CSV, text; default: <data_dir>/store_docs)."
+    )
+
+    @field_validator("ops_browse_hosts", "ops_test_paths", "ops_approve_commands", mode="before")
+    @classmethod
+    def _split_ops_list(cls, v: object) -> object:
+        if isinstance(v, str):
+            text = v.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return v
+
+    @field_validator("ops_commands", mode="before")
+    @classmethod
+    def _ops_commands_json(cls, v: object) -> object:
+        if isinstance(v, str):
+            import json
+
+            return json.loads(v)
+        return v
+
     @field_validator("openai_api_key", "model_api_key", "secret_key", "mcp_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, v: object) -> object:
@@ -238,6 +290,10 @@ class Settings(BaseSettings):
     @property
     def embeddings_cache_path(self) -> Path:
         return self.data_dir / "embeddings_cache.sqlite3"
+
+    @property
+    def ops_db_path(self) -> Path:
+        return self.data_dir / "ops.sqlite3"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -30,10 +30,10 @@ Setup = Callable[[FastAPI, Resources, AsyncExitStack], Awaitable[None]]
 
 def _components() -> list[ModuleType]:
     """Router modules, in lifespan order (frontend last: its catch-all must stay behind every API route)."""
-    from aya.web.routes import chatkit, frontend, mcp, me, search, tools, voice
+    from aya.web.routes import chatkit, frontend, mcp, me, ops, search, tools, voice
 
-    # chat after what it is built from (MCP servers, dictation); frontend last.
-    return [health, search, mcp, voice, chatkit, me, tools, frontend]
+    # chat after what it is built from (MCP servers, dictation, the other assistants); frontend last.
+    return [health, search, mcp, voice, ops, chatkit, me, tools, frontend]
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
     from aya.assistants import Assistant
+    from aya.automation.services import OpsServices
     from aya.chat.assistant import Transcriber
     from aya.chat.server import AyaChatServer
     from aya.chat.store import AyaStore
@@ -49,6 +50,8 @@ class Resources:
     assistants: dict[str, Assistant] = field(default_factory=dict)
     chat_store: AyaStore | None = None
     chat_server: AyaChatServer | None = None
+    # Aya Ops (staff): tasks, audit, commands
+    ops: OpsServices | None = None
 
     @property
     def extras(self) -> MutableMapping[str, Any]:
