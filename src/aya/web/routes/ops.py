@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from chatkit.server import StreamingResult
-from chatkit.types import ThreadMetadata, UserMessageItem
+from chatkit.types import ThreadMetadata
 from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import TypeAdapter
@@ -50,9 +50,7 @@ from aya.web.routes.chatkit import SSE_HEADERS, ChatServerDep, read_body
 logger = logging.getLogger("aya.web")
 
 router = APIRouter()
-_START: TypeAdapter[Any] = TypeAdapter(TaskStart)
 _THREAD = TypeAdapter(ThreadMetadata)
-_ITEM: TypeAdapter[Any] = TypeAdapter(UserMessageItem)
 
 
 async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
@@ -152,18 +150,16 @@ async def list_tasks(
 
 
 @router.post("/api/tasks", status_code=201, summary="Start a task")
-async def start_task(
-    request: Request, user: StaffDep, services: OpsDep, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+async def start_task(user: StaffDep, services: OpsDep, start: Annotated[TaskStart, Body()]) -> dict[str, Any]:
     started = time.perf_counter()
+    arguments = start.model_dump()
     try:
-        start = _START.validate_python(body)
         p = plan(services, start, base_url=user.base_url)
     except AyaError as exc:
-        await _audit(services, user, "api:start", body, "refused", exc.message, started)
+        await _audit(services, user, "api:start", arguments, "refused", exc.message, started)
         raise
     task = await services.tasks.submit(user.user_id, p.kind, p.title, p.args, approval=p.approval)
-    await _audit(services, user, "api:start", body, task.state, task.title, started, task.id)
+    await _audit(services, user, "api:start", arguments, task.state, task.title, started, task.id)
     return task.model_dump(mode="json")
 
 
