@@ -332,10 +332,11 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         data = [self._to_thread_response(thread) for thread in kept]
         return self._serialize(Page(has_more=has_more, after=kept[-1].id if kept else None, data=data))
 
-    def _owner(self, thread: ThreadMetadata) -> Assistant:
-        """The assistant that owns ``thread``; a new thread is claimed by the endpoint's assistant."""
+    async def _owner(self, thread: ThreadMetadata, context: RequestContext) -> Assistant:
+        """The assistant that owns ``thread``; a new thread is claimed by the endpoint's assistant (saved at once)."""
         if ASSISTANT_KEY not in thread.metadata:
             self.assistants.claim(thread, _ENDPOINT.get() or self.assistants.default)
+            await self.store.save_thread(thread, context)
         try:
             return self.assistants[self.assistants.owner(thread)]
         except UnknownAssistant as exc:
@@ -358,7 +359,7 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         if input_user_message is not None and thread.title is None:
             thread.title = title_from_message(input_user_message)
         turn = self._turn(thread, input_user_message, context)
-        assistant = self._owner(thread)
+        assistant = await self._owner(thread, context)
         async with self._turn_slots:
             async for event in self._own_ids(assistant.respond(turn), thread, context):
                 yield event
@@ -367,7 +368,7 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
     ) -> AsyncIterator[ThreadStreamEvent]:
         turn = self._turn(thread, None, context)
-        assistant = self._owner(thread)
+        assistant = await self._owner(thread, context)
         async with self._turn_slots:
             async for event in self._own_ids(assistant.action(turn, action, sender), thread, context):
                 yield event
@@ -375,7 +376,7 @@ class AyaChatServer(ChatKitServer[RequestContext]):
     async def sync_action(
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
     ) -> SyncCustomActionResponse:
-        handler = getattr(self._owner(thread), "sync_action", None)
+        handler = getattr(await self._owner(thread, context), "sync_action", None)
         if handler is None:
             raise BadRequest(f"action {action.type!r} cannot run synchronously here", field="params.action.type")
         result: SyncCustomActionResponse = await handler(self._turn(thread, None, context), action, sender)
