@@ -7,7 +7,8 @@ import asyncio
 import json
 import shutil
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -134,8 +135,22 @@ def widgets_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e["item"] for e in events if e["type"] == "thread.item.done" and e["item"]["type"] == "widget"]
 
 
+ServeLive = Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@asynccontextmanager
+async def _serve_live(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with _serve_http(create_app(settings)) as base_url, httpx.AsyncClient(base_url=base_url, timeout=120) as http:
+        yield http
+
+
+@pytest.fixture
+def serve_live() -> ServeLive:
+    """``async with serve_live(settings) as http``: the app on uvicorn (free port) and a client for it."""
+    return _serve_live
+
+
 @pytest.fixture
 async def live(ops_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(ops_settings)
-    async with _serve_http(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=120) as http:
+    async with _serve_live(ops_settings) as http:
         yield http

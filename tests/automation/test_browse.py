@@ -9,13 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.mcp.conftest import _serve_http
 
 from aya.automation.browser import CHROMIUM, url_allowed
 from aya.core.settings import Settings
-from aya.web.app import create_app
 
-from .conftest import Staff, events_of, replies_of, widgets_of
+from .conftest import Staff, _serve_live, events_of, replies_of, widgets_of
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +31,7 @@ async def browsing(ops_settings: Settings, tmp_path: Path) -> AsyncIterator[http
     settings = ops_settings.model_copy(
         update={"ops_browse": True, "ops_browse_hosts": ["127.0.0.1"], "frontend_dist": site}
     )
-    async with _serve_http(create_app(settings)) as base_url, httpx.AsyncClient(base_url=base_url, timeout=120) as http:
+    async with _serve_live(settings) as http:
         yield http
 
 

@@ -5,10 +5,13 @@ effects, shoppers never see any of it, admins read the audit log."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 
-from .conftest import Staff, events_of, replies_of, widgets_of
+from aya.core.settings import Settings
+
+from .conftest import ServeLive, Staff, events_of, replies_of, widgets_of
 
 
 async def test_a_shopper_gets_404_everywhere(live: httpx.AsyncClient) -> None:
@@ -147,3 +150,25 @@ async def test_threads_of_each_assistant_stay_apart_and_admins_read_the_audit(li
     entries = (await admin.get("/api/ops/audit")).json()["entries"]
     assert entries[0]["tool"] == "list_tasks" and entries[0]["user_id"] == "staff-2"
     assert entries[0]["outcome"] == "ok" and entries[0]["duration_ms"] >= 0
+
+
+async def test_mcp_servers_are_managed_by_admins_behind_an_approval(
+    ops_settings: Settings, tmp_path: Path, serve_live: ServeLive
+) -> None:
+    servers = tmp_path / "mcp_servers.toml"
+    servers.write_text('[servers.gone]\ncommand = "/nonexistent/aya-mcp-server"\n')
+    settings = ops_settings.model_copy(update={"mcp_servers_file": servers})
+    async with serve_live(settings) as http:
+        staff, admin = Staff(http, "staff-1"), Staff(http, "admin-1")
+        refused = events_of(await staff.chat("disable the gone server"))
+        assert any("needs the admin role" in r for r in replies_of(refused))
+
+        events = events_of(await admin.chat("disable the gone server"))
+        card = widgets_of(events)[0]
+        assert "awaiting approval" in str(card["widget"])
+        assert "enabled = false" not in servers.read_text()  # nothing changed before the approval
+        approved = events_of(await admin.action(events[0]["thread"]["id"], card["id"], "ops.approve", {"task_id": 1}))
+        assert [e for e in approved if e["type"] == "thread.item.replaced"]
+        done = await admin.wait_task(1, {"succeeded", "failed"})
+        assert done["state"] == "succeeded" and done["result"]["state"] == "disabled"
+        assert "enabled = false" in servers.read_text()

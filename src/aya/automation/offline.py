@@ -87,6 +87,10 @@ def parse_command(text: str) -> Call | str:
         return Call("research", {"question": match.group(1)})
     if re.search(r"\b(policy|policies|supplier|return|shipping|guarantee)\b", t):
         return Call("research", {"question": t})
+    if match := re.search(r"\b(enable|disable|reconnect)\s+(?:the\s+)?(?:mcp\s+)?(?:server\s+)?([\w.-]+)", t):
+        name = match.group(2)
+        if name not in ("mcp", "server", "the"):
+            return Call("manage_mcp_server", {"action": match.group(1), "server": name})
     if re.search(r"\bmcp\b|\bintegrations?\b|\bconnected tools\b", t):
         return Call("list_mcp_servers")
     return HELP

@@ -7,6 +7,7 @@ import re
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,21 @@ def junit_summary(path: Path) -> dict[str, Any]:
                 outcome = "skipped"
         counts[outcome] += 1
     return {**counts, "total": sum(counts.values()), "duration_s": round(duration, 3), "failures": failures}
+
+
+def mcp_runner(registry: Callable[[], Any] | None) -> Runner:
+    """``mcp`` tasks: ``{"action": "enable"|"disable"|"reconnect", "server": name}`` through the MCP registry."""
+
+    async def run(task: Task, report: Reporter) -> dict[str, Any]:
+        current = registry() if registry is not None else None
+        if current is None:
+            raise TaskFailed("the MCP registry is not running")
+        action, server = task.args["action"], task.args["server"]
+        report.progress(None, f"{action} {server}")
+        status = await getattr(current, action)(server)
+        summary = {"server": server, "action": action, "state": status.state, "error": status.error}
+        if status.state == "failed":
+            raise TaskFailed(f"{server}: {status.error or 'failed'}", summary)
+        return summary
+
+    return run

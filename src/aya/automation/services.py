@@ -10,7 +10,7 @@ from typing import Any
 from aya.automation.audit import AuditLog
 from aya.automation.browser import browse_runner
 from aya.automation.commands import CommandAllowList
-from aya.automation.runners import command_runner, tests_runner
+from aya.automation.runners import command_runner, mcp_runner, tests_runner
 from aya.automation.store import OpsDatabase
 from aya.automation.tasks import TaskManager
 from aya.core.settings import Settings
@@ -44,6 +44,7 @@ class OpsServices:
             "command": command_runner(settings, commands),
             "tests": tests_runner(settings),
             "browse": browse_runner(settings),
+            "mcp": mcp_runner(extra.get("mcp_registry")),
         }
         tasks = TaskManager(db, runners, max_running=settings.ops_max_tasks)
         await tasks.start()

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from aya.automation.browser import check_url
 from aya.automation.runners import check_test_paths
 from aya.automation.services import OpsServices
-from aya.core.errors import BadRequest, NotConfigured
+from aya.core.errors import BadRequest, Forbidden, NotConfigured
 
 
 class CommandStart(BaseModel):
@@ -33,7 +33,15 @@ class BrowseStart(BaseModel):
     url: str = Field(max_length=2000)
 
 
-TaskStart = Annotated[CommandStart | TestsStart | BrowseStart, Field(discriminator="kind")]
+class McpStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["mcp"]
+    action: Literal["enable", "disable", "reconnect"]
+    server: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+AnyStart = CommandStart | TestsStart | BrowseStart | McpStart
+TaskStart = Annotated[AnyStart, Field(discriminator="kind")]
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,7 @@ class Plan:
     approval: bool
 
 
-def plan(services: OpsServices, start: CommandStart | TestsStart | BrowseStart, *, base_url: str) -> Plan:
+def plan(services: OpsServices, start: AnyStart, *, base_url: str, is_admin: bool = False) -> Plan:
     """The task ``start`` asks for, with every argument checked (400/404 naming the problem otherwise)."""
     settings = services.settings
     match start:
@@ -72,5 +80,19 @@ def plan(services: OpsServices, start: CommandStart | TestsStart | BrowseStart, 
             target = base_url.rstrip("/") + url if url.startswith("/") else url  # "/": our own site
             check_url(target, settings)
             return Plan("browse", f"Open {target}", {"url": target}, False)
+        case McpStart(action=action, server=server):
+            if not is_admin:
+                raise Forbidden("managing MCP servers needs the admin role")
+            registry = services.mcp_registry() if services.mcp_registry is not None else None
+            if registry is None:
+                raise NotConfigured("the MCP registry is not running")
+            registry.status(server)  # 404 for an unknown server
+            # Enabling or disabling changes the servers file and what the assistants can call: approve first.
+            return Plan(
+                "mcp",
+                f"{action.capitalize()} MCP server {server}",
+                {"action": action, "server": server},
+                action != "reconnect",
+            )
         case _:
             assert_never(start)

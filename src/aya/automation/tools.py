@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from agents import RunContextWrapper, Tool, function_tool
 from chatkit.agents import AgentContext
@@ -22,7 +22,7 @@ from chatkit.widgets import WidgetRoot
 
 from aya.automation.research import research_sources
 from aya.automation.services import OpsServices
-from aya.automation.starts import BrowseStart, CommandStart, TestsStart, plan
+from aya.automation.starts import AnyStart, BrowseStart, CommandStart, McpStart, TestsStart, plan
 from aya.automation.tasks import Task
 from aya.automation.widgets import describe_task, insights_widget, task_widget
 from aya.core.context import RequestContext
@@ -113,8 +113,8 @@ def task_reply(task: Task) -> dict[str, Any]:
     return {"task_id": task.id, "state": task.state, "reply": line, "_outcome": task.state}
 
 
-async def start_task(ctx: OpsRunContext, start: CommandStart | TestsStart | BrowseStart) -> dict[str, Any]:
-    p = plan(ctx.services, start, base_url=ctx.user.base_url)
+async def start_task(ctx: OpsRunContext, start: AnyStart) -> dict[str, Any]:
+    p = plan(ctx.services, start, base_url=ctx.user.base_url, is_admin=ctx.user.is_admin)
     task = await ctx.services.tasks.submit(
         ctx.user.user_id, p.kind, p.title, p.args, approval=p.approval, thread_id=ctx.chat.thread.id
     )
@@ -164,6 +164,23 @@ async def browse(ctx: Ctx, url: str) -> str:
         return out
 
     return await audited(c, "browse", {"url": url}, work)
+
+
+@function_tool
+async def manage_mcp_server(ctx: Ctx, action: Literal["enable", "disable", "reconnect"], server: str) -> str:
+    """Enable, disable or reconnect one of the external MCP servers (admins; enabling and disabling wait for an
+    approval on the card).
+
+    Args:
+        action: enable, disable or reconnect.
+        server: the server's name as list_mcp_servers shows it.
+    """
+    c = ctx.context
+
+    async def work() -> dict[str, Any]:
+        return await start_task(c, McpStart(kind="mcp", action=action, server=server))
+
+    return await audited(c, "manage_mcp_server", {"action": action, "server": server}, work)
 
 
 @function_tool
@@ -260,6 +277,8 @@ async def store_insights(ctx: Ctx, days: int) -> str:
 def ops_tools(services: OpsServices) -> list[Tool]:
     """The tools this server offers (commands and browsing only when turned on)."""
     tools: list[Tool] = [run_tests, list_tasks, cancel_task, retry_task, task_status, research, store_insights]
+    if services.mcp_registry is not None:
+        tools.append(manage_mcp_server)
     if services.settings.ops_allow_cli:
         tools.insert(0, run_command)
     if services.settings.ops_browse:

@@ -53,6 +53,8 @@ def result_summary(task: Task) -> str:
         )
     if "returncode" in result:
         return f"exit status {result['returncode']}"
+    if "server" in result and "state" in result:
+        return f"MCP server {result['server']}: {result['state']}"
     if "title" in result and "url" in result:
         return f"opened {result['url']} ({result['title'] or 'no title'})"
     return ""

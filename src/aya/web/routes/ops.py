@@ -154,7 +154,7 @@ async def start_task(user: StaffDep, services: OpsDep, start: Annotated[TaskStar
     started = time.perf_counter()
     arguments = start.model_dump()
     try:
-        p = plan(services, start, base_url=user.base_url)
+        p = plan(services, start, base_url=user.base_url, is_admin=user.is_admin)
     except AyaError as exc:
         await _audit(services, user, "api:start", arguments, "refused", exc.message, started)
         raise
