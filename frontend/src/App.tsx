@@ -6,15 +6,17 @@ import { TextTab } from "./text/TextTab";
 import { useTheme } from "./theme";
 import { VoiceTab } from "./voice/VoiceTab";
 import { Icon } from "./components/Icon";
+import { useStaffConfig } from "./staff/useStaff";
 
 // The hosted UI is only downloaded when the server selects it.
 const HostedChat = lazy(() => import("./text/HostedChat").then((m) => ({ default: m.HostedChat })));
 // The MCP dashboard (src/mcp/) is loaded when its tab is opened.
 const McpPage = lazy(() => import("./mcp/McpPage").then((m) => ({ default: m.McpPage })));
+// The Staff tab (src/staff/): shown only when the server says the caller is staff or admin.
+const StaffPage = lazy(() => import("./staff/StaffPage").then((m) => ({ default: m.StaffPage })));
 
-type Tab = "text" | "voice" | "mcp";
-const TABS: readonly Tab[] = ["text", "voice", "mcp"];
-const TAB_LABELS: Record<Tab, string> = { text: "Text", voice: "Voice", mcp: "MCP" };
+type Tab = "text" | "voice" | "mcp" | "staff";
+const TAB_LABELS: Record<Tab, string> = { text: "Text", voice: "Voice", mcp: "MCP", staff: "Staff" };
 const TAB_KEY = "aya.tab";
 
 function UsernameField() {
@@ -38,6 +40,8 @@ function UsernameField() {
 
 export function App() {
   const { theme, toggle, followsSystem } = useTheme();
+  const staff = useStaffConfig();
+  const TABS: readonly Tab[] = staff ? ["text", "voice", "mcp", "staff"] : ["text", "voice", "mcp"];
   const [config, setConfig] = useState<AppConfig | null>(null);
   const [authError, setAuthError] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>(() => (localStorage.getItem(TAB_KEY) === "voice" ? "voice" : "text"));
@@ -149,6 +153,13 @@ export function App() {
             {voiceSeen ? (
               <div className="panel" hidden={tab !== "voice"}>
                 <VoiceTab mode={config.voiceMode} headers={headers} theme={theme} />
+              </div>
+            ) : null}
+            {tab === "staff" && staff ? (
+              <div className="panel">
+                <Suspense fallback={<p className="loading">Loading…</p>}>
+                  <StaffPage config={staff} appConfig={config} headers={headers} theme={theme} active />
+                </Suspense>
               </div>
             ) : null}
             {tab === "mcp" ? (

@@ -160,10 +160,9 @@ class CommandAllowList:
         return argv
 
     def describe(self, name: str, args: Mapping[str, object]) -> str:
-        """The command as a person reads it (template with its arguments)."""
+        """The command as a person reads it: its name and arguments (``ingest examples/products.csv``)."""
         spec = self.spec(name)
-        words = [str(args.get(t[1:-1], t)) if _PLACEHOLDER.match(t) else t for t in spec.tokens]
-        return shlex.join(words)
+        return " ".join([name, *(str(args[p]) for p in spec.placeholders if p in args)])
 
 
 def child_environment(settings: Settings) -> dict[str, str]:
