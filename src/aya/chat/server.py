@@ -165,6 +165,34 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
 
+    async def events(
+        self, body: bytes, context: RequestContext, *, assistant: str | None = None
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        """A streaming request for in-process callers (voice): the same checks, per-thread order and persistence as
+        :meth:`handle`, but the typed events instead of their SSE bytes. Non-streaming requests are a 400."""
+        endpoint = assistant or self.assistants.default
+        if endpoint not in self.assistants:
+            raise NotConfigured(f"the {endpoint} assistant is not running")
+        _ENDPOINT.set(endpoint)
+        request = parse_request(body)
+        if not is_streaming_req(request):
+            raise BadRequest(f"{request.type} does not stream", field="type")
+        await self._preflight(request, context)
+        return self._typed_stream(request, context, endpoint)
+
+    async def _typed_stream(
+        self, request: Any, context: RequestContext, endpoint: str
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        _ENDPOINT.set(endpoint)
+        lock = self._thread_lock(request)
+        try:
+            async with lock or contextlib.nullcontext():
+                async for event in self._process_streaming_impl(request, context):
+                    yield event
+        except Exception:
+            logger.exception("error while streaming events in-process")
+            yield ErrorEvent(code=ErrorCode.STREAM_ERROR, allow_retry=True)
+
     def _thread_lock(self, request: Any) -> asyncio.Lock | None:
         thread_id = getattr(getattr(request, "params", None), "thread_id", None)
         if not isinstance(thread_id, str):
