@@ -113,6 +113,7 @@ class TaskManager:
         self._signals: dict[int, asyncio.Event] = {}
         self._persisted_at: dict[int, float] = {}
         self._flushes: dict[int, asyncio.TimerHandle] = {}
+        self._saves: set[asyncio.Task[None]] = set()  # progress saves in flight (awaited by close)
         self._closing = False
 
     # --- life -------------------------------------------------------------------------------------------------------
@@ -137,6 +138,7 @@ class TaskManager:
         await asyncio.gather(*jobs, return_exceptions=True)
         for handle in self._flushes.values():
             handle.cancel()
+        await asyncio.gather(*self._saves, return_exceptions=True)
 
     # --- queries ----------------------------------------------------------------------------------------------------
     async def get(self, task_id: int, *, user_id: str, everyone: bool = False) -> Task:
@@ -314,15 +316,16 @@ class TaskManager:
     def _flush(self, task: Task) -> None:
         self._flushes.pop(task.id, None)
         if task.id in self._live and not self._closing:
-            job = asyncio.ensure_future(self._save(task))
-            job.add_done_callback(_log_failure)
+            job = asyncio.create_task(self._save(task), name=f"aya-task-{task.id}-save")
+            self._saves.add(job)
+            job.add_done_callback(self._saved)
 
     async def _save(self, task: Task) -> None:
         await self.db.execute(
             "UPDATE tasks SET state = ?, data = ? WHERE id = ?", task.state, dumps(task.model_dump()), task.id
         )
 
-
-def _log_failure(job: asyncio.Future[None]) -> None:
-    if not job.cancelled() and job.exception() is not None:
-        logger.warning("saving task progress failed", exc_info=job.exception())
+    def _saved(self, job: asyncio.Task[None]) -> None:
+        self._saves.discard(job)
+        if not job.cancelled() and job.exception() is not None:
+            logger.warning("saving task progress failed", exc_info=job.exception())
