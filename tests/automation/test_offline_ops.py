@@ -33,6 +33,9 @@ JUNE = "supplier/june.jsonl"
             Call("browse", {"url": "https://example.com/grain-free"}),
         ),
         ("cancel task 3", Call("cancel_task", {"task_id": 3})),
+        ("Cancel task three.", Call("cancel_task", {"task_id": 3})),  # as Whisper writes it
+        ("Run the tests.", Call("run_tests", {"paths": []})),
+        ("Import examples/products.csv.", Call("run_command", {"command": "ingest", "arguments": [CSV]})),
         ("Stop task #12", Call("cancel_task", {"task_id": 12})),
         ("retry task 4", Call("retry_task", {"task_id": 4})),
         ("status of task 7", Call("task_status", {"task_id": 7})),

@@ -53,9 +53,25 @@ def _days(text: str) -> int:
     return max(1, min(366, int(match.group(1)))) if match else 7
 
 
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
+
+
+def _spoken(text: str) -> str:
+    """A transcript made regular: lower case, one space, no commas or end punctuation, "task three" → "task 3"."""
+    t = " ".join(text.lower().replace(",", " ").split()).rstrip("?!. ")
+    return _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1)], t)
+
+
 def parse_command(text: str) -> Call | str:
-    """The tool call a staff sentence asks for, or a reply when it asks for none."""
-    t = " ".join(text.lower().split()).rstrip("?!. ")
+    """The tool call a staff sentence (typed, or a speech transcript) asks for, or a reply when it asks for none."""
+    t = _spoken(text)
     if match := re.search(rf"\b(cancel|stop|abort)\s+{_TASK_NO}", t):
         return Call("cancel_task", {"task_id": int(match.group(2))})
     if match := re.search(rf"\b(retry|rerun|re-run|run again)\s+{_TASK_NO}", t):
@@ -68,7 +84,7 @@ def parse_command(text: str) -> Call | str:
         match = re.search(r"\btests?\s+(?:in|for|under|at)\s+([\w./:+-]+)", t)
         return Call("run_tests", {"paths": [match.group(1)] if match else []})
     if re.search(r"\b(import|ingest|load)\b", t):
-        match = _FILE.search(" " + text.strip().rstrip("?!. ") + " ")
+        match = _FILE.search(" " + text.strip().rstrip("?!, ") + " ")
         if match is None:
             return "Which file should I import? Give its path, for example examples/products.csv."
         return Call("run_command", {"command": "ingest", "arguments": [match.group(1)]})
