@@ -70,7 +70,9 @@ class VoiceAssistant(Protocol):
 
 
 class ChatKitServerLike(Protocol):
-    async def events(self, body: bytes, context: Any) -> AsyncIterator[ThreadStreamEvent]:
+    async def events(
+        self, body: bytes, context: Any, *, assistant: str | None = None
+    ) -> AsyncIterator[ThreadStreamEvent]:
         """Aya's ChatKit entry point for in-process callers: the typed events of a streaming request."""
         ...
 
@@ -80,11 +82,13 @@ ProductLookup = Callable[[list[str]], Awaitable[list[dict[str, Any]]]]
 
 @dataclass
 class ChatKitAssistant:
-    """``lookup`` turns the product ids found in widgets into card data (the shop's product summaries)."""
+    """``lookup`` turns the product ids found in widgets into card data (the shop's product summaries);
+    ``assistant`` names the assistant the turns go to (``None``: Aya; ``"ops"``: Aya Ops, for staff)."""
 
     server: ChatKitServerLike
     context: RequestContext
     lookup: ProductLookup | None = None
+    assistant: str | None = None
     _seen_widgets: set[str] = field(default_factory=set)
 
     def respond(self, text: str, thread_id: str | None) -> AsyncIterator[AssistantEvent]:
@@ -100,12 +104,12 @@ class ChatKitAssistant:
         if thread_id:
             request = {"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": user_input}}
             try:
-                stream = await self.server.events(json.dumps(request).encode(), self.context)
+                stream = await self.server.events(json.dumps(request).encode(), self.context, assistant=self.assistant)
             except NotFound:
                 logger.info("voice thread not found; starting a new one")
         if stream is None:
             request = {"type": "threads.create", "params": {"input": user_input}}
-            stream = await self.server.events(json.dumps(request).encode(), self.context)
+            stream = await self.server.events(json.dumps(request).encode(), self.context, assistant=self.assistant)
         async for server_event in stream:
             for event in self._events(server_event):
                 if isinstance(event, ProductCards) and self.lookup is not None:

@@ -20,6 +20,7 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from aya.assistants import DEFAULT_ASSISTANT
 from aya.core.context import RequestContext
 from aya.core.errors import AyaError, NotConfigured
 from aya.core.settings import Settings
@@ -95,6 +96,7 @@ class _Handshake:
                     headers[name] = query[param]
         self.headers = headers
         self.cookies = websocket.cookies
+        self.client = websocket.client  # the role check trusts listed users only from loopback in dev mode
         self.base_url = str(websocket.base_url).replace("ws", "http", 1)
 
 
@@ -156,6 +158,10 @@ async def voice_ws(websocket: WebSocket) -> None:
     if context is None:
         await websocket.close(code=4401, reason="authentication required")
         return
+    assistant = websocket.query_params.get("assistant") or DEFAULT_ASSISTANT
+    if assistant not in (DEFAULT_ASSISTANT, "ops") or (assistant == "ops" and not context.is_staff):
+        await websocket.close(code=4404, reason="not found")  # Aya Ops does not exist for shoppers
+        return
     await websocket.accept()
 
     async def send_text(text: str) -> None:
@@ -182,7 +188,7 @@ async def voice_ws(websocket: WebSocket) -> None:
     session = VoiceSession(
         stt=models.stt,
         tts=models.tts,
-        assistant=ChatKitAssistant(server, context, lookup=_product_lookup(resources)),
+        assistant=ChatKitAssistant(server, context, lookup=_product_lookup(resources), assistant=assistant),
         send_bytes=send_bytes,
         send_text=send_text,
         thread_id=websocket.query_params.get("thread_id") or None,
