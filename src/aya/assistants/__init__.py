@@ -13,18 +13,11 @@ from aya.assistants.base import (
 )
 from aya.assistants.registry import ASSISTANT_KEY, DEFAULT_ASSISTANT, AssistantRegistry, UnknownAssistant
 from aya.assistants.run import run_agent
-from aya.assistants.turn import (
-    PREVIOUS_RESPONSE_ID,
-    Turn,
-    forget_previous_response,
-    previous_response_id,
-    recent_items,
-)
+from aya.assistants.turn import Turn
 
 __all__ = [
     "ASSISTANT_KEY",
     "DEFAULT_ASSISTANT",
-    "PREVIOUS_RESPONSE_ID",
     "ActionHandler",
     "AgentAssistant",
     "AgentFactory",
@@ -33,8 +26,5 @@ __all__ = [
     "Turn",
     "UnknownAssistant",
     "action_as_hidden_context",
-    "forget_previous_response",
-    "previous_response_id",
-    "recent_items",
     "run_agent",
 ]

@@ -1,72 +1,45 @@
-"""One assistant turn (:class:`Turn`) and the thread-history helpers it uses.
+"""What an assistant receives for one turn: the :class:`Turn` protocol.
 
-With the OpenAI Responses API the thread keeps the last response id in its server-only metadata
-(``metadata["previous_response_id"]``) and a new user message is sent alone with ``previous_response_id``; every other
-case rebuilds the input from the newest ``history_max_items`` stored items.
+The chat server builds the concrete turn (``aya.chat.assistant.Turn``: the thread, the new message, the caller, the
+store, and how the thread's history becomes model input, including continuation with the Responses API); assistants
+below ``chat`` depend only on this protocol.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol, Self, runtime_checkable
 
 from agents import TResponseInputItem
-from chatkit.agents import AgentContext, ThreadItemConverter
-from chatkit.store import Store
-from chatkit.types import ThreadItem, ThreadMetadata, UserMessageItem
+from chatkit.agents import AgentContext
+from chatkit.types import ThreadMetadata, UserMessageItem
 
 from aya.core.context import RequestContext
 
-PREVIOUS_RESPONSE_ID = "previous_response_id"
 
-
-async def recent_items(
-    store: Store[RequestContext], thread_id: str, limit: int, context: RequestContext
-) -> list[ThreadItem]:
-    """The newest ``limit`` items of a thread, oldest first."""
-    page = await store.load_thread_items(thread_id, None, limit, "desc", context)
-    return list(reversed(page.data))
-
-
-def previous_response_id(thread: ThreadMetadata) -> str | None:
-    value: Any = thread.metadata.get(PREVIOUS_RESPONSE_ID)
-    return value if isinstance(value, str) and value else None
-
-
-def forget_previous_response(thread: ThreadMetadata) -> bool:
-    """Drop the stored response id (the next turn rebuilds history); whether there was one."""
-    return thread.metadata.pop(PREVIOUS_RESPONSE_ID, None) is not None
-
-
-@dataclass
-class Turn:
+@runtime_checkable
+class Turn(Protocol):
     """One assistant turn: the thread (mutable: changes are saved), the new user message if any, and the caller."""
 
-    thread: ThreadMetadata
-    input: UserMessageItem | None
-    context: RequestContext
-    store: Store[RequestContext]
-    converter: ThreadItemConverter
-    history_max_items: int = 40
+    @property
+    def thread(self) -> ThreadMetadata: ...
 
-    def agent_context(self) -> AgentContext[RequestContext]:
-        return AgentContext(thread=self.thread, store=self.store, request_context=self.context)
+    @property
+    def input(self) -> UserMessageItem | None: ...
 
-    async def history(self) -> list[TResponseInputItem]:
-        """The newest stored items (at most ``history_max_items``) as model input; includes the new message."""
-        items = await recent_items(self.store, self.thread.id, self.history_max_items, self.context)
-        return await self.converter.to_agent_input(items)
+    @property
+    def context(self) -> RequestContext: ...
+
+    @property
+    def store(self) -> Any:
+        """The chat store (``chatkit.store.Store``): ids for new items, the thread's items."""
+        ...
+
+    def agent_context(self) -> AgentContext[RequestContext]: ...
 
     async def agent_input(self, *, responses_api: bool) -> tuple[list[TResponseInputItem], str | None]:
-        """``(input, previous_response_id)``: only the new message when the Responses API can continue, else history."""
-        previous = previous_response_id(self.thread) if responses_api else None
-        if previous is not None and self.input is not None:
-            return await self.converter.to_agent_input(self.input), previous
-        return await self.history(), None
+        """``(input, previous_response_id)``: the model input for this turn and the response it continues, if any."""
+        ...
 
-    def remember_response(self, response_id: str | None) -> None:
-        if response_id:
-            self.thread.metadata[PREVIOUS_RESPONSE_ID] = response_id
+    def remember_response(self, response_id: str | None) -> None: ...
 
-    def without_input(self) -> Turn:
-        return replace(self, input=None)
+    def without_input(self) -> Self: ...

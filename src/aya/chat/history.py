@@ -10,22 +10,26 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 from agents import TResponseInputItem
 from chatkit.agents import ThreadItemConverter
 from chatkit.types import (
     Attachment,
     HiddenContextItem,
+    ThreadItem,
+    ThreadMetadata,
     UserMessageTagContent,
     WidgetItem,
 )
 from openai.types.responses import ResponseInputContentParam, ResponseInputImageParam, ResponseInputTextParam
 from openai.types.responses.response_input_item_param import Message
 
-from aya.assistants.turn import PREVIOUS_RESPONSE_ID, forget_previous_response, previous_response_id, recent_items
 from aya.chat.attachments import IMAGE_TYPES, FileAttachmentStore
+from aya.chat.store import AyaStore
 from aya.core.context import RequestContext
 
+PREVIOUS_RESPONSE_ID = "previous_response_id"
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_TEXT_CHARS = 20_000
 
@@ -70,10 +74,17 @@ class AyaItemConverter(ThreadItemConverter):
         return Message(type="message", role="user", content=[ResponseInputTextParam(type="input_text", text=text)])
 
 
-__all__ = [
-    "PREVIOUS_RESPONSE_ID",
-    "AyaItemConverter",
-    "forget_previous_response",
-    "previous_response_id",
-    "recent_items",
-]
+async def recent_items(store: AyaStore, thread_id: str, limit: int, context: RequestContext) -> list[ThreadItem]:
+    """The newest ``limit`` items of a thread, oldest first."""
+    page = await store.load_thread_items(thread_id, None, limit, "desc", context)
+    return list(reversed(page.data))
+
+
+def previous_response_id(thread: ThreadMetadata) -> str | None:
+    value: Any = thread.metadata.get(PREVIOUS_RESPONSE_ID)
+    return value if isinstance(value, str) and value else None
+
+
+def forget_previous_response(thread: ThreadMetadata) -> bool:
+    """Drop the stored response id (the next turn rebuilds history); whether there was one."""
+    return thread.metadata.pop(PREVIOUS_RESPONSE_ID, None) is not None

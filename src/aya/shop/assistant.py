@@ -5,21 +5,22 @@ Each turn runs the one agent with ``Runner.run_streamed`` and turns the run into
 catalog search, the thread state (pet profile and products shown, from the thread metadata) and the ChatKit
 ``AgentContext`` the tools stream widgets through. Card actions are handled by :mod:`aya.shop.actions`.
 
-The turn and the run loop come from :mod:`aya.assistants` (the seam below ``shop``), shared with every assistant.
+The chat package is not imported here (imports run chat -> shop): a turn is anything shaped like
+:class:`TurnLike`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from agents import Agent, Model, Tool
+from agents import Agent, Model, Runner, Tool, TResponseInputItem
 from agents.mcp import MCPServer
 from chatkit.actions import Action
-from chatkit.types import ThreadStreamEvent, WidgetItem
+from chatkit.agents import AgentContext, stream_agent_response
+from chatkit.types import ThreadMetadata, ThreadStreamEvent, WidgetItem
 
-from aya.assistants import Turn, run_agent
 from aya.core.settings import Settings
 from aya.search.models import ProductSearch, SearchQuery
 from aya.shop import actions
@@ -31,6 +32,29 @@ from aya.shop.state import load_state
 logger = logging.getLogger("aya.shop")
 
 MAX_TURNS = 6
+
+
+class _RequestLike(Protocol):
+    @property
+    def username(self) -> str | None: ...
+
+
+class TurnLike(Protocol):
+    """What a turn offers (see ``aya.chat.assistant.Turn``)."""
+
+    thread: ThreadMetadata
+
+    @property
+    def context(self) -> Any: ...
+
+    @property
+    def store(self) -> Any: ...
+
+    def agent_context(self) -> AgentContext[Any]: ...
+
+    async def agent_input(self, *, responses_api: bool) -> tuple[list[TResponseInputItem], str | None]: ...
+
+    def remember_response(self, response_id: str | None) -> None: ...
 
 
 class ShopAssistant:
@@ -79,29 +103,36 @@ class ShopAssistant:
         servers = self._mcp_servers() if self._mcp_servers is not None else []
         return self.agent.clone(mcp_servers=servers) if servers else self.agent
 
-    def run_context(self, turn: Turn) -> AyaRunContext:
+    def run_context(self, turn: TurnLike) -> AyaRunContext:
         username = getattr(turn.context, "username", None)
         state = load_state(turn.thread.metadata, username=username)
         return AyaRunContext(search=self.search, state=state, chat=turn.agent_context())
 
-    async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
+    async def respond(self, turn: TurnLike) -> AsyncIterator[ThreadStreamEvent]:
         await self._load_brands()
         ctx = self.run_context(turn)
         assert ctx.chat is not None
-        async for event in run_agent(
+        agent_input, previous = await turn.agent_input(responses_api=self.responses_api)
+        result = Runner.run_streamed(
             self.turn_agent(),
-            turn,
+            agent_input,
             context=ctx,
-            chat=ctx.chat,
-            responses_api=self.responses_api,
+            previous_response_id=previous,
             run_config=self.run_config,
             max_turns=MAX_TURNS,
-        ):
-            yield event
+        )
+        try:
+            async for event in stream_agent_response(ctx.chat, result):
+                yield event
+        finally:
+            if not result.is_complete:
+                result.cancel()
         ctx.save()
+        if self.responses_api:
+            turn.remember_response(result.last_response_id)
 
     async def action(
-        self, turn: Turn, action: Action[str, Any], sender: WidgetItem | None
+        self, turn: TurnLike, action: Action[str, Any], sender: WidgetItem | None
     ) -> AsyncIterator[ThreadStreamEvent]:
         ctx = self.run_context(turn)
         async for event in actions.handle(ctx, turn.thread, action.type, action.payload, turn.store, turn.context):
