@@ -9,11 +9,12 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-system install-python install-frontend run test test-python test-frontend bench lint format clean
+.PHONY: help install install-system install-python install-frontend run test test-python test-frontend check lint-frontend bench lint format clean
 
 help:
 	@echo "make run     install everything, ingest the sample catalog on first start, serve http://localhost:$(PORT)"
 	@echo "make test    install everything and run every test"
+	@echo "make check   what CI runs: lint (ruff, format, mypy, eslint, tsc), then every test"
 	@echo "make bench   run every benchmark under benchmarks/"
 	@echo "make lint    ruff + mypy on src/"
 
@@ -51,6 +52,14 @@ test-python:
 
 test-frontend:
 	@if [ -f frontend/package.json ]; then cd frontend && npm test --silent; fi
+
+# One command equal to CI: the linters first (fast), then every test.
+check: install
+	@$(MAKE) --no-print-directory lint lint-frontend
+	@$(MAKE) --no-print-directory test-python test-frontend
+
+lint-frontend:
+	@if [ -f frontend/package.json ]; then cd frontend && npm run --silent lint && npm run --silent typecheck; fi
 
 bench: install
 	@set -e; for b in benchmarks/*_bench.py benchmarks/relevance.py; do [ -f $$b ] || continue; echo "== $$b"; $(PY) $$b; done

@@ -6,6 +6,7 @@ import { TextTab } from "./text/TextTab";
 import { useTheme } from "./theme";
 import { VoiceTab } from "./voice/VoiceTab";
 import { Icon } from "./components/Icon";
+import { setImageHosts } from "./components/Markdown";
 import { useStaffConfig } from "./staff/useStaff";
 
 // The hosted UI is only downloaded when the server selects it.
@@ -50,6 +51,7 @@ export function App() {
     let live = true;
     void (async () => {
       const c = await loadConfig();
+      setImageHosts(c.imageHosts);
       if (c.authMode === "token") {
         try {
           await ensureToken();

@@ -18,6 +18,8 @@ export interface AppConfig {
   voiceMode: string;
   attachments: { enabled: boolean; accept: string[]; maxBytes: number | null };
   placeholder: string;
+  /** Hosts remote images may come from (markdown); same-origin images are always allowed. */
+  imageHosts: string[];
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -34,6 +36,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   voiceMode: "offline",
   attachments: { enabled: false, accept: [], maxBytes: null },
   placeholder: "Ask Aya about food for your pet…",
+  imageHosts: [],
 };
 
 type Raw = Record<string, unknown>;
@@ -110,6 +113,9 @@ export function normalizeConfig(raw: unknown): AppConfig {
     voiceMode: asString(top.voice_mode) ?? asString(voice.mode) ?? DEFAULT_CONFIG.voiceMode,
     attachments: attachments(top.attachments) ?? DEFAULT_CONFIG.attachments,
     placeholder: asString(top.placeholder) ?? DEFAULT_CONFIG.placeholder,
+    imageHosts: Array.isArray(section(top, "images").allowed_hosts)
+      ? (section(top, "images").allowed_hosts as unknown[]).map(String)
+      : [],
   };
 }
 

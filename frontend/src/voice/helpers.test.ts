@@ -8,8 +8,8 @@ describe("identityQuery", () => {
     expect(q.toString()).toBe("user_id=dev_1&session_id=ses_2&username=Dana");
   });
 
-  it("carries a bearer token as token", () => {
-    expect(identityQuery({ authorization: "Bearer abc.def" }).get("token")).toBe("abc.def");
+  it("never carries a bearer token (a single-use ticket replaces it)", () => {
+    expect(identityQuery({ authorization: "Bearer abc.def" }).toString()).toBe("");
     expect(identityQuery({}).toString()).toBe("");
   });
 });

@@ -36,14 +36,24 @@ export async function openMicrophone(deviceId: string | null): Promise<MediaStre
   }
 }
 
-/** Identity for the WebSocket URL: browsers cannot set headers on a WebSocket (see routes/voice.py). */
+/**
+ * Identity for the WebSocket URL: browsers cannot set headers on a WebSocket (see routes/voice.py). Development
+ * identity headers travel as query parameters; a session token never does (URLs land in logs): `voiceTicket` trades
+ * it for a single-use ticket.
+ */
 export function identityQuery(headers: Record<string, string>): URLSearchParams {
   const q = new URLSearchParams();
   const h = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   if (h["user-id"]) q.set("user_id", h["user-id"]);
   if (h["session-id"]) q.set("session_id", h["session-id"]);
   if (h.username) q.set("username", h.username);
-  const auth = h.authorization;
-  if (auth?.toLowerCase().startsWith("bearer ")) q.set("token", auth.slice(7));
   return q;
+}
+
+/** A short-lived single-use ticket for `/voice/ws` when the identity is a bearer token; `null` otherwise. */
+export async function voiceTicket(headers: Record<string, string>): Promise<string | null> {
+  if (!Object.keys(headers).some((k) => k.toLowerCase() === "authorization")) return null;
+  const response = await fetch("/voice/ticket", { method: "POST", headers });
+  if (!response.ok) throw new VoiceError("The voice server refused to start a session. Reload the page and try again.");
+  return ((await response.json()) as { ticket: string }).ticket;
 }

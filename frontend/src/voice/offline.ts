@@ -3,7 +3,7 @@
  * playback worklet. The server decides barge-in and sends `interrupt`; playback is flushed at once.
  */
 
-import { identityQuery, openMicrophone, VoiceError } from "./microphone";
+import { identityQuery, openMicrophone, VoiceError, voiceTicket } from "./microphone";
 import type { ServerEvent, VoiceCallbacks, VoiceEngine } from "./types";
 import { loadWorklets } from "./worklets";
 
@@ -64,8 +64,11 @@ export class OfflineVoice implements VoiceEngine {
     await this.connect();
   }
 
-  private connect(): Promise<void> {
-    const q = identityQuery(this.options.headers());
+  private async connect(): Promise<void> {
+    const headers = this.options.headers();
+    const q = identityQuery(headers);
+    const ticket = await voiceTicket(headers);
+    if (ticket) q.set("ticket", ticket);
     if (this.options.threadId) q.set("thread_id", this.options.threadId);
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${scheme}://${location.host}/voice/ws?${q}`);

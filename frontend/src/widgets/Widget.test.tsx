@@ -1,5 +1,6 @@
 import { renderToStaticMarkup } from "react-dom/server";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { setImageHosts } from "../components/Markdown";
 import { fixture, fixtureNames } from "../chatkit/testing";
 import type { ThreadStreamEvent, WidgetComponent } from "../chatkit/types";
 import { Widget, widgetText } from "./Widget";
@@ -33,6 +34,22 @@ const productCard: WidgetComponent = {
 };
 
 describe("Widget", () => {
+  // product images come from an allow-listed host (AYA_IMAGE_HOSTS); the page's own origin is localhost
+  beforeAll(() => {
+    vi.stubGlobal("location", new URL("http://localhost:8000/"));
+    setImageHosts(["example.test"]);
+  });
+  afterAll(() => {
+    vi.unstubAllGlobals();
+    setImageHosts([]);
+  });
+
+  it("leaves out a product image from a host that is not allow-listed", () => {
+    setImageHosts([]);
+    expect(render(productCard)).not.toContain("<img");
+    setImageHosts(["example.test"]);
+  });
+
   it("renders a product card: image, title, caption, badges, markdown, divider, button", () => {
     const html = render(productCard);
     expect(html).toContain('src="https://example.test/p1.jpg"');

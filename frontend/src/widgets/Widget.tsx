@@ -5,7 +5,7 @@
 
 import { createContext, useContext, useState, type CSSProperties, type FormEvent, type ReactNode } from "react";
 import type { ActionConfig, WidgetComponent } from "../chatkit/types";
-import { Markdown } from "../components/Markdown";
+import { imageAllowed, Markdown } from "../components/Markdown";
 import { iconGlyph } from "./icons";
 import {
   ALIGN,
@@ -472,6 +472,8 @@ export function Node({ c }: { c: WidgetComponent }): ReactNode {
         </span>
       );
     case "Image":
+      // product images only from this server or an allow-listed HTTPS host (AYA_IMAGE_HOSTS)
+      if (!imageAllowed(str(c.src) ?? "")) return null;
       return (
         <img
           className={`w-image${c.frame ? " w-frame" : ""}`}

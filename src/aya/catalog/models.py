@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -66,6 +67,17 @@ class Product(BaseModel):
     texture: str | None = None
     package_weight_kg: float | None = Field(None, ge=0)
     price_per_kg: float | None = Field(None, ge=0)
+
+    @field_validator("image_url")
+    @classmethod
+    def _https_image(cls, v: str | None) -> str | None:
+        """Only an https URL without credentials: a shopper's browser fetches it (others are dropped, not stored)."""
+        if v is None:
+            return None
+        parts = urlsplit(v.strip())
+        if parts.scheme != "https" or not parts.hostname or "@" in parts.netloc or any(c.isspace() for c in v.strip()):
+            return None
+        return v.strip()
 
     @field_validator("special_features")
     @classmethod

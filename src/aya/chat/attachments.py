@@ -4,8 +4,13 @@
 ``PUT /api/attachments/{id}/upload``; ``POST /api/attachments`` uploads directly in one step. Files live in one
 directory per user (a hash of the user id), named by attachment id, and are served only to their owner. The metadata
 row (``SqlStore``) is the authority: a file is reachable only through a row owned by the caller. Image previews use
-signed URLs (``?u=<owner>&sig=<HMAC>``) so an ``<img>`` can show them without identity headers (in any client, the
-hosted ChatKit UI included); the key is ``AYA_SECRET_KEY`` or a random key kept in the data dir.
+signed URLs (``?exp=<unix time>&sig=<HMAC of id and expiry>``, no user id) so an ``<img>`` can show them without
+identity headers (in any client, the hosted ChatKit UI included) until they expire (``AYA_SIGNED_LINK_TTL_S``); the
+key is ``AYA_SECRET_KEY`` or a random key kept in the data dir.
+
+Abuse limits: attachments created per user (``AYA_ATTACHMENT_RATE_PER_USER``), bytes stored per user
+(``AYA_ATTACHMENT_QUOTA_BYTES``), and uploads never attached to a message deleted after ``AYA_UNATTACHED_UPLOAD_TTL_S``
+(:meth:`FileAttachmentStore.sweep_unattached`, run periodically by the web app).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from urllib.parse import urlencode
@@ -36,6 +42,7 @@ from aya.chat.store import AyaStore, NotFoundError
 from aya.core.context import RequestContext
 from aya.core.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from aya.core.ids import new_id
+from aya.core.ratelimits import Limiter
 
 logger = logging.getLogger("aya.chat")
 
@@ -61,28 +68,91 @@ def _media_type(mime_type: str) -> str:
     return mime_type.split(";", 1)[0].strip().lower()
 
 
+def _dir_bytes(path: Path) -> int:
+    try:
+        return sum(entry.stat().st_size for entry in os.scandir(path) if entry.is_file())
+    except FileNotFoundError:
+        return 0
+
+
 class FileAttachmentStore(AttachmentStore[RequestContext]):
-    def __init__(self, root: Path, store: AyaStore, *, max_bytes: int, secret: bytes) -> None:
+    def __init__(
+        self,
+        root: Path,
+        store: AyaStore,
+        *,
+        max_bytes: int,
+        secret: bytes,
+        quota_bytes: int | None = None,
+        link_ttl_s: int = 3600,
+        unattached_ttl_s: int = 3600,
+        limiter: Limiter | None = None,
+        create_rate: str = "20/minute;200/day",
+    ) -> None:
         self.root = root
         self.store = store
         self.max_bytes = max_bytes
+        self.quota_bytes = quota_bytes
+        self.link_ttl_s = link_ttl_s
+        self.unattached_ttl_s = unattached_ttl_s
+        self.limiter = limiter
+        self.create_rate = create_rate
         self._secret = secret
 
     # --- signed links ----------------------------------------------------------------------------------------------
-    def signature(self, attachment_id: str, user_id: str) -> str:
-        message = f"{user_id}\0{attachment_id}".encode()
+    def signature(self, attachment_id: str, expires: int) -> str:
+        message = f"{attachment_id}\0{expires}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:40]
 
-    def signed_url(self, attachment_id: str, context: RequestContext) -> str:
-        """A capability URL for the file (images in ``<img>``, where no identity header can be sent)."""
-        query = urlencode({"u": context.user_id, "sig": self.signature(attachment_id, context.user_id)})
+    def signed_url(self, attachment_id: str, context: RequestContext, *, now: float | None = None) -> str:
+        """A capability URL for the file (images in ``<img>``, where no identity header can be sent), valid for
+        ``link_ttl_s`` seconds. It carries no user id."""
+        expires = int(now if now is not None else time.time()) + self.link_ttl_s
+        query = urlencode({"exp": expires, "sig": self.signature(attachment_id, expires)})
         return f"{context.base_url}/api/attachments/{attachment_id}?{query}"
 
-    def check_signature(self, attachment_id: str, user_id: str, signature: str) -> RequestContext:
-        """The owner's context when ``signature`` signs this attachment for ``user_id``; 404 otherwise."""
-        if not hmac.compare_digest(self.signature(attachment_id, user_id), signature):
+    async def check_signature(self, attachment_id: str, expires: str, signature: str) -> RequestContext:
+        """The owner's context when ``signature`` signs this attachment until ``expires`` (not yet past); 404
+        otherwise (an expired link says so)."""
+        if not expires.isdigit() or not hmac.compare_digest(self.signature(attachment_id, int(expires)), signature):
             raise NotFound(f"attachment {attachment_id} not found")
-        return RequestContext(user_id=user_id)
+        if int(expires) < time.time():
+            raise NotFound(f"the link to attachment {attachment_id} has expired; reload the conversation")
+        owner = await self.store.attachment_owner(attachment_id)
+        if owner is None:
+            raise NotFound(f"attachment {attachment_id} not found")
+        return RequestContext(user_id=owner)
+
+    # --- quotas ----------------------------------------------------------------------------------------------------
+    async def used_bytes(self, context: RequestContext) -> int:
+        return await asyncio.to_thread(_dir_bytes, self._user_dir(context))
+
+    async def _check_quota(self, context: RequestContext, adding: int) -> None:
+        if self.quota_bytes is None:
+            return
+        used = await self.used_bytes(context)
+        if used + adding > self.quota_bytes:
+            raise PayloadTooLarge(
+                f"attachment storage quota reached: {used} of {self.quota_bytes} bytes used; "
+                "delete conversations with files to make room",
+                field="params.size",
+            )
+
+    async def sweep_unattached(self, *, now: float | None = None) -> int:
+        """Delete uploads that no message used within ``unattached_ttl_s`` (rows and files); how many went."""
+        cutoff = (now if now is not None else time.time()) - self.unattached_ttl_s
+        removed = 0
+        for user_id, attachment in await self.store.unattached_attachments():
+            created = (attachment.metadata or {}).get("created_at")
+            if isinstance(created, int | float) and created > cutoff:
+                continue
+            context = RequestContext(user_id=user_id)
+            await self.delete_files([attachment.id], context)
+            await self.store.delete_attachment(attachment.id, context)
+            removed += 1
+        if removed:
+            logger.info("deleted %d upload(s) never attached to a message", removed)
+        return removed
 
     # --- paths -----------------------------------------------------------------------------------------------------
     def _user_dir(self, context: RequestContext) -> Path:
@@ -114,10 +184,13 @@ class FileAttachmentStore(AttachmentStore[RequestContext]):
 
     async def create_attachment(self, input: AttachmentCreateParams, context: RequestContext) -> Attachment:
         media_type = self.validate(input)
+        if self.limiter is not None:
+            await self.limiter.hit(self.create_rate, "attachments", context.user_id, what="attachments")
+        await self._check_quota(context, input.size)
         attachment_id = new_id("atc")
         url = f"{context.base_url}/api/attachments/{attachment_id}"
         upload = AttachmentUploadDescriptor(url=AnyUrl(f"{url}/upload"), method="PUT")
-        metadata = {"size": input.size, "uploaded": False}
+        metadata = {"size": input.size, "uploaded": False, "created_at": int(time.time())}
         name = input.name.strip()
         if media_type in IMAGE_TYPES:
             return ImageAttachment(
@@ -146,6 +219,8 @@ class FileAttachmentStore(AttachmentStore[RequestContext]):
             raise Conflict(f"attachment {attachment_id} was already uploaded")
         declared = int((attachment.metadata or {}).get("size", self.max_bytes))
         limit = min(self.max_bytes, declared) if declared > 0 else self.max_bytes
+        if self.quota_bytes is not None:
+            limit = min(limit, max(0, self.quota_bytes - await self.used_bytes(context)))
         target = self.path(attachment_id, context)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")
@@ -156,7 +231,8 @@ class FileAttachmentStore(AttachmentStore[RequestContext]):
                 total += len(chunk)
                 if total > limit:
                     raise PayloadTooLarge(
-                        f"upload exceeds {limit} bytes (the declared size or the attachment limit)", field="file"
+                        f"upload exceeds {limit} bytes (the declared size, the attachment limit or the storage quota)",
+                        field="file",
                     )
                 await asyncio.to_thread(handle.write, chunk)
         except BaseException:

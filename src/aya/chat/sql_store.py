@@ -215,6 +215,14 @@ class SqlStore(AyaStore):
         )
         return [_ATTACHMENT.validate_json(row[0]) for row in rows]
 
+    async def unattached_attachments(self) -> list[tuple[str, Attachment]]:
+        rows = await self.db.fetch("SELECT user_id, data FROM attachments WHERE thread_id IS NULL")
+        return [(row[0], _ATTACHMENT.validate_json(row[1])) for row in rows]
+
+    async def attachment_owner(self, attachment_id: str) -> str | None:
+        owner = await self._one("SELECT user_id FROM attachments WHERE id = ?", attachment_id)
+        return str(owner) if owner is not None else None
+
     # --- feedback --------------------------------------------------------------------------------------------------
     async def add_feedback(
         self, thread_id: str, item_ids: list[str], kind: FeedbackKind, context: RequestContext

@@ -55,6 +55,14 @@ class AyaStore(Store[RequestContext]):
         """Attachments saved with the thread (deleted with it)."""
 
     @abstractmethod
+    async def unattached_attachments(self) -> list[tuple[str, Attachment]]:
+        """``(user id, attachment)`` of every user's attachments that no message uses yet (for clean-up)."""
+
+    @abstractmethod
+    async def attachment_owner(self, attachment_id: str) -> str | None:
+        """The user id owning an attachment (for signed links, which carry no user id), or ``None``."""
+
+    @abstractmethod
     async def export_user_data(self, context: RequestContext) -> dict[str, Any]:
         """Everything stored for the user, as JSON-ready data."""
 

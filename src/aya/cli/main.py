@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from aya.cli import catalog, ingest, mcp, search, serve
+from aya.cli import catalog, ingest, mcp, search, serve, token
 
 app = typer.Typer(
     name="aya",
@@ -20,5 +20,5 @@ def _root() -> None:
     """Aya: a self-hosted AI shopping assistant for a pet food store."""
 
 
-for _module in (serve, ingest, search, catalog, mcp):
+for _module in (serve, ingest, search, catalog, mcp, token):
     _module.register(app)

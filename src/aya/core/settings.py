@@ -136,7 +136,7 @@ class Settings(BaseSettings):
         500, ge=0, description="Realtime voice sessions minted per day in all (the OpenAI bill's ceiling)."
     )
     message_rate_per_user: str = Field(
-        "30/minute;1000/day", description="ChatKit requests that run the assistant, per user."
+        "60/minute;2000/day", description="ChatKit requests that run the assistant, per user."
     )
     attachment_rate_per_user: str = Field("20/minute;200/day", description="Attachments created per user.")
     attachment_quota_bytes: int = Field(

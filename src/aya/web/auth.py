@@ -130,6 +130,11 @@ def set_session_cookie(response: Response, settings: Settings, token: str) -> No
     )
 
 
+def client_ip(request: Request) -> str:
+    """The caller's address (behind a proxy: what uvicorn's proxy-headers handling made of it)."""
+    return request.client.host if request.client else "unknown"
+
+
 def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
@@ -205,7 +210,7 @@ def require_role(context: RequestContext, role: Role, what: str) -> None:
 def get_admin_context(request: Request) -> RequestContext:
     """FastAPI dependency: the caller, who must be an admin (401 without identity, 403 without the role)."""
     context = get_request_context(request)
-    require_role(context, "admin", "this")
+    require_role(context, "admin", f"{request.method} {request.url.path}")
     return context
 
 

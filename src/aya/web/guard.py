@@ -108,16 +108,13 @@ class RequestGuard:
         if "\x00" in path or b"\x00" in unquote_to_bytes(scope.get("query_string", b"")):
             await _answer(scope, receive, send, BadRequest("a null character is not allowed in the URL", field="url"))
             return
-        if scope["type"] == "websocket" or _is_mcp(path):
-            await self.app(scope, receive, send)  # the WebSocket checks its origin; /mcp checks its own
-            return
-        method: str = scope["method"]
-        if method not in STATE_CHANGING:
-            await self.app(scope, receive, send)
+        if scope["type"] == "websocket" or scope["method"] not in STATE_CHANGING:
+            await self.app(scope, receive, send)  # the WebSocket checks its own origin
             return
         headers = Headers(scope=scope)
         origin = headers.get("origin")
-        if origin is not None and not origin_allowed(origin, headers.get("host"), self.settings):
+        # /mcp checks origins against its own list (AYA_MCP_ALLOWED_HOSTS); its bodies are checked here all the same
+        if origin is not None and not _is_mcp(path) and not origin_allowed(origin, headers.get("host"), self.settings):
             error = Forbidden(f"requests from the origin {origin[:100]!r} may not change anything here", field="origin")
             await _answer(scope, receive, send, error)
             return

@@ -15,8 +15,10 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
+from aya.core.ratelimits import Limiter, MemoryLimiter
 from aya.core.settings import Settings
 from aya.search.models import ProductSearch
+from aya.web.tickets import TicketBook
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -37,6 +39,10 @@ class Resources:
     # search
     search: ProductSearch | None = None
     search_warm_up: asyncio.Task[None] | None = None
+    # security: rate limits and quotas of every component (one process's memory by default), and single-use
+    # tickets authenticating WebSockets (no tokens in URLs)
+    limiter: Limiter = field(default_factory=MemoryLimiter)
+    tickets: TicketBook = field(default_factory=TicketBook)
     # mcp
     mcp_registry: McpRegistry | None = None
     mcp_asgi: ASGIApp | None = None
@@ -58,7 +64,7 @@ class Resources:
         return _FieldView(self)
 
 
-_NOT_EXTRAS = {"settings", "search", "assistants"}
+_NOT_EXTRAS = {"settings", "search", "assistants", "limiter", "tickets"}
 
 
 class _FieldView(MutableMapping[str, Any]):

@@ -10,6 +10,8 @@ replaces Aya as the default one (tests do this).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AsyncExitStack
@@ -27,9 +29,10 @@ from aya.chat.assistant import Assistant, Turn
 from aya.chat.attachments import IMAGE_TYPES, FileAttachmentStore, attachment_secret
 from aya.chat.server import AyaChatServer
 from aya.chat.stores import open_store
-from aya.core.errors import BadRequest, NotConfigured, PayloadTooLarge
+from aya.core.context import RequestContext
+from aya.core.errors import AyaError, BadRequest, NotConfigured, NotFound, PayloadTooLarge
 from aya.core.settings import Settings
-from aya.web.auth import CurrentUserDep, get_request_context
+from aya.web.auth import CurrentUserDep, get_request_context, identify
 from aya.web.deps import SettingsDep
 from aya.web.resources import Resources
 
@@ -63,9 +66,36 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
+# Requests that run the assistant: each counts against the user's message quota (AYA_MESSAGE_RATE_PER_USER).
+ASSISTANT_TURNS = frozenset(
+    {
+        "threads.create",
+        "threads.add_user_message",
+        "threads.add_client_tool_output",
+        "threads.add_structured_input",
+        "threads.retry_after_item",
+        "threads.custom_action",
+        "threads.sync_custom_action",
+        "input.transcribe",
+    }
+)
+
+
+def _request_type(body: bytes) -> str | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None  # the server names the problem
+    kind = data.get("type") if isinstance(data, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
 @router.post("/chatkit", summary="The ChatKit protocol (JSON or server-sent events)")
 async def chatkit(request: Request, user: CurrentUserDep, server: ChatServerDep, settings: SettingsDep) -> Response:
     body = await read_body(request, settings.max_request_bytes)
+    if _request_type(body) in ASSISTANT_TURNS:
+        limiter = request.app.state.resources.limiter
+        await limiter.hit(settings.message_rate_per_user, "messages", user.user_id, what="messages")
     result = await server.handle(body, user)
     if isinstance(result, StreamingResult):
         return StreamingResponse(result, media_type="text/event-stream", headers=SSE_HEADERS)
@@ -88,7 +118,10 @@ async def _file_from_multipart(request: Request, body: bytes) -> tuple[str, str,
     return upload.filename or "upload", upload.content_type or "application/octet-stream", data
 
 
-@router.api_route("/api/attachments/{attachment_id}/upload", methods=["PUT", "POST"], summary="Upload (two-phase)")
+@router.put("/api/attachments/{attachment_id}/upload", summary="Upload (two-phase)", operation_id="upload_attachment")
+@router.post(
+    "/api/attachments/{attachment_id}/upload", summary="Upload (two-phase, POST)", operation_id="upload_attachment_post"
+)
 async def upload_attachment(
     attachment_id: str, request: Request, user: CurrentUserDep, server: ChatServerDep, settings: SettingsDep
 ) -> Response:
@@ -119,11 +152,19 @@ async def get_attachment(
     attachment_id: str,
     request: Request,
     server: ChatServerDep,
-    u: Annotated[str | None, Query(description="Owner, with sig: a signed preview link")] = None,
-    sig: Annotated[str | None, Query(description="Signature of a preview link")] = None,
+    exp: Annotated[str | None, Query(max_length=20, description="Expiry (unix time) of a signed preview link")] = None,
+    sig: Annotated[str | None, Query(max_length=64, description="Signature of a preview link")] = None,
 ) -> FileResponse:
-    if u is not None and sig is not None:
-        owner = server.attachments.check_signature(attachment_id, u, sig)
+    owner: RequestContext | None = None
+    if exp is not None and sig is not None:
+        try:
+            owner = await server.attachments.check_signature(attachment_id, exp, sig)
+        except NotFound:
+            # an expired link still works for its owner, who sends the identity (our web client does)
+            with contextlib.suppress(AyaError):
+                owner = identify(request, request.app.state.settings)
+            if owner is None:
+                raise
     else:
         owner = get_request_context(request)
     attachment, path = await server.attachments.read(attachment_id, owner)
@@ -135,6 +176,23 @@ async def get_attachment(
         content_disposition_type="inline" if inline else "attachment",
         headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox", "Cache-Control": "private"},
     )
+
+
+async def _sweep_forever(attachments: FileAttachmentStore) -> None:
+    """Delete uploads never attached to a message, every quarter of their time to live (at most every 5 minutes)."""
+    period = min(300.0, attachments.unattached_ttl_s / 4)
+    while True:
+        try:
+            await attachments.sweep_unattached()
+        except Exception:  # a failed sweep is retried next period; never kills the app
+            logger.warning("sweeping unattached uploads failed", exc_info=True)
+        await asyncio.sleep(period)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 # --- the assistant -----------------------------------------------------------------------------------------------
@@ -179,8 +237,18 @@ async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> No
     secret_key = settings.secret_key.get_secret_value() if settings.secret_key else None
     secret = await asyncio.to_thread(attachment_secret, secret_key, settings.data_dir)
     attachments = FileAttachmentStore(
-        settings.attachments_dir, store, max_bytes=settings.max_attachment_bytes, secret=secret
+        settings.attachments_dir,
+        store,
+        max_bytes=settings.max_attachment_bytes,
+        secret=secret,
+        quota_bytes=settings.attachment_quota_bytes,
+        link_ttl_s=settings.signed_link_ttl_s,
+        unattached_ttl_s=settings.unattached_upload_ttl_s,
+        limiter=resources.limiter,
+        create_rate=settings.attachment_rate_per_user,
     )
+    sweeper = asyncio.create_task(_sweep_forever(attachments), name="aya-attachment-sweeper")
+    stack.push_async_callback(_cancel, sweeper)
     assistant = resources.assistant or build_assistant(settings, resources)
     server = AyaChatServer(
         store=store,

@@ -21,6 +21,7 @@ from aya.web.auth import (
     CurrentUserDep,
     LenientUserDep,
     clean_username,
+    client_ip,
     mint_token,
     set_session_cookie,
 )
@@ -51,6 +52,7 @@ def _identity(user: RequestContext, settings: Settings) -> dict[str, Any]:
         "username": user.username,
         "is_authenticated": user.is_authenticated,
         "auth_mode": settings.auth_mode,
+        "role": user.role,
     }
 
 
@@ -65,7 +67,7 @@ class SessionRequest(BaseModel):
 
 @router.post("/api/session", summary="Start (or renew) a signed session: token mode only")
 async def session(
-    body: SessionRequest, response: Response, user: LenientUserDep, settings: SettingsDep
+    body: SessionRequest, request: Request, response: Response, user: LenientUserDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """In token mode: a new anonymous shopper gets a fresh user id; a caller with a valid token keeps theirs (and may
     change the display name). The token is returned and set as the ``aya_session`` cookie. In dev mode the client
@@ -77,6 +79,10 @@ async def session(
                 "development mode: send the user-id header (no session tokens are minted)", field="user-id"
             )
         return {**_identity(user, settings), "token": None}
+    if user is None:  # a new identity: limited per client address and in all (identities are free otherwise)
+        limiter = request.app.state.resources.limiter
+        await limiter.hit(settings.session_rate_per_ip, "session-ip", client_ip(request), what="new sessions")
+        await limiter.hit(settings.session_rate_global, "session-all", what="new sessions on this server")
     user_id = user.user_id if user is not None else new_id("usr")
     session_id = user.session_id if user is not None else None
     username = clean_username(body.username) if body.username is not None else (user.username if user else None)
@@ -137,4 +143,5 @@ async def client_config(request: Request, settings: SettingsDep) -> dict[str, An
             "accept": ACCEPTED_TYPES,
         },
         "limits": {"max_request_bytes": settings.max_request_bytes},
+        "images": {"allowed_hosts": settings.image_hosts},
     }

@@ -5,8 +5,12 @@ a worker thread), the Text tab's dictation (``resources.transcriber``, given to 
 builds it) and the Realtime minter with its HTTP client (closed by the lifespan).
 
 WebSocket identity: browsers cannot set headers on a WebSocket, so besides the usual headers and the ``aya_session``
-cookie, ``/voice/ws`` reads the same identity from query parameters: ``user_id``/``session_id``/``username`` in dev
-mode (as trusted as the dev headers), ``token`` in token mode (the signed session token).
+cookie, ``/voice/ws`` accepts ``ticket``, a short-lived single-use ticket from ``POST /voice/ticket``
+(:mod:`aya.web.tickets`), and in dev mode ``user_id``/``session_id``/``username`` query parameters (as trusted as the
+dev headers). A session token in the URL is refused: it would land in access logs.
+
+Realtime minting is limited per user, per client address and by a daily budget for the whole server
+(``AYA_REALTIME_RATE_PER_USER``, ``AYA_REALTIME_RATE_PER_IP``, ``AYA_REALTIME_DAILY_BUDGET``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from aya.assistants import DEFAULT_ASSISTANT
 from aya.core.context import RequestContext
-from aya.core.errors import AyaError, NotConfigured
+from aya.core.errors import AyaError, NotConfigured, RateLimited, Unauthorized
 from aya.core.settings import Settings
 from aya.shop.tools import ProductSummary
 from aya.voice.assistant import ChatKitAssistant, ProductLookup
@@ -34,7 +38,7 @@ from aya.voice.session import VoiceModels, VoiceSession
 from aya.voice.stt import SpeechToText
 from aya.voice.transcripts import TranscriptItem, save_transcript
 from aya.voice.vocabulary import catalog_brands
-from aya.web.auth import CurrentUserDep, identify
+from aya.web.auth import CurrentUserDep, client_ip, identify
 from aya.web.deps import SettingsDep
 from aya.web.resources import Resources
 
@@ -67,10 +71,27 @@ async def voice_config(settings: SettingsDep) -> dict[str, Any]:
 
 @router.post("/voice/realtime/session", summary="Mint an ephemeral OpenAI Realtime client secret (never the key)")
 async def realtime_session(request: Request, user: CurrentUserDep) -> RealtimeSecret:
-    minter: RealtimeMinter | None = request.app.state.resources.realtime_minter
+    resources: Resources = request.app.state.resources
+    minter: RealtimeMinter | None = resources.realtime_minter
     if minter is None:
         raise NotConfigured("voice is not running")
+    settings = resources.settings
+    if settings.effective_voice_mode == "realtime":  # otherwise the minter answers 503 and nothing is spent
+        limiter = resources.limiter
+        await limiter.hit(settings.realtime_rate_per_user, "realtime-user", user.user_id, what="voice sessions")
+        await limiter.hit(settings.realtime_rate_per_ip, "realtime-ip", client_ip(request), what="voice sessions")
+        if settings.realtime_daily_budget <= 0:
+            raise RateLimited("Realtime voice sessions are switched off on this server (AYA_REALTIME_DAILY_BUDGET)")
+        await limiter.hit(
+            f"{settings.realtime_daily_budget}/day", "realtime-all", what="voice sessions today on this server"
+        )
     return await minter.mint(user.user_id, user.display_name)
+
+
+@router.post("/voice/ticket", summary="A single-use ticket (60 s) authenticating /voice/ws without a token in its URL")
+async def voice_ticket(request: Request, user: CurrentUserDep) -> dict[str, Any]:
+    tickets = request.app.state.resources.tickets
+    return {"ticket": tickets.issue(user), "expires_in": int(tickets.ttl_s)}
 
 
 @router.post("/voice/realtime/items", summary="Save one finished Realtime transcript into the shopper's thread")
@@ -87,10 +108,7 @@ class _Handshake:
     def __init__(self, websocket: WebSocket, settings: Settings) -> None:
         headers = {k.lower(): v for k, v in websocket.headers.items()}
         query = websocket.query_params
-        if settings.auth_mode == "token":
-            if "authorization" not in headers and query.get("token"):
-                headers["authorization"] = f"Bearer {query['token']}"
-        else:
+        if settings.auth_mode != "token":
             for name, param in (("user-id", "user_id"), ("session-id", "session_id"), ("username", "username")):
                 if name not in headers and query.get(param):
                     headers[name] = query[param]
@@ -110,7 +128,18 @@ def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
     return origin.split("://", 1)[-1] == host or origin in settings.cors_origins
 
 
-def websocket_context(websocket: WebSocket, settings: Settings) -> RequestContext | None:
+def websocket_context(websocket: WebSocket, resources: Resources) -> RequestContext | None:
+    """The identity of a WebSocket: a ticket, else the headers, cookie or (dev mode) query parameters."""
+    settings = resources.settings
+    query = websocket.query_params
+    if "token" in query:
+        raise Unauthorized("session tokens are not accepted in URLs: get a ticket from POST /voice/ticket")
+    ticket = query.get("ticket")
+    if ticket is not None:
+        context = resources.tickets.redeem(ticket)
+        if context is None:
+            raise Unauthorized("the voice ticket is unknown, used or expired: get a new one from POST /voice/ticket")
+        return context
     return identify(_Handshake(websocket, settings), settings)  # type: ignore[arg-type]
 
 
@@ -151,7 +180,7 @@ async def voice_ws(websocket: WebSocket) -> None:
         await websocket.close(code=4403, reason="origin not allowed")
         return
     try:
-        context = websocket_context(websocket, settings)
+        context = websocket_context(websocket, resources)
     except AyaError as exc:
         await websocket.close(code=4401, reason=exc.message[:120])
         return
