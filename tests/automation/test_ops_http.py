@@ -77,6 +77,9 @@ async def test_cancel_a_running_task_and_retry_it(live: httpx.AsyncClient) -> No
     assert again.json()["retry_of"] == task_id
     assert (await staff.post(f"/api/tasks/{again.json()['id']}/cancel")).json()["state"] == "cancelled"
     assert (await staff.post("/api/tasks/{}/cancel".format(again.json()["id"]))).status_code == 409
+    running = (await staff.post("/api/tasks", {"kind": "command", "command": "slow"})).json()
+    assert (await staff.post(f"/api/tasks/{running['id']}/retry")).status_code == 409  # still running
+    assert (await staff.post(f"/api/tasks/{running['id']}/cancel")).json()["state"] == "cancelled"
 
 
 async def test_two_tasks_run_at_once(live: httpx.AsyncClient) -> None:

@@ -73,6 +73,9 @@ async def test_the_limit_holds_and_every_task_finishes(manager: tuple[TaskManage
         final = [t async for t in tasks.watch(task.id, user_id="staff")][-1]
         assert final.state == "succeeded" and final.result == {"ok": True} and final.progress == 1.0
     assert work.most == 2
+    replay = await tasks.retry(submitted[0].id, user_id="staff")  # replay from history
+    assert replay.retry_of == submitted[0].id and replay.title == "job 0"
+    assert [t async for t in tasks.watch(replay.id, user_id="staff")][-1].state == "succeeded"
 
 
 async def test_watch_sees_progress_and_the_log(manager: tuple[TaskManager, Work]) -> None:

@@ -57,7 +57,7 @@ function TaskRow({ task, onAct }: { task: Task; onAct: (id: number, verb: TaskVe
       <div className="task-actions">
         {verbsFor(task.state).map((verb) => (
           <button key={verb} type="button" className={`task-button verb-${verb}`} onClick={() => onAct(task.id, verb)}>
-            {verb[0].toUpperCase() + verb.slice(1)}
+            {verb === "retry" && task.state === "succeeded" ? "Run again" : verb[0].toUpperCase() + verb.slice(1)}
           </button>
         ))}
       </div>

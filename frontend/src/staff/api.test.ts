@@ -36,6 +36,6 @@ describe("OpsApi", () => {
     expect(verbsFor("awaiting_approval")).toEqual(["approve", "deny"]);
     expect(verbsFor("running")).toEqual(["cancel"]);
     expect(verbsFor("failed")).toEqual(["retry"]);
-    expect(verbsFor("succeeded")).toEqual([]);
+    expect(verbsFor("succeeded")).toEqual(["retry"]);
   });
 });

@@ -114,8 +114,7 @@ export function verbsFor(state: TaskState): TaskVerb[] {
       return ["cancel"];
     case "failed":
     case "cancelled":
-      return ["retry"];
     case "succeeded":
-      return [];
+      return ["retry"]; // a replay, for a task that succeeded
   }
 }

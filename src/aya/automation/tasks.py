@@ -4,7 +4,7 @@ A task has an id (a small integer: "cancel task 3"), an owner, a kind (which run
 state, progress, a log (the last lines) and a result::
 
     awaiting_approval ──approve──▶ queued ──▶ running ──▶ succeeded | failed | cancelled
-            └──deny──▶ cancelled     └──cancel──▶ cancelled      (failed/cancelled ──retry──▶ a new task)
+            └──deny──▶ cancelled     └──cancel──▶ cancelled      (any finished task ──retry──▶ a new task)
 
 Runners are ``async (task, reporter) -> result dict``; :class:`Reporter` records log lines and progress. Raising
 :class:`TaskFailed` (or anything) fails the task; cancellation cancels it. Every change is published to watchers
@@ -31,7 +31,7 @@ logger = logging.getLogger("aya.automation")
 
 TaskState = Literal["awaiting_approval", "queued", "running", "succeeded", "failed", "cancelled"]
 ACTIVE: frozenset[str] = frozenset({"awaiting_approval", "queued", "running"})
-RETRYABLE: frozenset[str] = frozenset({"failed", "cancelled"})
+RETRYABLE: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})  # replay from history
 MAX_LOG_LINES = 200
 
 
@@ -247,10 +247,10 @@ class TaskManager:
         return await self.get(task_id, user_id=user_id, everyone=everyone)
 
     async def retry(self, task_id: int, *, user_id: str, everyone: bool = False) -> Task:
-        """A new task with the same kind and arguments as a failed or cancelled one."""
+        """A new task with the same kind and arguments as a finished one (a retry, or a replay from history)."""
         old = await self.get(task_id, user_id=user_id, everyone=everyone)
         if old.state not in RETRYABLE:
-            raise Conflict(f"task {task_id} is {old.state}; only failed or cancelled tasks can be retried")
+            raise Conflict(f"task {task_id} is still {old.state}; only finished tasks can be run again")
         return await self.submit(user_id, old.kind, old.title, old.args, thread_id=old.thread_id, retry_of=old.id)
 
     # --- running ----------------------------------------------------------------------------------------------------

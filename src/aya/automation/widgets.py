@@ -86,6 +86,8 @@ def _buttons(task: Task) -> list[dict[str, Any]]:
             return [_button("Cancel", ACTION_CANCEL, task, color="danger")]
         case "failed" | "cancelled":
             return [_button("Retry", ACTION_RETRY, task)]
+        case "succeeded":
+            return [_button("Run again", ACTION_RETRY, task)]
         case _:
             return []
 
