@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from aya.automation.store import OpsDatabase
+from aya.automation.pg_store import PostgresOpsDatabase
+from aya.automation.store import Database, OpsDatabase
 from aya.automation.tasks import Reporter, Task, TaskFailed, TaskManager
 from aya.core.errors import Conflict, NotFound
 
@@ -38,16 +40,34 @@ class Work:
             self.running -= 1
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[OpsDatabase]:
-    database = OpsDatabase(tmp_path / "ops.sqlite3")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """The same tests on SQLite and on a real PostgreSQL (started by the tests), in a schema of their own."""
+    if request.param == "sqlite":
+        database: Database = OpsDatabase(tmp_path / "ops.sqlite3")
+        await database.open()
+        yield database
+        await database.close()
+        return
+    import asyncpg
+
+    dsn: str = request.getfixturevalue("postgres_dsn")
+    schema = f"aya_ops_test_{secrets.token_hex(6)}"
+    database = PostgresOpsDatabase(dsn, schema=schema)
     await database.open()
-    yield database
-    await database.close()
+    try:
+        yield database
+    finally:
+        await database.close()
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        finally:
+            await conn.close()
 
 
 @pytest.fixture
-async def manager(db: OpsDatabase) -> AsyncIterator[tuple[TaskManager, Work]]:
+async def manager(db: Database) -> AsyncIterator[tuple[TaskManager, Work]]:
     work = Work()
     tasks = TaskManager(db, {"hold": work.hold}, max_running=2, persist_interval_s=0.01)
     await tasks.start()
@@ -127,7 +147,7 @@ async def test_approval_gates_the_start(manager: tuple[TaskManager, Work]) -> No
     assert [t async for t in tasks.watch(waiting.id, user_id="staff")][-1].state == "succeeded"
 
 
-async def test_a_restart_marks_unfinished_tasks_failed_and_keeps_approvals(db: OpsDatabase) -> None:
+async def test_a_restart_marks_unfinished_tasks_failed_and_keeps_approvals(db: Database) -> None:
     work = Work()
     first = TaskManager(db, {"hold": work.hold}, max_running=1)
     await first.start()
@@ -148,4 +168,22 @@ async def test_a_restart_marks_unfinished_tasks_failed_and_keeps_approvals(db: O
     assert (await second.approve(waiting.id, user_id="staff")).state == "queued"
     work.release.set()
     assert [t async for t in second.watch(waiting.id, user_id="staff")][-1].state == "succeeded"
+    await second.close()
+
+
+async def test_only_one_approval_wins(db: Database) -> None:
+    """Two managers over the same store (two server processes): an approval counts once; the other gets 409."""
+    work = Work()
+    first = TaskManager(db, {"hold": work.hold})
+    second = TaskManager(db, {"hold": work.hold})
+    task = await first.submit("staff", "hold", "import", approval=True)
+    assert (await second.approve(task.id, user_id="staff")).state == "queued"
+    with pytest.raises(Conflict):
+        await first.approve(task.id, user_id="staff")
+    await _until(lambda: work.running == 1)
+    with pytest.raises(Conflict, match="another server process"):
+        await first.cancel(task.id, user_id="staff")
+    work.release.set()
+    assert [t async for t in second.watch(task.id, user_id="staff")][-1].state == "succeeded"
+    await first.close()
     await second.close()

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from aya.automation.store import OpsDatabase, dumps
+from aya.automation.store import Database, dumps
 from aya.core.errors import BadRequest
 
 
@@ -26,7 +26,7 @@ class AuditEntry(BaseModel):
 
 
 class AuditLog:
-    def __init__(self, db: OpsDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     async def record(

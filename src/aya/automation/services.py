@@ -11,7 +11,7 @@ from aya.automation.audit import AuditLog
 from aya.automation.browser import browse_runner
 from aya.automation.commands import CommandAllowList
 from aya.automation.runners import command_runner, mcp_runner, tests_runner
-from aya.automation.store import OpsDatabase
+from aya.automation.store import Database, ops_database
 from aya.automation.tasks import TaskManager
 from aya.core.settings import Settings
 from aya.search.models import ProductSearch
@@ -23,7 +23,7 @@ InsightsSource = Callable[[int], Awaitable[dict[str, Any]]]
 @dataclass
 class OpsServices:
     settings: Settings
-    db: OpsDatabase
+    db: Database
     tasks: TaskManager
     audit: AuditLog
     commands: CommandAllowList
@@ -37,7 +37,7 @@ class OpsServices:
 
     @classmethod
     async def open(cls, settings: Settings, **extra: Any) -> OpsServices:
-        db = OpsDatabase(settings.ops_db_path)
+        db = ops_database(settings)
         await db.open()
         commands = CommandAllowList.from_settings(settings)
         runners = {

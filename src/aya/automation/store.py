@@ -1,4 +1,4 @@
-"""Aya Ops' own SQLite file (``<data_dir>/ops.sqlite3``): tasks and the audit log.
+"""Aya Ops' own SQLite file (``<data_dir>/ops.sqlite3``): tasks and the audit log (or PostgreSQL: ``pg_store``).
 
 One connection on one worker thread (every call goes through it, never the event loop), WAL, migrations by
 ``PRAGMA user_version``. Tasks are stored as JSON with their owner and state in columns for the queries.
@@ -12,7 +12,9 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
+
+from aya.core.settings import Settings
 
 T = TypeVar("T")
 
@@ -34,6 +36,30 @@ MIGRATIONS: list[str] = [
     );
     """,
 ]
+
+
+class Database(Protocol):
+    """What the task manager and the audit log need: SQLite (:class:`OpsDatabase`) or PostgreSQL
+    (:class:`~aya.automation.pg_store.PostgresOpsDatabase`)."""
+
+    async def open(self) -> None: ...
+
+    async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]: ...
+
+    async def execute(self, sql: str, *args: Any) -> int: ...
+
+    async def execute_many(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def ops_database(settings: Settings) -> Database:
+    """PostgreSQL when ``AYA_DATABASE_URL`` is set (next to the chat threads), else ``<data_dir>/ops.sqlite3``."""
+    if settings.database_url:
+        from aya.automation.pg_store import PostgresOpsDatabase
+
+        return PostgresOpsDatabase(settings.database_url)
+    return OpsDatabase(settings.ops_db_path)
 
 
 class OpsDatabase:

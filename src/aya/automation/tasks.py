@@ -10,7 +10,8 @@ Runners are ``async (task, reporter) -> result dict``; :class:`Reporter` records
 :class:`TaskFailed` (or anything) fails the task; cancellation cancels it. Every change is published to watchers
 (:meth:`TaskManager.watch`, which yields snapshots and coalesces bursts) and persisted — state changes at once,
 progress and log at most every ``persist_interval_s``. Tasks left queued or running by a stopped process are marked
-failed ("interrupted") at start-up, so they can be retried.
+failed ("interrupted") at start-up, so they can be retried: those of this host whose process is gone (with
+PostgreSQL several processes share the tables; tasks of live processes and of other hosts are left alone).
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from aya.automation.store import OpsDatabase, dumps
+from aya.automation.store import Database, dumps
 from aya.core.errors import BadRequest, Conflict, NotFound
 
 logger = logging.getLogger("aya.automation")
@@ -56,6 +60,7 @@ class Task(BaseModel):
     finished_at: datetime | None = None
     retry_of: int | None = None
     thread_id: str | None = None
+    node: str | None = None  # the server process running it: "host:pid:token"
 
     @property
     def done(self) -> bool:
@@ -97,7 +102,7 @@ class TaskManager:
 
     def __init__(
         self,
-        db: OpsDatabase,
+        db: Database,
         runners: Mapping[str, Runner],
         *,
         max_running: int = 4,
@@ -115,20 +120,42 @@ class TaskManager:
         self._flushes: dict[int, asyncio.TimerHandle] = {}
         self._saves: set[asyncio.Task[None]] = set()  # progress saves in flight (awaited by close)
         self._closing = False
+        self.node = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     # --- life -------------------------------------------------------------------------------------------------------
     async def start(self) -> None:
-        waiting = await self.db.fetch("SELECT data FROM tasks WHERE state = 'awaiting_approval'")
-        for (data,) in waiting:
-            task = Task.model_validate_json(data)
-            self._live[task.id] = task
         rows = await self.db.fetch("SELECT data FROM tasks WHERE state IN ('queued', 'running')")
+        swept = 0
         for (data,) in rows:
             task = Task.model_validate_json(data)
+            if not self._orphaned(task.node):
+                continue
             task.state, task.error, task.finished_at = "failed", "interrupted: the server stopped", _now()
             await self._save(task)
-        if rows:
-            logger.info("%d task(s) interrupted by the last stop marked failed", len(rows))
+            swept += 1
+        if swept:
+            logger.info("%d task(s) interrupted by a stopped server marked failed", swept)
+
+    def _orphaned(self, node: str | None) -> bool:
+        """Whether the process that ran a task is gone: one of this host's, not alive (or an earlier manager of
+        this very process)."""
+        if node is None:
+            return True
+        host, _, rest = node.partition(":")
+        pid_text, _, token = rest.partition(":")
+        my_host, my_pid, my_token = self.node.split(":")
+        if host != my_host or not pid_text.isdigit():
+            return False
+        pid = int(pid_text)
+        if pid == int(my_pid):
+            return token != my_token
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
 
     async def close(self) -> None:
         self._closing = True
@@ -202,6 +229,7 @@ class TaskManager:
         if self._closing:
             raise Conflict("the server is stopping; no new tasks")
         task = Task(
+            node=self.node,
             owner=owner,
             kind=kind,
             title=title[:200],
@@ -223,8 +251,8 @@ class TaskManager:
         task = await self._active(task_id, user_id, everyone)
         if task.state != "awaiting_approval":
             raise Conflict(f"task {task_id} is {task.state}, not awaiting approval")
-        task.state = "queued"
-        await self._save(task)
+        task.state, task.node = "queued", self.node
+        await self._claim(task)
         self._changed(task)
         self._launch(task)
         return task.model_copy(deep=True)
@@ -233,6 +261,8 @@ class TaskManager:
         task = await self._active(task_id, user_id, everyone)
         if task.state != "awaiting_approval":
             raise Conflict(f"task {task_id} is {task.state}, not awaiting approval")
+        task.state = "cancelled"
+        await self._claim(task)
         return await self._finish(task, "cancelled", error="denied")
 
     async def cancel(self, task_id: int, *, user_id: str, everyone: bool = False) -> Task:
@@ -259,8 +289,26 @@ class TaskManager:
         task = self._live.get(task_id)
         if task is None:
             stored = await self.get(task_id, user_id=user_id, everyone=everyone)
+            if not stored.done and stored.state != "awaiting_approval":
+                raise Conflict(f"task {task_id} is {stored.state} in another server process ({stored.node})")
+            if stored.state == "awaiting_approval":  # waiting in the shared store: any process may take it
+                self._live[task_id] = stored
+                return stored
             raise Conflict(f"task {task_id} is already {stored.state}")
         return task
+
+    async def _claim(self, task: Task) -> None:
+        """Move a waiting task out of ``awaiting_approval`` in the store, atomically: with several processes (or a
+        stale copy) only one approval or denial wins; the others get 409."""
+        rows = await self.db.fetch(
+            "UPDATE tasks SET state = ?, data = ? WHERE id = ? AND state = 'awaiting_approval' RETURNING id",
+            task.state,
+            dumps(task.model_dump()),
+            task.id,
+        )
+        if not rows:
+            self._live.pop(task.id, None)
+            raise Conflict(f"task {task.id} was already approved or denied")
 
     def _launch(self, task: Task) -> None:
         job = asyncio.create_task(self._run(task), name=f"aya-task-{task.id}")
