@@ -132,7 +132,12 @@ def replies_of(events: list[dict[str, Any]]) -> list[str]:
 
 
 def widgets_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [e["item"] for e in events if e["type"] == "thread.item.done" and e["item"]["type"] == "widget"]
+    """Each widget item of the stream in its latest state (task cards are replaced in place as their task runs)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for e in events:
+        if e["type"] in ("thread.item.done", "thread.item.replaced") and e["item"]["type"] == "widget":
+            latest[e["item"]["id"]] = e["item"]
+    return list(latest.values())
 
 
 ServeLive = Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClient]]

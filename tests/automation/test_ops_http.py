@@ -5,7 +5,9 @@ effects, shoppers never see any of it, admins read the audit log."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -28,7 +30,8 @@ async def test_a_shopper_gets_404_everywhere(live: httpx.AsyncClient) -> None:
 async def test_run_the_tests_streams_progress_and_a_summary(live: httpx.AsyncClient) -> None:
     staff = Staff(live, "staff-1")
     events = events_of(await staff.chat("run the tests"))
-    updates = [e for e in events if e["type"] == "thread.item.updated"]
+    card_ids = {e["item"]["id"] for e in events if e["type"] == "thread.item.done" and e["item"]["type"] == "widget"}
+    updates = [e for e in events if e["type"] == "thread.item.replaced" and e["item"]["id"] in card_ids]
     assert updates, "the task card was never updated in place"
     cards = widgets_of(events)
     assert len(cards) == 1
@@ -175,3 +178,36 @@ async def test_mcp_servers_are_managed_by_admins_behind_an_approval(
         done = await admin.wait_task(1, {"succeeded", "failed"})
         assert done["state"] == "succeeded" and done["result"]["state"] == "disabled"
         assert "enabled = false" in servers.read_text()
+
+
+async def test_cancel_on_the_card_works_while_the_thread_follows_the_task(live: httpx.AsyncClient) -> None:
+    staff = Staff(live, "staff-1")
+    first = (await staff.post("/api/tasks", {"kind": "command", "command": "slow"})).json()
+    assert (await staff.post(f"/api/tasks/{first['id']}/cancel")).json()["state"] == "cancelled"
+    content = {"content": [{"type": "input_text", "text": "retry task 1"}], "attachments": [], "inference_options": {}}
+    body = {"type": "threads.create", "params": {"input": content}}
+    events: list[dict[str, Any]] = []
+    async with live.stream("POST", "/ops/chatkit", json=body, headers=staff.headers) as response:
+        lines = response.aiter_lines()
+        card_id = thread_id = None
+        async for line in lines:
+            if not line.startswith("data: "):
+                continue
+            event = json.loads(line[6:])
+            events.append(event)
+            if event["type"] == "thread.created":
+                thread_id = event["thread"]["id"]
+            if event["type"] == "thread.item.done" and event["item"]["type"] == "widget":
+                card_id = event["item"]["id"]
+                break
+        assert thread_id and card_id
+        assert (await staff.get("/api/tasks/2")).json()["state"] in ("queued", "running")
+        # The thread is still streaming (following task 2, ~10 s of work); the card's Cancel goes through at once.
+        cancelled = await asyncio.wait_for(staff.action(thread_id, card_id, "ops.cancel", {"task_id": 2}), 5)
+        assert cancelled.status_code == 200, cancelled.text
+        assert (await staff.get("/api/tasks/2")).json()["state"] == "cancelled"
+        async for line in lines:
+            if line.startswith("data: "):
+                events.append(json.loads(line[6:]))
+    assert "cancelled" in str(widgets_of(events)[-1]["widget"])
+    assert any("Task 2" in r and "cancelled" in r for r in replies_of(events))

@@ -15,14 +15,13 @@ from typing import Any
 from agents import Agent, Model, RunConfig, Tool
 from agents.mcp import MCPServer
 from chatkit.actions import Action
-from chatkit.server import stream_widget
 from chatkit.types import ThreadItemReplacedEvent, ThreadStreamEvent, WidgetItem
 
 from aya.assistants import Turn, run_agent
 from aya.automation.agent import build_ops_agent
 from aya.automation.services import OpsServices
 from aya.automation.tasks import Task
-from aya.automation.tools import OpsRunContext, task_cards
+from aya.automation.tools import OpsRunContext, card_events, new_card
 from aya.automation.widgets import (
     ACTION_APPROVE,
     ACTION_CANCEL,
@@ -40,6 +39,9 @@ MAX_TURNS = 6
 
 
 class OpsAssistant:
+    # Cancel runs even while the thread follows the task (the following card then shows it cancelled).
+    concurrent_actions = frozenset({ACTION_CANCEL})
+
     def __init__(
         self,
         services: OpsServices,
@@ -97,12 +99,11 @@ class OpsAssistant:
             await self._audit(turn, verb, task_id, "refused", exc.message, started)
             raise
         await self._audit(turn, verb, task_id, outcome, result, started)
-        if sender is not None and verb != "retry":
+        if sender is not None and verb != "retry":  # (a card still followed ends in the same, cancelled, state)
             yield ThreadItemReplacedEvent(item=sender.model_copy(update={"widget": task_widget(task)}))
         if verb in ("approve", "retry"):
-            generate = lambda kind: turn.store.generate_item_id(kind, turn.thread, turn.context)  # noqa: E731
-            cards = task_cards(self.services, task)
-            async for event in stream_widget(turn.thread, cards, f"Task {task.id}: {task.title}", generate):
+            card = new_card(turn.store, turn.thread, turn.context, task)
+            async for event in card_events(self.services, task, card):
                 yield event
 
     async def _audit(self, turn: Turn, verb: str, task_id: int, outcome: str, result: str, started: float) -> None:

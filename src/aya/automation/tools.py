@@ -14,10 +14,12 @@ import json
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from agents import RunContextWrapper, Tool, function_tool
 from chatkit.agents import AgentContext
+from chatkit.types import ThreadItemDoneEvent, ThreadItemReplacedEvent, ThreadMetadata, ThreadStreamEvent, WidgetItem
 from chatkit.widgets import WidgetRoot
 
 from aya.automation.research import research_sources
@@ -29,7 +31,7 @@ from aya.core.context import RequestContext
 from aya.core.errors import AyaError, BadRequest, NotConfigured
 
 FOLLOW_S = 60.0
-UPDATE_INTERVAL_S = 0.1
+UPDATE_INTERVAL_S = 0.25  # each update of a card is one saved item
 
 
 @dataclass
@@ -96,11 +98,36 @@ async def task_cards(
         await snapshots.aclose()
 
 
+def new_card(store: Any, thread: ThreadMetadata, context: RequestContext, task: Task) -> WidgetItem:
+    return WidgetItem(
+        id=store.generate_item_id("message", thread, context),
+        thread_id=thread.id,
+        created_at=datetime.now(),
+        widget=task_widget(task),
+        copy_text=f"Task {task.id}: {task.title}",
+    )
+
+
+async def card_events(
+    services: OpsServices, task: Task, card: WidgetItem, *, limit_s: float = FOLLOW_S, last: list[Task] | None = None
+) -> AsyncGenerator[ThreadStreamEvent, None]:
+    """The task's card, saved at once (so its buttons work while the task runs, and a reload shows it), then
+    replaced in place after every change until the task ends, waits for approval, or ``limit_s`` passes."""
+    yield ThreadItemDoneEvent(item=card)
+    first = True
+    async for widget in task_cards(services, task, limit_s=limit_s, last=last):
+        if first:  # the card above already shows this snapshot
+            first = False
+            continue
+        yield ThreadItemReplacedEvent(item=card.model_copy(update={"widget": widget}))
+
+
 async def follow(ctx: OpsRunContext, task: Task, *, limit_s: float = FOLLOW_S) -> Task:
-    """Stream the task's card into the thread, updated in place until it ends (or ``limit_s`` passes)."""
+    """Put the task's card in the thread and keep it up to date until the task ends (or ``limit_s`` passes)."""
     last = [task]
-    cards = task_cards(ctx.services, task, limit_s=limit_s, last=last)
-    await ctx.chat.stream_widget(cards, copy_text=f"Task {task.id}: {task.title}")
+    card = new_card(ctx.chat.store, ctx.chat.thread, ctx.user, task)
+    async for event in card_events(ctx.services, task, card, limit_s=limit_s, last=last):
+        await ctx.chat.stream(event)
     return last[0]
 
 

@@ -193,7 +193,13 @@ class AyaChatServer(ChatKitServer[RequestContext]):
             logger.exception("error while streaming events in-process")
             yield ErrorEvent(code=ErrorCode.STREAM_ERROR, allow_retry=True)
 
-    def _thread_lock(self, request: Any) -> asyncio.Lock | None:
+    def _thread_lock(self, request: Any, endpoint: str | None = None) -> asyncio.Lock | None:
+        if isinstance(request, ThreadsCustomActionReq) and endpoint is not None:
+            # An assistant may let some actions through while the thread streams (Aya Ops: "Cancel" on a task card
+            # whose progress the thread is still following); they must not add to or reorder the thread.
+            concurrent: frozenset[str] = getattr(self.assistants[endpoint], "concurrent_actions", frozenset())
+            if request.params.action.type in concurrent:
+                return None
         thread_id = getattr(getattr(request, "params", None), "thread_id", None)
         if not isinstance(thread_id, str):
             return None  # threads.create: a new thread nobody else can reach yet
@@ -205,7 +211,7 @@ class AyaChatServer(ChatKitServer[RequestContext]):
     async def _stream(self, request: Any, context: RequestContext, endpoint: str) -> AsyncGenerator[bytes, None]:
         """The SDK's stream, ending with an ``error`` event (not a broken response) if something fails after all."""
         _ENDPOINT.set(endpoint)  # the stream may run in another task than ``handle``
-        lock = self._thread_lock(request)
+        lock = self._thread_lock(request, endpoint)
         try:
             async with lock or contextlib.nullcontext():
                 async for chunk in self._process_streaming(request, context):
