@@ -134,7 +134,7 @@ async def test_hostile_arguments_never_become_tasks(live: httpx.AsyncClient) -> 
     assert (await staff.post("/api/tasks", {"kind": "command", "command": "rm"})).status_code == 404
     assert (await staff.post("/api/tasks", {"kind": "tests", "paths": ["../secrets"]})).status_code == 400
     assert (await staff.post("/api/tasks", {"kind": "tests", "paths": ["elsewhere"]})).status_code == 400
-    assert (await staff.post("/api/tasks", {"kind": "browse", "url": "file:///etc/passwd"})).status_code == 503
+    assert (await staff.post("/api/tasks", {"kind": "browse", "url": "file:///etc/passwd"})).status_code == 403
     assert (await staff.post("/api/tasks", {"kind": "nope"})).status_code in (400, 422)
     events = events_of(await staff.chat("import ../../etc/passwd.csv"))
     assert any("can't do that" in r for r in replies_of(events))

@@ -64,6 +64,8 @@ class AuditLog:
         """Newest first."""
         if not 1 <= limit <= 1000:
             raise BadRequest("limit must be between 1 and 1000", field="limit")
+        if before is not None and not 1 <= before <= 2**62:
+            raise BadRequest("before must be an entry id", field="before")
         where: list[str] = []
         args: list[object] = []
         if before is not None:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aya.automation.tasks import Reporter, Runner, Task, TaskFailed
-from aya.core.errors import BadRequest, NotConfigured
+from aya.core.errors import BadRequest, Forbidden, NotConfigured
 from aya.core.settings import Settings
 
 CHROMIUM = Path(os.environ.get("AYA_CHROMIUM", "/usr/bin/chromium"))
@@ -52,7 +52,7 @@ def url_allowed(url: str, hosts: Sequence[str]) -> bool:
 
 def check_url(url: str, settings: Settings) -> str:
     if not settings.ops_browse:
-        raise NotConfigured("browsing is off (AYA_OPS_BROWSE=true turns it on)")
+        raise Forbidden("browsing is off on this server (AYA_OPS_BROWSE=true turns it on)")
     if not isinstance(url, str) or len(url) > 2000 or not url_allowed(url, settings.ops_browse_hosts):
         listed = ", ".join(settings.ops_browse_hosts) or "none"
         raise BadRequest(f"{str(url)[:200]!r} is not an allowed page (http/https on: {listed})", field="url")

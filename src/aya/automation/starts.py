@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from aya.automation.browser import check_url
 from aya.automation.runners import check_test_paths
 from aya.automation.services import OpsServices
-from aya.core.errors import BadRequest, Forbidden, NotConfigured
+from aya.core.errors import BadRequest, Forbidden
 
 
 class CommandStart(BaseModel):
@@ -58,7 +58,7 @@ def plan(services: OpsServices, start: AnyStart, *, base_url: str, is_admin: boo
     match start:
         case CommandStart(command=command, arguments=arguments):
             if not settings.ops_allow_cli:
-                raise NotConfigured("running commands is off (AYA_OPS_ALLOW_CLI=true turns it on)")
+                raise Forbidden("running commands is off on this server (AYA_OPS_ALLOW_CLI=true turns it on)")
             commands = services.commands
             names = commands.spec(command).placeholders
             if len(arguments) != len(names):
@@ -85,7 +85,7 @@ def plan(services: OpsServices, start: AnyStart, *, base_url: str, is_admin: boo
                 raise Forbidden("managing MCP servers needs the admin role")
             registry = services.mcp_registry() if services.mcp_registry is not None else None
             if registry is None:
-                raise NotConfigured("the MCP registry is not running")
+                raise Forbidden("MCP servers are not managed on this server (the registry is not running)")
             registry.status(server)  # 404 for an unknown server
             # Enabling or disabling changes the servers file and what the assistants can call: approve first.
             return Plan(

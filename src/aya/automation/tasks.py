@@ -37,6 +37,7 @@ TaskState = Literal["awaiting_approval", "queued", "running", "succeeded", "fail
 ACTIVE: frozenset[str] = frozenset({"awaiting_approval", "queued", "running"})
 RETRYABLE: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})  # replay from history
 MAX_LOG_LINES = 200
+MAX_TASK_ID = 2**62  # ids are SQLite/PostgreSQL 64-bit integers
 
 
 def _now() -> datetime:
@@ -170,6 +171,8 @@ class TaskManager:
     # --- queries ----------------------------------------------------------------------------------------------------
     async def get(self, task_id: int, *, user_id: str, everyone: bool = False) -> Task:
         """Task ``task_id`` if ``user_id`` owns it (``everyone``: admins see all); 404 otherwise."""
+        if not 1 <= task_id <= MAX_TASK_ID:
+            raise NotFound(f"task {task_id} not found")
         task = self._live.get(task_id)
         if task is None:
             rows = await self.db.fetch("SELECT data FROM tasks WHERE id = ?", task_id)

@@ -29,6 +29,7 @@ from typing import Annotated, Any, Literal
 from chatkit.server import StreamingResult
 from chatkit.types import ThreadMetadata
 from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request, Response
+from fastapi import Path as FastApiPath
 from fastapi.responses import StreamingResponse
 from pydantic import TypeAdapter
 
@@ -39,7 +40,7 @@ from aya.automation.insights import ThreadSample, aggregate
 from aya.automation.offline import OpsOfflineModel
 from aya.automation.services import OpsServices
 from aya.automation.starts import TaskStart, plan
-from aya.automation.tasks import Task
+from aya.automation.tasks import MAX_TASK_ID, Task
 from aya.core.context import RequestContext
 from aya.core.errors import AyaError, NotConfigured, NotFound
 from aya.web.auth import get_request_context, require_role
@@ -94,6 +95,7 @@ def get_staff(request: Request) -> RequestContext:
 
 
 StaffDep = Annotated[RequestContext, Depends(get_staff)]
+TaskId = Annotated[int, FastApiPath(ge=1, le=MAX_TASK_ID, description="The task's number")]
 
 
 def _services(request: Request) -> OpsServices:
@@ -164,13 +166,13 @@ async def start_task(user: StaffDep, services: OpsDep, start: Annotated[TaskStar
 
 
 @router.get("/api/tasks/{task_id}", summary="One task")
-async def get_task(task_id: int, user: StaffDep, services: OpsDep) -> dict[str, Any]:
+async def get_task(task_id: TaskId, user: StaffDep, services: OpsDep) -> dict[str, Any]:
     task = await services.tasks.get(task_id, user_id=user.user_id, everyone=user.is_admin)
     return task.model_dump(mode="json")
 
 
 @router.get("/api/tasks/{task_id}/events", summary="The task after every change (server-sent events)")
-async def task_events(task_id: int, user: StaffDep, services: OpsDep) -> StreamingResponse:
+async def task_events(task_id: TaskId, user: StaffDep, services: OpsDep) -> StreamingResponse:
     snapshots = services.tasks.watch(task_id, user_id=user.user_id, everyone=user.is_admin)
     first = await anext(snapshots)  # 404 before the stream starts
 
@@ -201,22 +203,22 @@ async def _task_command(verb: str, task_id: int, user: RequestContext, services:
 
 
 @router.post("/api/tasks/{task_id}/cancel", summary="Cancel a waiting, queued or running task")
-async def cancel_task(task_id: int, user: StaffDep, services: OpsDep) -> dict[str, Any]:
+async def cancel_task(task_id: TaskId, user: StaffDep, services: OpsDep) -> dict[str, Any]:
     return await _task_command("cancel", task_id, user, services)
 
 
 @router.post("/api/tasks/{task_id}/retry", status_code=201, summary="Run a failed or cancelled task again")
-async def retry_task(task_id: int, user: StaffDep, services: OpsDep) -> dict[str, Any]:
+async def retry_task(task_id: TaskId, user: StaffDep, services: OpsDep) -> dict[str, Any]:
     return await _task_command("retry", task_id, user, services)
 
 
 @router.post("/api/tasks/{task_id}/approve", summary="Approve a task with side effects")
-async def approve_task(task_id: int, user: StaffDep, services: OpsDep) -> dict[str, Any]:
+async def approve_task(task_id: TaskId, user: StaffDep, services: OpsDep) -> dict[str, Any]:
     return await _task_command("approve", task_id, user, services)
 
 
 @router.post("/api/tasks/{task_id}/deny", summary="Deny a task with side effects")
-async def deny_task(task_id: int, user: StaffDep, services: OpsDep) -> dict[str, Any]:
+async def deny_task(task_id: TaskId, user: StaffDep, services: OpsDep) -> dict[str, Any]:
     return await _task_command("deny", task_id, user, services)
 
 
@@ -225,7 +227,7 @@ async def audit_log(
     user: StaffDep,
     services: OpsDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_TASK_ID)] = None,
 ) -> dict[str, list[AuditEntry]]:
     require_role(user, "admin", "the audit log")
     return {"entries": await services.audit.list(limit=limit, before=before)}
