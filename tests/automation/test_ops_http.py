@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from aya.core.settings import Settings
 
@@ -211,3 +213,32 @@ async def test_cancel_on_the_card_works_while_the_thread_follows_the_task(live: 
                 events.append(json.loads(line[6:]))
     assert "cancelled" in str(widgets_of(events)[-1]["widget"])
     assert any("Task 2" in r and "cancelled" in r for r in replies_of(events))
+
+
+@pytest.mark.postgres
+async def test_tasks_live_in_postgresql_next_to_the_threads(
+    ops_settings: Settings, postgres_dsn: str, serve_live: ServeLive
+) -> None:
+    import asyncpg
+
+    schema = f"aya_ops_http_{secrets.token_hex(5)}"
+    settings = ops_settings.model_copy(update={"database_url": f"{postgres_dsn}?schema={schema}"})
+    try:
+        async with serve_live(settings) as http:
+            staff = Staff(http, "staff-1")
+            task = (await staff.post("/api/tasks", {"kind": "command", "command": "fails"})).json()
+            assert (await staff.wait_task(task["id"], {"failed"}))["error"] == "exited with status 3"
+        conn = await asyncpg.connect(postgres_dsn)
+        try:
+            row = await conn.fetchrow(f"SELECT state, owner FROM {schema}.tasks WHERE id = $1", task["id"])
+            audited = await conn.fetchval(f"SELECT count(*) FROM {schema}.audit")
+        finally:
+            await conn.close()
+        assert tuple(row) == ("failed", "staff-1") and audited >= 1
+        assert not (settings.data_dir / "ops.sqlite3").exists()
+    finally:
+        conn = await asyncpg.connect(postgres_dsn)
+        try:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        finally:
+            await conn.close()

@@ -11,7 +11,7 @@ from aya.automation.audit import AuditLog
 from aya.automation.browser import browse_runner
 from aya.automation.commands import CommandAllowList
 from aya.automation.runners import command_runner, mcp_runner, tests_runner
-from aya.automation.store import Database, ops_database
+from aya.automation.store import Database, OpsDatabase
 from aya.automation.tasks import TaskManager
 from aya.core.settings import Settings
 from aya.search.models import ProductSearch
@@ -36,8 +36,10 @@ class OpsServices:
         return self.settings.ops_docs_dir or self.settings.data_dir / "store_docs"
 
     @classmethod
-    async def open(cls, settings: Settings, **extra: Any) -> OpsServices:
-        db = ops_database(settings)
+    async def open(cls, settings: Settings, *, db: Database | None = None, **extra: Any) -> OpsServices:
+        """Open the services over ``db`` (default: ``<data_dir>/ops.sqlite3``; the web layer passes PostgreSQL when
+        ``AYA_DATABASE_URL`` is set)."""
+        db = db if db is not None else OpsDatabase(settings.ops_db_path)
         await db.open()
         commands = CommandAllowList.from_settings(settings)
         runners = {

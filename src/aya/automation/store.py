@@ -14,8 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from aya.core.settings import Settings
-
 T = TypeVar("T")
 
 MIGRATIONS: list[str] = [
@@ -51,15 +49,6 @@ class Database(Protocol):
     async def execute_many(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None: ...
 
     async def close(self) -> None: ...
-
-
-def ops_database(settings: Settings) -> Database:
-    """PostgreSQL when ``AYA_DATABASE_URL`` is set (next to the chat threads), else ``<data_dir>/ops.sqlite3``."""
-    if settings.database_url:
-        from aya.automation.pg_store import PostgresOpsDatabase
-
-        return PostgresOpsDatabase(settings.database_url)
-    return OpsDatabase(settings.ops_db_path)
 
 
 class OpsDatabase:

@@ -40,6 +40,7 @@ from aya.automation.insights import ThreadSample, aggregate
 from aya.automation.offline import OpsOfflineModel
 from aya.automation.services import OpsServices
 from aya.automation.starts import TaskStart, plan
+from aya.automation.store import Database
 from aya.automation.tasks import MAX_TASK_ID, Task
 from aya.core.context import RequestContext
 from aya.core.errors import AyaError, NotConfigured, NotFound
@@ -56,8 +57,16 @@ _THREAD = TypeAdapter(ThreadMetadata)
 
 async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
     settings = resources.settings
+    db: Database | None = None
+    if settings.database_url:  # next to the chat threads, in the same schema (``?schema=``)
+        from aya.automation.pg_store import PostgresOpsDatabase
+        from aya.chat.stores import split_schema
+
+        dsn, schema = split_schema(settings.database_url)
+        db = PostgresOpsDatabase(dsn, schema=schema)
     services = await OpsServices.open(
         settings,
+        db=db,
         search=resources.search,
         insights=lambda days: shopper_insights(resources, days),
         mcp_registry=lambda: resources.mcp_registry,
