@@ -83,6 +83,12 @@ async def test_messages_are_limited_per_user(app_factory: AppFactory) -> None:
         assert (await http.post("/chatkit", json=thread_create("hi"), headers={"user-id": "bob"})).status_code == 200
         reads = await http.post("/chatkit", json={"type": "threads.list", "params": {}}, headers=alice)
         assert reads.status_code == 200 and len(reads.json()["data"]) == 3
+    async with app_factory(message_rate_per_ip="4/minute") as app, client(app, ip="198.51.100.5") as http:
+        fresh = [
+            (await http.post("/chatkit", json=thread_create("hi"), headers={"user-id": f"u{i}"})).status_code
+            for i in range(6)
+        ]
+        assert fresh == [200, 200, 200, 200, 429, 429]  # fresh identities do not escape the address's limit
 
 
 async def _create(http: httpx.AsyncClient, user: dict[str, str], size: int = len(PNG)) -> httpx.Response:

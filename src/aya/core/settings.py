@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     message_rate_per_user: str = Field(
         "60/minute;2000/day", description="ChatKit requests that run the assistant, per user."
     )
+    message_rate_per_ip: str = Field(
+        "300/minute;20000/day",
+        description="ChatKit requests that run the assistant, per client address (identities are free).",
+    )
     attachment_rate_per_user: str = Field("20/minute;200/day", description="Attachments created per user.")
     attachment_rate_per_ip: str = Field(
         "60/minute;600/day", description="Attachments created per client address (identities are free)."
@@ -198,6 +202,7 @@ class Settings(BaseSettings):
             "realtime_rate_per_user",
             "realtime_rate_per_ip",
             "message_rate_per_user",
+            "message_rate_per_ip",
             "attachment_rate_per_user",
             "attachment_rate_per_ip",
         ):

@@ -94,6 +94,7 @@ async def chatkit(request: Request, user: CurrentUserDep, server: ChatServerDep,
     if kind in ASSISTANT_TURNS:
         limiter = request.app.state.resources.limiter
         await limiter.hit(settings.message_rate_per_user, "messages", user.user_id, what="messages")
+        await limiter.hit(settings.message_rate_per_ip, "messages-ip", client_ip(request), what="messages")
     elif kind == "attachments.create":
         await _limit_attachments_per_ip(request, settings)
     result = await server.handle(body, user)
