@@ -223,6 +223,7 @@ async def test_client_config_and_identity(client: ChatClient) -> None:
         "username": "Dana",
         "is_authenticated": False,
         "auth_mode": "dev",
+        "role": "shopper",
     }
 
 

@@ -138,9 +138,16 @@ class Settings(BaseSettings):
     message_rate_per_user: str = Field(
         "60/minute;2000/day", description="ChatKit requests that run the assistant, per user."
     )
+    message_rate_per_ip: str = Field(
+        "300/minute;20000/day",
+        description="ChatKit requests that run the assistant, per client address (identities are free).",
+    )
     attachment_rate_per_user: str = Field("20/minute;200/day", description="Attachments created per user.")
+    attachment_rate_per_ip: str = Field(
+        "60/minute;600/day", description="Attachments created per client address (identities are free)."
+    )
     attachment_quota_bytes: int = Field(
-        100 * 1024 * 1024, ge=1024, description="Bytes of attachments one user may keep stored."
+        50 * 1024 * 1024, ge=1024, description="Bytes of attachments one user may keep stored."
     )
     unattached_upload_ttl_s: int = Field(
         3600, ge=60, description="Uploads not used in any message are deleted after this many seconds."
@@ -247,7 +254,9 @@ class Settings(BaseSettings):
             "realtime_rate_per_user",
             "realtime_rate_per_ip",
             "message_rate_per_user",
+            "message_rate_per_ip",
             "attachment_rate_per_user",
+            "attachment_rate_per_ip",
         ):
             try:
                 parse_rates(getattr(self, name))

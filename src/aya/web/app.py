@@ -26,6 +26,7 @@ from aya.web.routes import health
 logger = logging.getLogger("aya.web")
 
 Setup = Callable[[FastAPI, Resources, AsyncExitStack], Awaitable[None]]
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
 
 
 def _components() -> list[ModuleType]:
@@ -48,6 +49,12 @@ def create_app(settings: Settings) -> FastAPI:
                 if setup is not None:
                     await setup(app, resources, stack)
             logger.info("Aya %s ready (model provider: %s)", __version__, settings.effective_model_provider)
+            if settings.host not in ("127.0.0.1", "localhost", "::1") and set(settings.allowed_hosts) <= LOCAL_HOSTS:
+                logger.warning(
+                    "listening on %s, but AYA_ALLOWED_HOSTS admits only local names: other machines get 421 until "
+                    "their name for this server is listed (AYA_ALLOWED_HOSTS=shop.example.com,192.168.1.20)",
+                    settings.host,
+                )
             yield
 
     install_redaction(

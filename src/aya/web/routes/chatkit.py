@@ -32,7 +32,7 @@ from aya.chat.stores import open_store
 from aya.core.context import RequestContext
 from aya.core.errors import AyaError, BadRequest, NotConfigured, NotFound, PayloadTooLarge
 from aya.core.settings import Settings
-from aya.web.auth import CurrentUserDep, get_request_context, identify
+from aya.web.auth import CurrentUserDep, client_ip, get_request_context, identify
 from aya.web.deps import SettingsDep
 from aya.web.resources import Resources
 
@@ -93,13 +93,23 @@ def _request_type(body: bytes) -> str | None:
 @router.post("/chatkit", summary="The ChatKit protocol (JSON or server-sent events)")
 async def chatkit(request: Request, user: CurrentUserDep, server: ChatServerDep, settings: SettingsDep) -> Response:
     body = await read_body(request, settings.max_request_bytes)
-    if _request_type(body) in ASSISTANT_TURNS:
+    kind = _request_type(body)
+    if kind in ASSISTANT_TURNS:
         limiter = request.app.state.resources.limiter
         await limiter.hit(settings.message_rate_per_user, "messages", user.user_id, what="messages")
+        await limiter.hit(settings.message_rate_per_ip, "messages-ip", client_ip(request), what="messages")
+    elif kind == "attachments.create":
+        await _limit_attachments_per_ip(request, settings)
     result = await server.handle(body, user)
     if isinstance(result, StreamingResult):
         return StreamingResponse(result, media_type="text/event-stream", headers=SSE_HEADERS)
     return Response(content=result.json, media_type="application/json")
+
+
+async def _limit_attachments_per_ip(request: Request, settings: Settings) -> None:
+    """Per client address too: identities are free, so the per-user limit and quota alone do not bound the disk."""
+    limiter = request.app.state.resources.limiter
+    await limiter.hit(settings.attachment_rate_per_ip, "attachments-ip", client_ip(request), what="attachments")
 
 
 async def _chunks(data: bytes) -> AsyncGenerator[bytes, None]:
@@ -139,6 +149,7 @@ async def direct_upload(
     body = await read_body(request, settings.max_attachment_bytes + 64 * 1024)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise BadRequest("send the file as multipart/form-data in a 'file' field", field="file")
+    await _limit_attachments_per_ip(request, settings)
     name, mime_type, data = await _file_from_multipart(request, body)
     params = AttachmentCreateParams(name=name, size=len(data), mime_type=mime_type)
     attachment = await server.attachments.create_attachment(params, user)
