@@ -15,6 +15,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("AYA_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # httpx's in-process clients call the app "testserver" (or "aya.test"): names of the test harness, served like
+    # localhost (set for the whole session, so module-scoped apps see it too). tests/security removes it and checks
+    # the default list; servers started as subprocesses get no AYA_* variables at all.
+    os.environ.setdefault("AYA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver,aya.test")
+
+
 @pytest.fixture(autouse=True)
 def _no_real_model_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Tests never reach the OpenAI API: no key from the environment, and the client's base URL is unroutable."""
@@ -23,9 +30,6 @@ def _no_real_model_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/blocked-in-tests")
     monkeypatch.setenv("AYA_OPENAI_BASE_URL", "http://127.0.0.1:9/blocked-in-tests")  # Aya's clients use this one
     monkeypatch.setenv("OPENAI_AGENTS_DISABLE_TRACING", "1")
-    # httpx's in-process clients call the app "testserver" (or "aya.test"): names of the test harness, served like
-    # localhost. tests/security checks the default list with explicit settings.
-    monkeypatch.setenv("AYA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver,aya.test")
     yield
 
 

@@ -8,16 +8,18 @@ import { useTheme } from "./theme";
 import { VoiceTab } from "./voice/VoiceTab";
 import { Icon } from "./components/Icon";
 import { setImageHosts } from "./components/Markdown";
+import { useStaffConfig } from "./staff/useStaff";
 
 // The hosted UI is only downloaded when the server selects it.
 const HostedChat = lazy(() => import("./text/HostedChat").then((m) => ({ default: m.HostedChat })));
 // The staff pages (the MCP dashboard, src/mcp/) load only at /staff, for the store's people.
 const McpPage = lazy(() => import("./mcp/McpPage").then((m) => ({ default: m.McpPage })));
+// The Staff tab (src/staff/): shown only when the server says the caller is staff or admin.
+const StaffPage = lazy(() => import("./staff/StaffPage").then((m) => ({ default: m.StaffPage })));
 
-/** Shoppers see Text and Voice; the store's tools live at /staff. */
-type Tab = "text" | "voice";
-const TABS: readonly Tab[] = ["text", "voice"];
-const TAB_LABELS: Record<Tab, string> = { text: "Text", voice: "Voice" };
+/** Shoppers see Text and Voice; staff and admins also see the Staff tab (Aya Ops); the MCP dashboard lives at /staff. */
+type Tab = "text" | "voice" | "staff";
+const TAB_LABELS: Record<Tab, string> = { text: "Text", voice: "Voice", staff: "Staff" };
 const TAB_KEY = "aya.tab";
 export const STAFF_PATH = "/staff";
 
@@ -27,6 +29,8 @@ function isStaffPath(): boolean {
 
 export function App() {
   const { theme, toggle, followsSystem } = useTheme();
+  const staff = useStaffConfig();
+  const TABS: readonly Tab[] = staff ? ["text", "voice", "staff"] : ["text", "voice"];
   const [config, setConfig] = useState<AppConfig | null>(null);
   const [authError, setAuthError] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>(() => (localStorage.getItem(TAB_KEY) === "voice" ? "voice" : "text"));
@@ -173,6 +177,13 @@ export function App() {
             {voiceSeen ? (
               <div className="panel" id="panel-voice" role="tabpanel" aria-labelledby="tab-voice" hidden={tab !== "voice"}>
                 <VoiceTab mode={config.voiceMode} headers={headers} theme={theme} client={client} />
+              </div>
+            ) : null}
+            {tab === "staff" && staff ? (
+              <div className="panel" id="panel-staff" role="tabpanel" aria-labelledby="tab-staff">
+                <Suspense fallback={<p className="loading">Loading…</p>}>
+                  <StaffPage config={staff} appConfig={config} headers={headers} theme={theme} active />
+                </Suspense>
               </div>
             ) : null}
           </>

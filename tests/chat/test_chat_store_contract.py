@@ -175,6 +175,24 @@ async def test_attachments_are_scoped_and_deleted_with_their_thread(store: SqlSt
         await store.load_thread(thread.id, ALICE)
 
 
+async def test_unattached_attachments_and_owners_for_clean_up_and_signed_links(store: SqlStore) -> None:
+    thread = _thread(store, ALICE)
+    await store.save_thread(thread, ALICE)
+    loose = FileAttachment(id="atc_loose", name="a.txt", mime_type="text/plain")
+    used = FileAttachment(id="atc_used", name="b.txt", mime_type="text/plain", thread_id=thread.id)
+    await store.save_attachment(loose, ALICE)
+    await store.save_attachment(used, ALICE)
+    await store.save_attachment(loose.model_copy(update={"id": "atc_bobs"}), BOB)
+    unattached = await store.unattached_attachments()
+    assert sorted((user, a.id) for user, a in unattached) == [
+        (ALICE.user_id, "atc_loose"),
+        (BOB.user_id, "atc_bobs"),
+    ]
+    assert await store.attachment_owner("atc_used") == ALICE.user_id
+    assert await store.attachment_owner("atc_bobs") == BOB.user_id
+    assert await store.attachment_owner("atc_missing") is None
+
+
 async def test_feedback_is_recorded_changed_and_scoped(store: SqlStore) -> None:
     thread = _thread(store, ALICE)
     await store.save_thread(thread, ALICE)

@@ -83,6 +83,12 @@ async def test_messages_are_limited_per_user(app_factory: AppFactory) -> None:
         assert (await http.post("/chatkit", json=thread_create("hi"), headers={"user-id": "bob"})).status_code == 200
         reads = await http.post("/chatkit", json={"type": "threads.list", "params": {}}, headers=alice)
         assert reads.status_code == 200 and len(reads.json()["data"]) == 3
+    async with app_factory(message_rate_per_ip="4/minute") as app, client(app, ip="198.51.100.5") as http:
+        fresh = [
+            (await http.post("/chatkit", json=thread_create("hi"), headers={"user-id": f"u{i}"})).status_code
+            for i in range(6)
+        ]
+        assert fresh == [200, 200, 200, 200, 429, 429]  # fresh identities do not escape the address's limit
 
 
 async def _create(http: httpx.AsyncClient, user: dict[str, str], size: int = len(PNG)) -> httpx.Response:
@@ -112,6 +118,12 @@ async def test_attachments_are_limited_per_user_and_by_a_storage_quota(app_facto
         over = await _create(http, user)
         assert over.status_code == 413 and "quota" in over.json()["message"]
         assert (await _create(http, {"user-id": "someone-else"})).status_code == 200
+    async with app_factory(attachment_rate_per_ip="4/minute") as app:
+        async with client(app, ip="198.51.100.3") as http:  # fresh identities from one address
+            statuses = [(await _create(http, {"user-id": f"fresh-{i}"})).status_code for i in range(6)]
+            assert statuses == [200, 200, 200, 200, 429, 429]
+        async with client(app, ip="198.51.100.4") as other:
+            assert (await _create(other, {"user-id": "fresh-x"})).status_code == 200
 
 
 async def test_unattached_uploads_are_swept_and_attached_ones_kept(app_factory: AppFactory) -> None:

@@ -19,6 +19,7 @@ BODIES: list[tuple[str, bytes, str]] = [
     ("deep arrays", DEEP, "nested"),
     ("deep objects", b'{"a":' * 20_000 + b"1" + b"}" * 20_000, "nested"),
     ("5,000-digit integer", BIG_INT, "5000 characters"),
+    ("300,000 tiny arrays", b"[" + b"[]," * 300_000 + b"[]]", "arrays and objects"),
     ("huge float", b'{"k": 1e999}', "out of range"),
     ("NaN", b'{"k": NaN}', "NaN"),
     ("invalid UTF-8", b'{"type": "threads.list", "params": {"x": "\xc3\x28"}}', "UTF-8"),
@@ -89,3 +90,5 @@ def test_nesting_depth_ignores_brackets_inside_strings() -> None:
     assert nesting_depth(b'"\\"[[[["') == 0
     assert nesting_depth(DEEP) == 100_000
     assert check_json_body(b"not json", max_depth=8, max_number_chars=20) is None
+    # escaped characters outside the BMP (json.dumps' default) are whole characters, not lone surrogates
+    assert check_json_body(json.dumps({"t": "🐶"}).encode(), max_depth=8, max_number_chars=20) == {"t": "🐶"}

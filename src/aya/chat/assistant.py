@@ -1,4 +1,5 @@
-"""The seam between the chat server and the assistant.
+"""The seam between the chat server and the assistant (the interface and the run loop live in :mod:`aya.assistants`,
+below ``shop``; this module builds the concrete :class:`Turn`).
 
 ``AyaChatServer`` owns the protocol, the store, titles, ids, cancellation and continuity; an :class:`Assistant` owns
 what is said. It receives a :class:`Turn` and yields ChatKit events::
@@ -20,25 +21,24 @@ see ``aya.web.routes.chatkit.build_assistant``. The agent's run context is ``cha
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
 
-from agents import Agent, RunConfig, Runner, TResponseInputItem
-from chatkit.actions import Action
-from chatkit.agents import AgentContext, ThreadItemConverter, stream_agent_response
+from agents import TResponseInputItem
+from chatkit.agents import AgentContext, ThreadItemConverter
 from chatkit.types import (
-    HiddenContextItem,
-    ThreadItemDoneEvent,
     ThreadMetadata,
-    ThreadStreamEvent,
     UserMessageItem,
-    WidgetItem,
 )
 
+from aya.assistants import (  # re-exported: the chat package's callers import them from here
+    ActionHandler,
+    AgentAssistant,
+    AgentFactory,
+    Assistant,
+    action_as_hidden_context,
+)
 from aya.chat.history import continuation, recent_items, remember_response
 from aya.chat.store import AyaStore
 from aya.core.context import RequestContext
@@ -81,87 +81,16 @@ class Turn:
         return replace(self, input=None)
 
 
-@runtime_checkable
-class Assistant(Protocol):
-    def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]: ...
-
-    def action(
-        self, turn: Turn, action: Action[str, Any], sender: WidgetItem | None
-    ) -> AsyncIterator[ThreadStreamEvent]: ...
-
-
-AgentFactory = Callable[[Turn], Agent[AgentContext[RequestContext]]]
-ActionHandler = Callable[[Turn, Action[str, Any], WidgetItem | None], AsyncIterator[ThreadStreamEvent]]
-
-
-def action_as_hidden_context(action: Action[str, Any], sender: WidgetItem | None) -> str:
-    payload = json.dumps(action.payload, default=str)
-    where = f" on widget {sender.id}" if sender is not None else ""
-    return f"The user clicked the '{action.type}' action{where} with payload {payload}. Respond to it."
-
-
-class AgentAssistant:
-    """An :class:`Assistant` that runs an Agents SDK agent per turn.
-
-    ``agent_factory(turn)`` builds the agent (instructions may use ``turn.context.username``). ``responses_api`` says
-    whether the model is the OpenAI Responses API (then ``previous_response_id`` continues the conversation).
-    ``on_action`` handles widget actions; without it an action becomes hidden context and the agent answers it.
-    """
-
-    def __init__(
-        self,
-        agent_factory: AgentFactory,
-        *,
-        responses_api: bool = False,
-        run_config: RunConfig | None = None,
-        max_turns: int = 8,
-        on_action: ActionHandler | None = None,
-    ) -> None:
-        self.agent_factory = agent_factory
-        self.responses_api = responses_api
-        self.run_config = run_config or RunConfig(tracing_disabled=True)
-        self.max_turns = max_turns
-        self.on_action = on_action
-
-    async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
-        agent = self.agent_factory(turn)
-        agent_context = turn.agent_context()
-        agent_input, previous = await turn.agent_input(responses_api=self.responses_api)
-        result = Runner.run_streamed(
-            agent,
-            agent_input,
-            context=agent_context,
-            previous_response_id=previous,
-            run_config=self.run_config,
-            max_turns=self.max_turns,
-        )
-        try:
-            async for event in stream_agent_response(agent_context, result):
-                yield event
-        finally:
-            if not result.is_complete:
-                result.cancel()
-        if self.responses_api:
-            turn.remember_response(result.last_response_id)
-
-    async def action(
-        self, turn: Turn, action: Action[str, Any], sender: WidgetItem | None
-    ) -> AsyncIterator[ThreadStreamEvent]:
-        if self.on_action is not None:
-            async for event in self.on_action(turn, action, sender):
-                yield event
-            return
-        yield ThreadItemDoneEvent(
-            item=HiddenContextItem(
-                id=turn.store.generate_item_id("message", turn.thread, turn.context),
-                thread_id=turn.thread.id,
-                created_at=datetime.now(),
-                content=action_as_hidden_context(action, sender),
-            )
-        )
-        async for event in self.respond(turn.without_input()):
-            yield event
-
-
 Transcriber = Callable[[bytes, str], Awaitable[str]]
 """Speech to text for ``input.transcribe``: ``(audio bytes, mime type) -> text``; set by the voice component."""
+
+
+__all__ = [
+    "ActionHandler",
+    "AgentAssistant",
+    "AgentFactory",
+    "Assistant",
+    "Transcriber",
+    "Turn",
+    "action_as_hidden_context",
+]

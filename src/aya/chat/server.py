@@ -18,6 +18,11 @@ Every turn (typed message, card action, retry) goes through :meth:`AyaChatServer
 ``previous_response_not_found``) is forgotten and the turn rerun from stored history, once; other OpenAI failures
 become a ``CustomStreamError`` the shopper can read (``aya.core.openai_api.explain``), with retry offered only where
 retrying can help, and a log line naming status and code only.
+
+Assistants are collaborators, registered by name (:class:`~aya.assistants.AssistantRegistry`): each endpoint serves
+one (``handle(body, context, assistant="ops")``), a new thread records it as its owner, and every later request on a
+thread is routed to its owner; a thread owned by another assistant is a 404 on this endpoint, and ``threads.list``
+shows only this endpoint's threads.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ import logging
 import os
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from typing import Any, assert_never
 
 import anyio
@@ -50,6 +57,7 @@ from chatkit.types import (
     InputTranscribeReq,
     ItemsFeedbackReq,
     ItemsListReq,
+    Page,
     SDKHiddenContextItem,
     StructuredInputItem,
     SyncCustomActionResponse,
@@ -79,6 +87,7 @@ from chatkit.types import (
     is_streaming_req,
 )
 
+from aya.assistants import ASSISTANT_KEY, DEFAULT_ASSISTANT, AssistantRegistry, UnknownAssistant
 from aya.chat.assistant import Assistant, Transcriber, Turn
 from aya.chat.attachments import FileAttachmentStore
 from aya.chat.coordination import LocalTurnLock, TurnLock
@@ -100,6 +109,8 @@ _MAX_REASON = 1000
 # Thread metadata key: assistant messages the shopper stopped (shown as "Stopped" after a reload); newest kept.
 STOPPED_ITEMS = "stopped_items"
 _MAX_STOPPED = 50
+# The assistant served by the endpoint of the request being handled (set for the whole request, streams included).
+_ENDPOINT: ContextVar[str | None] = ContextVar("aya_chat_endpoint", default=None)
 
 
 class AyaChatServer(ChatKitServer[RequestContext]):
@@ -111,7 +122,8 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         store: AyaStore,
         attachments: FileAttachmentStore,
         settings: Settings,
-        assistant: Assistant,
+        assistant: Assistant | None = None,
+        assistants: AssistantRegistry | None = None,
         transcriber: Transcriber | None = None,
         max_running_turns: int | None = None,
         turn_lock: TurnLock | None = None,
@@ -120,7 +132,9 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         self.store = store
         self.attachments = attachments
         self.settings = settings
-        self.assistant = assistant
+        if (assistant is None) == (assistants is None):
+            raise ValueError("give AyaChatServer either one assistant or a registry of assistants")
+        self.assistants = assistants if assistants is not None else AssistantRegistry({DEFAULT_ASSISTANT: assistant})  # type: ignore[dict-item]
         self.transcriber = transcriber  # set by the voice component when speech-to-text is available
         # Assistant turns running at once in this process; more wait (their first events are already sent).
         self._turn_slots = asyncio.Semaphore(max_running_turns or running_turns_for(settings))
@@ -128,10 +142,26 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         # waits for the first answer, so items never interleave and the thread's metadata is never saved over.
         self.turn_lock: TurnLock = turn_lock or LocalTurnLock()
 
+    @property
+    def assistant(self) -> Assistant:
+        """The default assistant (the one ``/chatkit`` serves)."""
+        return self.assistants[self.assistants.default]
+
+    @assistant.setter
+    def assistant(self, assistant: Assistant) -> None:
+        self.assistants = self.assistants.replace(self.assistants.default, assistant)
+
     # --- the entry point -------------------------------------------------------------------------------------------
-    async def handle(self, body: bytes, context: RequestContext) -> StreamingResult | NonStreamingResult:
+    async def handle(
+        self, body: bytes, context: RequestContext, *, assistant: str | None = None
+    ) -> StreamingResult | NonStreamingResult:
+        """Handle one ChatKit request on the endpoint of ``assistant`` (default: the registry's default)."""
+        endpoint = assistant or self.assistants.default
+        if endpoint not in self.assistants:
+            raise NotConfigured(f"the {endpoint} assistant is not running")
+        _ENDPOINT.set(endpoint)
         request = parse_request(body)
-        logger.info("chatkit %s by %s", request.type, context.user_id)
+        logger.info("chatkit %s by %s on %s", request.type, context.user_id, endpoint)
         await self._preflight(request, context)
         if isinstance(request, ThreadsDeleteReq):
             return NonStreamingResult(await self._delete_thread(request.params.thread_id, context))
@@ -142,13 +172,15 @@ class AyaChatServer(ChatKitServer[RequestContext]):
             reason = _feedback_reason(request.metadata)
             await self.add_feedback(params.thread_id, params.item_ids, params.kind, context, reason=reason)
             return NonStreamingResult(b"{}")
+        if isinstance(request, ThreadsListReq):
+            return NonStreamingResult(await self._list_threads(request, context, endpoint))
         try:
             # Dispatch the already-parsed request. ``ChatKitServer.process()`` would parse again and build a new
             # ``TypeAdapter(ChatKitReq)`` per request (~20 ms of CPU each); these two methods are what it calls
             # (openai-chatkit is pinned ~=1.6.5 for this).
             if is_streaming_req(request):
                 await self.turn_lock.check()  # a 503 now rather than an error event after HTTP 200
-                return StreamingResult(self._stream(request, context))
+                return StreamingResult(self._stream(request, context, endpoint))
             return NonStreamingResult(await self._process_non_streaming(request, context))
         except AyaError:
             raise
@@ -159,11 +191,51 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
 
-    async def _stream(self, request: Any, context: RequestContext) -> AsyncGenerator[bytes, None]:
-        """The SDK's stream, ending with an ``error`` event (not a broken response) if something fails after all."""
+    async def events(
+        self, body: bytes, context: RequestContext, *, assistant: str | None = None
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        """A streaming request for in-process callers (voice): the same checks, per-thread order and persistence as
+        :meth:`handle`, but the typed events instead of their SSE bytes. Non-streaming requests are a 400."""
+        endpoint = assistant or self.assistants.default
+        if endpoint not in self.assistants:
+            raise NotConfigured(f"the {endpoint} assistant is not running")
+        _ENDPOINT.set(endpoint)
+        request = parse_request(body)
+        if not is_streaming_req(request):
+            raise BadRequest(f"{request.type} does not stream", field="type")
+        await self._preflight(request, context)
+        return self._typed_stream(request, context, endpoint)
+
+    async def _typed_stream(
+        self, request: Any, context: RequestContext, endpoint: str
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        _ENDPOINT.set(endpoint)
+        lock = self._thread_lock(request, endpoint)
+        try:
+            async with lock:
+                async for event in self._process_streaming_impl(request, context):
+                    yield event
+        except Exception:
+            logger.exception("error while streaming events in-process")
+            yield ErrorEvent(code=ErrorCode.STREAM_ERROR, allow_retry=True)
+
+    def _thread_lock(self, request: Any, endpoint: str | None = None) -> AbstractAsyncContextManager[None]:
+        """The thread's turn (``turn_lock``: in-process, or PostgreSQL advisory locks across workers)."""
+        if isinstance(request, ThreadsCustomActionReq) and endpoint is not None:
+            # An assistant may let some actions through while the thread streams (Aya Ops: "Cancel" on a task card
+            # whose progress the thread is still following); they must not add to or reorder the thread.
+            concurrent: frozenset[str] = getattr(self.assistants[endpoint], "concurrent_actions", frozenset())
+            if request.params.action.type in concurrent:
+                return contextlib.nullcontext()
         thread_id = getattr(getattr(request, "params", None), "thread_id", None)
-        # threads.create needs no lock: a new thread nobody else can reach yet
-        lock = self.turn_lock.hold(thread_id) if isinstance(thread_id, str) else contextlib.nullcontext()
+        if not isinstance(thread_id, str):
+            return contextlib.nullcontext()  # threads.create: a new thread nobody else can reach yet
+        return self.turn_lock.hold(thread_id)
+
+    async def _stream(self, request: Any, context: RequestContext, endpoint: str) -> AsyncGenerator[bytes, None]:
+        """The SDK's stream, ending with an ``error`` event (not a broken response) if something fails after all."""
+        _ENDPOINT.set(endpoint)  # the stream may run in another task than ``handle``
+        lock = self._thread_lock(request, endpoint)
         try:
             async with lock:
                 async for chunk in self._process_streaming(request, context):
@@ -175,9 +247,13 @@ class AyaChatServer(ChatKitServer[RequestContext]):
     # --- validation before anything streams ------------------------------------------------------------------------
     async def _thread(self, thread_id: str, context: RequestContext) -> ThreadMetadata:
         try:
-            return await self.store.load_thread(thread_id, context)
+            thread = await self.store.load_thread(thread_id, context)
         except NotFoundError as exc:
             raise NotFound(f"thread {thread_id} not found", field="params.thread_id") from exc
+        if self.assistants.owner(thread) != (_ENDPOINT.get() or self.assistants.default):
+            # Another assistant's thread (Aya Ops' on /chatkit, or the shop's on /ops/chatkit) is not here.
+            raise NotFound(f"thread {thread_id} not found", field="params.thread_id")
+        return thread
 
     async def _item(self, thread_id: str, item_id: str, context: RequestContext) -> ThreadItem:
         try:
@@ -314,6 +390,37 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         await self.attachments.delete_files([a.id for a in attachments], context)
         return b"{}"
 
+    async def _list_threads(self, request: ThreadsListReq, context: RequestContext, endpoint: str) -> bytes:
+        """The caller's threads owned by ``endpoint``'s assistant (pages of the store, filtered, up to ``limit``)."""
+        params = request.params
+        limit = params.limit or 20
+        kept: list[ThreadMetadata] = []
+        after = params.after
+        has_more = False
+        while True:
+            page = await self.store.load_threads(limit, after, params.order, context)
+            for index, thread in enumerate(page.data):
+                after = thread.id
+                if self.assistants.owner(thread) == endpoint:
+                    kept.append(thread)
+                    if len(kept) == limit:
+                        has_more = page.has_more or index < len(page.data) - 1
+                        break
+            if len(kept) == limit or not page.has_more or not page.data:
+                break
+        data = [self._to_thread_response(thread) for thread in kept]
+        return self._serialize(Page(has_more=has_more, after=kept[-1].id if kept else None, data=data))
+
+    async def _owner(self, thread: ThreadMetadata, context: RequestContext) -> Assistant:
+        """The assistant that owns ``thread``; a new thread is claimed by the endpoint's assistant (saved at once)."""
+        if ASSISTANT_KEY not in thread.metadata:
+            self.assistants.claim(thread, _ENDPOINT.get() or self.assistants.default)
+            await self.store.save_thread(thread, context)
+        try:
+            return self.assistants[self.assistants.owner(thread)]
+        except UnknownAssistant as exc:
+            raise NotConfigured(f"the {exc.args[0]} assistant is not running") from exc
+
     # --- the SDK's hooks -------------------------------------------------------------------------------------------
     def _turn(self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext) -> Turn:
         return Turn(
@@ -331,16 +438,18 @@ class AyaChatServer(ChatKitServer[RequestContext]):
         if input_user_message is not None and thread.title is None:
             thread.title = title_from_message(input_user_message)
         turn = self._turn(thread, input_user_message, context)
+        assistant = await self._owner(thread, context)
         async with self._turn_slots:
-            async for event in self._run_turn(lambda: self.assistant.respond(turn), thread, context):
+            async for event in self._run_turn(lambda: assistant.respond(turn), thread, context):
                 yield event
 
     async def action(
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
     ) -> AsyncIterator[ThreadStreamEvent]:
         turn = self._turn(thread, None, context)
+        assistant = await self._owner(thread, context)
         async with self._turn_slots:
-            async for event in self._run_turn(lambda: self.assistant.action(turn, action, sender), thread, context):
+            async for event in self._run_turn(lambda: assistant.action(turn, action, sender), thread, context):
                 yield event
 
     async def _run_turn(
@@ -382,7 +491,7 @@ class AyaChatServer(ChatKitServer[RequestContext]):
     async def sync_action(
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
     ) -> SyncCustomActionResponse:
-        handler = getattr(self.assistant, "sync_action", None)
+        handler = getattr(await self._owner(thread, context), "sync_action", None)
         if handler is None:
             raise BadRequest(f"action {action.type!r} cannot run synchronously here", field="params.action.type")
         result: SyncCustomActionResponse = await handler(self._turn(thread, None, context), action, sender)

@@ -189,11 +189,18 @@ class Settings(BaseSettings):
         500, ge=0, description="Realtime voice sessions minted per day in all (the OpenAI bill's ceiling)."
     )
     message_rate_per_user: str = Field(
-        "30/minute;1000/day", description="ChatKit requests that run the assistant, per user."
+        "60/minute;2000/day", description="ChatKit requests that run the assistant, per user."
+    )
+    message_rate_per_ip: str = Field(
+        "300/minute;20000/day",
+        description="ChatKit requests that run the assistant, per client address (identities are free).",
     )
     attachment_rate_per_user: str = Field("20/minute;200/day", description="Attachments created per user.")
+    attachment_rate_per_ip: str = Field(
+        "60/minute;600/day", description="Attachments created per client address (identities are free)."
+    )
     attachment_quota_bytes: int = Field(
-        100 * 1024 * 1024, ge=1024, description="Bytes of attachments one user may keep stored."
+        50 * 1024 * 1024, ge=1024, description="Bytes of attachments one user may keep stored."
     )
     unattached_upload_ttl_s: int = Field(
         3600, ge=60, description="Uploads not used in any message are deleted after this many seconds."
@@ -203,6 +210,58 @@ class Settings(BaseSettings):
     json_max_number_digits: int = Field(
         64, ge=16, le=4000, description="Longest number (in characters) accepted in a JSON request body."
     )
+
+    # --- staff assistant (Aya Ops) -------------------------------------------------------------------------------
+    ops_allow_cli: bool = Field(False, description="Aya Ops may run the allow-listed commands (`run_command`).")
+    ops_commands: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=lambda: {
+            "catalog_stats": "aya catalog stats",
+            "ingest": "aya ingest {file}",
+            "pytest": "pytest -q {path}",
+        },
+        description="Commands Aya Ops may run: JSON object of name → argv template (`{file}`, `{path}`, `{word}` "
+        "are validated arguments; no shell).",
+    )
+    ops_approve_commands: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["ingest"], description="Commands with side effects: they wait for an approval."
+    )
+    ops_workdir: Path | None = Field(
+        None, description="Directory commands run in and `{file}`/`{path}` arguments must stay inside (default: cwd)."
+    )
+    ops_command_timeout_s: float = Field(300.0, gt=0, description="A command or test run longer than this is killed.")
+    ops_max_tasks: int = Field(4, ge=1, description="Aya Ops tasks running at once; more wait in the queue.")
+    ops_browse: bool = Field(False, description="Aya Ops may open web pages (`browse`, system Chromium).")
+    ops_browse_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts `browse` may open (`host` or `host:port`); loopback only when listed.",
+    )
+    ops_test_paths: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["tests"], description="Test paths `run_tests` may run (inside the work directory)."
+    )
+    ops_docs_dir: Path | None = Field(
+        None, description="Store documents `research` cites (Markdown, CSV, text; default: <data_dir>/store_docs)."
+    )
+
+    @field_validator("ops_browse_hosts", "ops_test_paths", "ops_approve_commands", mode="before")
+    @classmethod
+    def _split_ops_list(cls, v: object) -> object:
+        if isinstance(v, str):
+            text = v.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return v
+
+    @field_validator("ops_commands", mode="before")
+    @classmethod
+    def _ops_commands_json(cls, v: object) -> object:
+        if isinstance(v, str):
+            import json
+
+            return json.loads(v)
+        return v
 
     @field_validator("openai_api_key", "model_api_key", "secret_key", "mcp_token", mode="before")
     @classmethod
@@ -253,7 +312,9 @@ class Settings(BaseSettings):
             "realtime_rate_per_user",
             "realtime_rate_per_ip",
             "message_rate_per_user",
+            "message_rate_per_ip",
             "attachment_rate_per_user",
+            "attachment_rate_per_ip",
         ):
             try:
                 parse_rates(getattr(self, name))
@@ -301,6 +362,10 @@ class Settings(BaseSettings):
     @property
     def embeddings_cache_path(self) -> Path:
         return self.data_dir / "embeddings_cache.sqlite3"
+
+    @property
+    def ops_db_path(self) -> Path:
+        return self.data_dir / "ops.sqlite3"
 
 
 OPENAI_API_BASE = "https://api.openai.com/v1"

@@ -1,11 +1,11 @@
 """How a voice turn reaches Aya: the :class:`VoiceAssistant` interface and its ChatKit implementation.
 
 :class:`ChatKitAssistant` runs the turn through the ChatKit server itself (``threads.create`` or
-``threads.add_user_message`` through ``AyaChatServer.handle``), so a voice turn is exactly a text turn: same agent,
+``threads.add_user_message`` through ``AyaChatServer.events``), so a voice turn is exactly a text turn: same agent,
 same model, same tools, and the user's words and Aya's answer are saved in the user's thread (the Text tab shows
-them). It reads the server's stream of events and yields what the voice pipeline needs: the thread id, text deltas,
-product cards and the answer. Cancelling the iteration (barge-in) cancels the ChatKit stream, which saves what was
-already said.
+them). It reads the server's typed events (never its SSE bytes) and yields what the voice pipeline needs: the thread
+id, text deltas, product cards and the answer. Cancelling the iteration (barge-in) cancels the ChatKit stream, which
+saves what was already said.
 """
 
 from __future__ import annotations
@@ -15,6 +15,18 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from chatkit.types import (
+    AssistantMessageContentPartTextDelta,
+    AssistantMessageItem,
+    ErrorEvent,
+    ThreadCreatedEvent,
+    ThreadItemDoneEvent,
+    ThreadItemUpdatedEvent,
+    ThreadStreamEvent,
+    WidgetItem,
+    WidgetRootUpdated,
+)
 
 from aya.core.context import RequestContext
 from aya.core.errors import NotFound
@@ -58,8 +70,10 @@ class VoiceAssistant(Protocol):
 
 
 class ChatKitServerLike(Protocol):
-    async def handle(self, body: bytes, context: Any) -> Any:
-        """Aya's ChatKit entry point: a streaming result (async iterable of SSE bytes) for streaming requests."""
+    async def events(
+        self, body: bytes, context: Any, *, assistant: str | None = None
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        """Aya's ChatKit entry point for in-process callers: the typed events of a streaming request."""
         ...
 
 
@@ -68,11 +82,13 @@ ProductLookup = Callable[[list[str]], Awaitable[list[dict[str, Any]]]]
 
 @dataclass
 class ChatKitAssistant:
-    """``lookup`` turns the product ids found in widgets into card data (the shop's product summaries)."""
+    """``lookup`` turns the product ids found in widgets into card data (the shop's product summaries);
+    ``assistant`` names the assistant the turns go to (``None``: Aya; ``"ops"``: Aya Ops, for staff)."""
 
     server: ChatKitServerLike
     context: RequestContext
     lookup: ProductLookup | None = None
+    assistant: str | None = None
     _seen_widgets: set[str] = field(default_factory=set)
 
     def respond(self, text: str, thread_id: str | None) -> AsyncIterator[AssistantEvent]:
@@ -84,53 +100,38 @@ class ChatKitAssistant:
             "attachments": [],
             "inference_options": {},
         }
-        result: Any = None
+        stream: AsyncIterator[ThreadStreamEvent] | None = None
         if thread_id:
             request = {"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": user_input}}
             try:
-                result = await self.server.handle(json.dumps(request).encode(), self.context)
+                stream = await self.server.events(json.dumps(request).encode(), self.context, assistant=self.assistant)
             except NotFound:
                 logger.info("voice thread not found; starting a new one")
-        if result is None:
+        if stream is None:
             request = {"type": "threads.create", "params": {"input": user_input}}
-            result = await self.server.handle(json.dumps(request).encode(), self.context)
-        if not hasattr(result, "__aiter__"):
-            yield AssistantFailed("the chat server did not stream a response")
-            return
-        buffer = b""
-        async for chunk in result:
-            buffer += chunk
-            while b"\n\n" in buffer:
-                message, buffer = buffer.split(b"\n\n", 1)
-                for line in message.split(b"\n"):
-                    if line.startswith(b"data: "):
-                        for event in self._events(json.loads(line[6:])):
-                            if isinstance(event, ProductCards) and self.lookup is not None:
-                                event.products = await self._lookup(event.products)
-                            yield event
+            stream = await self.server.events(json.dumps(request).encode(), self.context, assistant=self.assistant)
+        async for server_event in stream:
+            for event in self._events(server_event):
+                if isinstance(event, ProductCards) and self.lookup is not None:
+                    event.products = await self._lookup(event.products)
+                yield event
 
-    def _events(self, event: dict[str, Any]) -> list[AssistantEvent]:
-        kind = event.get("type")
-        if kind == "thread.created":
-            return [ThreadStarted(event["thread"]["id"])]
-        if kind == "thread.item.updated":
-            update = event.get("update") or {}
-            if update.get("type") == "assistant_message.content_part.text_delta":
-                return [TextDelta(update.get("delta", ""))]
-            if update.get("type") == "widget.root.updated":
-                return self._cards(event.get("item_id", ""), update.get("widget") or {})
-            return []
-        if kind == "thread.item.done":
-            item = event.get("item") or {}
-            if item.get("type") == "assistant_message":
-                text = "".join(part.get("text", "") for part in item.get("content", []))
-                return [AnswerDone(text)]
-            if item.get("type") == "widget":
-                return self._cards(item.get("id", ""), item.get("widget") or {})
-            return []
-        if kind == "error":
-            return [AssistantFailed(str(event.get("message") or "Aya could not answer"))]
-        return []
+    def _events(self, event: ThreadStreamEvent) -> list[AssistantEvent]:
+        match event:
+            case ThreadCreatedEvent(thread=thread):
+                return [ThreadStarted(thread.id)]
+            case ThreadItemUpdatedEvent(update=AssistantMessageContentPartTextDelta(delta=delta)):
+                return [TextDelta(delta)]
+            case ThreadItemUpdatedEvent(item_id=item_id, update=WidgetRootUpdated(widget=widget)):
+                return self._cards(item_id, widget.model_dump(mode="json"))
+            case ThreadItemDoneEvent(item=AssistantMessageItem(content=content)):
+                return [AnswerDone("".join(part.text for part in content))]
+            case ThreadItemDoneEvent(item=WidgetItem(id=item_id, widget=widget)):
+                return self._cards(item_id, widget.model_dump(mode="json"))
+            case ErrorEvent(message=message):
+                return [AssistantFailed(message or "Aya could not answer")]
+            case _:
+                return []
 
     async def _lookup(self, products: list[dict[str, Any]]) -> list[dict[str, Any]]:
         assert self.lookup is not None

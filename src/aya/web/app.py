@@ -27,14 +27,17 @@ from aya.web.routes import health
 logger = logging.getLogger("aya.web")
 
 Setup = Callable[[FastAPI, Resources, AsyncExitStack], Awaitable[None]]
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
 
 
 def _components() -> list[ModuleType]:
     """Router modules, in lifespan order (frontend last: its catch-all must stay behind every API route)."""
-    from aya.web import ops
-    from aya.web.routes import chatkit, frontend, mcp, me, search, tools, voice
+    from aya.web import ops as operations
+    from aya.web.routes import chatkit, frontend, mcp, me, ops, search, tools, voice
 
-    return [health, search, ops, chatkit, me, voice, tools, mcp, frontend]
+    # operations (coordination, metrics) before what uses them; chat after what it is built from (MCP servers,
+    # dictation, the other assistants); frontend last.
+    return [health, search, operations, mcp, voice, ops, chatkit, me, tools, frontend]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -49,6 +52,12 @@ def create_app(settings: Settings) -> FastAPI:
                 if setup is not None:
                     await setup(app, resources, stack)
             logger.info("Aya %s ready (model provider: %s)", __version__, settings.effective_model_provider)
+            if settings.host not in ("127.0.0.1", "localhost", "::1") and set(settings.allowed_hosts) <= LOCAL_HOSTS:
+                logger.warning(
+                    "listening on %s, but AYA_ALLOWED_HOSTS admits only local names: other machines get 421 until "
+                    "their name for this server is listed (AYA_ALLOWED_HOSTS=shop.example.com,192.168.1.20)",
+                    settings.host,
+                )
             yield
 
     install_redaction(

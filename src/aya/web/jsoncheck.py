@@ -1,9 +1,11 @@
 """Checks of a JSON request body before any route parses it: encoding, null characters, nesting depth, number sizes
 and lone surrogates, each refused with a 400 that names the problem.
 
-Deep nesting is measured on the raw bytes (strings blanked out) before parsing, so ``[`` × 100,000 never reaches a
-recursive parser; numbers are checked by the parser's own hooks, before Python's ``int()`` (whose 4,300-digit limit
-would otherwise surface as a 500). A body that is not JSON at all is left to the route, which names its own error.
+Deep nesting and the number of arrays and objects (at most ``MAX_CONTAINERS``) are measured on the raw bytes (strings
+blanked out) before parsing, so ``[`` × 100,000 never reaches a recursive parser and no body costs the parser more
+than a few milliseconds; numbers are checked by the parser's own hooks, before Python's ``int()`` (whose 4,300-digit
+limit would otherwise surface as a 500); strings are walked for lone surrogates and null characters only when the raw
+text has such an escape. A body that is not JSON at all is left to the route, which names its own error.
 """
 
 from __future__ import annotations
@@ -17,20 +19,30 @@ import numpy as np
 
 from aya.core.errors import BadRequest
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# what may be a \uXXXX escape of a surrogate or of U+0000 (a false alarm only costs the walk over the strings)
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
+MAX_CONTAINERS = 20_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _OPEN = (ord("["), ord("{"))
 _CLOSE = (ord("]"), ord("}"))
 
 
-def nesting_depth(body: bytes) -> int:
-    """The deepest ``[``/``{`` nesting of ``body`` outside strings (invalid JSON gives some number, never an error)."""
+def structure(body: bytes) -> tuple[int, int]:
+    """``(deepest nesting, number of arrays and objects)`` of ``body`` outside strings (invalid JSON gives some
+    numbers, never an error)."""
     skeleton = _STRING.sub(b'""', body)
     if not skeleton:
-        return 0
+        return 0, 0
     data = np.frombuffer(skeleton, dtype=np.uint8)
-    step = np.isin(data, _OPEN).astype(np.int32) - np.isin(data, _CLOSE).astype(np.int32)
-    return int(np.cumsum(step).max(initial=0))
+    opens = np.isin(data, _OPEN)
+    step = opens.astype(np.int32) - np.isin(data, _CLOSE).astype(np.int32)
+    return int(np.cumsum(step).max(initial=0)), int(opens.sum())
+
+
+def nesting_depth(body: bytes) -> int:
+    """The deepest ``[``/``{`` nesting of ``body`` outside strings."""
+    return structure(body)[0]
 
 
 def _where(path: list[str | int]) -> str:
@@ -73,9 +85,13 @@ def check_json_body(body: bytes, *, max_depth: int, max_number_chars: int) -> An
         ) from None
     if "\x00" in text:
         raise BadRequest(f"the body contains a null byte (at offset {text.index(chr(0))})", field="body")
-    depth = nesting_depth(body)
+    depth, containers = structure(body)
     if depth > max_depth:
         raise BadRequest(f"the JSON body is nested {depth} levels deep; at most {max_depth} are accepted", field="body")
+    if containers > MAX_CONTAINERS:
+        raise BadRequest(
+            f"the JSON body has {containers} arrays and objects; at most {MAX_CONTAINERS} are accepted", field="body"
+        )
 
     def number(kind: type[int] | type[float]) -> Any:
         def parse(literal: str) -> int | float:
@@ -98,5 +114,6 @@ def check_json_body(body: bytes, *, max_depth: int, max_number_chars: int) -> An
         value = json.loads(text, parse_int=number(int), parse_float=number(float), parse_constant=constant)
     except (json.JSONDecodeError, RecursionError):
         return None
-    _check_strings(value)
+    if _SUSPECT_ESCAPE.search(text):  # rare (escaped emoji pairs, or an attack): find and name the bad string
+        _check_strings(value)
     return value

@@ -1,8 +1,10 @@
 """The chat component: ``POST /chatkit`` (the ChatKit protocol) and attachment uploads and downloads.
 
 ``setup`` opens the store chosen by the settings (SQLite in the data dir, or PostgreSQL), builds ``AyaChatServer`` with
-its collaborators and publishes it as ``resources.extras["chat_server"]`` (and the store as ``"chat_store"``). An
-assistant placed in ``resources.extras["assistant"]`` before start-up replaces the default one (tests do this).
+its collaborators and publishes it as ``resources.chat_server`` (and the store as ``resources.chat_store``). It runs
+after the components it takes from: the MCP servers (for Aya), the dictation (voice) and the other assistants
+(``resources.assistants``, e.g. Aya Ops as ``"ops"``). An assistant placed in ``resources.assistant`` before start-up
+replaces Aya as the default one (tests do this).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.formparsers import MultiPartParser
 
+from aya.assistants import DEFAULT_ASSISTANT, AssistantRegistry
 from aya.chat.assistant import Assistant, Turn
 from aya.chat.attachments import IMAGE_TYPES, FileAttachmentStore, attachment_secret
 from aya.chat.server import AyaChatServer
@@ -29,7 +32,7 @@ from aya.chat.stores import open_store
 from aya.core.context import RequestContext
 from aya.core.errors import AyaError, BadRequest, NotConfigured, NotFound, PayloadTooLarge
 from aya.core.settings import Settings
-from aya.web.auth import CurrentUserDep, get_request_context, identify
+from aya.web.auth import CurrentUserDep, client_ip, get_request_context, identify
 from aya.web.deps import SettingsDep
 from aya.web.resources import Resources
 
@@ -41,10 +44,10 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def get_chat_server(request: Request) -> AyaChatServer:
-    server = request.app.state.resources.extras.get("chat_server")
+    server: AyaChatServer | None = request.app.state.resources.chat_server
     if server is None:
         raise NotConfigured("the chat server is not running")
-    return server  # type: ignore[no-any-return]
+    return server
 
 
 ChatServerDep = Annotated[AyaChatServer, Depends(get_chat_server)]
@@ -90,13 +93,23 @@ def _request_type(body: bytes) -> str | None:
 @router.post("/chatkit", summary="The ChatKit protocol (JSON or server-sent events)")
 async def chatkit(request: Request, user: CurrentUserDep, server: ChatServerDep, settings: SettingsDep) -> Response:
     body = await read_body(request, settings.max_request_bytes)
-    if _request_type(body) in ASSISTANT_TURNS:
+    kind = _request_type(body)
+    if kind in ASSISTANT_TURNS:
         limiter = request.app.state.resources.limiter
         await limiter.hit(settings.message_rate_per_user, "messages", user.user_id, what="messages")
+        await limiter.hit(settings.message_rate_per_ip, "messages-ip", client_ip(request), what="messages")
+    elif kind == "attachments.create":
+        await _limit_attachments_per_ip(request, settings)
     result = await server.handle(body, user)
     if isinstance(result, StreamingResult):
         return StreamingResponse(result, media_type="text/event-stream", headers=SSE_HEADERS)
     return Response(content=result.json, media_type="application/json")
+
+
+async def _limit_attachments_per_ip(request: Request, settings: Settings) -> None:
+    """Per client address too: identities are free, so the per-user limit and quota alone do not bound the disk."""
+    limiter = request.app.state.resources.limiter
+    await limiter.hit(settings.attachment_rate_per_ip, "attachments-ip", client_ip(request), what="attachments")
 
 
 async def _chunks(data: bytes) -> AsyncGenerator[bytes, None]:
@@ -136,6 +149,7 @@ async def direct_upload(
     body = await read_body(request, settings.max_attachment_bytes + 64 * 1024)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise BadRequest("send the file as multipart/form-data in a 'file' field", field="file")
+    await _limit_attachments_per_ip(request, settings)
     name, mime_type, data = await _file_from_multipart(request, body)
     params = AttachmentCreateParams(name=name, size=len(data), mime_type=mime_type)
     attachment = await server.attachments.create_attachment(params, user)
@@ -218,7 +232,13 @@ def build_assistant(settings: Settings, resources: Resources) -> Assistant:
         return _UnavailableAssistant("the shop assistant is not installed")  # type: ignore[return-value]
     if resources.search is None:
         return _UnavailableAssistant("the product search is not running")  # type: ignore[return-value]
-    return ShopAssistant(settings, resources.search)  # type: ignore[return-value]
+    assistant = ShopAssistant(settings, resources.search)
+    if resources.mcp_registry is not None:
+        from aya.web.routes.mcp import assistant_mcp
+
+        servers, tools = assistant_mcp(resources)
+        assistant.use_mcp(servers, tools)
+    return assistant  # type: ignore[return-value]
 
 
 async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
@@ -240,14 +260,15 @@ async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> No
     )
     sweeper = asyncio.create_task(_sweep_forever(attachments), name="aya-attachment-sweeper")
     stack.push_async_callback(_cancel, sweeper)
-    assistant = resources.extras.get("assistant") or build_assistant(settings, resources)
+    assistant = resources.assistant or build_assistant(settings, resources)
     coordination = resources.coordination
     server = AyaChatServer(
         store=store,
         attachments=attachments,
         settings=settings,
-        assistant=assistant,
+        assistants=AssistantRegistry({DEFAULT_ASSISTANT: assistant, **resources.assistants}),
+        transcriber=resources.transcriber,
         turn_lock=coordination.turn_lock if coordination is not None else None,
     )
-    resources.extras["chat_store"] = store
-    resources.extras["chat_server"] = server
+    resources.chat_store = store
+    resources.chat_server = server

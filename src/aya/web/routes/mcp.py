@@ -1,10 +1,11 @@
 """MCP in the web app: Aya's MCP server at ``/mcp`` (streamable HTTP) and the dashboard API of external servers.
 
 ``setup`` builds the MCP server over the app's product search, runs its session manager and the registry of external
-servers in the lifespan (the exit stack closes both), and keeps them in ``resources.extras``:
-``extras["mcp_registry"]`` (:class:`~aya.mcp.registry.McpRegistry`, whose ``active_servers()`` feed the assistants)
-and ``extras["mcp_asgi"]`` (the ASGI app the ``/mcp`` route forwards to). The chat assistant (when it offers
-``use_mcp``) gets the connected servers at every turn and the ``list_mcp_servers`` tool ("show my MCP servers").
+servers in the lifespan (the exit stack closes both), and keeps them in ``resources.mcp_registry``
+(:class:`~aya.mcp.registry.McpRegistry`, whose ``active_servers()`` feed the assistants) and ``resources.mcp_asgi``
+(the ASGI app the ``/mcp`` route forwards to). It runs before the chat component, which gives the shop assistant
+the connected servers at every turn and the ``list_mcp_servers`` tool ("show my MCP servers") through
+:func:`assistant_mcp` when it builds it.
 
 Dashboard API. Everything but the two summaries needs the admin role (``aya.web.auth``) and, when ``AYA_MCP_TOKEN`` is
 set, also ``X-Aya-MCP-Token``. Others get the summaries only: names, states and tool counts, never a command, URL,
@@ -27,10 +28,13 @@ import hmac
 import json
 import logging
 import sys
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
+from agents import Tool
+from agents.mcp import MCPServer as AgentsMCPServer
 from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel
 from starlette.types import Receive, Scope, Send
@@ -48,7 +52,7 @@ from aya.web.resources import Resources
 
 logger = logging.getLogger("aya.mcp")
 
-REGISTRY_KEY = "mcp_registry"
+REGISTRY_KEY = "mcp_registry"  # the Resources fields (kept for callers of the former extras keys)
 ASGI_KEY = "mcp_asgi"
 MANAGER_TOKEN_HEADER = "x-aya-mcp-token"
 
@@ -58,7 +62,7 @@ class _McpEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         resources: Resources = scope["app"].state.resources
-        app = resources.extras.get(ASGI_KEY)
+        app = resources.mcp_asgi
         if app is None:
             body = json.dumps({"error": "not_configured", "message": "the MCP server is not running"}).encode()
             await send(
@@ -84,34 +88,29 @@ async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> No
         server = build_mcp_server(resources.search, settings)
         _, asgi = streamable_http_app(server, settings, path=MCP_PATH)
         await stack.enter_async_context(server.session_manager.run())
-        resources.extras[ASGI_KEY] = asgi
+        resources.mcp_asgi = asgi
     else:
         logger.warning("MCP endpoint disabled: product search is not available")
     registry = McpRegistry(settings)
     await stack.enter_async_context(registry)
-    resources.extras[REGISTRY_KEY] = registry
+    resources.mcp_registry = registry
     await follow_changes(resources, MCP_REGISTRY_CHANNEL, registry.reload)  # enable/disable on any worker
-    _plug_into_assistant(resources)
 
 
-def _plug_into_assistant(resources: Resources) -> None:
-    """Give the chat assistant (set up before this component) the connected servers and ``list_mcp_servers``."""
-    assistant = getattr(resources.extras.get("chat_server"), "assistant", None)
-    use_mcp = getattr(assistant, "use_mcp", None)
-    if use_mcp is None:
-        return
+def assistant_mcp(resources: Resources) -> tuple[Callable[[], list[AgentsMCPServer]], list[Tool]]:
+    """What an assistant gets from MCP: the connected servers (asked at every turn) and ``list_mcp_servers``."""
 
     def current() -> McpRegistry | None:
-        return registry_of(resources)
+        return resources.mcp_registry
 
-    use_mcp(active_servers(current), [list_mcp_servers_tool(current)])
+    return active_servers(current), [list_mcp_servers_tool(current)]
 
 
 # --- dashboard API -------------------------------------------------------------------------------------------------
 
 
 def _registry(request: Request) -> McpRegistry:
-    registry = request.app.state.resources.extras.get(REGISTRY_KEY)
+    registry = request.app.state.resources.mcp_registry
     if registry is None:
         raise NotConfigured("the MCP registry is not running")
     return registry  # type: ignore[no-any-return]
@@ -196,7 +195,7 @@ async def mcp_info(request: Request, user: CurrentUserDep, settings: SettingsDep
     return McpInfo(
         endpoint=str(request.base_url).rstrip("/") + MCP_PATH,
         token_required=settings.mcp_token is not None,
-        running=ASGI_KEY in request.app.state.resources.extras,
+        running=request.app.state.resources.mcp_asgi is not None,
         tools=list(SERVED_TOOLS),
         stdio=stdio,
         manager=manager,
@@ -248,7 +247,7 @@ async def reconnect_server(name: str, registry: RegistryDep) -> ServerStatus:
 
 def registry_of(resources: Resources) -> McpRegistry | None:
     """The running registry (for the chat component's agent factory: ``registry.active_servers()``)."""
-    return resources.extras.get(REGISTRY_KEY)
+    return resources.mcp_registry
 
 
-__all__ = ["ASGI_KEY", "REGISTRY_KEY", "registry_of", "router", "setup"]
+__all__ = ["ASGI_KEY", "REGISTRY_KEY", "assistant_mcp", "registry_of", "router", "setup"]

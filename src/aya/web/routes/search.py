@@ -32,7 +32,7 @@ async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> No
     if resources.settings.embedder != "none":
         # Load the embedding model now, in the background, rather than on the first shopper's query (~0.8 s).
         warm_up = asyncio.create_task(_warm_up(search), name="aya-search-warm-up")
-        resources.extras["search_warm_up"] = warm_up
+        resources.search_warm_up = warm_up
         stack.push_async_callback(_finish, warm_up)  # runs before search.aclose (the stack unwinds in reverse)
 
 

@@ -1,7 +1,8 @@
 """Voice routes: ``GET /voice/config``, ``POST /voice/realtime/session`` and the offline pipeline's ``/voice/ws``.
 
-``setup`` publishes the shared speech models (``resources.extras["voice_models"]``, loaded lazily by the first
-voice session, on a worker thread) and the Realtime minter with its HTTP client (closed by the lifespan).
+``setup`` publishes the shared speech models (``resources.voice_models``, loaded lazily by the first voice session, on
+a worker thread), the Text tab's dictation (``resources.transcriber``, given to the chat server when the chat component
+builds it) and the Realtime minter with its HTTP client (closed by the lifespan).
 
 WebSocket identity: browsers cannot set headers on a WebSocket, so besides the usual headers and the ``aya_session``
 cookie, ``/voice/ws`` accepts ``ticket``, a short-lived single-use ticket from ``POST /voice/ticket``
@@ -23,6 +24,7 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from aya.assistants import DEFAULT_ASSISTANT
 from aya.core.context import RequestContext
 from aya.core.errors import AyaError, NotConfigured, RateLimited, Unauthorized
 from aya.core.settings import Settings
@@ -48,14 +50,12 @@ router = APIRouter()
 async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
     settings = resources.settings
     models = VoiceModels(tts_engine=settings.tts_engine)
-    resources.extras["voice_models"] = models
-    chat_server = resources.extras.get("chat_server")
-    if chat_server is not None and getattr(chat_server, "transcriber", None) is None:
-        # The Text tab's dictation (ChatKit input.transcribe) uses the same offline speech-to-text.
-        chat_server.transcriber = make_transcriber(lambda: _load_stt(resources))
+    resources.voice_models = models
+    # The Text tab's dictation (ChatKit input.transcribe) uses the same offline speech-to-text.
+    resources.transcriber = make_transcriber(lambda: _load_stt(resources))
     client = httpx.AsyncClient()
     stack.push_async_callback(client.aclose)
-    resources.extras["realtime_minter"] = RealtimeMinter(settings, client)
+    resources.realtime_minter = RealtimeMinter(settings, client)
 
 
 @router.get("/voice/config", summary="Which voice mode this server runs, for the Voice tab")
@@ -72,7 +72,7 @@ async def voice_config(settings: SettingsDep) -> dict[str, Any]:
 @router.post("/voice/realtime/session", summary="Mint an ephemeral OpenAI Realtime client secret (never the key)")
 async def realtime_session(request: Request, user: CurrentUserDep) -> RealtimeSecret:
     resources: Resources = request.app.state.resources
-    minter: RealtimeMinter | None = resources.extras.get("realtime_minter")
+    minter: RealtimeMinter | None = resources.realtime_minter
     if minter is None:
         raise NotConfigured("voice is not running")
     settings = resources.settings
@@ -96,7 +96,7 @@ async def voice_ticket(request: Request, user: CurrentUserDep) -> dict[str, Any]
 
 @router.post("/voice/realtime/items", summary="Save one finished Realtime transcript into the shopper's thread")
 async def realtime_item(item: TranscriptItem, request: Request, user: CurrentUserDep) -> dict[str, str]:
-    store = request.app.state.resources.extras.get("chat_store")
+    store = request.app.state.resources.chat_store
     if store is None:
         raise NotConfigured("the chat store is not running")
     return {"thread_id": await save_transcript(store, user, item)}
@@ -114,6 +114,7 @@ class _Handshake:
                     headers[name] = query[param]
         self.headers = headers
         self.cookies = websocket.cookies
+        self.client = websocket.client  # the role check trusts listed users only from loopback in dev mode
         self.base_url = str(websocket.base_url).replace("ws", "http", 1)
 
 
@@ -143,7 +144,8 @@ async def websocket_context(websocket: WebSocket, resources: Resources) -> Reque
 
 
 async def _with_brands(resources: Resources) -> VoiceModels:
-    models: VoiceModels = resources.extras["voice_models"]
+    models = resources.voice_models
+    assert models is not None, "the voice component sets the models up first"
     if models.stt is None and resources.search is not None and not models.brands:
         models.brands = await catalog_brands(resources.search)
     return models
@@ -185,6 +187,10 @@ async def voice_ws(websocket: WebSocket) -> None:
     if context is None:
         await websocket.close(code=4401, reason="authentication required")
         return
+    assistant = websocket.query_params.get("assistant") or DEFAULT_ASSISTANT
+    if assistant not in (DEFAULT_ASSISTANT, "ops") or (assistant == "ops" and not context.is_staff):
+        await websocket.close(code=4404, reason="not found")  # Aya Ops does not exist for shoppers
+        return
     await websocket.accept()
 
     async def send_text(text: str) -> None:
@@ -195,8 +201,8 @@ async def voice_ws(websocket: WebSocket) -> None:
         if websocket.application_state is WebSocketState.CONNECTED:
             await websocket.send_bytes(data)
 
-    server = resources.extras.get("chat_server")
-    if server is None or "voice_models" not in resources.extras:
+    server = resources.chat_server
+    if server is None or resources.voice_models is None:
         await send_text(ErrorEvent(code="not_configured", message="the chat server is not running").model_dump_json())
         await websocket.close(code=1011)
         return
@@ -211,7 +217,7 @@ async def voice_ws(websocket: WebSocket) -> None:
     session = VoiceSession(
         stt=models.stt,
         tts=models.tts,
-        assistant=ChatKitAssistant(server, context, lookup=_product_lookup(resources)),
+        assistant=ChatKitAssistant(server, context, lookup=_product_lookup(resources), assistant=assistant),
         send_bytes=send_bytes,
         send_text=send_text,
         thread_id=websocket.query_params.get("thread_id") or None,
