@@ -16,7 +16,7 @@ help:
 	@echo "make test    install everything and run every test"
 	@echo "make check   what CI runs: lint (ruff, format, mypy, eslint, tsc), then every test"
 	@echo "make bench   run every benchmark under benchmarks/"
-	@echo "make lint    ruff + mypy on src/"
+	@echo "make lint    ruff + mypy --strict on src/"
 
 install: install-system install-python install-frontend
 

@@ -29,6 +29,7 @@ from typing import Any, assert_never
 
 import anyio
 from chatkit.actions import Action
+from chatkit.errors import ErrorCode
 from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
 from chatkit.store import NotFoundError, StoreItemType
 from chatkit.types import (
@@ -36,7 +37,6 @@ from chatkit.types import (
     AttachmentsDeleteReq,
     AudioInput,
     ClientToolCallItem,
-    ErrorCode,
     ErrorEvent,
     FeedbackKind,
     InputTranscribeReq,

@@ -226,10 +226,10 @@ def build_assistant(settings: Settings, resources: Resources) -> Assistant:
         if not (exc.name or "").startswith("aya.shop"):
             raise
         logger.warning("the shop assistant is not installed: chat answers with an error")
-        return _UnavailableAssistant("the shop assistant is not installed")  # type: ignore[return-value]
+        return _UnavailableAssistant("the shop assistant is not installed")
     if resources.search is None:
-        return _UnavailableAssistant("the product search is not running")  # type: ignore[return-value]
-    return ShopAssistant(settings, resources.search)  # type: ignore[return-value]
+        return _UnavailableAssistant("the product search is not running")
+    return ShopAssistant(settings, resources.search)
 
 
 async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
