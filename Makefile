@@ -17,7 +17,7 @@ help:
 	@echo "make test    install everything and run every test"
 	@echo "make check   what CI runs: lint (ruff, format, mypy, eslint, tsc), then every test"
 	@echo "make bench   run every benchmark under benchmarks/"
-	@echo "make lint    ruff + mypy on src/"
+	@echo "make lint    ruff + mypy --strict on src/"
 	@echo "make opensearch  a local OpenSearch node in the foreground at http://127.0.0.1:9200"
 
 install: install-system install-python install-frontend install-opensearch

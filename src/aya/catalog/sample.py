@@ -565,12 +565,12 @@ def generate_sample_catalog(n: int = 5000, seed: int = 7) -> Iterator[Product]:
                 title=full_title,
                 description=description,
                 brand=recipe.brand["name"],
-                species=recipe.species,  # type: ignore[arg-type]
-                life_stage=recipe.life_stage,  # type: ignore[arg-type]
-                food_type=recipe.food_type,  # type: ignore[arg-type]
+                species=recipe.species,
+                life_stage=recipe.life_stage,
+                food_type=recipe.food_type,
                 size=label,
                 price=price,
-                availability=availability,  # type: ignore[arg-type]
+                availability=availability,
                 rating=rating,
                 review_count=reviews,
                 ingredients=ingredients,
@@ -593,7 +593,7 @@ def generate_sample_catalog(n: int = 5000, seed: int = 7) -> Iterator[Product]:
                 created_at=created,
                 updated_at=created + timedelta(days=updated_days),
                 url=f"https://shop.example/p/s{seed}-{recipe_no:05d}-{size_index}",
-                breed_size=recipe.breed_size,  # type: ignore[arg-type]
+                breed_size=recipe.breed_size,
                 product_line=derive_product_line(recipe.brand["name"], full_title),
                 texture=recipe.texture,
                 package_weight_kg=round(kg, 3),

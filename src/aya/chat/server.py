@@ -41,7 +41,7 @@ from typing import Any, assert_never
 
 import anyio
 from chatkit.actions import Action
-from chatkit.errors import CustomStreamError
+from chatkit.errors import CustomStreamError, ErrorCode
 from chatkit.server import DEFAULT_PAGE_SIZE, ChatKitServer, NonStreamingResult, StreamingResult
 from chatkit.store import NotFoundError, StoreItemType
 from chatkit.types import (
@@ -50,7 +50,6 @@ from chatkit.types import (
     AttachmentsDeleteReq,
     AudioInput,
     ClientToolCallItem,
-    ErrorCode,
     ErrorEvent,
     FeedbackKind,
     HiddenContextItem,

@@ -345,7 +345,7 @@ class McpRegistry:
                 params={"url": config.url, "headers": dict(config.headers), "timeout": config.timeout_seconds},
                 **common,
             )
-        server.message_handler = self._message_handler(entry, server)  # type: ignore[attr-defined]
+        server.message_handler = self._message_handler(entry, server)
         return server
 
     def _message_handler(self, entry: _Entry, server: AgentsMCPServer) -> Any:
@@ -377,7 +377,7 @@ class McpRegistry:
         timeout = entry.config.timeout_seconds
         try:
             async with asyncio.timeout(timeout):
-                await server.connect()
+                await server.connect()  # type: ignore[no-untyped-call]  # agents: untyped
                 tools = list(await server.list_tools())
         except Exception as exc:
             reason = _reason(exc, timeout)
@@ -422,7 +422,7 @@ class McpRegistry:
     @staticmethod
     async def _cleanup(name: str, server: AgentsMCPServer) -> None:
         try:
-            await server.cleanup()
+            await server.cleanup()  # type: ignore[no-untyped-call]
         except Exception as exc:  # cleanup problems must not hide the state we report
             logger.warning("MCP server %s did not close cleanly: %s", name, _reason(exc, 0))
 

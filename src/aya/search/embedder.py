@@ -43,7 +43,8 @@ class Embedder(Protocol):
 
 def _normalize(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.maximum(norms, 1e-12)).astype(np.float32)
+    unit: np.ndarray = (x / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit
 
 
 class MiniLMEmbedder:
@@ -233,7 +234,8 @@ class CachedEmbedder:
 
     async def embed_query(self, text: str) -> np.ndarray:
         vecs = await self.inner.embed([text])
-        return vecs[0]
+        first: np.ndarray = vecs[0]
+        return first
 
     def close(self) -> None:
         if self.cache:

@@ -256,7 +256,7 @@ class OpenSearchProductSearch:
         c = self.client
         if await self._request("alias lookup", lambda: c.indices.exists_alias(name=self.alias)):
             got = await self._request("alias lookup", lambda: c.indices.get_alias(name=self.alias))
-            return sorted(got)[-1]
+            return str(sorted(got)[-1])
         if await self._request("index lookup", lambda: c.indices.exists(index=self.alias)):
             return self.alias
         return None

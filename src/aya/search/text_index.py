@@ -238,11 +238,9 @@ class TextIndex:
         if f.target_conditions:
             musts.append(tantivy.Query.term_set_query(s, "condition", list(f.target_conditions)))
         if f.price_min is not None or f.price_max is not None:
-            musts.append(
-                tantivy.Query.range_query(s, "price", tantivy.FieldType.Float, f.price_min, f.price_max)  # type: ignore[arg-type]
-            )
+            musts.append(tantivy.Query.range_query(s, "price", tantivy.FieldType.Float, f.price_min, f.price_max))
         if f.protein_min is not None:
-            musts.append(tantivy.Query.range_query(s, "protein", tantivy.FieldType.Float, f.protein_min, None))  # type: ignore[arg-type]
+            musts.append(tantivy.Query.range_query(s, "protein", tantivy.FieldType.Float, f.protein_min, None))
         clauses = [(tantivy.Occur.Must, tantivy.Query.const_score_query(q, 0.0)) for q in musts]
         clauses.extend((tantivy.Occur.MustNot, q) for q in self.exclusion_queries(f.exclude_ingredients))
         return clauses

@@ -40,7 +40,8 @@ def _any_of(column: np.ndarray, codes: list[int]) -> np.ndarray:
     out = column == codes[0]
     for c in codes[1:]:
         out |= column == c
-    return out
+    matched: np.ndarray = out
+    return matched
 
 
 _local = threading.local()
@@ -177,7 +178,8 @@ class VectorIndex:
         i = self._pos.get(rowid)
         if i is None or not self.has_vec[i] or self.vecs is None:
             return None
-        return self.vecs[i]
+        vector: np.ndarray = self.vecs[i]
+        return vector
 
     # --- queries ---------------------------------------------------------------------------------------------------
     def mask(self, f: Filters) -> np.ndarray:

@@ -142,7 +142,7 @@ def resting_energy(weight_kg: float) -> float:
     """RER in kcal/day: 70 × kg^0.75 (valid for every size of dog and cat)."""
     if weight_kg <= 0:
         raise ValueError("weight must be positive")
-    return 70.0 * weight_kg**0.75
+    return float(70.0 * weight_kg**0.75)
 
 
 def life_stage_of(species: str, age_years: float | None, life_stage: str | None = None) -> str:

@@ -71,7 +71,8 @@ def resample(samples: np.ndarray, rate: int, target: int = SAMPLE_RATE_IN) -> np
         return samples.astype(np.float32)
     n = round(samples.size * target / rate)
     x = np.linspace(0, samples.size - 1, n)
-    return np.interp(x, np.arange(samples.size), samples).astype(np.float32)
+    resampled: np.ndarray = np.interp(x, np.arange(samples.size), samples).astype(np.float32)
+    return resampled
 
 
 def pcm16_to_float(pcm: bytes) -> np.ndarray:
@@ -79,7 +80,8 @@ def pcm16_to_float(pcm: bytes) -> np.ndarray:
 
 
 def float_to_pcm16(samples: np.ndarray) -> bytes:
-    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    pcm: bytes = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    return pcm
 
 
 def read_wav(data: bytes) -> tuple[np.ndarray, int]:

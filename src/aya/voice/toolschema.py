@@ -22,7 +22,7 @@ _DROP = {"default", "title", "examples"}
 def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema()
     defs = schema.pop("$defs", None)
-    out = _strict(schema)
+    out: dict[str, Any] = _strict(schema)
     if defs:
         out["$defs"] = {name: _strict(d) for name, d in defs.items()}
     return out

@@ -15,17 +15,17 @@ import json
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AsyncExitStack
-from typing import Annotated
+from typing import Annotated, Any
 
+from chatkit.actions import Action
 from chatkit.errors import CustomStreamError
 from chatkit.server import StreamingResult
-from chatkit.types import AttachmentCreateParams, ThreadStreamEvent
+from chatkit.types import AttachmentCreateParams, ThreadStreamEvent, WidgetItem
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.formparsers import MultiPartParser
 
-from aya.assistants import DEFAULT_ASSISTANT, AssistantRegistry
-from aya.chat.assistant import Assistant, Turn
+from aya.assistants import DEFAULT_ASSISTANT, Assistant, AssistantRegistry, Turn
 from aya.chat.attachments import IMAGE_TYPES, FileAttachmentStore, attachment_secret
 from aya.chat.server import AyaChatServer
 from aya.chat.stores import open_store
@@ -217,7 +217,9 @@ class _UnavailableAssistant:
         raise CustomStreamError(f"The assistant is unavailable: {self.reason}.", allow_retry=False)
         yield  # pragma: no cover - makes this an async generator
 
-    def action(self, turn: Turn, action: object, sender: object) -> AsyncIterator[ThreadStreamEvent]:
+    def action(
+        self, turn: Turn, action: Action[str, Any], sender: WidgetItem | None
+    ) -> AsyncIterator[ThreadStreamEvent]:
         return self.respond(turn)
 
 
@@ -229,9 +231,9 @@ def build_assistant(settings: Settings, resources: Resources) -> Assistant:
         if not (exc.name or "").startswith("aya.shop"):
             raise
         logger.warning("the shop assistant is not installed: chat answers with an error")
-        return _UnavailableAssistant("the shop assistant is not installed")  # type: ignore[return-value]
+        return _UnavailableAssistant("the shop assistant is not installed")
     if resources.search is None:
-        return _UnavailableAssistant("the product search is not running")  # type: ignore[return-value]
+        return _UnavailableAssistant("the product search is not running")
     assistant = ShopAssistant(settings, resources.search)
     if resources.mcp_registry is not None:
         from aya.web.routes.mcp import assistant_mcp
