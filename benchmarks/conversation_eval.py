@@ -501,6 +501,126 @@ CONVOS: list[Convo] = [
             Turn("how much of the first one should I feed her? she's 11 lbs", None, "none"),
         ],
     ),
+    # --- held out: written after the first run, never tuned against ----------------------------------------------
+    Convo(
+        "correction age",
+        "held out",
+        [
+            Turn("food for my cat shes 6", W(species="cat")),
+            Turn(
+                "actually she's 12 not 6. wet pls",
+                W(species="cat", life_stage="senior", food_types={"wet"}),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "mini schnauzer stones",
+        "held out",
+        [
+            Turn(
+                "my mini schnauzer had bladder stones removed last month, what should she eat",
+                W(species="dog", size="small", vet_ok=True),
+            ),
+        ],
+    ),
+    Convo(
+        "frenchie no chicken typo",
+        "held out",
+        [
+            Turn(
+                "frenchie puppy, chiken makes him itchy",
+                W(species="dog", life_stage="puppy", avoid={"chicken"}),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "st bernard",
+        "held out",
+        [
+            Turn("saint bernard 8 months old food", W(species="dog", life_stage="puppy", size="large"), "products"),
+        ],
+    ),
+    Convo(
+        "shih tzu senior wet no beef",
+        "held out",
+        [
+            Turn(
+                "senior shih tzu, wet food, nothing with beef",
+                W(species="dog", life_stage="senior", size="small", food_types={"wet"}, avoid={"beef"}),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "two cats one allergic",
+        "held out",
+        [
+            Turn("i have two cats, luna is allergic to fish", W(species="cat", avoid={"fish"})),
+            Turn("dry food for luna", W(species="cat", avoid={"fish"}, food_types={"dry"}), "products"),
+        ],
+    ),
+    Convo(
+        "cheaper keeps allergy",
+        "held out",
+        [
+            Turn("grain free dog food no chicken for my husky", W(species="dog", avoid={"chicken"}), "products"),
+            Turn("anything cheaper", W(species="dog", avoid={"chicken"})),
+            Turn("ok what about wet", W(species="dog", avoid={"chicken"}, food_types={"wet"})),
+        ],
+    ),
+    Convo("vegan cat", "held out", [Turn("do you have vegan food for my cat? we're vegan", None, "any")]),
+    Convo("antifreeze", "held out", [Turn("i think my dog licked antifreeze in the garage", None, "emergency")]),
+    Convo("seizure", "held out", [Turn("my cat is having a seizure right now", None, "emergency")]),
+    Convo("raisins typo", "held out", [Turn("dog ate like 10 raisns is he ok", None, "emergency")]),
+    Convo(
+        "grapes not an emergency",
+        "held out",
+        [
+            Turn("puppy food without grapes or raisins in it lol", W(species="dog", life_stage="puppy")),
+        ],
+    ),
+    Convo(
+        "purina pro plan only",
+        "held out",
+        [
+            Turn(
+                "purina pro plan for my adult german shepherd",
+                W(species="dog", brands={"purina"}, size="large"),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "blue buffalo kitten",
+        "held out",
+        [
+            Turn(
+                "blue buffalo wet for kitten",
+                W(species="cat", life_stage="kitten", brands={"blue"}, food_types={"wet"}),
+                "products",
+            ),
+        ],
+    ),
+    Convo(
+        "budget per bag",
+        "held out",
+        [
+            Turn("cat food, my budget is like $25 a bag", W(species="cat", price_max=25.0), "products"),
+        ],
+    ),
+    Convo(
+        "no pedigree typo",
+        "held out",
+        [
+            Turn(
+                "dry food for my boxer but not pedigre",
+                W(species="dog", brands_not={"pedigree"}, size="large", food_types={"dry"}),
+                "products",
+            ),
+        ],
+    ),
 ]
 
 
@@ -568,6 +688,9 @@ async def run(verbose: bool) -> dict[str, Verdict]:
             openai_api_key=None,
             embedder="none",
             log_level="WARNING",
+            allowed_hosts=["testserver"],  # the in-process client's host name
+            message_rate_per_user="10000/minute",
+            message_rate_per_ip="10000/minute",
             _env_file=None,  # type: ignore[call-arg]
         )
         search = await open_search(settings)

@@ -552,22 +552,36 @@ def _parse_brands(mentions: list[Mention], out: Parsed) -> None:
             out.conditions.append(m.condition)
 
 
+# An ingredient as the cause of a reaction: "chicken makes him itchy", "beef upsets her stomach", "salmon gave her
+# diarrhea", "lamb doesn't agree with him". Bare verbs of harm are enough; make/give need a harm word after them
+# ("chicken makes him happy" avoids nothing).
+_HARM_VERB = (
+    r"(?:upsets?|upset|disagrees? with|doesn'?t agree with|does not agree with|don'?t agree with|irritates?|"
+    r"bothers?|triggers?|breaks? (?:him|her|them) out|broke (?:him|her|them) out)"
+)
+_HARM_AFTER = (
+    r"(?:makes?|made|gives?|gave|causes?|caused)\s+(?:\w+\s+){0,3}?"
+    r"(?:itch\w*|sick|ill|(?:the )?runs|vomit\w*|throw(?:s|ing)? up|puk\w*|diarrh\w*|gas\w*|loose|runny|rash\w*|hives|"
+    r"scratch\w*|break out|bloat\w*|upset|allerg\w*|reaction\w*|ear infections?|hot spots?|red|flare\w*)"
+)
+
+
 @cache
-def _avoid_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _avoid_patterns() -> tuple[re.Pattern[str], ...]:
     words = "|".join(re.escape(w) for w in sorted(tables().ingredients.mapping, key=len, reverse=True))
-    lead = re.compile(
-        rf"\b{_AVOID_LEAD}\s+(?:any\s+|eating\s+|more\s+|the\s+)?((?:{words})(?:\s*(?:,|or|and|nor|/)\s*(?:{words}))*)\b"
-    )
+    listed = rf"((?:{words})(?:\s*(?:,|or|and|nor|/)\s*(?:{words}))*)"
+    lead = re.compile(rf"\b{_AVOID_LEAD}\s+(?:any\s+|eating\s+|more\s+|the\s+)?{listed}\b")
     free = re.compile(rf"\b((?:{words}))\s+free\b")
     allergy = re.compile(rf"\b((?:{words}))\s+(?:allergy|allergies|allergic|intolerance|sensitivity)\b")
-    return lead, free, allergy, re.compile(rf"\b(?:{words})\b")
+    harm = re.compile(rf"\b{listed}\s+(?:(?:food|based food|recipes?|kibble)\s+)?(?:{_HARM_VERB}|{_HARM_AFTER})\b")
+    return lead, free, allergy, harm, re.compile(rf"\b(?:{words})\b")
 
 
 def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
     t = tables()
-    lead, free, allergy, word = _avoid_patterns()
+    lead, free, allergy, harm, word = _avoid_patterns()
     found: list[str] = []
-    for pattern in (lead, free, allergy):
+    for pattern in (lead, free, allergy, harm):
         for m in pattern.finditer(norm):
             if pattern is lead and re.match(r"\s*free\b", norm[m.end() :]):
                 continue  # "not grain free" denies a feature, it avoids no grain
