@@ -80,11 +80,12 @@ async def test_an_answer_with_products_ends_with_chips_that_work_as_messages(
     assert "Cheaper" in buttons and "Compare 1 & 2" in buttons
 
     shown = await shop_search.get(listing.product_ids)
+    # Each chip acts on the answer it sits under: compare the listing's first two, then ask for cheaper.
+    compared = await chat.say(buttons["Compare 1 & 2"])
+    assert compared.widget_kind == "comparison" and compared.product_ids == listing.product_ids[:2]
     cheaper = await chat.say(buttons["Cheaper"])
     assert cheaper.widget_kind == "products"
     assert min(p.price for p in await shop_search.get(cheaper.product_ids)) < min(p.price for p in shown)
-    compared = await chat.say(buttons["Compare 1 & 2"])
-    assert compared.widget_kind == "comparison" and compared.product_ids == cheaper.product_ids[:2]
     # Stored with the thread, so the chips come back after a reload.
     thread = await chat.thread()
     assert any(i["type"] == "widget" and i["widget"].get("key") == FOLLOWUPS_KEY for i in thread["items"]["data"])

@@ -389,7 +389,9 @@ _UNIT = re.compile(
 _SWITCH = re.compile(
     r"\b(switch|transition|change|changing|switching|move|moving|introduce|introducing)\b.*\b(food|diet|kibble|"
     r"over|to (it|this|the new))\b.*\?|\bhow (do|should|can) i (switch|transition|change|introduce)\b|"
-    r"\bmix(ing)? (the )?(old|new) (and|with) (the )?(new|old)\b|\b(switching|transition) (schedule|plan)\b",
+    r"\bmix(ing)? (the )?(old|new) (and|with) (the )?(new|old)\b|\b(switching|transition) (schedule|plan)\b|"
+    r"\b(switch|switching|transition|transitioning|change|changing|move|moving)\b[^?]*\bfrom\b[^?]*\bto\b[^?]*"
+    r"\b(safe|ok|okay|alright|fine|a good idea|bad|how)\b",
     re.IGNORECASE,
 )
 _HAS_INGREDIENT = re.compile(

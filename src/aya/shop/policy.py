@@ -370,7 +370,8 @@ _GENERAL_QUESTION = re.compile(
     r"are (?!there)|does (?!any)|should\b|can (?:cats|dogs)\b)"
 )
 _PRODUCT_REQUEST = re.compile(
-    r"\b(?:suggest\w*|recommend\w*|looking for|need|want|options?|something|anything|"
+    r"\b(?:suggest\w*|recommend\w*|looking for|need|want|options?|"
+    r"(?:something|anything) (?:else|different|new|better|cheaper|for|with|without|that|like|good|similar)|"
     r"what (?:should|can) i (?:feed|get|buy))\b"
 )
 
