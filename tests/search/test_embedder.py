@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import httpx
 import numpy as np
@@ -126,6 +127,8 @@ async def test_a_failing_openai_embedding_falls_back_to_keyword_search(
     from aya.search.embedder import EmbeddingUnavailable
     from aya.search.models import SearchQuery
     from aya.search.sqlite_backend import SqliteProductSearch
+
+    caplog.set_level(logging.INFO)  # an app built by an earlier test may have left the root logger at another level
 
     from .products import contract_products
 

@@ -11,6 +11,7 @@ are saved in the real thread store.
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,25 +81,35 @@ def page(realtime_server: LiveServer) -> Iterator[Any]:
             browser.close()
 
 
+def _wait_until(page: Any, function: str, arg: Any = None, timeout_s: float = 30.0) -> None:
+    """Poll a page function until it returns true. ``page.wait_for_function`` evaluates a string in the page, which
+    the app's Content-Security-Policy (no 'unsafe-eval') forbids; ``page.evaluate`` goes through the debugger."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(function, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {function} ({arg!r})")
+        time.sleep(0.05)
+
+
 def replay(page: Any, steps: list[dict[str, Any]]) -> list[str]:
     """Send the recorded events in order; wait for the client's events; check the Voice tab's state at each point.
     Returns the states seen."""
     from playwright.sync_api import expect
 
-    page.wait_for_function("window.__openaiPeer.open()")
+    _wait_until(page, "() => window.__openaiPeer.open()")
     expected: Counter[str] = Counter()
     seen: list[str] = []
     for step in steps:
         if "expect" in step:
             expected[step["expect"]] += 1
-            page.wait_for_function(
-                "([type, n]) => window.__openaiPeer.count(type) >= n", arg=[step["expect"], expected[step["expect"]]]
+            _wait_until(
+                page, "([type, n]) => window.__openaiPeer.count(type) >= n", [step["expect"], expected[step["expect"]]]
             )
         elif "send" in step:
             page.evaluate("event => window.__openaiPeer.send(event)", step["send"])
         else:
             # every event sent so far was handled by the page, and React has rendered what it changed
-            page.wait_for_function("window.__openaiPeer.delivered >= window.__openaiPeer.sent")
+            _wait_until(page, "() => window.__openaiPeer.delivered >= window.__openaiPeer.sent")
             page.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))")
             expect(page.locator(".voice-status")).to_have_attribute("data-state", step["state"])
             seen.append(step["state"])

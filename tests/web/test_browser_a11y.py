@@ -55,7 +55,9 @@ def _context(browser: Any, scheme: str, device: dict[str, Any]) -> Any:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT_MS)
-    return browser.new_context(color_scheme=scheme, **device)
+    # axe-core is injected as a script tag, which the app's CSP (script-src 'self') rightly refuses: these contexts
+    # bypass the CSP for the injection only; what axe checks (the rendered page) is the same.
+    return browser.new_context(color_scheme=scheme, bypass_csp=True, **device)
 
 
 @pytest.fixture(params=["desktop", "phone"])

@@ -28,6 +28,7 @@ from aya.core.errors import AyaError, NotConfigured, NotFound
 from aya.core.settings import Settings
 from aya.search.analysis import STOP_WORDS, embedding_text, query_hints, words
 from aya.search.embedder import CachedEmbedder, Embedder, EmbeddingCache, text_hash
+from aya.search.exclusions import excluded
 from aya.search.explain import explain
 from aya.search.models import (
     CatalogStats,
@@ -758,8 +759,10 @@ class OpenSearchProductSearch:
                 product=p, score=round(float(s), 6), why=explain(p, f, patterns=patterns, cosine=cosines.get(p.id))
             )
             for p, s in zip(products, scores, strict=True)
+            # the exact check behind the must_not clauses (titles, exception phrases): never show an excluded one
+            if not (f.exclude_ingredients and excluded(p, f.exclude_ingredients))
         ]
-        return SearchResult(hits=hits, total=total)
+        return SearchResult(hits=hits, total=max(total - (len(products) - len(hits)), len(hits)))
 
     async def similar(self, product_id: str, k: int = 5, filters: Filters | None = None) -> SearchResult:
         started = time.perf_counter()

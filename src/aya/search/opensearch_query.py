@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from aya.search.exclusions import exclusion_terms
 from aya.search.models import Filters, SortBy
 from aya.search.text_index import FIELD_BOOSTS, HINT_BONUS, brand_key, life_stages_for
 
@@ -54,13 +55,26 @@ def boosted_fields() -> list[str]:
 
 
 def exclusion_clauses(excluded: Sequence[str]) -> list[Query]:
-    """``must_not`` clauses for excluded ingredients: a product whose ingredient list mentions the term as a phrase,
-    stemmed ("peas" also catches "pea fiber", "chicken meal" does not catch "chicken, rice")."""
-    return [
-        {"match_phrase": {"ingredients": {"query": term, "analyzer": "aya_text"}}}
-        for term in dict.fromkeys(t.strip() for t in excluded)
-        if term
-    ]
+    """``must_not`` clauses for excluded ingredients: each family expanded to its label words
+    (:func:`aya.search.exclusions.exclusion_terms`: "chicken" also rules out "poultry by-product meal" and "fowl"), each
+    a phrase on the ingredient list, stemmed ("peas" also catches "pea fiber"). A word inside an exception phrase
+    ("milk" in "milk thistle") is excluded only outside it; the backend re-checks every hit with
+    :func:`aya.search.exclusions.excluded`, the source of truth (titles included)."""
+    if not excluded:
+        return []
+    expansion = exclusion_terms([t.strip() for t in excluded if t.strip()])
+
+    def phrase(text: str) -> Query:
+        return {"match_phrase": {"ingredients": {"query": text, "analyzer": "aya_text"}}}
+
+    out: list[Query] = []
+    for term in dict.fromkeys(expansion.terms):
+        unless = [e for e in expansion.exceptions if f" {term} " in f" {e} "]
+        if unless:
+            out.append({"bool": {"must": [phrase(term)], "must_not": [phrase(e) for e in unless]}})
+        else:
+            out.append(phrase(term))
+    return out
 
 
 def filter_clauses(f: Filters) -> list[Query]:
