@@ -12,20 +12,14 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents import ModelResponse, ModelSettings, Usage
-from agents.agent_output import AgentOutputSchemaBase
-from agents.handoffs import Handoff
-from agents.items import TResponseInputItem, TResponseOutputItem, TResponseStreamEvent
-from agents.models.interface import Model, ModelTracing
+from agents.items import TResponseInputItem, TResponseOutputItem
 from agents.tool import Tool
 from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage, ResponseOutputText
-from openai.types.responses.response_prompt_param import ResponsePromptParam
 
-from aya.shop.offline import stream_events
+from aya.shop.offline import LocalModel
 
 HELP = (
     'I\'m Aya Ops. I can run the tests ("run the tests"), run allow-listed commands ("show catalog stats", '
@@ -157,7 +151,7 @@ def _unavailable(tool: str) -> str:
     return f"The {tool} tool is not available on this server."
 
 
-class OpsOfflineModel(Model):
+class OpsOfflineModel(LocalModel):
     def _output(self, input: str | list[TResponseInputItem], tools: list[Tool]) -> list[TResponseOutputItem]:
         step = decide(input, {getattr(t, "name", "") for t in tools})
         if isinstance(step, Call):
@@ -181,35 +175,7 @@ class OpsOfflineModel(Model):
             )
         ]
 
-    async def get_response(
-        self,
-        system_instructions: str | None,
-        input: str | list[TResponseInputItem],
-        model_settings: ModelSettings,
-        tools: list[Tool],
-        output_schema: AgentOutputSchemaBase | None,
-        handoffs: list[Handoff],
-        tracing: ModelTracing,
-        *,
-        previous_response_id: str | None,
-        conversation_id: str | None,
-        prompt: ResponsePromptParam | None,
-    ) -> ModelResponse:
-        return ModelResponse(output=self._output(input, tools), usage=Usage(requests=1), response_id=None)
-
-    async def stream_response(
-        self,
-        system_instructions: str | None,
-        input: str | list[TResponseInputItem],
-        model_settings: ModelSettings,
-        tools: list[Tool],
-        output_schema: AgentOutputSchemaBase | None,
-        handoffs: list[Handoff],
-        tracing: ModelTracing,
-        *,
-        previous_response_id: str | None,
-        conversation_id: str | None,
-        prompt: ResponsePromptParam | None,
-    ) -> AsyncIterator[TResponseStreamEvent]:
-        for event in stream_events(self._output(input, tools)):
-            yield event
+    def turn_output(
+        self, system_instructions: str | None, input: str | list[TResponseInputItem], tools: list[Tool]
+    ) -> list[TResponseOutputItem]:
+        return self._output(input, tools)

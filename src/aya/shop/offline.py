@@ -50,7 +50,52 @@ MODEL_NAME = "aya-offline"
 _DELTA_WORDS = 4
 
 
-class OfflineModel(Model):
+class LocalModel(Model):
+    """An Agents SDK ``Model`` computed on this machine (the shop's and the staff's offline models): a subclass returns
+    a turn's output items from :meth:`turn_output`; ``get_response`` answers with them and ``stream_response`` replays
+    them as the Responses stream a hosted model sends, so agent, tools, widgets and streaming are the same code path."""
+
+    def turn_output(
+        self, system_instructions: str | None, input: str | list[TResponseInputItem], tools: list[Tool]
+    ) -> list[TResponseOutputItem]:
+        raise NotImplementedError
+
+    async def get_response(
+        self,
+        system_instructions: str | None,
+        input: str | list[TResponseInputItem],
+        model_settings: ModelSettings,
+        tools: list[Tool],
+        output_schema: AgentOutputSchemaBase | None,
+        handoffs: list[Handoff],
+        tracing: ModelTracing,
+        *,
+        previous_response_id: str | None,
+        conversation_id: str | None,
+        prompt: ResponsePromptParam | None,
+    ) -> ModelResponse:
+        output = self.turn_output(system_instructions, input, tools)
+        return ModelResponse(output=output, usage=Usage(requests=1), response_id=None)
+
+    async def stream_response(
+        self,
+        system_instructions: str | None,
+        input: str | list[TResponseInputItem],
+        model_settings: ModelSettings,
+        tools: list[Tool],
+        output_schema: AgentOutputSchemaBase | None,
+        handoffs: list[Handoff],
+        tracing: ModelTracing,
+        *,
+        previous_response_id: str | None,
+        conversation_id: str | None,
+        prompt: ResponsePromptParam | None,
+    ) -> AsyncIterator[TResponseStreamEvent]:
+        for event in stream_events(self.turn_output(system_instructions, input, tools)):
+            yield event
+
+
+class OfflineModel(LocalModel):
     """Deterministic rule-based model. ``brands`` are the catalog's brand names, so shoppers can ask for them (the
     assistant replaces them with the catalog's facets, brands and lines, via :attr:`policy`)."""
 
@@ -90,40 +135,10 @@ class OfflineModel(Model):
         text = step.text if isinstance(step, ReplyStep) else "Sorry, I can't do that right now."
         return [_message(text)]
 
-    async def get_response(
-        self,
-        system_instructions: str | None,
-        input: str | list[TResponseInputItem],
-        model_settings: ModelSettings,
-        tools: list[Tool],
-        output_schema: AgentOutputSchemaBase | None,
-        handoffs: list[Handoff],
-        tracing: ModelTracing,
-        *,
-        previous_response_id: str | None,
-        conversation_id: str | None,
-        prompt: ResponsePromptParam | None,
-    ) -> ModelResponse:
-        output = self._output(self.decide(system_instructions, input), tools)
-        return ModelResponse(output=output, usage=Usage(requests=1), response_id=None)
-
-    async def stream_response(
-        self,
-        system_instructions: str | None,
-        input: str | list[TResponseInputItem],
-        model_settings: ModelSettings,
-        tools: list[Tool],
-        output_schema: AgentOutputSchemaBase | None,
-        handoffs: list[Handoff],
-        tracing: ModelTracing,
-        *,
-        previous_response_id: str | None,
-        conversation_id: str | None,
-        prompt: ResponsePromptParam | None,
-    ) -> AsyncIterator[TResponseStreamEvent]:
-        output = self._output(self.decide(system_instructions, input), tools)
-        for event in stream_events(output):
-            yield event
+    def turn_output(
+        self, system_instructions: str | None, input: str | list[TResponseInputItem], tools: list[Tool]
+    ) -> list[TResponseOutputItem]:
+        return self._output(self.decide(system_instructions, input), tools)
 
 
 def _message(text: str) -> ResponseOutputMessage:
