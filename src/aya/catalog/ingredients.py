@@ -33,6 +33,7 @@ __all__ = [
     "family_of",
     "matches_term",
     "members",
+    "named_ingredients",
     "normalize",
     "violations",
 ]
@@ -145,22 +146,28 @@ def family_of(term: str) -> str | None:
     return None
 
 
-def families_in(text: str) -> list[str]:
-    """The families named in a phrase, in order ("chicken, beef and dairy" -> chicken, beef, dairy)."""
+def named_ingredients(text: str) -> list[tuple[str, str]]:
+    """The ingredient phrases a text names, longest first at each word, with their family, in order and without
+    repeats ("chicken meal and beef" -> ("chicken meal", "chicken"), ("beef", "beef"))."""
     words = re.findall(r"[a-z][a-z'-]*", text.lower())
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     i = 0
     while i < len(words):
         for n in (3, 2, 1):
             phrase = " ".join(words[i : i + n])
             fam = family_of(phrase) if len(phrase) > 2 and phrase != "free" else None
             if fam:
-                out.append(fam)
+                out.append((phrase, fam))
                 i += n
                 break
         else:
             i += 1
     return list(dict.fromkeys(out))
+
+
+def families_in(text: str) -> list[str]:
+    """The families named in a phrase, in order ("chicken, beef and dairy" -> chicken, beef, dairy)."""
+    return list(dict.fromkeys(fam for _, fam in named_ingredients(text)))
 
 
 def members(family: str) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aya.catalog.ingredients import family_label, family_of, violations
+from aya.catalog.ingredients import family_label, family_of, named_ingredients, violations
 from aya.catalog.models import Product
 from aya.core.errors import NotFound
 from aya.search.models import ProductSearch
@@ -444,7 +444,7 @@ def knowledge_request(
         days = 10 if re.search(r"\b(10|ten)\b|sensitive|slow", t, re.I) else 7
         return "switch_schedule", {"days": days}
     if product and _HAS_INGREDIENT.search(t):
-        named = [w for w in _ingredient_words(t) if family_of(w)]
+        named = list(dict.fromkeys(phrase for phrase, _ in named_ingredients(t)))
         if named:
             return "check_ingredients", {"product_id": product, "ingredients": named[:5]}
     about_shown = focus_id is not None or re.search(r"\b(it|this one|that one|these|those|them|they)\b", t, re.I)
@@ -460,22 +460,6 @@ def _said_weight(texts: Sequence[str]) -> tuple[float, str] | None:
         if m:
             return float(m.group(1)), "lb" if m.group(2).startswith(("lb", "pound")) else "kg"
     return None
-
-
-def _ingredient_words(text: str) -> list[str]:
-    words = re.findall(r"[a-z][a-z'-]*", text.lower())
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        for n in (3, 2, 1):
-            phrase = " ".join(words[i : i + n])
-            if len(phrase) > 2 and family_of(phrase) and phrase not in ("free",):
-                out.append(phrase)
-                i += n
-                break
-        else:
-            i += 1
-    return list(dict.fromkeys(out))
 
 
 async def _product(search: ProductSearch, product_id: str) -> Product:
