@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 
+from aya.catalog.ingredients import family_of, violations
 from aya.shop.profile import FEATURE_WORDS, WITH_WORDS, PetProfile, condition_phrase, feature_phrase, join_words
 from aya.shop.tools import (
     ComparisonResult,
@@ -396,14 +397,29 @@ def _answer_question(p: ProductDetails, parsed: Parsed | None) -> str:
     answers: list[str] = []
     for f in parsed.features:
         has = f in p.special_features
-        answers.append(f"{'Yes' if has else 'No'}, it's {'' if has else 'not '}{FEATURE_WORDS.get(f, f)}.")
+        word = FEATURE_WORDS.get(f, f)
+        # a "free of" label is checked against the ingredient list: the label never outvotes the ingredients
+        found = violations(p.ingredients, [_FREE_OF[f]], title=p.title) if has and f in _FREE_OF else []
+        if found:
+            names = join_words(list(dict.fromkeys(m.ingredient.lower() for m in found))[:3])
+            answers.append(f"It's labelled {word}, but its ingredients list {names}: check the bag if you avoid them.")
+        else:
+            answers.append(f"{'Yes' if has else 'No'}, it's {'' if has else 'not '}{word}.")
     for c in parsed.conditions:
         has = c in p.target_conditions
         answers.append(f"{'Yes' if has else 'No'}, it's {'' if has else 'not '}made for {condition_phrase(c)}.")
     for ingredient in [*parsed.avoid, *parsed.flavors][:2]:
-        listed = any(ingredient in i.lower() for i in p.ingredients) or ingredient in p.title.lower()
+        # the whole family with word boundaries (chicken: poultry by-product meal, fowl, ...), as every search does
+        if family_of(ingredient):
+            listed = bool(violations(p.ingredients, [ingredient], title=p.title))
+        else:
+            listed = any(ingredient in i.lower() for i in p.ingredients) or ingredient in p.title.lower()
         answers.append(f"{'Yes' if listed else 'No'}, {ingredient} is {'' if listed else 'not '}in its ingredients.")
     return " ".join(answers[:2])
+
+
+# Features that promise the absence of an ingredient family (aya.catalog.ingredients).
+_FREE_OF = {"grain_free": "grains", "gluten_free": "gluten", "pea_free": "peas"}
 
 
 def superlative(p: ProductSummary, kind: str, shown: int) -> str:
