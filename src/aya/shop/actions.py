@@ -133,7 +133,7 @@ async def handle(
         logger.exception("card action %s failed", action_type)
         text = replies.tool_error("the catalog is not answering right now; please try again in a moment")
     else:
-        remember(ctx.state, result)
+        remember(ctx.state, result, args)
         ctx.save()
         widget, copy = render(result)
         if widget is not None:

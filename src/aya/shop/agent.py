@@ -22,7 +22,7 @@ from chatkit.types import ProgressUpdateEvent
 from pydantic import BaseModel, ValidationError
 
 from aya.core.errors import AyaError
-from aya.search.models import ProductSearch
+from aya.search.models import Filters, ProductSearch
 from aya.shop import widgets
 from aya.shop.knowledge_tools import KNOWLEDGE_TOOLS
 from aya.shop.safety.guardrails import input_guardrail, output_guardrail
@@ -144,16 +144,27 @@ def progress_text(name: str, args: BaseModel) -> str:
             return "Looking up the details…"
 
 
-def remember(state: ThreadState, result: BaseModel) -> None:
-    """Update the thread state with a tool result: the pet profile used, the products now on screen."""
+def remember(state: ThreadState, result: BaseModel, args: BaseModel | None = None) -> None:
+    """Update the thread state with a tool result: the pet profile used, the products now on screen, and the search
+    it ran (once per tool call, with the filters of ``args``; see :meth:`ThreadState.record_search`)."""
     match result:
         case RecommendationsResult():
             state.profile = result.profile
             state.show((p.product for p in result.picks), search=result.looked_for)
+            wanted = profile_search_args(result.profile).filters()
+            state.record_search("get_recommendations", len(result.picks), result.relaxations, wanted)
         case SearchProductsResult():
             state.show(result.products, search=result.looked_for)
+            asked = args.filters() if isinstance(args, SearchProductsArgs) else None
+            state.record_search("search_products", len(result.products), result.relaxations, asked)
         case SimilarResult():
             state.show(result.products)
+            avoid = args.exclude_ingredients if isinstance(args, SimilarArgs) else []
+            try:
+                similar: Filters | None = Filters(species=result.base.species or None, exclude_ingredients=avoid)
+            except ValidationError:
+                similar = None
+            state.record_search("find_similar", len(result.products), result.relaxations, similar)
         case _:
             pass
 
@@ -192,9 +203,9 @@ def render(result: BaseModel) -> tuple[Any, str | None]:
             return None, None
 
 
-async def after_tool(ctx: AyaRunContext, result: BaseModel) -> None:
+async def after_tool(ctx: AyaRunContext, result: BaseModel, args: BaseModel | None = None) -> None:
     """Keep the thread state current and show the result as a widget."""
-    remember(ctx.state, result)
+    remember(ctx.state, result, args)
     ctx.save()
     widget, copy = render(result)
     if widget is not None and ctx.chat is not None:
@@ -233,7 +244,7 @@ def make_tool(spec: ToolSpec) -> FunctionTool:
             logger.exception("shop tool %s failed", spec.name)
             return _error_json("the catalog is not answering right now; please try again in a moment")
         ctx.turn_products.extend(_product_ids(result))
-        await after_tool(ctx, result)
+        await after_tool(ctx, result, args)
         return result.model_dump_json(exclude_none=True)
 
     return FunctionTool(

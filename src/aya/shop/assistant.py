@@ -1,12 +1,12 @@
-"""``ShopAssistant``: Aya plugged into the chat server (the ``Assistant`` seam of :mod:`aya.chat.assistant`).
+"""``ShopAssistant``: Aya plugged into the chat server (the :class:`~aya.assistants.Assistant` seam).
 
-Each turn runs the one agent with ``Runner.run_streamed`` and turns the run into ChatKit events with
-``chatkit.agents.stream_agent_response``; the run context (:class:`~aya.shop.agent.AyaRunContext`) carries the
-catalog search, the thread state (pet profile and products shown, from the thread metadata) and the ChatKit
-``AgentContext`` the tools stream widgets through. Card actions are handled by :mod:`aya.shop.actions`.
-
-The chat package is not imported here (imports run chat -> shop): a turn is anything shaped like
-:class:`TurnLike`.
+Each turn runs the one agent through the shared run loop (:func:`aya.assistants.run_agent`) with the shop's hooks:
+the agent is built from the turn's input (the dialogue state is updated once with the new message; the offline
+model is built from it; MCP servers connected right now), a tripped safety guardrail gives its safety answer,
+follow-up chips come after an answer that showed products, and the thread state is saved last. The run context
+(:class:`~aya.shop.agent.AyaRunContext`) carries the catalog search, the thread state (pet profile, products shown,
+searches run) and the ChatKit ``AgentContext`` the tools stream widgets through. Card actions are handled by
+:mod:`aya.shop.actions`.
 """
 
 from __future__ import annotations
@@ -14,31 +14,27 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from agents import (
     Agent,
     InputGuardrailTripwireTriggered,
     Model,
     OutputGuardrailTripwireTriggered,
-    Runner,
     Tool,
     TResponseInputItem,
 )
 from agents.mcp import MCPServer
 from chatkit.actions import Action
-from chatkit.agents import AgentContext, stream_agent_response
 from chatkit.types import (
     AssistantMessageContent,
     AssistantMessageItem,
-    ThreadItemAddedEvent,
     ThreadItemDoneEvent,
-    ThreadMetadata,
     ThreadStreamEvent,
-    UserMessageItem,
     WidgetItem,
 )
 
+from aya.assistants import Turn, run_agent
 from aya.core.settings import Settings
 from aya.search.models import ProductSearch
 from aya.shop import actions
@@ -48,7 +44,7 @@ from aya.shop.models import build_model, run_config
 from aya.shop.offline import OfflineModel
 from aya.shop.policy import Conversation
 from aya.shop.safety import emergency
-from aya.shop.safety.guardrails import SafetyAnswer, last_user_text, review_output
+from aya.shop.safety.guardrails import SafetyAnswer, last_user_text
 from aya.shop.safety.output import GuardedModel
 from aya.shop.safety.store_policy import load_policy
 from aya.shop.state import load_state
@@ -58,30 +54,6 @@ from aya.shop.understanding.dialogue import update
 logger = logging.getLogger("aya.shop")
 
 MAX_TURNS = 6
-
-
-class _RequestLike(Protocol):
-    @property
-    def username(self) -> str | None: ...
-
-
-class TurnLike(Protocol):
-    """What a turn offers (see ``aya.chat.assistant.Turn``)."""
-
-    thread: ThreadMetadata
-    input: UserMessageItem | None
-
-    @property
-    def context(self) -> Any: ...
-
-    @property
-    def store(self) -> Any: ...
-
-    def agent_context(self) -> AgentContext[Any]: ...
-
-    async def agent_input(self, *, responses_api: bool) -> tuple[list[TResponseInputItem], str | None]: ...
-
-    def remember_response(self, response_id: str | None) -> None: ...
 
 
 class ShopAssistant:
@@ -143,7 +115,7 @@ class ShopAssistant:
         servers = self._mcp_servers() if self._mcp_servers is not None else []
         return self.agent.clone(mcp_servers=servers) if servers else self.agent
 
-    def run_context(self, turn: TurnLike) -> AyaRunContext:
+    def run_context(self, turn: Turn) -> AyaRunContext:
         username = getattr(turn.context, "username", None)
         state = load_state(turn.thread.metadata, username=username)
         return AyaRunContext(search=self.search, state=state, chat=turn.agent_context())
@@ -154,7 +126,7 @@ class ShopAssistant:
         server (which may be text-only) are not trusted to."""
         return not isinstance(self.model, OfflineModel) and self.settings.effective_model_provider == "openai"
 
-    def photo_notice(self, turn: TurnLike) -> AssistantMessageItem | None:
+    def photo_notice(self, turn: Turn) -> AssistantMessageItem | None:
         """Said first when the shopper attached a photo the model cannot look at: never pretend to have seen it."""
         message = turn.input
         images = [a.name for a in (message.attachments if message else []) if a.type == "image"]
@@ -173,7 +145,7 @@ class ShopAssistant:
             content=[AssistantMessageContent(text=text, annotations=[])],
         )
 
-    async def respond(self, turn: TurnLike) -> AsyncIterator[ThreadStreamEvent]:
+    async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
         notice = self.photo_notice(turn)
         if notice is not None:
             yield ThreadItemDoneEvent(item=notice)
@@ -183,51 +155,40 @@ class ShopAssistant:
         await self._load_terms()
         ctx = self.run_context(turn)
         assert ctx.chat is not None
-        agent_input, previous = await turn.agent_input(responses_api=self.responses_api)
-        ctx.user_text = last_user_text(agent_input)
-        agent = self.turn_agent()
-        # The dialogue state is updated ONCE with this message: the offline model of this turn is built from it,
-        # remote models read it in their instructions.
-        parsed = parse(Conversation.from_input(agent_input).last_user, terms=self.terms)
-        update(ctx.state, parsed)
-        if isinstance(self.model, OfflineModel):
-            agent = agent.clone(model=GuardedModel(self.model.for_turn(ctx.state, parsed)))
-        if previous is not None:  # the SDK allows no output guardrail with server-side history: reviewed below
-            agent = agent.clone(output_guardrails=[])
         shown_before = [p.id for p in ctx.state.shown]
-        result = Runner.run_streamed(
-            agent,
-            agent_input,
+
+        def agent_for(agent_input: list[TResponseInputItem]) -> Agent[AyaRunContext]:
+            # The dialogue state is updated ONCE with this message: the offline model of this turn is built from
+            # it, remote models read it in their instructions.
+            ctx.user_text = last_user_text(agent_input)
+            agent = self.turn_agent()
+            parsed = parse(Conversation.from_input(agent_input).last_user, terms=self.terms)
+            update(ctx.state, parsed)
+            if isinstance(self.model, OfflineModel):
+                agent = agent.clone(model=GuardedModel(self.model.for_turn(ctx.state, parsed)))
+            return agent
+
+        async def after_run() -> AsyncIterator[ThreadStreamEvent]:
+            if [p.id for p in ctx.state.shown] != shown_before:
+                followups = self.followups(turn, ctx)
+                if followups is not None:
+                    yield ThreadItemDoneEvent(item=followups)
+
+        async for event in run_agent(
+            agent_for,
+            turn,
             context=ctx,
-            previous_response_id=previous,
+            chat=ctx.chat,
+            responses_api=self.responses_api,
             run_config=self.run_config,
             max_turns=MAX_TURNS,
-        )
-        try:
-            async for event in stream_agent_response(ctx.chat, result):
-                yield event
-        except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as tripped:
-            # a safety answer replaces the model's (ChatKit has removed what the run had shown): a proper message
-            answer = tripwire_answer(tripped)
-            async for event in say(ctx.chat, answer.text):
-                yield event
-        finally:
-            if not result.is_complete:
-                result.cancel()
-        if previous is not None and result.is_complete and isinstance(result.final_output, str):
-            verdict = await review_output(ctx, result.final_output)
-            if verdict.answer is not None:
-                async for event in say(ctx.chat, verdict.answer.text):
-                    yield event
-        if [p.id for p in ctx.state.shown] != shown_before:
-            followups = self.followups(turn, ctx)
-            if followups is not None:
-                yield ThreadItemDoneEvent(item=followups)
-        ctx.save()
-        if self.responses_api:
-            turn.remember_response(result.last_response_id)
+            on_tripwire=lambda tripped: tripwire_answer(tripped).text,
+            after_run=after_run,
+            save=ctx.save,
+        ):
+            yield event
 
-    def followups(self, turn: TurnLike, ctx: AyaRunContext) -> WidgetItem | None:
+    def followups(self, turn: Turn, ctx: AyaRunContext) -> WidgetItem | None:
         """Follow-up chips under an answer that showed products (see :mod:`aya.shop.followups`)."""
         state = ctx.state
         species = [state.profile.species] if state.profile.species else []
@@ -246,7 +207,7 @@ class ShopAssistant:
         )
 
     async def action(
-        self, turn: TurnLike, action: Action[str, Any], sender: WidgetItem | None
+        self, turn: Turn, action: Action[str, Any], sender: WidgetItem | None
     ) -> AsyncIterator[ThreadStreamEvent]:
         ctx = self.run_context(turn)
         async for event in actions.handle(ctx, turn.thread, action.type, action.payload, turn.store, turn.context):
@@ -260,15 +221,3 @@ def tripwire_answer(tripped: InputGuardrailTripwireTriggered | OutputGuardrailTr
     if isinstance(answer, SafetyAnswer):
         return answer
     return SafetyAnswer("correction", "Sorry, I can't answer that safely. Please ask your vet.")
-
-
-async def say(chat: AgentContext[Any], text: str) -> AsyncIterator[ThreadStreamEvent]:
-    """One assistant message, as the SDK streams one (added, then done): stored with the thread like any other."""
-    item = AssistantMessageItem(
-        id=chat.generate_id("message"),
-        thread_id=chat.thread.id,
-        content=[AssistantMessageContent(text=text)],
-        created_at=datetime.now(),
-    )
-    yield ThreadItemAddedEvent(item=item.model_copy(update={"content": []}))
-    yield ThreadItemDoneEvent(item=item)

@@ -1,8 +1,10 @@
 """The dialogue state: what Aya remembers about a thread between turns.
 
 Per-pet profiles (the active pet in ``profile``, the others in ``pets``), the question Aya is waiting on, and what was
-shown (in order, with the search that produced it). Kept in the ChatKit thread's metadata under ``"aya"`` (so every
-store persists it with the thread), updated ONCE per user message by :func:`aya.shop.understanding.dialogue.update`
+shown (in order, with the search that produced it), and the searches the thread ran (the last :data:`MAX_SEARCHES`:
+when, how many hits, what had to be relaxed, the filters as labels, never the shopper's words; store insights count
+empty and relaxed searches from them). Kept in the ChatKit thread's metadata under ``"aya"`` (so every store persists
+it with the thread), updated ONCE per user message by :func:`aya.shop.understanding.dialogue.update`
 and by the tools' results, never re-derived from history or from reply text. The offline model is built for the turn
 from it; remote models get it as structured context in their instructions (:meth:`ThreadState.describe`).
 """
@@ -12,16 +14,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from aya.search.models import Filters
 from aya.shop.profile import PetProfile
 from aya.shop.tools import ProductSummary
 
 METADATA_KEY = "aya"
 MAX_SHOWN = 10
 MAX_PETS = 6
+MAX_SEARCHES = 50
 Pending = Literal["species", "age", "which_pet", "which_product"]
 
 
@@ -53,6 +58,16 @@ class ShownProduct(BaseModel):
         )
 
 
+class SearchRecord(BaseModel):
+    """One search a tool call ran (once per call, whatever the relaxation steps and over-fetch behind it)."""
+
+    at: datetime = Field(description="When the search ran (UTC).")
+    tool: str = Field(max_length=60, description="The tool that searched: search_products, get_recommendations…")
+    hits: int = Field(ge=0, description="Products the search found and showed.")
+    relaxations: list[str] = Field(default_factory=list, description="What had to be relaxed, as said to the shopper.")
+    filters: list[str] = Field(default_factory=list, description="The filters as labels (species:cat, feature:…).")
+
+
 class ThreadState(BaseModel):
     profile: PetProfile = Field(default_factory=PetProfile, description="The active pet, with the shopper's wishes.")
     pets: list[PetProfile] = Field(default_factory=list, description="The thread's other pets.", max_length=MAX_PETS)
@@ -62,6 +77,7 @@ class ThreadState(BaseModel):
     shown_search: str = Field(default="", description="The search that produced the products shown, in words.")
     query: str = Field(default="", description="Free words of the last product search (flavors).")
     turns: int = Field(default=0, description="User messages understood so far.")
+    searches: list[SearchRecord] = Field(default_factory=list, description="The last searches run, oldest first.")
     username: str | None = None
 
     def show(self, products: Iterable[ProductSummary], search: str = "") -> None:
@@ -69,6 +85,17 @@ class ThreadState(BaseModel):
         if items:
             self.shown = items
             self.shown_search = search[:300]
+
+    def record_search(self, tool: str, hits: int, relaxations: Iterable[str], filters: Filters | None) -> None:
+        """Remember one search (the last :data:`MAX_SEARCHES` are kept)."""
+        record = SearchRecord(
+            at=datetime.now(UTC),
+            tool=tool[:60],
+            hits=max(0, hits),
+            relaxations=[r[:200] for r in list(relaxations)[:10]],
+            filters=filter_labels(filters) if filters is not None else [],
+        )
+        self.searches = [*self.searches, record][-MAX_SEARCHES:]
 
     def to_metadata(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude={"username"}, exclude_defaults=True)
@@ -93,6 +120,31 @@ class ThreadState(BaseModel):
                 f"{i}. [{p.id}] {p.title} ({p.brand}), ${p.price:.2f}" for i, p in enumerate(self.shown, start=1)
             )
         return "\n".join(lines) or "Nothing known yet about the shopper's pet."
+
+
+_WORDS = re.compile(r"[a-z][a-z '-]{0,39}")
+
+
+def filter_labels(filters: Filters) -> list[str]:
+    """The filters of a search as labels: vocabulary values (``species:cat``, ``feature:grain_free``), the price range,
+    brands and excluded ingredients when they are plain words; never the free text of a query."""
+    labels: list[str] = []
+    if filters.species:
+        labels.append(f"species:{filters.species}")
+    if filters.life_stage:
+        labels.append(f"life_stage:{filters.life_stage}")
+    labels += [f"food_type:{t}" for t in filters.food_type or []]
+    labels += [f"feature:{f}" for f in filters.special_features]
+    labels += [f"condition:{c}" for c in filters.target_conditions]
+    if filters.price_min is not None:
+        labels.append(f"price_min:{filters.price_min:g}")
+    if filters.price_max is not None:
+        labels.append(f"price_max:{filters.price_max:g}")
+    if filters.protein_min is not None:
+        labels.append(f"protein_min:{filters.protein_min:g}")
+    labels += [f"brand:{b.lower()}" for b in filters.brand or [] if _WORDS.fullmatch(b.lower())]
+    labels += [f"without:{i.lower()}" for i in filters.exclude_ingredients if _WORDS.fullmatch(i.lower())]
+    return labels[:30]
 
 
 def _facts(profile: PetProfile) -> str:

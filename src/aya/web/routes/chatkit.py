@@ -240,7 +240,7 @@ def build_assistant(settings: Settings, resources: Resources) -> Assistant:
 
         servers, tools = assistant_mcp(resources)
         assistant.use_mcp(servers, tools)
-    return assistant  # type: ignore[return-value]
+    return assistant
 
 
 async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
