@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from aya.search.models import Filters
 from aya.shop.profile import PetProfile
@@ -79,6 +79,20 @@ class ThreadState(BaseModel):
     turns: int = Field(default=0, description="User messages understood so far.")
     searches: list[SearchRecord] = Field(default_factory=list, description="The last searches run, oldest first.")
     username: str | None = None
+
+    @field_validator("searches", mode="before")
+    @classmethod
+    def _readable_searches(cls, value: Any) -> Any:
+        """A damaged search record is dropped (the rest of the state, the pet profile first, is never lost for it)."""
+        if not isinstance(value, list):
+            return []
+        kept = []
+        for raw in value[-MAX_SEARCHES:]:
+            try:
+                kept.append(SearchRecord.model_validate(raw))
+            except ValidationError:
+                continue
+        return kept
 
     def show(self, products: Iterable[ProductSummary], search: str = "") -> None:
         items = [ShownProduct.of(p) for p in products][:MAX_SHOWN]
