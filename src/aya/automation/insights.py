@@ -2,9 +2,9 @@
 
 :func:`aggregate` is pure: it takes the period's shopper threads (their creation time and the texts of their user
 messages) and the feedback rows, and counts per thread the needs the catalog vocabulary recognizes in the shopper's
-own words (species, life stages, food types, special features, conditions), plus thumbs up and down. What the shop's
-searches returned is not stored with threads today, so searches that found nothing or were relaxed are counted from
-the thread state when the shop records them there (``metadata["aya"]["searches"]``), else reported as 0.
+own words (species, life stages, food types, special features, conditions), plus thumbs up and down. Searches that
+found nothing or had to be relaxed are counted from the thread state, where the shop records each search tool call
+once (``metadata["aya"]["searches"]``: time, hits, relaxations, filter labels; see :mod:`aya.shop.state`).
 """
 
 from __future__ import annotations
