@@ -155,7 +155,7 @@ class ShopAssistant:
         await self._load_terms()
         ctx = self.run_context(turn)
         assert ctx.chat is not None
-        shown_before = [p.id for p in ctx.state.shown]
+        shown_before: list[str] = []
 
         def agent_for(agent_input: list[TResponseInputItem]) -> Agent[AyaRunContext]:
             # The dialogue state is updated ONCE with this message: the offline model of this turn is built from
@@ -164,6 +164,7 @@ class ShopAssistant:
             agent = self.turn_agent()
             parsed = parse(Conversation.from_input(agent_input).last_user, terms=self.terms)
             update(ctx.state, parsed)
+            shown_before[:] = [p.id for p in ctx.state.shown]
             if isinstance(self.model, OfflineModel):
                 agent = agent.clone(model=GuardedModel(self.model.for_turn(ctx.state, parsed)))
             return agent
