@@ -16,6 +16,10 @@ SENIOR_AGE: dict[str, float] = {"cat": 10.0, "dog": 7.0, "large": 6.0, "giant": 
 GROWTH_END: dict[str, float] = {"cat": 1.0, "dog": 1.0, "large": 1.5, "giant": 2.0}
 
 
+# An allergy list is safety data: room for every ingredient the vocabulary names (a long elimination list is real).
+MAX_AVOID = 200
+
+
 class PetProfile(BaseModel):
     """What we know about one pet. Every field is optional: the profile fills in as the conversation goes."""
 
@@ -34,7 +38,9 @@ class PetProfile(BaseModel):
         default=None, ge=0, description="Most the shopper wants to pay per item, in dollars."
     )
     avoid_ingredients: list[str] = Field(
-        default_factory=list, max_length=20, description="Ingredients to avoid, e.g. chicken."
+        default_factory=list,
+        max_length=MAX_AVOID,
+        description="Ingredients to avoid, e.g. chicken (never cut short: every allergy counts).",
     )
     brands: list[str] = Field(default_factory=list, max_length=20, description="Preferred brands.")
     weight_kg: float | None = Field(default=None, ge=0, le=150, description="The pet's weight in kg, if given.")

@@ -24,6 +24,7 @@ from aya.search.exclusions import excluded
 from aya.search.models import Filters, ProductSearch, Relaxation, SearchQuery, SearchResult
 from aya.shop.profile import (
     FOOD_TYPE_WORDS,
+    MAX_AVOID,
     PetProfile,
     condition_phrase,
     feature_phrase,
@@ -256,7 +257,7 @@ class SimilarArgs(BaseModel):
     k: int = Field(default=4, ge=1, le=MAX_K, description="How many similar products to return.")
     cheaper: bool = Field(default=False, description="Only products cheaper than this one.")
     exclude_ingredients: list[str] = Field(
-        default_factory=list, max_length=20, description="Ingredients the pet must avoid (e.g. chicken)."
+        default_factory=list, max_length=MAX_AVOID, description="Ingredients the pet must avoid (e.g. chicken)."
     )
 
 

@@ -40,7 +40,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("my dog is overweight and has itchy skin", {"conditions": ["weight_management", "skin_coat"]}),
     ("my cat throws up after eating", {"species": "cat", "conditions": ["sensitive_stomach"]}),
     ("grain-free dry food", {"features": ["grain_free"], "food_types": ["dry"]}),
-    ("no grains and no peas", {"features": ["grain_free", "pea_free"], "avoid": []}),
+    ("no grains and no peas", {"features": ["grain_free", "pea_free"], "avoid": ["grains", "peas"]}),
     ("my fat cat needs low fat food", {"conditions": ["weight_management"], "features": ["low_fat"]}),
     ("under $30", {"budget_max": 30.0}),
     ("no more than 45 dollars", {"budget_max": 45.0}),

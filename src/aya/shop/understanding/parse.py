@@ -215,7 +215,7 @@ def _english_words() -> frozenset[str]:
 # --- regular expressions -----------------------------------------------------------------------------------------
 
 _AVOID_LEAD = (
-    r"(?:allergic to|allergy to|allergies to|intolerant to|intolerance to|sensitive to|sensitivity to|no|without|"
+    r"(?:allergic to|allergy to|allergies to|intolerant to|intolerance to|sensitive to|sensitivity to|no|without|w/o|"
     r"avoid|avoiding|free of|free from|except|not|can't have|cannot have|can't eat|cannot eat|can't do|cant have|"
     r"cant eat|doesn't do well with|does not do well with|reacts to|reacting to|react to|hates|hate|doesn't like|"
     r"does not like|doesnt like|dislikes|won't eat|wont eat|not a fan of|nothing with|anything but|anything except|"
@@ -405,9 +405,7 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         consumed.append(span)
         if feature in out.features:
             continue
-        denied = re.search(
-            r"\b(?:not|no|never|isn'?t|without|don'?t want|doesn'?t need)\s+(?:\w+\s+)?$", norm[: span[0]]
-        )
+        denied = _DENIED.search(norm[: span[0]])
         if not denied and (polarity(norm, span) == "wanted" or "free" in norm[span[0] : span[1]]):
             out.features.append(feature)
         else:
@@ -569,7 +567,7 @@ _HARM_AFTER = (
 @cache
 def _avoid_patterns() -> tuple[re.Pattern[str], ...]:
     words = "|".join(re.escape(w) for w in sorted(tables().ingredients.mapping, key=len, reverse=True))
-    listed = rf"((?:{words})(?:\s*(?:,|or|and|nor|/)\s*(?:{words}))*)"
+    listed = rf"((?:{words})(?:\s*(?:,|or|and|nor|/)\s*(?:other\s+|any\s+)?(?:{words}))*)"
     lead = re.compile(rf"\b{_AVOID_LEAD}\s+(?:any\s+|eating\s+|more\s+|the\s+)?{listed}\b")
     free = re.compile(rf"\b((?:{words}))\s+free\b")
     allergy = re.compile(rf"\b((?:{words}))\s+(?:allergy|allergies|allergic|intolerance|sensitivity)\b")
@@ -577,30 +575,40 @@ def _avoid_patterns() -> tuple[re.Pattern[str], ...]:
     return lead, free, allergy, harm, re.compile(rf"\b(?:{words})\b")
 
 
+# A feature denied by the words right before it: "not grain free", "i dont want grain free".
+_DENIED = re.compile(r"\b(?:not|no|never|isn'?t|without|don'?t want|dont want|doesn'?t need|doesnt need)\s+(?:\w+\s+)?$")
+# Words whose refusal is also a label feature: the feature ranks the labels, the exclusion (the family) is never relaxed.
+_FREE_FEATURE = {
+    "grain": "grain_free",
+    "grains": "grain_free",
+    "pea": "pea_free",
+    "peas": "pea_free",
+    "legume": "pea_free",
+    "legumes": "pea_free",
+    "gluten": "gluten_free",
+}
+
+
 def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
     t = tables()
     lead, free, allergy, harm, word = _avoid_patterns()
-    found: list[str] = []
+    found: list[tuple[str, bool]] = []  # (word, refused outright: "can't have peas", not only "pea free")
     for pattern in (lead, free, allergy, harm):
         for m in pattern.finditer(norm):
             if pattern is lead and re.match(r"\s*free\b", norm[m.end() :]):
                 continue  # "not grain free" denies a feature, it avoids no grain
+            if pattern is free and _DENIED.search(norm[: m.start()]):
+                continue  # "not grain free", "i don't want grain free": the feature loop records the denial
             items = word.findall(m.group(1))
-            found.extend(items)
+            found.extend((item, pattern is not free) for item in items)
             consumed.append(m.span())
-    for item in found:
-        if item in ("grain", "grains"):
-            if "grain_free" not in out.features:
-                out.features.append("grain_free")
-            continue
-        if item in ("pea", "peas"):
-            if "pea_free" not in out.features:
-                out.features.append("pea_free")
-            continue
-        if item == "gluten":
-            if "gluten_free" not in out.features:
-                out.features.append("gluten_free")
-            continue
+    for item, refused in found:
+        feature = _FREE_FEATURE.get(item)
+        if feature is not None:
+            if feature not in out.features:
+                out.features.append(feature)
+            if not refused:
+                continue  # "grain free" asks for a label; "no grains" / "allergic to peas" also excludes the family
         for ingredient in t.groups.get(item, [item]):
             ingredient = {"eggs": "egg", "potatoes": "potato"}.get(ingredient, ingredient)
             if ingredient not in out.avoid:
