@@ -133,6 +133,17 @@ def test_false_absence_claims() -> None:
     assert find_false_absences("It has no beef.", [product])
     assert not find_false_absences("Grain-free food has no wheat or corn.", [product])  # a general statement
     assert not find_false_absences("It has no lamb.", [product])
+    # saying a product is NOT free of a family, or that only its label says so, is no claim of absence
+    for honest in (
+        "No, it's not grain-free.",
+        "It isn't grain free, it has corn.",
+        "Nope, this one is not a grain-free recipe.",
+        "It's labelled grain-free, but its ingredients list whole grain corn: check the bag if you avoid them.",
+        "That one's never been grain free.",
+    ):
+        assert not find_false_absences(honest, [product]), honest
+    assert find_false_absences("Yes, it's grain-free.", [product])
+    assert find_false_absences("The first one is grain free and cheap.", [product])
 
 
 def test_output_guard_passes_notes_on() -> None:

@@ -191,6 +191,8 @@ _ABSENCE = re.compile(
 )
 _BOLD = re.compile(r"\*\*[^*]+\*\*")
 _FREE = re.compile(r"\b([a-z]+)[- ]free\b", re.IGNORECASE)
+# "not grain-free", "isn't grain free", "labelled grain-free, but ...": no claim that the family is absent
+_NOT_A_FREE_CLAIM = re.compile(r"(?:\bnot|n't|\bnever|\blabell?ed(?: as)?|\bmarketed as|\bsold as)\s+(?:\w+\s+)?$", re.I)
 _SUBJECT_ABSENT = re.compile(
     r"\b([a-z][a-z' ]{1,30}?)\s+(?:is|are)\s+(?:not|n't)\s+(?:in|on|among|listed in|part of)\b", re.IGNORECASE
 )
@@ -208,7 +210,7 @@ def absence_claims(text: str) -> list[_Claim]:
                     claims.append(_Claim(" ".join(words[:n]), line))
                     break
         for m in _FREE.finditer(sentence):
-            if family_of(m.group(1)):
+            if family_of(m.group(1)) and not _NOT_A_FREE_CLAIM.search(sentence[max(0, m.start() - 30) : m.start()]):
                 claims.append(_Claim(m.group(1).lower(), line))
         for m in _SUBJECT_ABSENT.finditer(sentence):
             words = m.group(1).strip().lower().split()
