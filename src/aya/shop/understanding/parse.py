@@ -576,8 +576,11 @@ def _avoid_patterns() -> tuple[re.Pattern[str], ...]:
 
 
 # A feature denied by the words right before it: "not grain free", "i dont want grain free".
-_DENIED = re.compile(r"\b(?:not|no|never|isn'?t|without|don'?t want|dont want|doesn'?t need|doesnt need)\s+(?:\w+\s+)?$")
-# Words whose refusal is also a label feature: the feature ranks the labels, the exclusion (the family) is never relaxed.
+_DENIED = re.compile(
+    r"\b(?:not|no|never|isn'?t|without|don'?t want|dont want|doesn'?t need|doesnt need)\s+(?:\w+\s+)?$"
+)
+# Words whose refusal is also a label feature: the feature ranks the labels, the exclusion (the family) is never
+# relaxed.
 _FREE_FEATURE = {
     "grain": "grain_free",
     "grains": "grain_free",
