@@ -16,6 +16,7 @@ from aya.search.models import Filters, ProductSearch, SearchQuery
 
 __all__ = [
     "loaded",
+    "test_common_words_do_not_outweigh_the_rare_one",
     "test_delete_removes_everywhere",
     "test_exclude_ingredients_catches_derived_ingredients",
     "test_facets_count_brands_lines_and_vocabularies",
@@ -29,6 +30,7 @@ __all__ = [
     "test_get_roundtrip_keeps_order_and_skips_missing",
     "test_keyword_relevance_title_first",
     "test_pagination_is_disjoint_and_complete",
+    "test_partial_last_word_is_completed",
     "test_similar_same_species_not_itself",
     "test_sort_by_price_and_rating",
     "test_special_features_all_of_conditions_any_of",
@@ -66,6 +68,24 @@ async def test_keyword_relevance_title_first(loaded: ProductSearch) -> None:
     assert set(ids(res)) == {"p1", "p5"}
     assert res.total == 2
     assert res.hits[0].score >= res.hits[1].score > 0
+
+
+async def test_partial_last_word_is_completed(loaded: ProductSearch) -> None:
+    # a last word no product contains but some words start with is what the shopper is still typing
+    assert set((await kw(loaded, "salm"))[:2]) == {"p1", "p5"}
+    assert (await kw(loaded, "sweet pota"))[0] == "p1"
+    assert (await kw(loaded, "duck and pot"))[0] == "p10"
+    assert (await kw(loaded, "Turk"))[0] == "p4"
+    assert (await kw(loaded, "kitt"))[0] == "p5"
+    assert (await kw(loaded, "lamb"))[0] == "p3"  # a whole word is not a prefix: nothing else comes in
+
+
+async def test_common_words_do_not_outweigh_the_rare_one(loaded: ProductSearch) -> None:
+    # "dog" and "food" are in most products: the rare word decides, whatever the order of the words
+    for text in ("lamb dog food", "dog food lamb", "food for my dog, lamb", "DOG FOOD with LAMB please"):
+        assert (await kw(loaded, text))[0] == "p3", text
+    for text in ("duck dog food", "dog food, duck and potato"):
+        assert (await kw(loaded, text))[0] == "p10", text
 
 
 async def test_filter_species_and_life_stage_includes_all(loaded: ProductSearch) -> None:

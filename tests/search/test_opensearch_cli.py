@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from opensearchpy import OpenSearch
+from tests.catalog.brand_titles import brand_scenario
 from tests.search.products import contract_products
 from typer.testing import CliRunner
 
@@ -55,3 +56,20 @@ def test_ingest_reindex_stats(env: str, tmp_path: Path, opensearch_url: str) -> 
     assert res.exit_code == 0, res.output
     stats = json.loads(res.stdout)
     assert stats["total"] == 10 and stats["by_species"] == {"dog": 7, "cat": 3}
+
+
+def test_ingest_fills_missing_brands(
+    env: str, tmp_path: Path, opensearch_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # known brands: another record of the same file, the index's facets, the brands file (real label titles)
+    sc = brand_scenario(tmp_path)
+    monkeypatch.setenv("AYA_BRANDS_FILE", str(sc.brands_file))
+    runner = CliRunner()
+    for path in (sc.first, sc.second):
+        res = runner.invoke(app, ["ingest", str(path)])
+        assert res.exit_code == 0, res.output
+    assert "brands: 4 of 6 product(s) without a brand got one from the start of their title" in res.stderr
+    client = OpenSearch(hosts=[opensearch_url])
+    docs = client.mget(index=env, body={"ids": list(sc.expected)}, _source_includes=["brand"])["docs"]
+    client.close()
+    assert {d["_id"]: d["_source"]["brand"] for d in docs} == sc.expected

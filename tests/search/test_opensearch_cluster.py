@@ -1,9 +1,10 @@
-"""A three-node OpenSearch cluster (three JVMs) survives losing a node.
+"""A three-node OpenSearch cluster (three JVMs) survives losing a node: a data node, or the elected cluster manager.
 
 An index of 3 shards with one replica each; searches and writes run while one node is killed with SIGKILL. Checked:
 searches keep answering (the error count and the longest gap between answers are measured and bounded), no write
-the cluster acknowledged is lost, the node rejoins and the cluster returns to green. The figures are printed and
-written to tests/artifacts/opensearch_failover.json (the README quotes them).
+the cluster acknowledged is lost, the node rejoins and the cluster returns to green; when the manager was killed, the
+two others elect a new one (the time it took is measured). The figures are printed and written to
+tests/artifacts/opensearch_failover_<case>.json (the README quotes them). Both cases share the cluster.
 """
 
 from __future__ import annotations
@@ -64,14 +65,36 @@ def manager_name(node: LocalNode) -> str:
         return resp.read().decode().strip()
 
 
+def manager_elsewhere(nodes: list[LocalNode], old: str, timeout: float = 60.0) -> float | None:
+    """Seconds until a surviving node names another elected cluster manager than ``old`` (None: not in time)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        for node in nodes:
+            try:
+                name = manager_name(node)
+            except OSError:
+                continue
+            if name and name != old:
+                return time.monotonic() - started
+        time.sleep(0.1)
+    return None
+
+
+ROLES = {
+    "data_node": "data + cluster-manager-eligible (not the elected manager)",
+    "manager": "the elected cluster manager (also a data node)",
+}
+
+
 @pytest.mark.timeout(900)
-async def test_cluster_survives_losing_a_node(cluster: list[LocalNode], settings: Settings) -> None:
+@pytest.mark.parametrize("case", ["data_node", "manager"])
+async def test_cluster_survives_losing_a_node(cluster: list[LocalNode], settings: Settings, case: str) -> None:
     urls = ",".join(n.url for n in cluster)
     s = settings.model_copy(
         update={
             "search_backend": "opensearch",
             "opensearch_url": urls,
-            "opensearch_index": "failover",
+            "opensearch_index": f"failover-{case.replace('_', '-')}",
             "opensearch_shards": 3,
             "opensearch_replicas": 1,
             "opensearch_timeout": 5.0,
@@ -115,14 +138,21 @@ async def test_cluster_survives_losing_a_node(cluster: list[LocalNode], settings
             await asyncio.sleep(0.1)
 
     manager = await asyncio.to_thread(manager_name, cluster[0])
-    victim = next(n for n in cluster if n.name != manager)  # a data node holding shard copies
+    if case == "manager":
+        victim = next(n for n in cluster if n.name == manager)
+    else:
+        victim = next(n for n in cluster if n.name != manager)  # a data node holding shard copies
+    survivors = [n for n in cluster if n is not victim]
+    new_manager_s: float | None = None
     started = time.monotonic()
     tasks = [asyncio.create_task(searcher(i)) for i in range(4)] + [asyncio.create_task(writer())]
     try:
         await asyncio.sleep(LOAD_BEFORE_KILL)
         killed_at = time.monotonic()
         victim.kill()
-        await asyncio.sleep(LOAD_AFTER_KILL)
+        if case == "manager":
+            new_manager_s = await asyncio.to_thread(manager_elsewhere, survivors, manager, LOAD_AFTER_KILL + 30)
+        await asyncio.sleep(max(0.0, LOAD_AFTER_KILL - (time.monotonic() - killed_at)))
         victim.start()
         await asyncio.to_thread(victim.wait_ready, 180)
         await asyncio.sleep(2)
@@ -130,7 +160,7 @@ async def test_cluster_survives_losing_a_node(cluster: list[LocalNode], settings
         stop.set()
         await asyncio.gather(*tasks)
     ended = time.monotonic()
-    health = await asyncio.to_thread(wait_health, cluster[0], "green", nodes=3)
+    health = await asyncio.to_thread(wait_health, survivors[0], "green", nodes=3)
     rejoined = time.monotonic()
 
     await search.client.indices.refresh(index=search.alias)
@@ -144,7 +174,8 @@ async def test_cluster_survives_losing_a_node(cluster: list[LocalNode], settings
         "shards": 3,
         "replicas": 1,
         "killed": victim.name,
-        "killed_role": "data + cluster-manager-eligible (not the elected manager)",
+        "killed_role": ROLES[case],
+        "new_manager_elected_s": round(new_manager_s, 3) if new_manager_s is not None else None,
         "searches_answered": len(answered),
         "search_errors": len(errors),
         "longest_gap_s": round(max(gaps), 3),
@@ -157,7 +188,7 @@ async def test_cluster_survives_losing_a_node(cluster: list[LocalNode], settings
         "error_samples": sorted(set(errors))[:3] + sorted(set(write_errors))[:3],
     }
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "opensearch_failover.json").write_text(json.dumps(figures, indent=2))
+    (ARTIFACTS / f"opensearch_failover_{case}.json").write_text(json.dumps(figures, indent=2))
     print("\nfailover:", json.dumps(figures, indent=2))
     await search.client.indices.delete(index=f"{search.alias}-*")
     await search.aclose()
@@ -165,5 +196,7 @@ async def test_cluster_survives_losing_a_node(cluster: list[LocalNode], settings
     assert lost == [], f"acknowledged writes lost: {lost[:10]}"
     assert health["status"] == "green" and health["number_of_nodes"] == 3
     assert after_kill, "no search answered after the node was killed"
+    if case == "manager":
+        assert new_manager_s is not None, f"no new cluster manager elected: {figures}"
     assert max(gaps) < MAX_GAP, figures
     assert len(answered) > 10 * len(errors), figures  # errors are the exception, answers the rule

@@ -103,6 +103,13 @@ def run_ingest(
     except SourceError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         return 2
+    from aya.catalog.brands import BrandsFileError, read_brands_file
+
+    try:
+        brands = read_brands_file(settings.brands_file) if settings.brands_file is not None else []
+    except BrandsFileError as exc:
+        console.print(f"[red]error:[/red] AYA_BRANDS_FILE: {exc}", highlight=False)
+        return 2
 
     shown = 0
 
@@ -132,7 +139,9 @@ def run_ingest(
             total = len(products)
         else:
             items, total = stream, -1
-        report = asyncio.run(_write(settings, items, total, replace=replace, embed=embeddings, console=console))
+        report = asyncio.run(
+            _write(settings, items, total, replace=replace, embed=embeddings, brands=brands, console=console)
+        )
     except SourceError as exc:
         console.print(f"[red]error:[/red] {exc}; nothing was written", highlight=False)
         return 2
@@ -161,6 +170,12 @@ def run_ingest(
         f"{len(stream.rejects)} row(s) rejected",
         highlight=False,
     )
+    if report.brandless:
+        console.print(
+            f"brands: {report.brands_filled} of {report.brandless} product(s) without a brand got one from the start "
+            f"of their title ({report.known_brands} known brands)",
+            highlight=False,
+        )
     if stream.duplicates:
         console.print(
             f"[yellow]note:[/yellow] {stream.duplicates} row(s) repeated an id seen earlier in this ingest; "
@@ -181,7 +196,14 @@ def _finish_rejects(console: Console, rejects: list[Any], shown: int, out: Path 
 
 
 async def _write(
-    settings: Settings, items: Iterable[Any], total: int, *, replace: bool, embed: bool, console: Console
+    settings: Settings,
+    items: Iterable[Any],
+    total: int,
+    *,
+    replace: bool,
+    embed: bool,
+    brands: Sequence[str],
+    console: Console,
 ) -> Any:
     from aya.search.factory import open_search
     from aya.search.ingest import ingest_products
@@ -196,7 +218,7 @@ async def _write(
             def tick(done: int, _total: int) -> None:
                 progress.update(task, completed=done, rejected=len(rejected))
 
-            report = await ingest_products(search, items, replace=replace, embed=embed, progress=tick)
+            report = await ingest_products(search, items, replace=replace, embed=embed, progress=tick, brands=brands)
             progress.update(task, completed=report.products, total=report.products, rejected=len(rejected))
         return report
     finally:

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # --- catalog and search --------------------------------------------------------------------------------------
     sample_catalog_size: int = Field(5000, ge=10, description="Products generated for the sample catalog.")
     sample_catalog_seed: int = Field(7, description="Seed of the deterministic sample catalog generator.")
+    brands_file: Path | None = Field(
+        None,
+        description="Brands `aya ingest` also knows (one a line), to fill a missing brand from the start of a title.",
+    )
     search_backend: Literal["sqlite", "opensearch"] = Field("sqlite", description="Product search backend.")
     opensearch_url: str | None = Field(
         None, description="OpenSearch URL (search_backend=opensearch); several nodes comma-separated."

@@ -44,14 +44,16 @@ from aya.search.models import (
 from aya.search.opensearch_index import index_body, mappings, to_document, to_product
 from aya.search.opensearch_query import (
     HIDDEN_FIELDS,
-    apply_suggestions,
+    Understood,
     build_opensearch_query,
+    doc_freq_bodies,
     filter_query,
     keyword_query,
     knn_query,
+    partial_candidate,
     search_body,
     suggest_body,
-    suggestion,
+    understand,
 )
 from aya.search.store import content_hash
 from aya.search.text_index import term_patterns
@@ -629,38 +631,39 @@ class OpenSearchProductSearch:
                 notes.append(f"{mode} search fell back to keyword search: {reason}")
                 mode = "keyword"
         corrected_text = None
-        fuzzy = False
+        understood = Understood(text=text, fuzzy=False)
         if text:
-            fixed, fuzzy = await self._correct(text)
-            if fixed != text:
-                corrected_text = text = fixed
+            understood = await self._understand(text)
+            if understood.text != text:
+                corrected_text = text = understood.text
         terms = [w for w in words(text) if w not in STOP_WORDS]
         hints = query_hints(text) if text else {}
         if not text or mode == "keyword":
-            result = await self._keyword(query, text, hints, terms, fuzzy)
+            result = await self._keyword(query, text, hints, terms, understood)
         else:
-            result = await self._vector_search(query, text, mode, hints, terms, fuzzy)
+            result = await self._vector_search(query, text, mode, hints, terms, understood)
         result.mode = mode if text else query.mode
         result.corrected_text = corrected_text
         result.notes = notes + result.notes
         result.took_ms = round((time.perf_counter() - started) * 1000, 3)
         return result
 
-    async def _correct(self, text: str) -> tuple[str, bool]:
-        """The text with words that no product contains replaced by the closest catalog word, and whether a missing
-        word is left that fuzzy matching might still catch."""
-        res = await self._search(suggest_body(text))
+    async def _understand(self, text: str) -> Understood:
+        """One ``_msearch``: spelling suggestions for words no product contains, the catalog's size and each query
+        word's document frequency (common words score on titles only), and whether the last word starts catalog
+        words (a partial word to complete)."""
         english = english_words()
 
         def keep(w: str) -> bool:
             return w in STOP_WORDS or w in english
 
-        entries = res.get("suggest", {}).get("words", [])
-        unresolved = any(suggestion(e) is None and not keep(str(e["text"]).lower()) for e in entries)
-        return apply_suggestions(text, entries, keep), unresolved
+        terms = list(dict.fromkeys(w for w in words(text) if w not in STOP_WORDS))
+        partial = partial_candidate(text, STOP_WORDS)
+        responses = await self._msearch([suggest_body(text), *doc_freq_bodies(terms, partial)])
+        return understand(text, responses[0], responses[1:], terms=terms, partial=partial, keep=keep)
 
     async def _keyword(
-        self, q: SearchQuery, text: str, hints: dict[str, list[str]], terms: list[str], fuzzy: bool
+        self, q: SearchQuery, text: str, hints: dict[str, list[str]], terms: list[str], u: Understood
     ) -> SearchResult:
         f = q.filters
         conjunctive = bool(text) and q.sort != "relevance"
@@ -674,13 +677,15 @@ class OpenSearchProductSearch:
             sort=q.sort,
             hints=hints,
             conjunctive=conjunctive,
-            fuzzy=fuzzy,
+            fuzzy=u.fuzzy,
+            common=u.common,
+            prefix=u.prefix,
         )[0]
         if text and q.sort != "relevance":
             body["track_scores"] = True
         res = await self._search(body)
         if conjunctive and res["hits"]["total"]["value"] == 0:
-            body["query"] = keyword_query(text, f, hints, fuzzy=fuzzy)
+            body["query"] = keyword_query(text, f, hints, fuzzy=u.fuzzy, common=u.common, prefix=u.prefix)
             res = await self._search(body)
         hits = res["hits"]["hits"]
         return self._result(
@@ -713,12 +718,14 @@ class OpenSearchProductSearch:
         mode: SearchMode,
         hints: dict[str, list[str]],
         terms: list[str],
-        fuzzy: bool,
+        u: Understood,
     ) -> SearchResult:
         f = q.filters
         pool = max(POOL, q.offset + q.k)
         vector = await self._query_vector(text)
-        bodies = build_opensearch_query(text, f, mode=mode, vector=vector, hints=hints, pool=pool, fuzzy=fuzzy)
+        bodies = build_opensearch_query(
+            text, f, mode=mode, vector=vector, hints=hints, pool=pool, fuzzy=u.fuzzy, common=u.common, prefix=u.prefix
+        )
         count = search_body(filter_query(f, {"exists": {"field": "text_hash"}}), size=0)
         responses = await self._msearch([*bodies, count])
         vec_res, total = responses[-2], int(responses[-1]["hits"]["total"]["value"])

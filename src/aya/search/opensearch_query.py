@@ -3,6 +3,9 @@
 - Filters are ``filter`` clauses (no effect on scores); asking for a life stage also matches "all" life stages.
 - Text is a ``multi_match`` over the keyword fields with the embedded backend's boosts and ``fuzziness: AUTO``, plus
   soft boosts for the features and conditions the words point to (``analysis.query_hints``), as the embedded backend.
+  As there, the catalog's very common words ("food", "dog": in more than ``COMMON_SHARE`` of the products, counted
+  by :func:`doc_freq_bodies`) score on the title and facet words only, in a clause of their own, and a partial last
+  word ("salm") also matches as a prefix.
 - Excluded ingredients are ``must_not`` phrase clauses, built by ONE function (:func:`exclusion_clauses`) from the
   list of excluded terms, so an expansion into ingredient families plugs in at one place.
 - kNN carries the same filters and exclusions INSIDE the vector search (lucene's filtered HNSW), so filtered results
@@ -11,12 +14,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from aya.search.analysis import STOP_WORDS, words
 from aya.search.exclusions import exclusion_terms
 from aya.search.models import Filters, SortBy
-from aya.search.text_index import FIELD_BOOSTS, HINT_BONUS, brand_key, life_stages_for
+from aya.search.text_index import COMMON_FIELDS, COMMON_SHARE, FIELD_BOOSTS, HINT_BONUS, brand_key, life_stages_for
 
 Query = dict[str, Any]
 
@@ -50,8 +55,12 @@ HIDDEN_FIELDS = (
 )
 
 
+def boosted(boosts: Mapping[str, float]) -> list[str]:
+    return [f"{TEXT_FIELDS[name]}^{boost:g}" for name, boost in boosts.items()]
+
+
 def boosted_fields() -> list[str]:
-    return [f"{TEXT_FIELDS[name]}^{boost:g}" for name, boost in FIELD_BOOSTS.items()]
+    return boosted(FIELD_BOOSTS)
 
 
 def exclusion_clauses(excluded: Sequence[str]) -> list[Query]:
@@ -114,19 +123,97 @@ def filter_query(f: Filters, *extra: Query) -> Query:
     return {"bool": body}
 
 
-def text_clause(text: str, *, conjunctive: bool = False, fuzzy: bool = True) -> Query:
-    """``fuzzy=False`` when every query word is known to the catalog: fuzzy expansion then only costs (it doubles a
+def common_words(terms: Sequence[str], doc_freq: Mapping[str, int], n_docs: int) -> set[str]:
+    """The query words present in more than ``COMMON_SHARE`` of the products (the embedded backend's rule, on the
+    same unstemmed words): they barely rank, so they score on the title and facet words only. A one-word query
+    keeps its word everywhere."""
+    if len(terms) <= 1:
+        return set()
+    return {t for t in terms if doc_freq.get(t, 0) > COMMON_SHARE * max(1, n_docs)}
+
+
+def text_clause(
+    text: str,
+    *,
+    conjunctive: bool = False,
+    fuzzy: bool = True,
+    common: Collection[str] = (),
+    prefix: str | None = None,
+) -> Query:
+    """The words' scoring clause: the rare words as one best-fields ``multi_match`` over every text field; the
+    ``common`` words as another over the title and facet words only; ``prefix`` (a partial last word, "salm") as a
+    ``bool_prefix`` over every field, so "salm" finds salmon. The clauses' scores add up; at least one must match
+    (all of them, each with all its words, when ``conjunctive``).
+
+    ``fuzzy=False`` when every query word is known to the catalog: fuzzy expansion then only costs (it doubles a
     query's CPU) and adds near-miss noise."""
-    mm: dict[str, Any] = {
-        "query": text,
-        "type": "best_fields",
-        "fields": boosted_fields(),
-        "tie_breaker": TIE_BREAKER,
-        "operator": "and" if conjunctive else "or",
-    }
-    if fuzzy:
-        mm |= {"fuzziness": "AUTO", "prefix_length": 1, "max_expansions": 20}
-    return {"multi_match": mm}
+    operator = "and" if conjunctive else "or"
+    toks = words(text)
+    if prefix is not None and toks and toks[-1] == prefix:
+        toks = toks[:-1]
+    rare = [w for w in toks if w not in common and w not in STOP_WORDS]
+    frequent = [w for w in toks if w in common]
+    clauses: list[Query] = []
+    if rare:
+        mm: dict[str, Any] = {
+            "query": " ".join(rare) if (common or prefix) else text,
+            "type": "best_fields",
+            "fields": boosted_fields(),
+            "tie_breaker": TIE_BREAKER,
+            "operator": operator,
+        }
+        if fuzzy:
+            mm |= {"fuzziness": "AUTO", "prefix_length": 1, "max_expansions": 20}
+        clauses.append({"multi_match": mm})
+    if frequent:
+        clauses.append(
+            {
+                "multi_match": {
+                    "query": " ".join(frequent),
+                    "type": "best_fields",
+                    "fields": boosted(COMMON_FIELDS),
+                    "tie_breaker": TIE_BREAKER,
+                    "operator": operator,
+                }
+            }
+        )
+    if prefix is not None:
+        clauses.append(
+            {
+                "multi_match": {
+                    "query": prefix,
+                    "type": "bool_prefix",
+                    "fields": boosted_fields(),
+                    "tie_breaker": TIE_BREAKER,
+                    "max_expansions": MAX_PREFIX_EXPANSIONS,
+                }
+            }
+        )
+    if not clauses:  # only stop words: let the analyzer say so (matches nothing)
+        clauses.append({"multi_match": {"query": text, "type": "best_fields", "fields": boosted_fields()}})
+    if len(clauses) == 1:
+        return clauses[0]
+    if conjunctive:
+        return {"bool": {"must": clauses}}
+    return {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+
+MAX_PREFIX_EXPANSIONS = 20
+
+
+def doc_freq_bodies(terms: Sequence[str], partial: str | None = None) -> list[dict[str, Any]]:
+    """Count requests (for one ``_msearch``, after the suggestion request): every product, then the products
+    containing each term (unstemmed, as written), then, when ``partial`` is given, those with a word starting with
+    it. Counts of one term are answered from the index's statistics, without visiting documents."""
+
+    def count(query: Query) -> dict[str, Any]:
+        return {"size": 0, "query": query, "track_total_hits": True}
+
+    bodies = [count({"match_all": {}})]
+    bodies += [count({"term": {"words": t}}) for t in terms]
+    if partial is not None:
+        bodies.append(count({"prefix": {"words": partial}}))
+    return bodies
 
 
 # Lucene's BM25 (since Lucene 8) leaves out the constant (k1 + 1) factor tantivy's BM25 keeps, so the same match
@@ -151,9 +238,11 @@ def keyword_query(
     *,
     conjunctive: bool = False,
     fuzzy: bool = True,
+    common: Collection[str] = (),
+    prefix: str | None = None,
 ) -> Query:
     """BM25 over the text fields (the words must match), hints as soft boosts, filters and exclusions."""
-    clause = text_clause(text, conjunctive=conjunctive, fuzzy=fuzzy)
+    clause = text_clause(text, conjunctive=conjunctive, fuzzy=fuzzy, common=common, prefix=prefix)
     body: dict[str, Any] = {"must": [clause], "filter": filter_clauses(f)}
     should = hint_clauses(hints or {})
     if should:
@@ -224,6 +313,69 @@ def apply_suggestions(
     return out
 
 
+def partial_candidate(text: str, stop_words: Collection[str]) -> str | None:
+    """The text's last word when it could be the start of longer catalog words (the embedded backend's rule: at
+    least 3 letters, not a number, not a stop word); whether it is one, the counts say."""
+    toks = words(text)
+    if not toks:
+        return None
+    last = toks[-1]
+    if len(last) < 3 or last.isdigit() or last in stop_words:
+        return None
+    return last
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What the suggestion and count requests say about a query's words."""
+
+    text: str  # the text to search: close suggestions applied to words no product contains
+    fuzzy: bool  # a word no product contains is left uncorrected: fuzzy matching may still catch it
+    common: frozenset[str] = frozenset()  # the catalog's very common words among the text's
+    prefix: str | None = None  # the last word, matched as the start of catalog words ("salm" -> salmon)
+
+
+def understand(
+    text: str,
+    suggest: Mapping[str, Any],
+    counts: Sequence[Mapping[str, Any]],
+    *,
+    terms: Sequence[str],
+    partial: str | None,
+    keep: Callable[[str], bool],
+) -> Understood:
+    """Read the answers to ``[suggest_body(text), *doc_freq_bodies(terms, partial)]`` (pure).
+
+    As the embedded backend: a partial last word that starts catalog words is completed rather than corrected
+    ("salm", "kitt"); other words no product contains take a close suggestion unless they are to be ``keep``-t
+    (stop words, real English words); common words are counted on the words finally searched (a suggestion's
+    document frequency comes with it)."""
+
+    def total(res: Mapping[str, Any]) -> int:
+        return int(res["hits"]["total"]["value"])
+
+    n_docs = total(counts[0])
+    doc_freq = {t: total(r) for t, r in zip(terms, counts[1 : 1 + len(terms)], strict=True)}
+    prefix = None
+    if partial is not None and doc_freq.get(partial, 0) == 0 and len(counts) > 1 + len(terms):
+        if total(counts[1 + len(terms)]) > 0:
+            prefix = partial
+    entries = list(suggest.get("suggest", {}).get("words", []))
+    for e in entries:
+        options = e.get("options") or []
+        if suggestion(e) is not None:
+            doc_freq.setdefault(str(options[0]["text"]), int(options[0].get("freq", 0)))
+
+    def kept(w: str) -> bool:
+        return w == prefix or keep(w)
+
+    fixed = apply_suggestions(text, entries, kept)
+    fixed_words = set(words(fixed))
+    fuzzy = any(doc_freq.get(t, 1) == 0 and t in fixed_words and not kept(t) for t in terms)
+    final = [w for w in words(fixed) if w in doc_freq]  # the searched words but stop words
+    return Understood(text=fixed, fuzzy=fuzzy, common=frozenset(common_words(final, doc_freq, n_docs)), prefix=prefix)
+
+
 def sort_clause(sort: SortBy) -> list[Any]:
     """Sorting, with the product id as the last tie-breaker so pages never overlap."""
     match sort:
@@ -275,22 +427,28 @@ def build_opensearch_query(
     pool: int = 50,
     conjunctive: bool = False,
     fuzzy: bool = True,
+    common: Collection[str] = (),
+    prefix: str | None = None,
 ) -> list[dict[str, Any]]:
     """The search request bodies of one search, in order: one for keyword or semantic search or browsing, two for
     hybrid (keyword pool, then vector pool: fused client-side by reciprocal rank fusion).
 
     Browsing (no text): filters only, sorted. Keyword: BM25 page. Semantic: the filtered kNN pool. Hybrid: both pools.
+    ``common``: the catalog's very common words among the text's (:func:`common_words`); ``prefix``: the text's last
+    word when it is the start of catalog words rather than a word itself.
     """
     text = text.strip()
     if not text:
         return [search_body(filter_query(f), size=k, offset=offset, sort=browse_sort(sort))]
     if mode == "keyword":
-        q = keyword_query(text, f, hints, conjunctive=conjunctive, fuzzy=fuzzy)
+        q = keyword_query(text, f, hints, conjunctive=conjunctive, fuzzy=fuzzy, common=common, prefix=prefix)
         return [search_body(q, size=k, offset=offset, sort=sort_clause(sort))]
     if vector is None:
         raise ValueError(f"{mode} search needs a query vector")
     knn = search_body(knn_query(vector, pool, f), size=pool, track_total_hits=False)
     if mode == "semantic":
         return [knn]
-    kw = search_body(keyword_query(text, f, hints, fuzzy=fuzzy), size=pool, track_total_hits=True)
+    kw = search_body(
+        keyword_query(text, f, hints, fuzzy=fuzzy, common=common, prefix=prefix), size=pool, track_total_hits=True
+    )
     return [kw, knn]
