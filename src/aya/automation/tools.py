@@ -255,7 +255,8 @@ task_status = _task_tool("task_status", "get", "Show one task's state, progress 
 
 @function_tool
 async def research(ctx: Ctx, question: str) -> str:
-    """Answer from the store's own sources with citations: the catalog and the folder of store documents.
+    """Answer from the store's own sources with citations: the catalog, the folder of store documents (Markdown,
+    CSV, text, PDF by page) and, when browsing is on, the allow-listed research pages (by URL).
 
     Args:
         question: what to look up.
@@ -263,11 +264,15 @@ async def research(ctx: Ctx, question: str) -> str:
     c = ctx.context
 
     async def work() -> dict[str, Any]:
-        found = await research_sources(c.services, question)
+        sources = await research_sources(c.services, question)
+        found, unavailable = sources["citations"], sources["unavailable"]
+        missing = "".join(f"\n(could not read {u['url']}: {u['reason']})" for u in unavailable)
         if not found:
-            return {"citations": [], "reply": f"I found nothing about {question!r} in the catalog or store documents."}
+            reply = f"I found nothing about {question!r} in the catalog, store documents or research pages."
+            return {"citations": [], "unavailable": unavailable, "reply": reply + missing}
         lines = [f"[{i}] {s['excerpt']} — {s['source']}" for i, s in enumerate(found, start=1)]
-        return {"citations": found, "reply": f"From our sources about {question!r}:\n" + "\n".join(lines)}
+        reply = f"From our sources about {question!r}:\n" + "\n".join(lines) + missing
+        return {"citations": found, "unavailable": unavailable, "reply": reply}
 
     return await audited(c, "research", {"question": question}, work)
 

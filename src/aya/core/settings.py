@@ -239,10 +239,17 @@ class Settings(BaseSettings):
         default_factory=lambda: ["tests"], description="Test paths `run_tests` may run (inside the work directory)."
     )
     ops_docs_dir: Path | None = Field(
-        None, description="Store documents `research` cites (Markdown, CSV, text; default: <data_dir>/store_docs)."
+        None,
+        description="Store documents `research` cites (Markdown, CSV, text, PDF by page; "
+        "default: <data_dir>/store_docs).",
+    )
+    ops_research_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Web pages `research` reads and cites by URL, only with `AYA_OPS_BROWSE=true` and only on "
+        "`AYA_OPS_BROWSE_HOSTS` (redirects off the list are refused).",
     )
 
-    @field_validator("ops_browse_hosts", "ops_test_paths", "ops_approve_commands", mode="before")
+    @field_validator("ops_browse_hosts", "ops_test_paths", "ops_approve_commands", "ops_research_urls", mode="before")
     @classmethod
     def _split_ops_list(cls, v: object) -> object:
         if isinstance(v, str):
