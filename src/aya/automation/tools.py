@@ -135,6 +135,8 @@ def task_reply(task: Task) -> dict[str, Any]:
     line = describe_task(task)
     if task.state == "awaiting_approval":
         line += ". It has side effects: approve or deny it on the card."
+    elif not task.done and task.cancel_requested:
+        line += ". Another server process runs it: it was asked to cancel it, and the card will say when it stopped."
     elif not task.done:
         line += ". It keeps running; ask me for its status or watch it in the Staff tab."
     return {"task_id": task.id, "state": task.state, "reply": line, "_outcome": task.state}
