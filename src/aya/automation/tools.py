@@ -31,6 +31,7 @@ from aya.core.context import RequestContext
 from aya.core.errors import AyaError, BadRequest, NotConfigured
 
 FOLLOW_S = 60.0
+HANDOVER_WAIT_S = 10.0  # a cancel handed over to another worker: how long a reply waits to say it stopped
 UPDATE_INTERVAL_S = 0.25  # each update of a card is one saved item
 
 
@@ -131,12 +132,26 @@ async def follow(ctx: OpsRunContext, task: Task, *, limit_s: float = FOLLOW_S) -
     return last[0]
 
 
+async def settled(services: OpsServices, task: Task, *, user_id: str, everyone: bool) -> Task:
+    """After a cancel handed over to the worker running the task: the task once it stopped there, or as it is after
+    :data:`HANDOVER_WAIT_S`."""
+    if task.done:
+        return task
+    try:
+        async with asyncio.timeout(HANDOVER_WAIT_S):
+            async for snapshot in services.tasks.watch(task.id, user_id=user_id, everyone=everyone):
+                task = snapshot
+    except TimeoutError:
+        pass
+    return task
+
+
 def task_reply(task: Task) -> dict[str, Any]:
     line = describe_task(task)
     if task.state == "awaiting_approval":
         line += ". It has side effects: approve or deny it on the card."
     elif not task.done and task.cancel_requested:
-        line += ". Another server process runs it: it was asked to cancel it, and the card will say when it stopped."
+        line += ". Another server process runs it: it was asked to stop it; ask me for its status in a moment."
     elif not task.done:
         line += ". It keeps running; ask me for its status or watch it in the Staff tab."
     return {"task_id": task.id, "state": task.state, "reply": line, "_outcome": task.state}
@@ -233,6 +248,8 @@ def _task_tool(name: str, verb: str, doc: str) -> Tool:
         async def work() -> dict[str, Any]:
             method = getattr(c.services.tasks, verb)
             task: Task = await method(task_id, user_id=c.user.user_id, everyone=c.everyone)
+            if verb == "cancel":
+                task = await settled(c.services, task, user_id=c.user.user_id, everyone=c.everyone)
             if verb == "retry":
                 return await _follow_reply(c, task)
             out = task_reply(task)
