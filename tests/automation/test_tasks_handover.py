@@ -215,3 +215,35 @@ async def _upgraded_store_works(database: Database) -> None:
         assert rows == [(manager.node,)]
     finally:
         await manager.close()
+
+
+async def test_a_worker_back_from_a_long_pause_leaves_its_swept_tasks_failed(
+    db: Database,  # noqa: F811
+    other_db: Database,
+) -> None:
+    work = Work()
+    paused = TaskManager(db, {"hold": work.hold}, heartbeat_s=60, dead_after_s=180)  # its loop will not beat in time
+    survivor = TaskManager(other_db, {"hold": work.hold}, heartbeat_s=0.05, dead_after_s=0.3)
+    await paused.start()
+    await survivor.start()
+    try:
+        task = await paused.submit("staff", "hold", "long job")
+        await _until(lambda: work.running == 1)
+        # the paused worker's last heartbeat is long past (a stopped VM, a debugger, a starved machine)
+        await db.execute("UPDATE ops_workers SET heartbeat_at = 0 WHERE node = ?", paused.node)
+        swept = await _final(survivor, task.id, limit_s=5)
+        assert swept.state == "failed" and "interrupted" in (swept.error or "") and swept.node == survivor.node
+        # back: its next save of the task (a progress flush) or its next beat finds the task taken over and stops
+        # the job without saving over the record; the beat registers the worker again
+        await paused.beat()
+        await _until(lambda: work.running == 0)
+        for manager in (paused, survivor):
+            again = await manager.get(task.id, user_id="staff")
+            assert again.state == "failed" and again.error == swept.error and again.finished_at == swept.finished_at
+        assert {n for (n,) in await db.fetch("SELECT node FROM ops_workers")} == {paused.node, survivor.node}
+        work.release.set()
+        fresh = await paused.submit("staff", "hold", "a new job")  # it works on as before
+        assert (await _final(paused, fresh.id)).state == "succeeded"
+    finally:
+        await paused.close()
+        await survivor.close()

@@ -122,7 +122,8 @@ async def test_a_killed_workers_task_is_marked_failed_and_retried_elsewhere(
     assert (await survivor.get(f"/api/tasks/{task['id']}")).json()["state"] == "running"
     final = await _until_done(survivor, task["id"], limit_s=TIMEOUT_S * 4)
     took = time.perf_counter() - killed
-    assert final["state"] == "failed" and "interrupted" in final["error"] and final["node"] in final["error"]
+    assert final["state"] == "failed" and "interrupted" in final["error"] and task["node"] in final["error"]
+    assert final["node"] != task["node"]  # taken over by the survivor, which recorded the end
     assert TIMEOUT_S - 2 * HEARTBEAT_S <= took <= TIMEOUT_S * 3, took  # not before the timeout, soon after it
     retry = await survivor.post(f"/api/tasks/{task['id']}/retry")
     assert retry.status_code == 201 and retry.json()["retry_of"] == task["id"]

@@ -133,13 +133,14 @@ class TaskManager:
         self.remote_poll_s = remote_poll_s
         self.listening = False  # notifications reach this manager (PostgreSQL); else only the poll does
         self._watchdog: asyncio.Task[None] | None = None
+        self._abandoned: set[int] = set()  # jobs stopped because another worker already finished their task
         self._slots = asyncio.Semaphore(max_running)
         self._live: dict[int, Task] = {}  # active tasks of this process, the source of truth while they run
         self._jobs: dict[int, asyncio.Task[None]] = {}
         self._signals: dict[int, asyncio.Event] = {}
         self._persisted_at: dict[int, float] = {}
         self._flushes: dict[int, asyncio.TimerHandle] = {}
-        self._saves: set[asyncio.Task[None]] = set()  # progress saves in flight (awaited by close)
+        self._saves: set[asyncio.Task[bool]] = set()  # progress saves in flight (awaited by close)
         self._closing = False
         self.node = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
@@ -184,6 +185,7 @@ class TaskManager:
             await self.db.execute_many(
                 [("INSERT INTO ops_workers (node, started_at, heartbeat_at) VALUES (?, ?, ?)", (self.node, now, now))]
             )
+            await self._drop_swept()
         self.listening = await self.db.listen(CHANNEL, self._notified)
         requested = await self.db.fetch(
             "SELECT id FROM tasks WHERE node = ? AND cancel_requested = 1 AND state IN ('queued', 'running')",
@@ -217,15 +219,37 @@ class TaskManager:
         return swept
 
     async def _interrupt(self, task: Task, error: str, state: TaskState = "failed") -> bool:
-        """Finish a task another (gone) process ran, unless it finished meanwhile: whether this call did."""
-        task.state, task.error, task.finished_at = state, error, _now()
+        """Finish a task another (gone) process ran, taking it over (its ``node`` becomes this one: should that
+        process come back, its saves no longer match), unless it finished meanwhile: whether this call did."""
+        gone = task.node
+        task.state, task.error, task.finished_at, task.node = state, error, _now(), self.node
         rows = await self.db.fetch(
-            "UPDATE tasks SET state = ?, data = ? WHERE id = ? AND state IN ('queued', 'running') RETURNING id",
+            "UPDATE tasks SET state = ?, node = ?, data = ? "
+            "WHERE id = ? AND state IN ('queued', 'running') AND (node = ? OR node IS NULL) RETURNING id",
             task.state,
+            task.node,
             dumps(task.model_dump()),
             task.id,
+            gone,
         )
         return bool(rows)
+
+    async def _drop_swept(self) -> None:
+        """Back from a pause longer than the timeout: the tasks another worker took over and marked failed
+        meanwhile stay failed (people were told so and may have retried them); their jobs here stop."""
+        for task_id in list(self._jobs):
+            rows = await self.db.fetch("SELECT node FROM tasks WHERE id = ?", task_id)
+            if rows and rows[0][0] != self.node:
+                self._lose(task_id)
+
+    def _lose(self, task_id: int) -> None:
+        """Another worker took this task over (this one was silent too long): stop its job here without saving."""
+        job = self._jobs.get(task_id)
+        if job is None or job.done() or task_id in self._abandoned:
+            return
+        logger.warning("task %d was taken over by another worker while this one was silent: stopping it", task_id)
+        self._abandoned.add(task_id)
+        job.cancel()
 
     def _notified(self, payload: str) -> None:
         node, _, task_id = payload.rpartition("|")
@@ -387,7 +411,7 @@ class TaskManager:
         task = await self._active(task_id, user_id, everyone)
         if task.state != "awaiting_approval":
             raise Conflict(f"task {task_id} is {task.state}, not awaiting approval")
-        task.state = "cancelled"
+        task.state, task.node = "cancelled", self.node
         await self._claim(task)
         return await self._finish(task, "cancelled", error="denied")
 
@@ -398,7 +422,7 @@ class TaskManager:
         stored = await self.get(task_id, user_id=user_id, everyone=everyone)  # 404 for others; the live copy here
         if stored.state == "awaiting_approval":  # atomically: an approval elsewhere may have won (then 409)
             task = self._live.get(task_id, stored)
-            task.state = "cancelled"
+            task.state, task.node = "cancelled", self.node
             await self._claim(task)
             return await self._finish(task, "cancelled", error="cancelled")
         job = self._jobs.get(task_id)
@@ -455,7 +479,11 @@ class TaskManager:
     def _launch(self, task: Task) -> None:
         job = asyncio.create_task(self._run(task), name=f"aya-task-{task.id}")
         self._jobs[task.id] = job
-        job.add_done_callback(lambda _: self._jobs.pop(task.id, None))
+        job.add_done_callback(lambda _: self._ended(task.id))
+
+    def _ended(self, task_id: int) -> None:
+        self._jobs.pop(task_id, None)
+        self._abandoned.discard(task_id)
 
     async def _run(self, task: Task) -> None:
         try:
@@ -465,6 +493,10 @@ class TaskManager:
                 self._changed(task)
                 result = await self.runners[task.kind](task, Reporter(self, task))
         except asyncio.CancelledError:
+            if task.id in self._abandoned:  # the store already says how it ended: leave it, just forget the task
+                self._abandoned.discard(task.id)
+                self._forget(task)
+                return
             await asyncio.shield(
                 self._finish(task, "cancelled", error="server stopped" if self._closing else "cancelled")
             )
@@ -487,11 +519,20 @@ class TaskManager:
         handle = self._flushes.pop(task.id, None)
         if handle is not None:
             handle.cancel()
-        await self._save(task)
+        await self._save(task, finishing=True)  # (taken over by another worker: its record stands)
         self._live.pop(task.id, None)
         self._changed(task)
         self._signals.pop(task.id, None)
         return task.model_copy(deep=True)
+
+    def _forget(self, task: Task) -> None:
+        handle = self._flushes.pop(task.id, None)
+        if handle is not None:
+            handle.cancel()
+        self._live.pop(task.id, None)
+        signal = self._signals.pop(task.id, None)
+        if signal is not None:  # watchers read the stored state
+            signal.set()
 
     def _changed(self, task: Task) -> None:
         """Wake the watchers; persist progress now and then (state changes are saved by their callers)."""
@@ -510,16 +551,21 @@ class TaskManager:
             self._saves.add(job)
             job.add_done_callback(self._saved)
 
-    async def _save(self, task: Task) -> None:
-        await self.db.execute(
-            "UPDATE tasks SET state = ?, node = ?, data = ? WHERE id = ?",
+    async def _save(self, task: Task, *, finishing: bool = False) -> bool:
+        """Save the task if this process still owns it (its ``node``); a task another worker took over is let go
+        (its job stopped, unless it is ``finishing`` anyway)."""
+        rows = await self.db.fetch(
+            "UPDATE tasks SET state = ?, data = ? WHERE id = ? AND node = ? RETURNING id",
             task.state,
-            task.node,
             dumps(task.model_dump()),
             task.id,
+            self.node,
         )
+        if not rows and not finishing:
+            self._lose(task.id)
+        return bool(rows)
 
-    def _saved(self, job: asyncio.Task[None]) -> None:
+    def _saved(self, job: asyncio.Task[bool]) -> None:
         self._saves.discard(job)
         if not job.cancelled() and job.exception() is not None:
             logger.warning("saving task progress failed", exc_info=job.exception())
