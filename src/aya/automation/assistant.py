@@ -21,7 +21,7 @@ from aya.assistants import Turn, run_agent
 from aya.automation.agent import build_ops_agent
 from aya.automation.services import OpsServices
 from aya.automation.tasks import Task
-from aya.automation.tools import OpsRunContext, card_events, new_card
+from aya.automation.tools import OpsRunContext, card_events, new_card, settled
 from aya.automation.widgets import (
     ACTION_APPROVE,
     ACTION_CANCEL,
@@ -101,6 +101,9 @@ class OpsAssistant:
         await self._audit(turn, verb, task_id, outcome, result, started)
         if sender is not None and verb != "retry":  # (a card still followed ends in the same, cancelled, state)
             yield ThreadItemReplacedEvent(item=sender.model_copy(update={"widget": task_widget(task)}))
+            if verb == "cancel" and not task.done:  # handed over to the worker running it: show when it stopped
+                task = await settled(self.services, task, user_id=user.user_id, everyone=user.is_admin)
+                yield ThreadItemReplacedEvent(item=sender.model_copy(update={"widget": task_widget(task)}))
         if verb in ("approve", "retry"):
             card = new_card(turn.store, turn.thread, turn.context, task)
             async for event in card_events(self.services, task, card):

@@ -74,6 +74,9 @@ def parse_command(text: str) -> Call | str:
         return Call("task_status", {"task_id": int(match.group(1))})
     if re.search(r"\b(list|show|my|all)\s+(the\s+)?(my\s+)?tasks\b|\bwhat'?s running\b|^tasks$", t):
         return Call("list_tasks")
+    # an explicit "research …" wins over the words inside the question ("… when does the salon open", "… import")
+    if match := re.search(r"\b(?:research|look up|find in (?:our|the) (?:docs|documents))\s+(.+)", t):
+        return Call("research", {"question": match.group(1)})
     if re.search(r"\brun\s+(the\s+|all\s+the\s+|all\s+)?(unit\s+)?tests?\b|\btest suite\b", t):
         match = re.search(r"\btests?\s+(?:in|for|under|at)\s+([\w./:+-]+)", t)
         return Call("run_tests", {"paths": [match.group(1)] if match else []})
@@ -93,8 +96,6 @@ def parse_command(text: str) -> Call | str:
         return "Which page? Give me its address (it must be on the allowed hosts), or say 'the home page'."
     if re.search(r"\b(asked for most|ask for most|shoppers (ask|want|look)|insights?|top (needs|searches))\b", t):
         return Call("store_insights", {"days": _days(t)})
-    if match := re.search(r"\b(?:research|look up|find in (?:our|the) (?:docs|documents))\s+(.+)", t):
-        return Call("research", {"question": match.group(1)})
     if re.search(r"\b(policy|policies|supplier|return|shipping|guarantee)\b", t):
         return Call("research", {"question": t})
     if match := re.search(r"\b(enable|disable|reconnect)\s+(?:the\s+)?(?:mcp\s+)?(?:server\s+)?([\w.-]+)", t):

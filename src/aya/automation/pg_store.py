@@ -2,7 +2,9 @@
 OpsDatabase`: ``fetch``, ``execute`` (the new row's id for inserts), ``execute_many`` (one transaction), ``close``.
 
 SQL is written once with ``?`` placeholders (translated to ``$1…``); migrations are numbered in their own version table
-under an advisory lock, so several web processes can start at once.
+under an advisory lock, so several web processes can start at once. ``listen``/``notify`` are PostgreSQL's
+LISTEN/NOTIFY on a connection of their own (outside the pool); when that connection is lost, ``listen`` reports it and
+the next call connects again.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from functools import lru_cache
 from typing import Any
 
 import asyncpg
+
+from aya.automation.store import Listener
 
 MIGRATIONS: list[str] = [
     """
@@ -29,6 +33,18 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL,
         user_id TEXT NOT NULL,
         data TEXT NOT NULL
+    );
+    """,
+    # 2: cancelling from another process, heartbeats (old databases get the columns; nodes copied from the JSON)
+    """
+    ALTER TABLE tasks ADD COLUMN IF NOT EXISTS node TEXT;
+    ALTER TABLE tasks ADD COLUMN IF NOT EXISTS cancel_requested INTEGER NOT NULL DEFAULT 0;
+    UPDATE tasks SET node = data::jsonb ->> 'node' WHERE node IS NULL;
+    CREATE INDEX IF NOT EXISTS tasks_node ON tasks (node, state);
+    CREATE TABLE IF NOT EXISTS ops_workers (
+        node TEXT PRIMARY KEY,
+        started_at DOUBLE PRECISION NOT NULL,
+        heartbeat_at DOUBLE PRECISION NOT NULL
     );
     """,
 ]
@@ -50,6 +66,9 @@ class PostgresOpsDatabase:
         self.dsn = dsn
         self.schema = schema
         self._pool: asyncpg.Pool | None = None
+        self._listener: asyncpg.Connection | None = None
+        self._channels: dict[str, Listener] = {}
+        self._listening: set[str] = set()
 
     async def open(self) -> None:
         settings = {"application_name": "aya-ops"}
@@ -90,7 +109,39 @@ class PostgresOpsDatabase:
             for sql, args in statements:
                 await conn.execute(_numbered(sql), *args)
 
+    async def listen(self, channel: str, listener: Listener) -> bool:
+        self._channels[channel] = listener
+        conn = self._listener
+        if conn is not None and not conn.is_closed():
+            if channel not in self._listening:
+                await self._add(conn, channel)
+            return True
+        self._listener = None
+        try:
+            conn = await asyncpg.connect(self.dsn, server_settings={"application_name": "aya-ops-listen"})
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            return False
+        self._listening = set()
+        for name in self._channels:
+            await self._add(conn, name)
+        self._listener = conn
+        return True
+
+    async def _add(self, conn: asyncpg.Connection, channel: str) -> None:
+        def received(_conn: object, _pid: int, _channel: str, payload: object) -> None:
+            self._channels[channel](str(payload))
+
+        await conn.add_listener(channel, received)
+        self._listening.add(channel)
+
+    async def notify(self, channel: str, payload: str) -> None:
+        async with self._p().acquire() as conn:
+            await conn.execute("SELECT pg_notify($1, $2)", channel, payload)
+
     async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None

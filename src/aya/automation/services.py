@@ -48,7 +48,13 @@ class OpsServices:
             "browse": browse_runner(settings),
             "mcp": mcp_runner(extra.get("mcp_registry")),
         }
-        tasks = TaskManager(db, runners, max_running=settings.ops_max_tasks)
+        tasks = TaskManager(
+            db,
+            runners,
+            max_running=settings.ops_max_tasks,
+            heartbeat_s=settings.ops_heartbeat_s,
+            dead_after_s=settings.ops_worker_timeout_s,
+        )
         await tasks.start()
         return cls(settings=settings, db=db, tasks=tasks, audit=AuditLog(db), commands=commands, **extra)
 

@@ -1,7 +1,9 @@
 """Aya Ops' own SQLite file (``<data_dir>/ops.sqlite3``): tasks and the audit log (or PostgreSQL: ``pg_store``).
 
 One connection on one worker thread (every call goes through it, never the event loop), WAL, migrations by
-``PRAGMA user_version``. Tasks are stored as JSON with their owner and state in columns for the queries.
+``PRAGMA user_version``. Tasks are stored as JSON with their owner, state, node (the process running them) and
+``cancel_requested`` in columns for the queries; ``ops_workers`` holds each task manager's heartbeat. SQLite has no
+notifications: ``listen`` says so (the task manager then relies on its poll) and ``notify`` does nothing.
 """
 
 from __future__ import annotations
@@ -33,7 +35,21 @@ MIGRATIONS: list[str] = [
         data TEXT NOT NULL
     );
     """,
+    # 2: cancelling from another process, heartbeats (old databases get the columns; nodes copied from the JSON)
+    """
+    ALTER TABLE tasks ADD COLUMN node TEXT;
+    ALTER TABLE tasks ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+    UPDATE tasks SET node = json_extract(data, '$.node');
+    CREATE INDEX tasks_node ON tasks (node, state);
+    CREATE TABLE ops_workers (
+        node TEXT PRIMARY KEY,
+        started_at REAL NOT NULL,
+        heartbeat_at REAL NOT NULL
+    );
+    """,
 ]
+Listener = Callable[[str], None]
+"""Called with a notification's payload, on the event loop."""
 
 
 class Database(Protocol):
@@ -47,6 +63,13 @@ class Database(Protocol):
     async def execute(self, sql: str, *args: Any) -> int: ...
 
     async def execute_many(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None: ...
+
+    async def listen(self, channel: str, listener: Listener) -> bool:
+        """Call ``listener`` with the payload of every notification on ``channel`` (from any process); whether it
+        listens now. Idempotent: called again after a lost connection, it listens again."""
+        ...
+
+    async def notify(self, channel: str, payload: str) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -103,6 +126,12 @@ class OpsDatabase:
             conn.execute("COMMIT")
 
         await self._run(write)
+
+    async def listen(self, channel: str, listener: Listener) -> bool:
+        return False  # no notifications between processes on one SQLite file: the task manager polls
+
+    async def notify(self, channel: str, payload: str) -> None:
+        return None
 
     async def close(self) -> None:
         def close() -> None:

@@ -8,10 +8,17 @@ state, progress, a log (the last lines) and a result::
 
 Runners are ``async (task, reporter) -> result dict``; :class:`Reporter` records log lines and progress. Raising
 :class:`TaskFailed` (or anything) fails the task; cancellation cancels it. Every change is published to watchers
-(:meth:`TaskManager.watch`, which yields snapshots and coalesces bursts) and persisted — state changes at once,
-progress and log at most every ``persist_interval_s``. Tasks left queued or running by a stopped process are marked
-failed ("interrupted") at start-up, so they can be retried: those of this host whose process is gone (with
-PostgreSQL several processes share the tables; tasks of live processes and of other hosts are left alone).
+(:meth:`TaskManager.watch`, which yields snapshots and coalesces bursts; a task another process runs is read from the
+store every ``remote_poll_s``) and persisted — state changes at once, progress and log at most every
+``persist_interval_s``.
+
+Several processes (web workers sharing PostgreSQL, or one SQLite file) each have a manager; a task runs in the one
+that started (or approved) it, its ``node``. Each manager writes a heartbeat to ``ops_workers`` every
+``heartbeat_s`` and, in the same loop, (1) cancels its own tasks whose ``cancel_requested`` another process set (the
+slow fallback: with PostgreSQL a NOTIFY on :data:`CHANNEL` reaches it at once), and (2) marks the queued and running
+tasks of workers silent for ``dead_after_s`` failed ("interrupted"; cancelled when a cancel was pending). At start-up
+tasks of this host whose process is gone are marked failed at once. Heartbeats compare wall clocks: across hosts
+the clocks must agree to well under ``dead_after_s`` (NTP).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -38,6 +46,7 @@ ACTIVE: frozenset[str] = frozenset({"awaiting_approval", "queued", "running"})
 RETRYABLE: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})  # replay from history
 MAX_LOG_LINES = 200
 MAX_TASK_ID = 2**62  # ids are SQLite/PostgreSQL 64-bit integers
+CHANNEL = "aya_ops_tasks"  # NOTIFY payload "<node>|<task id>": that node should cancel that task
 
 
 def _now() -> datetime:
@@ -62,6 +71,7 @@ class Task(BaseModel):
     retry_of: int | None = None
     thread_id: str | None = None
     node: str | None = None  # the server process running it: "host:pid:token"
+    cancel_requested: bool = False  # another process asked the one running it to cancel it
 
     @property
     def done(self) -> bool:
@@ -108,18 +118,29 @@ class TaskManager:
         *,
         max_running: int = 4,
         persist_interval_s: float = 0.5,
+        heartbeat_s: float = 2.0,
+        dead_after_s: float = 30.0,
+        remote_poll_s: float = 0.5,
     ) -> None:
+        if not 0 < heartbeat_s * 3 <= dead_after_s:
+            raise ValueError("dead_after_s must be at least three heartbeats")
         self.db = db
         self.runners = dict(runners)
         self.max_running = max_running
         self.persist_interval_s = persist_interval_s
+        self.heartbeat_s = heartbeat_s
+        self.dead_after_s = dead_after_s
+        self.remote_poll_s = remote_poll_s
+        self.listening = False  # notifications reach this manager (PostgreSQL); else only the poll does
+        self._watchdog: asyncio.Task[None] | None = None
+        self._abandoned: set[int] = set()  # jobs stopped because another worker already finished their task
         self._slots = asyncio.Semaphore(max_running)
         self._live: dict[int, Task] = {}  # active tasks of this process, the source of truth while they run
         self._jobs: dict[int, asyncio.Task[None]] = {}
         self._signals: dict[int, asyncio.Event] = {}
         self._persisted_at: dict[int, float] = {}
         self._flushes: dict[int, asyncio.TimerHandle] = {}
-        self._saves: set[asyncio.Task[None]] = set()  # progress saves in flight (awaited by close)
+        self._saves: set[asyncio.Task[bool]] = set()  # progress saves in flight (awaited by close)
         self._closing = False
         self.node = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
@@ -131,11 +152,119 @@ class TaskManager:
             task = Task.model_validate_json(data)
             if not self._orphaned(task.node):
                 continue
-            task.state, task.error, task.finished_at = "failed", "interrupted: the server stopped", _now()
-            await self._save(task)
-            swept += 1
+            if await self._interrupt(task, "interrupted: the server stopped"):
+                swept += 1
         if swept:
             logger.info("%d task(s) interrupted by a stopped server marked failed", swept)
+        now = time.time()
+        await self.db.execute_many(
+            [("INSERT INTO ops_workers (node, started_at, heartbeat_at) VALUES (?, ?, ?)", (self.node, now, now))]
+        )
+        self.listening = await self.db.listen(CHANNEL, self._notified)
+        self._watchdog = asyncio.create_task(self._watch_loop(), name="aya-tasks-watchdog")
+
+    async def _watch_loop(self) -> None:
+        """Heartbeat, cancel requests and the sweep of dead workers, every ``heartbeat_s`` (always sleeping, even
+        after an error: the database may be away for a while)."""
+        while not self._closing:
+            await asyncio.sleep(self.heartbeat_s)
+            try:
+                await self.beat()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("task heartbeat failed", exc_info=True)
+
+    async def beat(self) -> None:
+        """One round of the watchdog (public for tests and benchmarks)."""
+        now = time.time()
+        alive = await self.db.fetch(
+            "UPDATE ops_workers SET heartbeat_at = ? WHERE node = ? RETURNING node", now, self.node
+        )
+        if not alive:  # declared dead while it was paused, or its row pruned: register again
+            await self.db.execute_many(
+                [("INSERT INTO ops_workers (node, started_at, heartbeat_at) VALUES (?, ?, ?)", (self.node, now, now))]
+            )
+            await self._drop_swept()
+        self.listening = await self.db.listen(CHANNEL, self._notified)
+        requested = await self.db.fetch(
+            "SELECT id FROM tasks WHERE node = ? AND cancel_requested = 1 AND state IN ('queued', 'running')",
+            self.node,
+        )
+        for (task_id,) in requested:
+            self._cancel_requested(int(task_id))
+        await self.sweep(now)
+
+    async def sweep(self, now: float | None = None) -> int:
+        """Mark the queued and running tasks of workers without a heartbeat for ``dead_after_s`` failed
+        ("interrupted"; cancelled when a cancel was pending), then forget those workers; how many tasks."""
+        limit = (time.time() if now is None else now) - self.dead_after_s
+        rows = await self.db.fetch(
+            "SELECT t.data, t.cancel_requested FROM tasks t JOIN ops_workers w ON w.node = t.node "
+            "WHERE t.state IN ('queued', 'running') AND w.heartbeat_at < ? AND w.node <> ?",
+            limit,
+            self.node,
+        )
+        swept = 0
+        for data, cancel_requested in rows:
+            task = Task.model_validate_json(data)
+            if cancel_requested:
+                reason = "cancelled (its worker stopped before it could stop the task)"
+                swept += await self._interrupt(task, reason, state="cancelled")
+            else:
+                swept += await self._interrupt(task, f"interrupted: its worker {task.node} stopped answering")
+        await self.db.execute("DELETE FROM ops_workers WHERE heartbeat_at < ? AND node <> ?", limit, self.node)
+        if swept:
+            logger.warning("%d task(s) of stopped workers marked failed", swept)
+        return swept
+
+    async def _interrupt(self, task: Task, error: str, state: TaskState = "failed") -> bool:
+        """Finish a task another (gone) process ran, taking it over (its ``node`` becomes this one: should that
+        process come back, its saves no longer match), unless it finished meanwhile: whether this call did."""
+        gone = task.node
+        task.state, task.error, task.finished_at, task.node = state, error, _now(), self.node
+        rows = await self.db.fetch(
+            "UPDATE tasks SET state = ?, node = ?, data = ? "
+            "WHERE id = ? AND state IN ('queued', 'running') AND (node = ? OR node IS NULL) RETURNING id",
+            task.state,
+            task.node,
+            dumps(task.model_dump()),
+            task.id,
+            gone,
+        )
+        return bool(rows)
+
+    async def _drop_swept(self) -> None:
+        """Back from a pause longer than the timeout: the tasks another worker took over and marked failed
+        meanwhile stay failed (people were told so and may have retried them); their jobs here stop."""
+        for task_id in list(self._jobs):
+            rows = await self.db.fetch("SELECT node FROM tasks WHERE id = ?", task_id)
+            if rows and rows[0][0] != self.node:
+                self._lose(task_id)
+
+    def _lose(self, task_id: int) -> None:
+        """Another worker took this task over (this one was silent too long): stop its job here without saving."""
+        job = self._jobs.get(task_id)
+        if job is None or job.done() or task_id in self._abandoned:
+            return
+        logger.warning("task %d was taken over by another worker while this one was silent: stopping it", task_id)
+        self._abandoned.add(task_id)
+        job.cancel()
+
+    def _notified(self, payload: str) -> None:
+        node, _, task_id = payload.rpartition("|")
+        if node == self.node and task_id.isdigit():
+            self._cancel_requested(int(task_id))
+
+    def _cancel_requested(self, task_id: int) -> None:
+        """Another process asked to cancel this one's task: stop its job (``_run`` records the cancellation)."""
+        job = self._jobs.get(task_id)
+        task = self._live.get(task_id)
+        if job is None or task is None or job.done() or task.cancel_requested:
+            return  # not here, or already stopping (a second cancel would cut its clean-up short)
+        task.cancel_requested = True
+        logger.info("task %d cancelled from another process", task_id)
+        job.cancel()
 
     def _orphaned(self, node: str | None) -> bool:
         """Whether the process that ran a task is gone: one of this host's, not alive (or an earlier manager of
@@ -160,6 +289,9 @@ class TaskManager:
 
     async def close(self) -> None:
         self._closing = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            await asyncio.gather(self._watchdog, return_exceptions=True)
         jobs = list(self._jobs.values())
         for job in jobs:
             job.cancel()
@@ -167,6 +299,9 @@ class TaskManager:
         for handle in self._flushes.values():
             handle.cancel()
         await asyncio.gather(*self._saves, return_exceptions=True)
+        if self._watchdog is not None:  # started: a clean stop leaves no worker behind
+            with contextlib.suppress(Exception):
+                await self.db.execute("DELETE FROM ops_workers WHERE node = ?", self.node)
 
     # --- queries ----------------------------------------------------------------------------------------------------
     async def get(self, task_id: int, *, user_id: str, everyone: bool = False) -> Task:
@@ -175,10 +310,10 @@ class TaskManager:
             raise NotFound(f"task {task_id} not found")
         task = self._live.get(task_id)
         if task is None:
-            rows = await self.db.fetch("SELECT data FROM tasks WHERE id = ?", task_id)
+            rows = await self.db.fetch("SELECT data, cancel_requested FROM tasks WHERE id = ?", task_id)
             if not rows:
                 raise NotFound(f"task {task_id} not found")
-            task = Task.model_validate_json(rows[0][0])
+            task = _stored(*rows[0])
         if not everyone and task.owner != user_id:
             raise NotFound(f"task {task_id} not found")
         return task.model_copy(deep=True)
@@ -198,12 +333,15 @@ class TaskManager:
             where.append("state = ?")
             args.append(state)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        rows = await self.db.fetch(f"SELECT data FROM tasks {clause} ORDER BY id DESC LIMIT ?", *args, limit)
-        tasks = [Task.model_validate_json(data) for (data,) in rows]
+        rows = await self.db.fetch(
+            f"SELECT data, cancel_requested FROM tasks {clause} ORDER BY id DESC LIMIT ?", *args, limit
+        )
+        tasks = [_stored(data, cancel_requested) for data, cancel_requested in rows]
         return [self._live.get(t.id, t).model_copy(deep=True) for t in tasks]
 
     async def watch(self, task_id: int, *, user_id: str, everyone: bool = False) -> AsyncGenerator[Task, None]:
-        """Snapshots of the task: now, then after every change (bursts coalesce), ending with its final state."""
+        """Snapshots of the task: now, then after every change (bursts coalesce), ending with its final state. A task
+        of this process wakes the watcher; one another process runs is read from the store every ``remote_poll_s``."""
         task = await self.get(task_id, user_id=user_id, everyone=everyone)
         yield task
         while not task.done:
@@ -211,7 +349,12 @@ class TaskManager:
             live = self._live.get(task_id)
             if live is not None and live.model_dump() == task.model_dump():
                 await signal.wait()
-            task = await self.get(task_id, user_id=user_id, everyone=everyone)
+            fresh = await self.get(task_id, user_id=user_id, everyone=everyone)
+            if fresh.model_dump() == task.model_dump():
+                if task_id not in self._live:  # another process runs it: poll (never spin)
+                    await asyncio.sleep(self.remote_poll_s)
+                continue
+            task = fresh
             yield task
 
     # --- commands ---------------------------------------------------------------------------------------------------
@@ -242,7 +385,11 @@ class TaskManager:
             retry_of=retry_of,
         )
         task.id = await self.db.execute(
-            "INSERT INTO tasks (owner, state, data) VALUES (?, ?, ?)", owner, task.state, dumps(task.model_dump())
+            "INSERT INTO tasks (owner, state, node, data) VALUES (?, ?, ?, ?)",
+            owner,
+            task.state,
+            task.node,
+            dumps(task.model_dump()),
         )
         await self._save(task)  # now with its id inside the JSON
         self._live[task.id] = task
@@ -264,20 +411,35 @@ class TaskManager:
         task = await self._active(task_id, user_id, everyone)
         if task.state != "awaiting_approval":
             raise Conflict(f"task {task_id} is {task.state}, not awaiting approval")
-        task.state = "cancelled"
+        task.state, task.node = "cancelled", self.node
         await self._claim(task)
         return await self._finish(task, "cancelled", error="denied")
 
     async def cancel(self, task_id: int, *, user_id: str, everyone: bool = False) -> Task:
-        """Cancel a waiting, queued or running task (a running one stops: its process is killed)."""
-        task = await self._active(task_id, user_id, everyone)
-        job = self._jobs.get(task_id)
-        if job is None or task.state == "awaiting_approval":
+        """Cancel a waiting, queued or running task (a running one stops: its process is killed). A task another
+        process runs is handed over: ``cancel_requested`` is stored and that process notified; the task comes back
+        with ``cancel_requested`` set (the API answers 202), usually still running, and ends ``cancelled`` there."""
+        stored = await self.get(task_id, user_id=user_id, everyone=everyone)  # 404 for others; the live copy here
+        if stored.state == "awaiting_approval":  # atomically: an approval elsewhere may have won (then 409)
+            task = self._live.get(task_id, stored)
+            task.state, task.node = "cancelled", self.node
+            await self._claim(task)
             return await self._finish(task, "cancelled", error="cancelled")
-        job.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.shield(job)
-        return await self.get(task_id, user_id=user_id, everyone=everyone)
+        job = self._jobs.get(task_id)
+        if job is not None:  # running (or queued) here: stop it and answer when it has stopped
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(job)
+            return await self.get(task_id, user_id=user_id, everyone=everyone)
+        if stored.state in ("queued", "running"):  # another process runs it: hand the cancel over
+            rows = await self.db.fetch(
+                "UPDATE tasks SET cancel_requested = 1 WHERE id = ? AND state IN ('queued', 'running') RETURNING node",
+                task_id,
+            )
+            if rows:
+                await self.db.notify(CHANNEL, f"{rows[0][0]}|{task_id}")
+            return await self.get(task_id, user_id=user_id, everyone=everyone)  # finished meanwhile: as it ended
+        raise Conflict(f"task {task_id} is already {stored.state}")
 
     async def retry(self, task_id: int, *, user_id: str, everyone: bool = False) -> Task:
         """A new task with the same kind and arguments as a finished one (a retry, or a replay from history)."""
@@ -293,7 +455,7 @@ class TaskManager:
         if task is None:
             stored = await self.get(task_id, user_id=user_id, everyone=everyone)
             if not stored.done and stored.state != "awaiting_approval":
-                raise Conflict(f"task {task_id} is {stored.state} in another server process ({stored.node})")
+                raise Conflict(f"task {task_id} is already {stored.state} in another server process ({stored.node})")
             if stored.state == "awaiting_approval":  # waiting in the shared store: any process may take it
                 self._live[task_id] = stored
                 return stored
@@ -304,8 +466,9 @@ class TaskManager:
         """Move a waiting task out of ``awaiting_approval`` in the store, atomically: with several processes (or a
         stale copy) only one approval or denial wins; the others get 409."""
         rows = await self.db.fetch(
-            "UPDATE tasks SET state = ?, data = ? WHERE id = ? AND state = 'awaiting_approval' RETURNING id",
+            "UPDATE tasks SET state = ?, node = ?, data = ? WHERE id = ? AND state = 'awaiting_approval' RETURNING id",
             task.state,
+            task.node,
             dumps(task.model_dump()),
             task.id,
         )
@@ -316,7 +479,11 @@ class TaskManager:
     def _launch(self, task: Task) -> None:
         job = asyncio.create_task(self._run(task), name=f"aya-task-{task.id}")
         self._jobs[task.id] = job
-        job.add_done_callback(lambda _: self._jobs.pop(task.id, None))
+        job.add_done_callback(lambda _: self._ended(task.id))
+
+    def _ended(self, task_id: int) -> None:
+        self._jobs.pop(task_id, None)
+        self._abandoned.discard(task_id)
 
     async def _run(self, task: Task) -> None:
         try:
@@ -326,6 +493,10 @@ class TaskManager:
                 self._changed(task)
                 result = await self.runners[task.kind](task, Reporter(self, task))
         except asyncio.CancelledError:
+            if task.id in self._abandoned:  # the store already says how it ended: leave it, just forget the task
+                self._abandoned.discard(task.id)
+                self._forget(task)
+                return
             await asyncio.shield(
                 self._finish(task, "cancelled", error="server stopped" if self._closing else "cancelled")
             )
@@ -348,11 +519,20 @@ class TaskManager:
         handle = self._flushes.pop(task.id, None)
         if handle is not None:
             handle.cancel()
-        await self._save(task)
+        await self._save(task, finishing=True)  # (taken over by another worker: its record stands)
         self._live.pop(task.id, None)
         self._changed(task)
         self._signals.pop(task.id, None)
         return task.model_copy(deep=True)
+
+    def _forget(self, task: Task) -> None:
+        handle = self._flushes.pop(task.id, None)
+        if handle is not None:
+            handle.cancel()
+        self._live.pop(task.id, None)
+        signal = self._signals.pop(task.id, None)
+        if signal is not None:  # watchers read the stored state
+            signal.set()
 
     def _changed(self, task: Task) -> None:
         """Wake the watchers; persist progress now and then (state changes are saved by their callers)."""
@@ -371,12 +551,28 @@ class TaskManager:
             self._saves.add(job)
             job.add_done_callback(self._saved)
 
-    async def _save(self, task: Task) -> None:
-        await self.db.execute(
-            "UPDATE tasks SET state = ?, data = ? WHERE id = ?", task.state, dumps(task.model_dump()), task.id
+    async def _save(self, task: Task, *, finishing: bool = False) -> bool:
+        """Save the task if this process still owns it (its ``node``); a task another worker took over is let go
+        (its job stopped, unless it is ``finishing`` anyway)."""
+        rows = await self.db.fetch(
+            "UPDATE tasks SET state = ?, data = ? WHERE id = ? AND node = ? RETURNING id",
+            task.state,
+            dumps(task.model_dump()),
+            task.id,
+            self.node,
         )
+        if not rows and not finishing:
+            self._lose(task.id)
+        return bool(rows)
 
-    def _saved(self, job: asyncio.Task[None]) -> None:
+    def _saved(self, job: asyncio.Task[bool]) -> None:
         self._saves.discard(job)
         if not job.cancelled() and job.exception() is not None:
             logger.warning("saving task progress failed", exc_info=job.exception())
+
+
+def _stored(data: str, cancel_requested: object) -> Task:
+    """A task as stored: its JSON, with the ``cancel_requested`` column (set by other processes) on top."""
+    task = Task.model_validate_json(data)
+    task.cancel_requested = bool(cancel_requested)
+    return task

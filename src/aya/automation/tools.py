@@ -31,6 +31,7 @@ from aya.core.context import RequestContext
 from aya.core.errors import AyaError, BadRequest, NotConfigured
 
 FOLLOW_S = 60.0
+HANDOVER_WAIT_S = 10.0  # a cancel handed over to another worker: how long a reply waits to say it stopped
 UPDATE_INTERVAL_S = 0.25  # each update of a card is one saved item
 
 
@@ -131,10 +132,26 @@ async def follow(ctx: OpsRunContext, task: Task, *, limit_s: float = FOLLOW_S) -
     return last[0]
 
 
+async def settled(services: OpsServices, task: Task, *, user_id: str, everyone: bool) -> Task:
+    """After a cancel handed over to the worker running the task: the task once it stopped there, or as it is after
+    :data:`HANDOVER_WAIT_S`."""
+    if task.done:
+        return task
+    try:
+        async with asyncio.timeout(HANDOVER_WAIT_S):
+            async for snapshot in services.tasks.watch(task.id, user_id=user_id, everyone=everyone):
+                task = snapshot
+    except TimeoutError:
+        pass
+    return task
+
+
 def task_reply(task: Task) -> dict[str, Any]:
     line = describe_task(task)
     if task.state == "awaiting_approval":
         line += ". It has side effects: approve or deny it on the card."
+    elif not task.done and task.cancel_requested:
+        line += ". Another server process runs it: it was asked to stop it; ask me for its status in a moment."
     elif not task.done:
         line += ". It keeps running; ask me for its status or watch it in the Staff tab."
     return {"task_id": task.id, "state": task.state, "reply": line, "_outcome": task.state}
@@ -231,6 +248,8 @@ def _task_tool(name: str, verb: str, doc: str) -> Tool:
         async def work() -> dict[str, Any]:
             method = getattr(c.services.tasks, verb)
             task: Task = await method(task_id, user_id=c.user.user_id, everyone=c.everyone)
+            if verb == "cancel":
+                task = await settled(c.services, task, user_id=c.user.user_id, everyone=c.everyone)
             if verb == "retry":
                 return await _follow_reply(c, task)
             out = task_reply(task)
@@ -255,7 +274,8 @@ task_status = _task_tool("task_status", "get", "Show one task's state, progress 
 
 @function_tool
 async def research(ctx: Ctx, question: str) -> str:
-    """Answer from the store's own sources with citations: the catalog and the folder of store documents.
+    """Answer from the store's own sources with citations: the catalog, the folder of store documents (Markdown,
+    CSV, text, PDF by page) and, when browsing is on, the allow-listed research pages (by URL).
 
     Args:
         question: what to look up.
@@ -263,11 +283,15 @@ async def research(ctx: Ctx, question: str) -> str:
     c = ctx.context
 
     async def work() -> dict[str, Any]:
-        found = await research_sources(c.services, question)
+        sources = await research_sources(c.services, question)
+        found, unavailable = sources["citations"], sources["unavailable"]
+        missing = "".join(f"\n(could not read {u['url']}: {u['reason']})" for u in unavailable)
         if not found:
-            return {"citations": [], "reply": f"I found nothing about {question!r} in the catalog or store documents."}
+            reply = f"I found nothing about {question!r} in the catalog, store documents or research pages."
+            return {"citations": [], "unavailable": unavailable, "reply": reply + missing}
         lines = [f"[{i}] {s['excerpt']} — {s['source']}" for i, s in enumerate(found, start=1)]
-        return {"citations": found, "reply": f"From our sources about {question!r}:\n" + "\n".join(lines)}
+        reply = f"From our sources about {question!r}:\n" + "\n".join(lines) + missing
+        return {"citations": found, "unavailable": unavailable, "reply": reply}
 
     return await audited(c, "research", {"question": question}, work)
 

@@ -234,6 +234,18 @@ class Settings(BaseSettings):
     )
     ops_command_timeout_s: float = Field(300.0, gt=0, description="A command or test run longer than this is killed.")
     ops_max_tasks: int = Field(4, ge=1, description="Aya Ops tasks running at once; more wait in the queue.")
+    ops_heartbeat_s: float = Field(
+        2.0,
+        gt=0,
+        description="Each worker's task-manager heartbeat (seconds); the same loop picks up cancels from other workers "
+        "when no notification arrived.",
+    )
+    ops_worker_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="A worker silent this long (seconds, at least three heartbeats) is gone: its queued and running "
+        "tasks are marked failed (interrupted).",
+    )
     ops_browse: bool = Field(False, description="Aya Ops may open web pages (`browse`, system Chromium).")
     ops_browse_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -243,10 +255,17 @@ class Settings(BaseSettings):
         default_factory=lambda: ["tests"], description="Test paths `run_tests` may run (inside the work directory)."
     )
     ops_docs_dir: Path | None = Field(
-        None, description="Store documents `research` cites (Markdown, CSV, text; default: <data_dir>/store_docs)."
+        None,
+        description="Store documents `research` cites (Markdown, CSV, text, PDF by page; "
+        "default: <data_dir>/store_docs).",
+    )
+    ops_research_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Web pages `research` reads and cites by URL, only with `AYA_OPS_BROWSE=true` and only on "
+        "`AYA_OPS_BROWSE_HOSTS` (redirects off the list are refused).",
     )
 
-    @field_validator("ops_browse_hosts", "ops_test_paths", "ops_approve_commands", mode="before")
+    @field_validator("ops_browse_hosts", "ops_test_paths", "ops_approve_commands", "ops_research_urls", mode="before")
     @classmethod
     def _split_ops_list(cls, v: object) -> object:
         if isinstance(v, str):
@@ -303,6 +322,8 @@ class Settings(BaseSettings):
             raise ValueError("AYA_MODEL_PROVIDER=openai_compatible needs AYA_MODEL_BASE_URL")
         if self.model_provider == "openai" and self.openai_api_key is None:
             raise ValueError("AYA_MODEL_PROVIDER=openai needs OPENAI_API_KEY")
+        if self.ops_worker_timeout_s < 3 * self.ops_heartbeat_s:
+            raise ValueError("AYA_OPS_WORKER_TIMEOUT_S must be at least three AYA_OPS_HEARTBEAT_S")
         if self.env != "development" and self.chatkit_ui == "hosted" and not _real_domain_key(self.chatkit_domain_key):
             raise ValueError(
                 "AYA_CHATKIT_UI=hosted outside development needs AYA_CHATKIT_DOMAIN_KEY, the domain key OpenAI issued "

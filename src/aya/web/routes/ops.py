@@ -12,7 +12,7 @@ builds :class:`~aya.automation.assistant.OpsAssistant` with the model of the con
     POST /api/tasks                     start one: {"kind": "command"|"tests"|"browse", ...} (side effects wait)
     GET  /api/tasks/{id}                one task
     GET  /api/tasks/{id}/events         server-sent events: the task after every change, until it ends
-    POST /api/tasks/{id}/cancel|retry|approve|deny
+    POST /api/tasks/{id}/cancel|retry|approve|deny   (cancel: 200 done here, 202 handed over to the worker running it)
     GET  /api/ops/audit                 the audit log (admins)
 """
 
@@ -211,9 +211,16 @@ async def _task_command(verb: str, task_id: int, user: RequestContext, services:
     return task.model_dump(mode="json")
 
 
-@router.post("/api/tasks/{task_id}/cancel", summary="Cancel a waiting, queued or running task")
-async def cancel_task(task_id: TaskId, user: StaffDep, services: OpsDep) -> dict[str, Any]:
-    return await _task_command("cancel", task_id, user, services)
+@router.post(
+    "/api/tasks/{task_id}/cancel",
+    summary="Cancel a waiting, queued or running task",
+    responses={202: {"description": "Another worker runs the task: the cancel was handed over to it"}},
+)
+async def cancel_task(task_id: TaskId, user: StaffDep, services: OpsDep, response: Response) -> dict[str, Any]:
+    task = await _task_command("cancel", task_id, user, services)
+    if task["cancel_requested"]:  # handed over to the worker running it (200: done here)
+        response.status_code = 202
+    return task
 
 
 @router.post("/api/tasks/{task_id}/retry", status_code=201, summary="Run a failed or cancelled task again")
