@@ -184,3 +184,21 @@ async def test_threads_stay_with_their_owner_and_assistant(live: httpx.AsyncClie
     other = await Staff(live, "staff-2").post(f"/api/ops/tools/list_tasks?thread_id={ops_id}", {})
     assert other.status_code == 404
     assert (await staff.post(f"/api/ops/tools/list_tasks?thread_id={ops_id}", {})).status_code == 200
+
+
+async def test_a_long_task_keeps_running_after_the_relay_answers_and_can_be_cancelled_by_voice(
+    live: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aya.automation.relay
+
+    monkeypatch.setattr(aya.automation.relay, "FOLLOW_S", 1.0)  # the Realtime model is not kept waiting
+    staff = Staff(live, "staff-1")
+    started = await staff.post("/api/ops/tools/run_command", {"command": "slow", "arguments": []})
+    assert started.status_code == 200, started.text
+    output = json.loads(started.json()["output"])
+    assert output["state"] in ("queued", "running") and "keeps running" in output["reply"]
+    thread_id = started.json()["thread_id"]
+    cancelled = await staff.post(f"/api/ops/tools/cancel_task?thread_id={thread_id}", {"task_id": output["task_id"]})
+    assert cancelled.status_code == 200, cancelled.text
+    assert json.loads(cancelled.json()["output"])["state"] == "cancelled"
+    assert (await staff.wait_task(output["task_id"], {"cancelled"}))["state"] == "cancelled"

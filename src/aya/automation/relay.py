@@ -30,6 +30,10 @@ from aya.automation.tools import OpsRunContext, ops_tools
 from aya.core.context import RequestContext
 from aya.core.errors import NotFound, ValidationFailed
 
+# A Realtime model waits in silence for a tool's output: follow a task this long, then say it keeps running (the
+# Voice tab follows it on and announces its end).
+FOLLOW_S = 10.0
+
 VOICE_INSTRUCTIONS = (
     "You are Aya Ops, the automation assistant of a pet food store's staff, talking with a staff member by voice. "
     "Speak briefly: one or two short sentences, no lists, no markdown. "
@@ -116,7 +120,7 @@ async def call_tool(
     check_arguments(tool, arguments)
     raw = json.dumps(arguments)
     context = ToolContext(
-        context=OpsRunContext(services=services, chat=recorder, user=user),
+        context=OpsRunContext(services=services, chat=recorder, user=user, follow_s=FOLLOW_S),
         tool_name=name,
         tool_call_id=f"relay_{uuid.uuid4().hex[:16]}",
         tool_arguments=raw,
