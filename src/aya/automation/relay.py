@@ -31,7 +31,7 @@ from aya.core.context import RequestContext
 from aya.core.errors import NotFound, ValidationFailed
 
 # A Realtime model waits in silence for a tool's output: follow a task this long, then say it keeps running (the
-# Voice tab follows it on and announces its end).
+# Staff tab shows the rest).
 FOLLOW_S = 10.0
 
 VOICE_INSTRUCTIONS = (
