@@ -60,6 +60,11 @@ export function App() {
     () => (config ? new ChatKitClient({ url: config.chatkitUrl, headers }) : null),
     [config, headers],
   );
+  // Aya Ops' ChatKit client, only for staff (the Voice tab's "Talk to Aya Ops"; shoppers never get one).
+  const opsClient = useMemo(
+    () => (config && staff ? new ChatKitClient({ url: "/ops/chatkit", headers }) : undefined),
+    [config, staff, headers],
+  );
   const [me, setMe] = useState<Me | null | undefined>(undefined); // undefined: still asking
   useEffect(() => {
     if (!config || authError) return;
@@ -176,7 +181,14 @@ export function App() {
             {/* Mounted on first visit, then kept: a voice session survives a look at the Text tab. */}
             {voiceSeen ? (
               <div className="panel" id="panel-voice" role="tabpanel" aria-labelledby="tab-voice" hidden={tab !== "voice"}>
-                <VoiceTab mode={config.voiceMode} headers={headers} theme={theme} client={client} />
+                <VoiceTab
+                  mode={config.voiceMode}
+                  headers={headers}
+                  theme={theme}
+                  client={client}
+                  staff={staff !== null}
+                  opsClient={opsClient}
+                />
               </div>
             ) : null}
             {tab === "staff" && staff ? (

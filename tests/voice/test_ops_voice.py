@@ -27,6 +27,8 @@ def ops_url(settings: Settings, tmp_path: Path) -> Iterator[str]:
     work = tmp_path / "work"
     (work / "suite").mkdir(parents=True)
     (work / "suite" / "test_ok.py").write_text("def test_ok():\n    assert True\n")
+    (work / "examples").mkdir()
+    (work / "examples" / "products.csv").write_text("id,title\n")
     staff_settings = settings.model_copy(
         update={
             "embedder": "none",
@@ -34,6 +36,7 @@ def ops_url(settings: Settings, tmp_path: Path) -> Iterator[str]:
             "staff_users": ["staff-1"],
             "ops_workdir": work,
             "ops_test_paths": ["suite"],
+            "ops_allow_cli": True,
         }
     )
     with serve(create_app(staff_settings)) as url:
@@ -55,6 +58,24 @@ async def test_a_spoken_command_runs_a_task_and_the_answer_is_spoken(ops_url: st
     answer = [e["text"] for e in turn.of("transcript") if e["role"] == "assistant" and e["final"]]
     assert answer and "Task 1 (Run the tests: suite): succeeded" in answer[0], answer
     assert len(turn.audio) > 0
+    # The task's card came along (staff see it in the Voice tab), replaced in place until it ended.
+    cards = turn.of("card")
+    assert cards and len({c["item_id"] for c in cards}) == 1, cards
+    assert "succeeded" in json.dumps(cards[-1]["widget"]) and "Task 1" in json.dumps(cards[-1]["widget"])
+    assert not turn.of("products")  # a task card is not a product card
+
+
+async def test_a_side_effect_said_by_voice_waits_for_approval(ops_url: str) -> None:
+    turn = Turn()
+    async with connect(_ws(ops_url, "staff-1")) as ws:
+        await _collect(ws, turn, until="state")
+        await ws.send(json.dumps({"type": "text", "text": "import examples/products.csv"}))
+        await _collect(ws, turn, until="response_done", within_s=60)
+    answer = [e["text"] for e in turn.of("transcript") if e["role"] == "assistant" and e["final"]]
+    assert answer and "awaiting approval" in answer[0], answer
+    (card,) = turn.of("card")
+    widget = json.dumps(card["widget"])
+    assert "ops.approve" in widget and "ops.deny" in widget  # a person decides, on the card
 
 
 async def test_shoppers_cannot_talk_to_aya_ops(ops_url: str) -> None:

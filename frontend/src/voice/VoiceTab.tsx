@@ -4,6 +4,11 @@
  * The engine follows the server's configuration (`mode` from /api/config): "realtime" uses OpenAI Realtime over
  * WebRTC (the server mints the ephemeral secret and runs the tools); anything else uses the server's own offline
  * pipeline over `/voice/ws`. Offline turns are saved in the shopper's ChatKit thread, so the Text tab shows them.
+ *
+ * Staff (only) also get a "Talk to" switch: Aya Ops, the staff assistant, over the same engines (`/voice/ws?assistant=
+ * ops`, or a Realtime session with Aya Ops' tools relayed to `/api/ops/tools/{name}`); its task cards appear and are
+ * replaced in place as their tasks move on, and their buttons (Approve, Deny, Cancel, Retry) act on the Aya Ops thread.
+ * Where the browser has the Web Speech API, its own recognition and speech can be chosen as the engine instead.
  */
 
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -15,7 +20,8 @@ import { VoiceError } from "./microphone";
 import { OfflineVoice } from "./offline";
 import { RealtimeVoice } from "./realtime";
 import { sendAction, sendTyped, type VoiceTextResult } from "./typed";
-import type { ProductCard, TranscriptLine, VoiceEngine, VoiceState } from "./types";
+import type { ProductCard, TranscriptLine, VoiceAssistant, VoiceEngine, VoiceState } from "./types";
+import { usableSpeech, WebSpeechVoice, type SpeechSupport } from "./webspeech";
 import "./voice.css";
 
 export type { VoiceState } from "./types";
@@ -28,11 +34,34 @@ export interface VoiceTabProps {
   theme: "light" | "dark";
   /** The ChatKit client: typed messages and the cards' actions go to the same thread as the voice turns. */
   client?: ChatKitClient;
+  /** The caller is staff or admin (the server said so): the tab offers Aya Ops. Shoppers never see the switch. */
+  staff?: boolean;
+  /** The ChatKit client of Aya Ops (`/ops/chatkit`), for staff. */
+  opsClient?: ChatKitClient;
+}
+
+interface Card {
+  itemId: string;
+  widget: WidgetComponent;
+}
+
+/** Cards in order of first appearance; a card with a known id replaces the old one in place. */
+function withCard(cards: Card[], card: Card): Card[] {
+  const at = cards.findIndex((c) => c.itemId === card.itemId);
+  if (at < 0) return [...cards, card].slice(-12);
+  const next = cards.slice();
+  next[at] = card;
+  return next;
 }
 
 const DEVICE_KEY = "aya.voice.device";
 /** The Text tab's current conversation: voice turns continue it (and a thread voice starts becomes it). */
 const THREAD_KEY = "aya.last_thread";
+/** Aya Ops' voice conversation (staff): kept apart from the shopper-side thread. */
+const OPS_THREAD_KEY = "aya.ops.voice_thread";
+const ASSISTANT_KEY = "aya.voice.assistant";
+const ENGINE_KEY = "aya.voice.engine";
+type EngineChoice = "server" | "browser";
 
 const STATE_TEXT: Record<VoiceState, string> = {
   idle: "Press Start and talk to Aya.",
@@ -75,8 +104,30 @@ function Cards({ products }: { products: ProductCard[] }) {
 
 let typedCount = 0;
 
-export function VoiceTab({ mode, headers, theme, client }: VoiceTabProps) {
+export function VoiceTab({ mode, headers, theme, client, staff = false, opsClient }: VoiceTabProps) {
   const realtime = mode === "realtime";
+  const [chosenAssistant, setChosenAssistant] = useState<VoiceAssistant>(() =>
+    localStorage.getItem(ASSISTANT_KEY) === "ops" ? "ops" : "aya",
+  );
+  // Aya Ops only for staff with its client: for anyone else the choice does not exist, whatever was stored.
+  const assistant: VoiceAssistant = staff && opsClient && chosenAssistant === "ops" ? "ops" : "aya";
+  const ops = assistant === "ops";
+  const threadKey = ops ? OPS_THREAD_KEY : THREAD_KEY;
+  const chat = ops ? opsClient : client;
+  // The browser's own speech, found out once after mounting (undefined: still checking).
+  const [speech, setSpeech] = useState<SpeechSupport | null | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    void usableSpeech().then((s) => live && setSpeech(s));
+    return () => {
+      live = false;
+    };
+  }, []);
+  const [engineChoice, setEngineChoice] = useState<EngineChoice>(() =>
+    localStorage.getItem(ENGINE_KEY) === "browser" ? "browser" : "server",
+  );
+  const browserEngine = !!speech && engineChoice === "browser" && chat !== undefined;
+  const [cards, setCards] = useState<Card[]>([]);
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   const [deviceId, setDeviceId] = useState<string>(() => localStorage.getItem(DEVICE_KEY) ?? "");
   const [state, setState] = useState<VoiceState>("idle");
@@ -106,16 +157,22 @@ export function VoiceTab({ mode, headers, theme, client }: VoiceTabProps) {
 
   /** A typed message or a card action ran in the thread: show Aya's answer and the new cards, tell the Text tab. */
   const showResult = useCallback(
-    (result: VoiceTextResult) => {
-      if (result.threadId) localStorage.setItem(THREAD_KEY, result.threadId);
-      if (result.text) addLine({ id: `typed-a-${++typedCount}`, role: "assistant", text: result.text, final: true });
+    (result: VoiceTextResult, showText = true) => {
+      if (result.threadId) localStorage.setItem(threadKey, result.threadId);
+      if (result.text && showText) {
+        addLine({ id: `typed-a-${++typedCount}`, role: "assistant", text: result.text, final: true });
+      }
+      if (ops) {
+        setCards((old) => result.widgets.reduce(withCard, old));
+        return;
+      }
       if (result.widget) {
         setWidget(result.widget);
         setWidgetItemId(result.widgetItemId);
       }
       window.dispatchEvent(new CustomEvent("aya:thread-changed"));
     },
-    [addLine],
+    [addLine, ops, threadKey],
   );
 
   const runText = async (work: () => Promise<VoiceTextResult>) => {
@@ -132,16 +189,32 @@ export function VoiceTab({ mode, headers, theme, client }: VoiceTabProps) {
 
   const sendTypedText = async () => {
     const text = typed.trim();
-    if (!text || !client || busy) return;
+    if (!text || !chat || busy) return;
     setTyped("");
     addLine({ id: `typed-u-${++typedCount}`, role: "user", text, final: true });
-    await runText(() => sendTyped(client, localStorage.getItem(THREAD_KEY), text));
+    await runText(() => sendTyped(chat, localStorage.getItem(threadKey), text));
   };
 
   const onCardAction = (action: ActionConfig, itemId: string | null) => {
-    const threadId = localStorage.getItem(THREAD_KEY);
-    if (!client || !threadId || action.handler === "client" || busy) return;
-    void runText(() => sendAction(client, threadId, action, itemId ?? widgetItemId));
+    const threadId = localStorage.getItem(threadKey);
+    if (!chat || !threadId || action.handler === "client" || busy) return;
+    void runText(() => sendAction(chat, threadId, action, itemId ?? widgetItemId));
+  };
+
+  /** Aya or Aya Ops (staff): a new conversation on screen; each keeps its own thread. */
+  const chooseAssistant = (next: VoiceAssistant) => {
+    setChosenAssistant(next);
+    localStorage.setItem(ASSISTANT_KEY, next);
+    setLines([]);
+    setProducts([]);
+    setWidget(null);
+    setCards([]);
+    setError(null);
+  };
+
+  const chooseEngine = (next: EngineChoice) => {
+    setEngineChoice(next);
+    localStorage.setItem(ENGINE_KEY, next);
   };
 
   /** Correct a misheard line: its words go to the box, to be fixed and sent as typed text. */
@@ -179,18 +252,29 @@ export function VoiceTab({ mode, headers, theme, client }: VoiceTabProps) {
       onState: setState,
       onLevel: setLevel,
       onError: (m: string) => setError(m),
-      onThread: (id: string) => localStorage.setItem(THREAD_KEY, id),
+      onThread: (id: string) => localStorage.setItem(threadKey, id),
       onProducts: (p: ProductCard[], w: WidgetComponent | null) => {
         setProducts(p);
         setWidget(w);
         setWidgetItemId(null);
       },
+      onCard: (itemId: string, w: WidgetComponent) => setCards((old) => withCard(old, { itemId, widget: w })),
       onTranscript: addLine,
     };
     const chosen = deviceId || null;
-    const voice: VoiceEngine = realtime
-      ? new RealtimeVoice({ deviceId: chosen, headers, threadId: localStorage.getItem(THREAD_KEY) }, callbacks)
-      : new OfflineVoice({ deviceId: chosen, headers, threadId: localStorage.getItem(THREAD_KEY) }, callbacks);
+    const options = { deviceId: chosen, headers, threadId: localStorage.getItem(threadKey), assistant };
+    let voice: VoiceEngine;
+    if (browserEngine && speech && chat) {
+      // The browser hears and speaks; each phrase is a typed turn on the same thread (cards and all).
+      const respond = async (text: string) => {
+        const result = await sendTyped(chat, localStorage.getItem(threadKey), text);
+        showResult(result, false);
+        return result.text;
+      };
+      voice = new WebSpeechVoice({ support: speech, respond }, callbacks);
+    } else {
+      voice = realtime ? new RealtimeVoice(options, callbacks) : new OfflineVoice(options, callbacks);
+    }
     engine.current = voice;
     try {
       await voice.start();
@@ -225,13 +309,39 @@ export function VoiceTab({ mode, headers, theme, client }: VoiceTabProps) {
   const running = state !== "idle" && state !== "error";
 
   return (
-    <section className="voice-tab" aria-label="Talk with Aya" data-voice-mode={realtime ? "realtime" : "offline"}>
+    <section
+      className="voice-tab"
+      aria-label={ops ? "Talk with Aya Ops" : "Talk with Aya"}
+      data-voice-mode={browserEngine ? "browser" : realtime ? "realtime" : "offline"}
+      data-assistant={assistant}
+      data-browser-speech={speech === undefined ? "checking" : speech ? "available" : "unavailable"}
+    >
       {/* Controls and status stay on screen however long the transcript grows. */}
       <div className="voice-bar">
       <div className="voice-head">
-        <h1>Talk with Aya</h1>
-        <span className="voice-mode">{realtime ? "OpenAI Realtime" : "Offline voice"}</span>
+        <h1>{ops ? "Talk with Aya Ops" : "Talk with Aya"}</h1>
+        <span className="voice-mode">
+          {browserEngine ? "Browser speech" : realtime ? "OpenAI Realtime" : "Offline voice"}
+        </span>
       </div>
+
+      {staff && opsClient ? (
+        <div className="voice-assistant" role="radiogroup" aria-label="Talk to">
+          {(["aya", "ops"] as const).map((a) => (
+            <button
+              key={a}
+              type="button"
+              role="radio"
+              aria-checked={assistant === a}
+              className={`voice-choice${assistant === a ? " active" : ""}`}
+              disabled={running}
+              onClick={() => chooseAssistant(a)}
+            >
+              {a === "ops" ? "Aya Ops (staff)" : "Aya"}
+            </button>
+          ))}
+        </div>
+      ) : null}
 
       <div className="voice-controls">
         <label className="voice-device">
@@ -259,6 +369,15 @@ export function VoiceTab({ mode, headers, theme, client }: VoiceTabProps) {
         <button type="button" className="voice-button" aria-pressed={muted} onClick={toggleMute} disabled={!running}>
           {muted ? "Unmute" : "Mute"}
         </button>
+        {speech && chat ? (
+          <label className="voice-device voice-engine">
+            <span>Voice engine</span>
+            <select value={engineChoice} onChange={(e) => chooseEngine(e.target.value as EngineChoice)} disabled={running}>
+              <option value="server">{realtime ? "OpenAI Realtime" : "The store's (offline)"}</option>
+              <option value="browser">This browser's speech</option>
+            </select>
+          </label>
+        ) : null}
       </div>
 
       <div className="voice-status" data-state={state} aria-live="polite">
@@ -285,14 +404,14 @@ export function VoiceTab({ mode, headers, theme, client }: VoiceTabProps) {
       <ol className="voice-transcript" aria-label="Transcript">
         {lines.map((l) => (
           <li key={l.id} className={`voice-line ${l.role}`} data-role={l.role} data-final={l.final}>
-            <span className="voice-who">{l.role === "user" ? "You" : "Aya"}</span>
+            <span className="voice-who">{l.role === "user" ? "You" : ops ? "Aya Ops" : "Aya"}</span>
             {l.role === "assistant" && l.final ? (
               // Aya's final line is her whole written answer (as saved in the thread): render its markdown safely
               <Markdown text={l.text} className="voice-text" />
             ) : (
               <span className="voice-text">{l.text}</span>
             )}
-            {l.role === "user" && l.final && client ? (
+            {l.role === "user" && l.final && chat ? (
               <button type="button" className="text-button voice-correct" aria-label={`Correct “${l.text}”`} onClick={() => correct(l)}>
                 Edit
               </button>
@@ -311,7 +430,17 @@ export function VoiceTab({ mode, headers, theme, client }: VoiceTabProps) {
         </section>
       ) : null}
 
-      {client ? (
+      {ops && cards.length ? (
+        <section className="voice-products voice-task-cards" aria-label="Tasks Aya Ops started">
+          {cards.map((c) => (
+            <div key={c.itemId} className="voice-task-card" data-item-id={c.itemId}>
+              <Widget widget={c.widget} itemId={c.itemId} theme={theme} onAction={onCardAction} busy={busy} />
+            </div>
+          ))}
+        </section>
+      ) : null}
+
+      {chat ? (
         <form
           className="voice-type"
           onSubmit={(e) => {
@@ -319,14 +448,14 @@ export function VoiceTab({ mode, headers, theme, client }: VoiceTabProps) {
             void sendTypedText();
           }}
         >
-          <label htmlFor="voice-typed">Misheard, or rather type? Write to Aya here</label>
+          <label htmlFor="voice-typed">Misheard, or rather type? Write to {ops ? "Aya Ops" : "Aya"} here</label>
           <div className="voice-type-row">
             <input
               id="voice-typed"
               ref={typedRef}
               value={typed}
               onChange={(e) => setTyped(e.target.value)}
-              placeholder="e.g. grain free food for my senior cat"
+              placeholder={ops ? "e.g. run the tests" : "e.g. grain free food for my senior cat"}
               autoComplete="off"
             />
             <button type="submit" className="voice-button start" disabled={busy || !typed.trim()}>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { audioConstraints, identityQuery } from "./microphone";
-import { productsInResult } from "./realtime";
+import { productsInResult, toolUrl } from "./realtime";
 
 describe("identityQuery", () => {
   it("carries the dev identity headers as query parameters", () => {
@@ -40,5 +40,14 @@ describe("productsInResult", () => {
     expect(productsInResult(null)).toEqual([]);
     expect(productsInResult("text")).toEqual([]);
     expect(productsInResult({ products: [{ title: "no id" }] })).toEqual([]);
+  });
+});
+
+describe("toolUrl", () => {
+  it("sends the shop's tools to /api/tools and Aya Ops' to the staff relay in the ops thread", () => {
+    expect(toolUrl("search_products", "aya", "thr_1")).toBe("/api/tools/search_products");
+    expect(toolUrl("run_tests", "ops", null)).toBe("/api/ops/tools/run_tests");
+    expect(toolUrl("run_tests", "ops", "thr_a b")).toBe("/api/ops/tools/run_tests?thread_id=thr_a%20b");
+    expect(toolUrl("../tasks", "ops", null)).toBe("/api/ops/tools/..%2Ftasks");
   });
 });

@@ -4,13 +4,15 @@
  */
 
 import { identityQuery, openMicrophone, VoiceError, voiceTicket } from "./microphone";
-import type { ServerEvent, VoiceCallbacks, VoiceEngine } from "./types";
+import type { ServerEvent, VoiceAssistant, VoiceCallbacks, VoiceEngine } from "./types";
 import { loadWorklets } from "./worklets";
 
 export interface OfflineOptions {
   deviceId: string | null;
   headers: () => Record<string, string>;
   threadId: string | null;
+  /** "ops": Aya Ops (the server refuses anyone but staff). */
+  assistant?: VoiceAssistant;
 }
 
 let lineSeq = 0;
@@ -70,6 +72,7 @@ export class OfflineVoice implements VoiceEngine {
     const ticket = await voiceTicket(headers);
     if (ticket) q.set("ticket", ticket);
     if (this.options.threadId) q.set("thread_id", this.options.threadId);
+    if (this.options.assistant === "ops") q.set("assistant", "ops");
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${scheme}://${location.host}/voice/ws?${q}`);
     ws.binaryType = "arraybuffer";
@@ -128,6 +131,9 @@ export class OfflineVoice implements VoiceEngine {
       }
       case "products":
         this.cb.onProducts(event.products, event.widget ?? null);
+        break;
+      case "card":
+        this.cb.onCard?.(event.item_id, event.widget);
         break;
       case "thread":
         this.cb.onThread?.(event.thread_id);

@@ -10,13 +10,30 @@
 
 import { openMicrophone, VoiceError } from "./microphone";
 import { messagesOf, RealtimeStates, readableError, TranscriptOrder, type HistoryItem, type Message } from "./realtimeEvents";
-import type { ProductCard, VoiceCallbacks, VoiceEngine } from "./types";
+import type { WidgetComponent } from "../chatkit/types";
+import type { ProductCard, VoiceAssistant, VoiceCallbacks, VoiceEngine } from "./types";
 
 export interface RealtimeOptions {
   deviceId: string | null;
   headers: () => Record<string, string>;
   /** The shopper's current thread: finished transcripts are saved into it (a new one when null). */
   threadId: string | null;
+  /** "ops": Aya Ops' session (staff): its tools run through `POST /api/ops/tools/{name}` in the ops thread. */
+  assistant?: VoiceAssistant;
+}
+
+/** What the Aya Ops relay answers: the tool's output for the model, the thread, the task cards. */
+export interface RelayAnswer {
+  thread_id: string;
+  output: string;
+  cards: { item_id: string; widget: WidgetComponent }[];
+}
+
+/** Where a tool call goes: the shop's tools, or Aya Ops' relay in the staff member's ops thread. */
+export function toolUrl(name: string, assistant: VoiceAssistant, threadId: string | null): string {
+  const tool = encodeURIComponent(name);
+  if (assistant !== "ops") return `/api/tools/${tool}`;
+  return threadId ? `/api/ops/tools/${tool}?thread_id=${encodeURIComponent(threadId)}` : `/api/ops/tools/${tool}`;
 }
 
 interface MintedSession {
@@ -44,10 +61,11 @@ export function productsInResult(result: unknown): ProductCard[] {
   return list.filter((p): p is ProductCard => !!p && typeof (p as ProductCard).id === "string");
 }
 
-async function mint(headers: Record<string, string>): Promise<MintedSession> {
+async function mint(headers: Record<string, string>, assistant: VoiceAssistant): Promise<MintedSession> {
   let response: Response;
   try {
-    response = await fetch("/voice/realtime/session", { method: "POST", headers });
+    const url = assistant === "ops" ? "/voice/realtime/session?assistant=ops" : "/voice/realtime/session";
+    response = await fetch(url, { method: "POST", headers });
   } catch {
     throw new VoiceError("Cannot reach the voice server. Check that Aya is running and try again.");
   }
@@ -68,12 +86,24 @@ export class RealtimeVoice implements VoiceEngine {
   private states = new RealtimeStates();
   private saving: Promise<void> = Promise.resolve();
   private threadId: string | null;
+  private readonly assistant: VoiceAssistant;
 
   constructor(
     private readonly options: RealtimeOptions,
     private readonly cb: VoiceCallbacks,
   ) {
     this.threadId = options.threadId;
+    this.assistant = options.assistant ?? "aya";
+  }
+
+  /** An Aya Ops tool's answer: its cards on screen, its thread remembered; the model reads the tool's output. */
+  private relayed(body: RelayAnswer): string {
+    if (body.thread_id && body.thread_id !== this.threadId) {
+      this.threadId = body.thread_id;
+      this.cb.onThread?.(body.thread_id);
+    }
+    for (const card of body.cards ?? []) this.cb.onCard?.(card.item_id, card.widget);
+    return body.output;
   }
 
   /** Show the history's transcripts and save the finished ones, in conversation order. */
@@ -96,7 +126,7 @@ export class RealtimeVoice implements VoiceEngine {
         const response = await fetch("/voice/realtime/items", {
           method: "POST",
           headers: { ...this.options.headers(), "content-type": "application/json" },
-          body: JSON.stringify({ thread_id: this.threadId, role, text }),
+          body: JSON.stringify({ thread_id: this.threadId, role, text, assistant: this.assistant }),
         });
         if (!response.ok) return;
         const { thread_id } = (await response.json()) as { thread_id: string };
@@ -108,11 +138,40 @@ export class RealtimeVoice implements VoiceEngine {
     });
   }
 
+  /** Aya Ops' tool calls join the transcripts' queue: one thread, and its items in conversation order. */
+  private inOrder<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.saving.then(work);
+    this.saving = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** One tool call on our server (authenticated and validated there); its answer is what the model reads. */
+  private async callTool(name: string, args: unknown): Promise<string> {
+    try {
+      const response = await fetch(toolUrl(name, this.assistant, this.threadId), {
+        method: "POST",
+        headers: { ...this.options.headers(), "content-type": "application/json" },
+        body: JSON.stringify(args ?? {}),
+      });
+      const body: unknown = await response.json().catch(() => ({}));
+      if (!response.ok) return `The tool failed: ${(body as { message?: string }).message ?? response.status}`;
+      if (this.assistant === "ops") return this.relayed(body as RelayAnswer);
+      const products = productsInResult(body);
+      if (products.length) this.cb.onProducts(products, null);
+      return JSON.stringify(body);
+    } catch {
+      return "The tool failed: the store's server did not answer.";
+    }
+  }
+
   async start(): Promise<void> {
     this.cb.onState("connecting");
     this.stream = await openMicrophone(this.options.deviceId);
     this.meter(this.stream);
-    const minted = await mint(this.options.headers());
+    const minted = await mint(this.options.headers(), this.assistant);
     const { RealtimeAgent, RealtimeSession, OpenAIRealtimeWebRTC, tool } = await import("@openai/agents-realtime");
     const tools = minted.tools.map((t) =>
       tool({
@@ -123,25 +182,14 @@ export class RealtimeVoice implements VoiceEngine {
         execute: async (args: unknown) => {
           this.cb.onState(this.states.toolStarted());
           try {
-            const response = await fetch(`/api/tools/${encodeURIComponent(t.name)}`, {
-              method: "POST",
-              headers: { ...this.options.headers(), "content-type": "application/json" },
-              body: JSON.stringify(args ?? {}),
-            });
-            const body: unknown = await response.json().catch(() => ({}));
-            if (!response.ok) return `The tool failed: ${(body as { message?: string }).message ?? response.status}`;
-            const products = productsInResult(body);
-            if (products.length) this.cb.onProducts(products, null);
-            return JSON.stringify(body);
-          } catch {
-            return "The tool failed: the store's server did not answer.";
+            return this.assistant === "ops" ? await this.inOrder(() => this.callTool(t.name, args)) : await this.callTool(t.name, args);
           } finally {
             this.cb.onState(this.states.toolFinished());
           }
         },
       }),
     );
-    const agent = new RealtimeAgent({ name: "Aya", instructions: minted.instructions, tools });
+    const agent = new RealtimeAgent({ name: this.assistant === "ops" ? "Aya Ops" : "Aya", instructions: minted.instructions, tools });
     const session = new RealtimeSession(agent, {
       transport: new OpenAIRealtimeWebRTC({ mediaStream: this.stream }),
       model: minted.model,

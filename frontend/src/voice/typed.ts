@@ -14,6 +14,8 @@ export interface VoiceTextResult {
   text: string;
   widget: WidgetComponent | null;
   widgetItemId: string | null;
+  /** Every widget of the answer in its latest state (Aya Ops' task cards), in order. */
+  widgets: { itemId: string; widget: WidgetComponent }[];
 }
 
 /** The follow-up chips' widget key (not product cards). */
@@ -34,6 +36,7 @@ async function run(client: ChatKitClient, request: StreamingRequest, threadId: s
     text,
     widget: last?.type === "widget" ? last.widget : null,
     widgetItemId: last?.id ?? null,
+    widgets: widgets.flatMap((i) => (i.type === "widget" ? [{ itemId: i.id, widget: i.widget }] : [])),
   };
 }
 

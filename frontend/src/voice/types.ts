@@ -32,7 +32,12 @@ export interface VoiceCallbacks {
   onLevel(level: number): void;
   onError(message: string): void;
   onThread?(threadId: string): void;
+  /** A card that is not about products (Aya Ops' task cards): show it, replacing the card with the same id. */
+  onCard?(itemId: string, widget: WidgetComponent): void;
 }
+
+/** Who the Voice tab talks to: Aya (shoppers and everyone) or Aya Ops (staff only). */
+export type VoiceAssistant = "aya" | "ops";
 
 export interface VoiceEngine {
   start(): Promise<void>;
@@ -46,6 +51,7 @@ export type ServerEvent =
   | { type: "state"; state: "listening" | "user_speaking" | "thinking" | "speaking" }
   | { type: "transcript"; role: "user" | "assistant"; text: string; final?: boolean }
   | { type: "products"; products: ProductCard[]; widget?: WidgetComponent | null }
+  | { type: "card"; item_id: string; widget: WidgetComponent }
   | { type: "thread"; thread_id: string }
   | { type: "interrupt" }
   | { type: "response_done"; latency_ms?: number | null }

@@ -40,6 +40,7 @@ class OpsRunContext:
     services: OpsServices
     chat: AgentContext[Any]
     user: RequestContext
+    follow_s: float = FOLLOW_S  # how long a tool follows its task before answering (the task runs on)
 
     @property
     def everyone(self) -> bool:
@@ -123,8 +124,10 @@ async def card_events(
         yield ThreadItemReplacedEvent(item=card.model_copy(update={"widget": widget}))
 
 
-async def follow(ctx: OpsRunContext, task: Task, *, limit_s: float = FOLLOW_S) -> Task:
-    """Put the task's card in the thread and keep it up to date until the task ends (or ``limit_s`` passes)."""
+async def follow(ctx: OpsRunContext, task: Task, *, limit_s: float | None = None) -> Task:
+    """Put the task's card in the thread and keep it up to date until the task ends (or ``limit_s``, by default the
+    context's ``follow_s``, passes)."""
+    limit_s = ctx.follow_s if limit_s is None else limit_s
     last = [task]
     card = new_card(ctx.chat.store, ctx.chat.thread, ctx.user, task)
     async for event in card_events(ctx.services, task, card, limit_s=limit_s, last=last):

@@ -22,12 +22,14 @@ from chatkit.types import (
     ErrorEvent,
     ThreadCreatedEvent,
     ThreadItemDoneEvent,
+    ThreadItemReplacedEvent,
     ThreadItemUpdatedEvent,
     ThreadStreamEvent,
     WidgetItem,
     WidgetRootUpdated,
 )
 
+from aya.assistants import DEFAULT_ASSISTANT
 from aya.core.context import RequestContext
 from aya.core.errors import NotFound
 
@@ -51,6 +53,15 @@ class ProductCards:
 
 
 @dataclass(slots=True)
+class WidgetCard:
+    """A card that is not about products (Aya Ops' task cards): show it, replacing an earlier one with the same
+    ``item_id`` (a task card is replaced in place as its task moves on)."""
+
+    item_id: str
+    widget: dict[str, Any]
+
+
+@dataclass(slots=True)
 class AnswerDone:
     text: str
 
@@ -60,7 +71,7 @@ class AssistantFailed:
     message: str
 
 
-AssistantEvent = ThreadStarted | TextDelta | ProductCards | AnswerDone | AssistantFailed
+AssistantEvent = ThreadStarted | TextDelta | ProductCards | WidgetCard | AnswerDone | AssistantFailed
 
 
 class VoiceAssistant(Protocol):
@@ -83,7 +94,9 @@ ProductLookup = Callable[[list[str]], Awaitable[list[dict[str, Any]]]]
 @dataclass
 class ChatKitAssistant:
     """``lookup`` turns the product ids found in widgets into card data (the shop's product summaries);
-    ``assistant`` names the assistant the turns go to (``None``: Aya; ``"ops"``: Aya Ops, for staff)."""
+    ``assistant`` names the assistant the turns go to (``None``: Aya; ``"ops"``: Aya Ops, for staff). For another
+    assistant than Aya, widgets without products (task cards) come as :class:`WidgetCard`, and again each time the
+    card is replaced."""
 
     server: ChatKitServerLike
     context: RequestContext
@@ -128,6 +141,8 @@ class ChatKitAssistant:
                 return [AnswerDone("".join(part.text for part in content))]
             case ThreadItemDoneEvent(item=WidgetItem(id=item_id, widget=widget)):
                 return self._cards(item_id, widget.model_dump(mode="json"))
+            case ThreadItemReplacedEvent(item=WidgetItem(id=item_id, widget=widget)) if self._other_cards:
+                return [WidgetCard(item_id, widget.model_dump(mode="json"))]
             case ErrorEvent(message=message):
                 return [AssistantFailed(message or "Aya could not answer")]
             case _:
@@ -142,11 +157,17 @@ class ChatKitAssistant:
             return products
         return [found.get(p["id"], p) for p in products]
 
+    @property
+    def _other_cards(self) -> bool:
+        return self.assistant is not None and self.assistant != DEFAULT_ASSISTANT
+
     def _cards(self, item_id: str, widget: dict[str, Any]) -> list[AssistantEvent]:
         if item_id in self._seen_widgets:
             return []
         products = products_in_widget(widget)
         if not products:
+            if self._other_cards:
+                return [WidgetCard(item_id, widget)]
             return []
         self._seen_widgets.add(item_id)
         return [ProductCards(products, widget)]

@@ -21,6 +21,7 @@ from aya.voice.assistant import (
     TextDelta,
     ThreadStarted,
     VoiceAssistant,
+    WidgetCard,
 )
 from aya.voice.frames import (
     AssistantDoneFrame,
@@ -41,6 +42,7 @@ from aya.voice.frames import (
 )
 from aya.voice.pipeline import Direction, FrameProcessor, QueuedProcessor
 from aya.voice.protocol import (
+    CardEvent,
     ErrorEvent,
     InterruptEvent,
     ProductsEvent,
@@ -231,6 +233,8 @@ class AssistantProcessor(QueuedProcessor):
                     case ProductCards(products=products, widget=widget):
                         await self.push_frame(ProductsFrame(products))
                         await self.push_frame(EventFrame(ProductsEvent(products=products, widget=widget)))
+                    case WidgetCard(item_id=item_id, widget=widget):
+                        await self.push_frame(EventFrame(CardEvent(item_id=item_id, widget=widget)))
                     case AnswerDone(text=text):
                         if not answer:  # a model that does not stream deltas
                             for sentence in spoken.feed(text):

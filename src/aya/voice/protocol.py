@@ -86,6 +86,15 @@ class ProductsEvent(BaseModel):
     widget: dict[str, Any] | None = None
 
 
+class CardEvent(BaseModel):
+    """A card that is not about products (Aya Ops' task cards, staff only): show it; a later ``card`` with the same
+    ``item_id`` replaces it (the task moved on). Its buttons are ChatKit actions on the voice thread."""
+
+    type: Literal["card"] = "card"
+    item_id: str
+    widget: dict[str, Any]
+
+
 class ThreadEvent(BaseModel):
     type: Literal["thread"] = "thread"
     thread_id: str
@@ -110,6 +119,6 @@ class ErrorEvent(BaseModel):
 
 
 ServerEvent = (
-    ReadyEvent | StateEvent | TranscriptEvent | ProductsEvent | ThreadEvent | InterruptEvent | ResponseDoneEvent
-    | ErrorEvent
+    ReadyEvent | StateEvent | TranscriptEvent | ProductsEvent | CardEvent | ThreadEvent | InterruptEvent
+    | ResponseDoneEvent | ErrorEvent
 )  # fmt: skip

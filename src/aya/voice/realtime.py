@@ -63,12 +63,27 @@ def tracing_enabled(settings: Settings) -> bool:
     return settings.tracing and settings.openai_api_key is not None
 
 
-def session_config(settings: Settings, username: str | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Persona:
+    """Who the Realtime session is: its instructions and tools (default: Aya with the shop tools; the web layer
+    passes Aya Ops' for staff)."""
+
+    instructions: str
+    tools: list[dict[str, Any]]
+    workflow: str = TRACING_WORKFLOW
+
+
+def shop_persona(username: str | None) -> Persona:
+    return Persona(instructions=voice_instructions(username), tools=realtime_tools())
+
+
+def session_config(settings: Settings, username: str | None, persona: Persona | None = None) -> dict[str, Any]:
     """The Realtime session bound to the client secret (GA ``client_secrets`` shape)."""
+    persona = persona or shop_persona(username)
     return {
         "type": "realtime",
         "model": settings.realtime_model,
-        "instructions": voice_instructions(username),
+        "instructions": persona.instructions,
         "output_modalities": ["audio"],
         "audio": {
             "input": {
@@ -84,9 +99,9 @@ def session_config(settings: Settings, username: str | None) -> dict[str, Any]:
             },
             "output": {"voice": settings.realtime_voice},
         },
-        "tools": realtime_tools(),
+        "tools": persona.tools,
         "tool_choice": "auto",
-        "tracing": {"workflow_name": TRACING_WORKFLOW} if tracing_enabled(settings) else None,
+        "tracing": {"workflow_name": persona.workflow} if tracing_enabled(settings) else None,
     }
 
 
@@ -131,12 +146,12 @@ class RealtimeMinter:
     client: httpx.AsyncClient
     limiter: RateLimiter = field(default_factory=RateLimiter)
 
-    async def mint(self, user_id: str, username: str | None) -> RealtimeSecret:
+    async def mint(self, user_id: str, username: str | None, persona: Persona | None = None) -> RealtimeSecret:
         key = self.settings.openai_api_key
         if key is None or self.settings.effective_voice_mode != "realtime":
             raise NotConfigured("Realtime voice needs OPENAI_API_KEY and AYA_VOICE_MODE realtime or auto")
         self.limiter.check(user_id)
-        config = session_config(self.settings, username)
+        config = session_config(self.settings, username, persona)
         url = f"{self.settings.openai_api_base}/realtime/client_secrets"
         try:
             response = await self.client.post(
@@ -169,7 +184,7 @@ class RealtimeMinter:
             turn_detection=config["audio"]["input"]["turn_detection"],
             transcription=config["audio"]["input"]["transcription"],
             tracing=tracing_enabled(self.settings),
-            tracing_workflow=TRACING_WORKFLOW if tracing_enabled(self.settings) else None,
+            tracing_workflow=config["tracing"]["workflow_name"] if config["tracing"] else None,
         )
 
 

@@ -21,6 +21,7 @@ from chatkit.types import (
 )
 from pydantic import BaseModel, ConfigDict, Field
 
+from aya.assistants import ASSISTANT_KEY, DEFAULT_ASSISTANT
 from aya.core.context import RequestContext
 from aya.core.errors import NotFound
 
@@ -33,6 +34,7 @@ class TranscriptItem(BaseModel):
     thread_id: str | None = Field(default=None, max_length=128, description="The thread to add to; none: a new one.")
     role: Literal["user", "assistant"]
     text: str = Field(min_length=1, max_length=4000)
+    assistant: Literal["aya", "ops"] = Field(default="aya", description="Whose thread: Aya's or Aya Ops' (staff).")
 
 
 async def save_transcript(store: Any, context: RequestContext, item: TranscriptItem) -> str:
@@ -43,9 +45,14 @@ async def save_transcript(store: Any, context: RequestContext, item: TranscriptI
             thread = await store.load_thread(item.thread_id, context=context)
         except NotFoundError as exc:  # another user's thread looks the same
             raise NotFound(f"thread {item.thread_id} not found", field="thread_id") from exc
+        if thread.metadata.get(ASSISTANT_KEY, DEFAULT_ASSISTANT) != item.assistant:  # the other assistant's thread
+            raise NotFound(f"thread {item.thread_id} not found", field="thread_id")
     else:
         title = text[:TITLE_MAX] if item.role == "user" else "Voice conversation"
-        thread = ThreadMetadata(id=store.generate_thread_id(context), created_at=datetime.now(), title=title)
+        metadata = {ASSISTANT_KEY: item.assistant} if item.assistant != DEFAULT_ASSISTANT else {}
+        thread = ThreadMetadata(
+            id=store.generate_thread_id(context), created_at=datetime.now(), title=title, metadata=metadata
+        )
         await store.save_thread(thread, context=context)
     now = datetime.now()
     message: UserMessageItem | AssistantMessageItem

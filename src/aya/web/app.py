@@ -33,11 +33,11 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
 def _components() -> list[ModuleType]:
     """Router modules, in lifespan order (frontend last: its catch-all must stay behind every API route)."""
     from aya.web import ops as operations
-    from aya.web.routes import chatkit, frontend, mcp, me, ops, search, tools, voice
+    from aya.web.routes import chatkit, frontend, mcp, me, ops, ops_voice, search, tools, voice
 
     # operations (coordination, metrics) before what uses them; chat after what it is built from (MCP servers,
     # dictation, the other assistants); frontend last.
-    return [health, search, operations, mcp, voice, ops, chatkit, me, tools, frontend]
+    return [health, search, operations, mcp, voice, ops, chatkit, me, tools, ops_voice, frontend]
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -18,22 +18,24 @@ from __future__ import annotations
 import contextlib
 import logging
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import APIRouter, FastAPI, Request, WebSocket
+from fastapi import APIRouter, FastAPI, Query, Request, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from aya.assistants import DEFAULT_ASSISTANT
+from aya.automation.assistant import NAME as OPS
+from aya.automation.relay import VOICE_INSTRUCTIONS, realtime_ops_tools
 from aya.core.context import RequestContext
-from aya.core.errors import AyaError, NotConfigured, RateLimited, Unauthorized
+from aya.core.errors import AyaError, NotConfigured, NotFound, RateLimited, Unauthorized
 from aya.core.settings import Settings
 from aya.shop.tools import ProductSummary
 from aya.voice.assistant import ChatKitAssistant, ProductLookup
 from aya.voice.dictation import make_transcriber
 from aya.voice.frames import SAMPLE_RATE_IN
 from aya.voice.protocol import ErrorEvent
-from aya.voice.realtime import RealtimeMinter, RealtimeSecret
+from aya.voice.realtime import Persona, RealtimeMinter, RealtimeSecret
 from aya.voice.session import VoiceModels, VoiceSession
 from aya.voice.stt import SpeechToText
 from aya.voice.transcripts import TranscriptItem, save_transcript
@@ -69,12 +71,31 @@ async def voice_config(settings: SettingsDep) -> dict[str, Any]:
     }
 
 
+AssistantQuery = Annotated[
+    Literal["aya", "ops"], Query(description="aya: the shop's assistant; ops: Aya Ops (staff and admins only)")
+]
+
+
+def _persona(resources: Resources, user: RequestContext, assistant: str) -> Persona | None:
+    """``None`` for Aya (the shop's persona); Aya Ops' instructions and tools for staff; 404 for anyone else."""
+    if assistant != OPS:
+        return None
+    if not user.is_staff:
+        raise NotFound("Aya Ops not found")  # Aya Ops does not exist for shoppers
+    if resources.ops is None:
+        raise NotConfigured("Aya Ops is not running")
+    return Persona(instructions=VOICE_INSTRUCTIONS, tools=realtime_ops_tools(resources.ops), workflow="Aya Ops voice")
+
+
 @router.post("/voice/realtime/session", summary="Mint an ephemeral OpenAI Realtime client secret (never the key)")
-async def realtime_session(request: Request, user: CurrentUserDep) -> RealtimeSecret:
+async def realtime_session(
+    request: Request, user: CurrentUserDep, assistant: AssistantQuery = "aya"
+) -> RealtimeSecret:
     resources: Resources = request.app.state.resources
     minter: RealtimeMinter | None = resources.realtime_minter
     if minter is None:
         raise NotConfigured("voice is not running")
+    persona = _persona(resources, user, assistant)
     settings = resources.settings
     if settings.effective_voice_mode == "realtime":  # otherwise the minter answers 503 and nothing is spent
         limiter = resources.limiter
@@ -85,7 +106,7 @@ async def realtime_session(request: Request, user: CurrentUserDep) -> RealtimeSe
         await limiter.hit(
             f"{settings.realtime_daily_budget}/day", "realtime-all", what="voice sessions today on this server"
         )
-    return await minter.mint(user.user_id, user.display_name)
+    return await minter.mint(user.user_id, user.display_name, persona)
 
 
 @router.post("/voice/ticket", summary="A single-use ticket (60 s) authenticating /voice/ws without a token in its URL")
@@ -94,9 +115,11 @@ async def voice_ticket(request: Request, user: CurrentUserDep) -> dict[str, Any]
     return {"ticket": tickets.issue(user), "expires_in": int(tickets.ttl_s)}
 
 
-@router.post("/voice/realtime/items", summary="Save one finished Realtime transcript into the shopper's thread")
+@router.post("/voice/realtime/items", summary="Save one finished Realtime transcript into the caller's thread")
 async def realtime_item(item: TranscriptItem, request: Request, user: CurrentUserDep) -> dict[str, str]:
     store = request.app.state.resources.chat_store
+    if item.assistant == OPS and not user.is_staff:
+        raise NotFound("Aya Ops not found")
     if store is None:
         raise NotConfigured("the chat store is not running")
     return {"thread_id": await save_transcript(store, user, item)}
@@ -188,7 +211,7 @@ async def voice_ws(websocket: WebSocket) -> None:
         await websocket.close(code=4401, reason="authentication required")
         return
     assistant = websocket.query_params.get("assistant") or DEFAULT_ASSISTANT
-    if assistant not in (DEFAULT_ASSISTANT, "ops") or (assistant == "ops" and not context.is_staff):
+    if assistant not in (DEFAULT_ASSISTANT, OPS) or (assistant == OPS and not context.is_staff):
         await websocket.close(code=4404, reason="not found")  # Aya Ops does not exist for shoppers
         return
     await websocket.accept()
