@@ -41,6 +41,10 @@ class ShownProduct(BaseModel):
     rating: float | None = None
     review_count: int = 0
     protein_min: float | None = None
+    # for "the big bag", "the small breed one", "the grain free one" (absent in states stored before: defaults)
+    size: str = ""
+    breed_size: str | None = None
+    special_features: list[str] = Field(default_factory=list)
 
     @classmethod
     def of(cls, p: ProductSummary) -> ShownProduct:
@@ -55,6 +59,9 @@ class ShownProduct(BaseModel):
             rating=p.rating,
             review_count=p.review_count,
             protein_min=p.protein_min,
+            size=p.size,
+            breed_size=p.breed_size,
+            special_features=list(p.special_features),
         )
 
 
