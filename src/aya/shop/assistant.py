@@ -50,7 +50,7 @@ from aya.shop.safety.store_policy import load_policy
 from aya.shop.state import load_state
 from aya.shop.understanding import CatalogTerms, parse
 from aya.shop.understanding.dialogue import update
-from aya.shop.understanding.similarity import IntentClassifier, TextEmbedder, undecided
+from aya.shop.understanding.similarity import IntentClassifier, TextEmbedder, intent_of
 
 logger = logging.getLogger("aya.shop")
 
@@ -180,7 +180,7 @@ class ShopAssistant:
             shown_before[:] = [p.id for p in ctx.state.shown]
             if isinstance(self.model, OfflineModel):
                 # rules first: only a message no rule read is classified by similarity to example utterances
-                intent = await self.intents.classify(parsed.text) if undecided(parsed) else None
+                intent = await intent_of(self.intents, parsed)
                 agent = agent.clone(model=GuardedModel(self.model.for_turn(ctx.state, parsed, intent)))
             return agent
 

@@ -9,6 +9,7 @@ recorded in the state (``pending``, ``asked``).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -147,6 +148,8 @@ class Policy:
             return ToolStep(LIST_MCP_SERVERS, {})
         profile = state.profile
         shown = state.shown
+        if intent is not None and intent.route == "emergency":  # similarity only ever adds the route to the vet
+            return ReplyStep(replies.out_of_scope(dataclasses.replace(p, out_of_scope="emergency"), key))
 
         # safety/knowledge glue (aya.shop.knowledge_tools): feeding amounts, unit prices, switching, ingredient checks
         known = knowledge_step(conv, profile, shown, self._resolve(p, shown) or [])
@@ -256,7 +259,7 @@ class Policy:
             if p.has_pet_facts and not p.refs:
                 return None  # "compare Summit Ridge and Northern Paws dog food": search first
             return ReplyStep(replies.ask_which("details", 0))
-        if p.ref_attribute is not None and not p.refs and not p.species:
+        if p.ref_attribute is not None and not p.refs and not (p.species and "similar" in acts):
             # "the adult one": one product is the reference; several are asked about (never one picked silently)
             hits = match_attribute(p.ref_attribute, shown)
             if "compare" in acts and len(hits) >= 2:

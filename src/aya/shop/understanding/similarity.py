@@ -47,6 +47,10 @@ Route = Literal[
 ]
 ROUTES: frozenset[str] = frozenset(Route.__args__)  # type: ignore[attr-defined]
 DEFAULT_THRESHOLD = 0.45
+# A message the rules did read (a pet, "help") may still describe an emergency the safety rules have no words for
+# ("my cat hasnt peed all day and keeps trying"): the emergency intent then adds the route to the vet, at this
+# stricter similarity. It never removes one, and nothing else is taken from similarity for such a message.
+EMERGENCY_SCORE = 0.7
 MIN_WORDS = 2  # one word ("ok", "hmm", "maybe") is too little to compare: rules or nothing
 
 
@@ -122,6 +126,31 @@ def undecided(p: Parsed) -> bool:
         or p.difference is not None
         or p.budget_min is not None
     )
+
+
+_FOOD = re.compile(r"\b(?:food|foods|kibble|eat|eats|eating|feed|feeding|diet|meal|meals|recipe|treats?|brand)\b")
+
+
+def may_be_emergency(p: Parsed) -> bool:
+    """A message about a pet that asks for no food and names no need (so it may be about the pet's health right
+    now), and in which the rules found no emergency or other out-of-scope request."""
+    wishes = (
+        p.conditions or p.not_conditions or p.features or p.food_types or p.not_food_types or p.avoid or p.flavors
+        or p.brands or p.avoid_brands or p.lines or p.budget_max is not None or p.refs or p.ref_attribute
+    )  # fmt: skip
+    return p.out_of_scope is None and not wishes and _FOOD.search(p.text) is None
+
+
+async def intent_of(classifier: IntentClassifier, p: Parsed) -> IntentGuess | None:
+    """The intent the policy may use for message ``p``: any intent when no rule read the message; for a message the
+    rules read, only an emergency (at :data:`EMERGENCY_SCORE`), never anything that would override the rules."""
+    if undecided(p):
+        return await classifier.classify(p.text)
+    if may_be_emergency(p):
+        guess = await classifier.classify(p.text)
+        if guess is not None and guess.route == "emergency" and guess.score >= EMERGENCY_SCORE:
+            return guess
+    return None
 
 
 class IntentClassifier:
@@ -208,11 +237,14 @@ class IntentClassifier:
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "EMERGENCY_SCORE",
     "IntentClassifier",
     "IntentGuess",
     "IntentSpec",
     "Route",
     "bundled_intents",
+    "intent_of",
     "load_intents",
+    "may_be_emergency",
     "undecided",
 ]
