@@ -19,9 +19,9 @@ SHOWN = [
         breed_size="large",
     ),
     ShownProduct(
-        id="p2", title="Purina Pro Plan Adult Small Breed Chicken Formula Dry Dog Food, 6-lb bag", brand="Purina Pro Plan",
-        price=18.49, species="dog", food_type="dry", life_stage="adult", protein_min=29, size="6-lb bag",
-        breed_size="small", special_features=["high_protein"],
+        id="p2", title="Purina Pro Plan Adult Small Breed Chicken Formula Dry Dog Food, 6-lb bag",
+        brand="Purina Pro Plan", price=18.49, species="dog", food_type="dry", life_stage="adult", protein_min=29,
+        size="6-lb bag", breed_size="small", special_features=["high_protein"],
     ),
     ShownProduct(
         id="p3", title="Northern Paws Senior Turkey Pate Grain-Free Canned Dog Food, 13-oz can, case of 12",
