@@ -124,7 +124,7 @@ def _attribute_of(words: str, noun: str) -> Attribute | None:
     if noun == "food" or re.search(r"\d", words):
         return None  # "she loves the chicken food" states a wish; "the 5 lb one" is a size, not a word
     tokens = words.split()
-    if any(t in _NOT_ATTRIBUTES or len(t) < 3 for t in tokens):
+    if any(t in _NOT_ATTRIBUTES for t in tokens) or all(len(t) < 3 for t in tokens):
         return None  # "the other one", "the first bag", "that new food"
     return Attribute("word", words)
 

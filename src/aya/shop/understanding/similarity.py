@@ -133,12 +133,13 @@ _FOOD = re.compile(r"\b(?:food|foods|kibble|eat|eats|eating|feed|feeding|diet|me
 
 def may_be_emergency(p: Parsed) -> bool:
     """A message about a pet that asks for no food and names no need (so it may be about the pet's health right
-    now), and in which the rules found no emergency or other out-of-scope request."""
+    now), and that the rules did not already answer as an emergency, an order or another animal."""
     wishes = (
         p.conditions or p.not_conditions or p.features or p.food_types or p.not_food_types or p.avoid or p.flavors
         or p.brands or p.avoid_brands or p.lines or p.budget_max is not None or p.refs or p.ref_attribute
     )  # fmt: skip
-    return p.out_of_scope is None and not wishes and _FOOD.search(p.text) is None
+    # a topic the rules refused ("hiding under the bed" reads as bedding) may still be an emergency
+    return p.out_of_scope in (None, "non_food", "off_topic", "medical") and not wishes and _FOOD.search(p.text) is None
 
 
 async def intent_of(classifier: IntentClassifier, p: Parsed) -> IntentGuess | None:
