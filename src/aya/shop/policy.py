@@ -31,7 +31,7 @@ from aya.shop.tools import (
     SimilarResult,
 )
 from aya.shop.understanding import CatalogTerms, Parsed, parse
-from aya.shop.understanding.refs import match_attribute
+from aya.shop.understanding.refs import Attribute, match_attribute
 from aya.shop.understanding.similarity import IntentGuess, undecided
 
 _SYNTHETIC_PREFIXES = (
@@ -152,7 +152,7 @@ class Policy:
             return ReplyStep(replies.out_of_scope(dataclasses.replace(p, out_of_scope="emergency"), key))
 
         # safety/knowledge glue (aya.shop.knowledge_tools): feeding amounts, unit prices, switching, ingredient checks
-        known = knowledge_step(conv, profile, shown, self._resolve(p, shown) or [])
+        known = knowledge_step(conv, profile, shown, self._resolve(p, shown, state.compared) or [])
         refines = (
             bool(shown)
             and bool(p.features or p.food_types or p.flavors or p.brands or p.avoid or p.conditions)
@@ -169,7 +169,7 @@ class Policy:
 
         if p.superlative and shown and not p.has_pet_facts:
             return ToolStep("get_product_details", {"product_id": _superlative(p.superlative, shown).id})
-        follow = self._follow_up(p, shown, profile, key)
+        follow = self._follow_up(p, state, key)
         if follow is not None:
             return follow
 
@@ -227,7 +227,7 @@ class Policy:
         sort = "price" if cheaper else p.sort or "relevance"
         exclude: list[str] = []
         if ("cheaper" in p.acts or cheaper) and shown:
-            ref = self._resolve(p, shown)
+            ref = self._resolve(p, shown, state.compared)
             basis = [shown[i] for i in ref] if ref else shown
             cap = round(min(s.price for s in basis) - max(0.01, p.difference or 0.0), 2)
             if cap > 0:
@@ -249,7 +249,8 @@ class Policy:
         }
         return ToolStep("get_recommendations", args)
 
-    def _follow_up(self, p: Parsed, shown: list[ShownProduct], profile: PetProfile, key: str) -> Step | None:
+    def _follow_up(self, p: Parsed, state: ThreadState, key: str) -> Step | None:
+        shown, profile = state.shown, state.profile
         acts = p.acts
         if "cheaper" in acts and not acts & {"compare", "similar"}:
             return None  # "anything cheaper than the second one?": a new search under its price
@@ -261,14 +262,14 @@ class Policy:
             return ReplyStep(replies.ask_which("details", 0))
         if p.ref_attribute is not None and not p.refs and not (p.species and "similar" in acts):
             # "the adult one": one product is the reference; several are asked about (never one picked silently)
-            hits = match_attribute(p.ref_attribute, shown)
+            hits = _attribute_hits(p.ref_attribute, shown, state.compared)
             if "compare" in acts and len(hits) >= 2:
                 return ToolStep("compare_products", {"product_ids": [shown[i].id for i in hits[:4]]})
             if len(hits) > 1:
                 return ReplyStep(replies.which_of(p.ref_attribute, [(i + 1, shown[i]) for i in hits]))
             if not hits:
                 return ReplyStep(replies.no_match(p.ref_attribute, shown))
-        refs = self._resolve(p, shown)
+        refs = self._resolve(p, shown, state.compared)
         if refs is None:
             return ReplyStep(replies.out_of_range(p.refs, len(shown)))
         if "compare" in acts:
@@ -300,8 +301,9 @@ class Policy:
                 return ReplyStep(replies.ask_which("details", len(shown)))
         return ToolStep("get_product_details", {"product_id": shown[refs[0]].id})
 
-    def _resolve(self, p: Parsed, shown: list[ShownProduct]) -> list[int] | None:
-        """0-based indexes into ``shown`` for the message's references; None when a reference is out of range."""
+    def _resolve(self, p: Parsed, shown: list[ShownProduct], compared: Sequence[str] = ()) -> list[int] | None:
+        """0-based indexes into ``shown`` for the message's references; None when a reference is out of range.
+        ``compared``: the ids last compared, among which "the cheaper one" is looked for first."""
         out: list[int] = []
         for ref in p.refs:
             index = ref - 1 if ref > 0 else len(shown) + ref
@@ -311,7 +313,7 @@ class Policy:
         if not out and p.refs_all and len(shown) >= 2:
             out = list(range(min(len(shown), 4)))
         if not out and shown and p.ref_attribute is not None:
-            hits = match_attribute(p.ref_attribute, shown)
+            hits = _attribute_hits(p.ref_attribute, shown, compared)
             out = hits if len(hits) == 1 else []
         if not out and shown:
             out = _by_mention(p, shown)
@@ -418,6 +420,17 @@ def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct:
 def _only_species(profile: PetProfile) -> bool:
     rest = profile.model_copy(update={"species": None, "name": None})
     return profile.species is not None and rest.is_empty()
+
+
+def _attribute_hits(attribute: Attribute, shown: list[ShownProduct], compared: Sequence[str]) -> list[int]:
+    """The shown products an attribute points at; after a comparison, among those compared first ("compare the
+    first two" then "the cheaper one" means the cheaper of the two), else among all shown."""
+    focus = [i for i, s in enumerate(shown) if s.id in compared]
+    if len(focus) >= 2:
+        among = match_attribute(attribute, [shown[i] for i in focus])
+        if among:
+            return [focus[j] for j in among]
+    return match_attribute(attribute, shown)
 
 
 def _by_mention(p: Parsed, shown: list[ShownProduct]) -> list[int]:

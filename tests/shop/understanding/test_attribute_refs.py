@@ -192,3 +192,34 @@ def test_states_stored_before_the_new_fields_still_load() -> None:
     assert state.turns == 3
     saved = state.to_metadata()
     assert "size" not in saved["shown"][0]  # defaults are not written back
+
+
+TIED = [
+    SHOWN[0].model_copy(update={"id": "t1", "price": 15.36}),
+    SHOWN[1].model_copy(update={"id": "t2", "price": 20.00}),
+    SHOWN[2].model_copy(update={"id": "t3", "price": 15.36}),
+]
+
+
+def test_a_tie_is_asked_about() -> None:
+    step = _step("ok tell me more about the cheaper one", TIED)
+    assert isinstance(step, ReplyStep) and "2 of the products I showed" in step.text, step
+    assert "1. **Summit Ridge" in step.text and "3. **Northern Paws" in step.text
+
+
+@pytest.mark.parametrize(("compared", "product"), [(["t1", "t2"], "t1"), (["t2", "t3"], "t3")])
+def test_after_a_comparison_the_cheaper_one_is_among_those_compared(compared: list[str], product: str) -> None:
+    state = ThreadState(shown=list(TIED), compared=compared)
+    state.profile = state.profile.model_copy(update={"species": "dog"})
+    text = "ok tell me more about the cheaper one"
+    step = Policy().next_step(Conversation(user_texts=[text]), state, parse(text))
+    assert isinstance(step, ToolStep) and step.arguments["product_id"] == product, step
+
+
+def test_a_new_list_forgets_the_comparison() -> None:
+    from aya.shop.tools import ProductSummary
+
+    state = ThreadState(shown=list(TIED), compared=["t1", "t2"])
+    state.show([ProductSummary(id="n1", title="New", brand="B", species="dog", life_stage="adult", food_type="dry",
+                               price=3.0)])  # fmt: skip
+    assert state.compared == [] and [s.id for s in state.shown] == ["n1"]
