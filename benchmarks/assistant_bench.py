@@ -82,7 +82,7 @@ async def run_suite(
     settings = offline_settings(data_dir).model_copy(update={"embedder": embedder})
     async with serving(create_app(settings)) as app:
         resources = app.state.resources
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
             for i, scenario in enumerate(scenarios):
                 chat = ShopChat(http, user=f"bench-{i}", username=scenario.get("username"))
                 shown: list[str] = []
