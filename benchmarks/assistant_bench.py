@@ -8,8 +8,11 @@
 3. Decision time per turn without search, at 1, 5 and 20 messages of history: understanding the new message, the
    one dialogue-state update, and the offline model's decision over the Responses-format input a real turn carries
    (``--repeat`` times each). It must stay flat with history (nothing earlier is re-read) and well under 1 ms.
+4. Intent classification by similarity (messages no rule reads): the examples' one-time embedding, then p50/p99 per
+   message over the held-out phrasings of ``tests/shop/understanding/intents_heldout.toml`` with the MiniLM embedder
+   (awaited: it runs in a worker thread, the event loop stays free), their accuracy, and the keyword fallback's.
 
-Usage: ``.venv/bin/python benchmarks/assistant_bench.py [--size 300] [--repeat 20]``
+Usage: ``.venv/bin/python benchmarks/assistant_bench.py [--size 300] [--repeat 20] [--no-suites]``
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import logging
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +35,14 @@ sys.path.insert(0, str(REPO / "tests"))
 import httpx  # noqa: E402
 
 from aya.catalog.sample import generate_sample_catalog  # noqa: E402
+from aya.search.embedder import MiniLMEmbedder  # noqa: E402
 from aya.search.factory import open_search  # noqa: E402
 from aya.search.ingest import ingest_products  # noqa: E402
 from aya.shop.offline import OfflineModel  # noqa: E402
 from aya.shop.state import ThreadState, load_state, save_state  # noqa: E402
 from aya.shop.understanding import CatalogTerms, parse  # noqa: E402
 from aya.shop.understanding.dialogue import update  # noqa: E402
+from aya.shop.understanding.similarity import DEFAULT_THRESHOLD, IntentClassifier  # noqa: E402
 from aya.web.app import create_app  # noqa: E402
 from shop.chatclient import ShopChat  # noqa: E402
 from shop.conftest import offline_settings, serving  # noqa: E402
@@ -76,7 +82,7 @@ async def run_suite(
     settings = offline_settings(data_dir).model_copy(update={"embedder": embedder})
     async with serving(create_app(settings)) as app:
         resources = app.state.resources
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
             for i, scenario in enumerate(scenarios):
                 chat = ShopChat(http, user=f"bench-{i}", username=scenario.get("username"))
                 shown: list[str] = []
@@ -139,23 +145,65 @@ def decision_times(history: int, repeat: int, terms: CatalogTerms) -> list[float
     return times
 
 
+HELDOUT = REPO / "tests" / "shop" / "understanding" / "intents_heldout.toml"
+
+
+async def intent_times(repeat: int) -> dict[str, Any]:
+    """Warm-up seconds, per-message classification seconds (MiniLM and keywords) and held-out accuracy."""
+    cases = tomllib.loads(HELDOUT.read_text())["cases"]
+    classifier = IntentClassifier(MiniLMEmbedder(), threshold=DEFAULT_THRESHOLD)
+    start = time.perf_counter()
+    await classifier.warm()
+    warm = time.perf_counter() - start
+    examples = sum(len(spec.examples) for spec in classifier.intents)
+    times: list[float] = []
+    right = 0
+    for round_ in range(max(1, repeat // len(cases))):
+        for want, text in cases:
+            start = time.perf_counter()
+            guess = await classifier.classify(text)
+            times.append(time.perf_counter() - start)
+            right += round_ == 0 and guess is not None and guess.intent == want
+    keywords = IntentClassifier(None)
+    kw_times: list[float] = []
+    kw_right = 0
+    for want, text in cases:
+        start = time.perf_counter()
+        guess = keywords.by_keywords(text)
+        kw_times.append(time.perf_counter() - start)
+        kw_right += guess is not None and guess.intent == want
+    return {
+        "warm_s": warm,
+        "examples": examples,
+        "intents": len(classifier.intents),
+        "cases": len(cases),
+        "accuracy": right / len(cases),
+        "keyword_accuracy": kw_right / len(cases),
+        "times": times,
+        "keyword_times": kw_times,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=300, help="sample catalog size (default 300, as in the tests)")
     parser.add_argument("--repeat", type=int, default=500, help="decisions timed at each history length")
     parser.add_argument("--no-real", action="store_true", help="skip the scenarios over the real Chewy catalogs")
+    parser.add_argument("--no-suites", action="store_true", help="only the decision and classification timings")
     args = parser.parse_args()
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     print(f"machine: {machine()}")
+    passed, failures, turn_seconds = 0, ["skipped (--no-suites)"], [0.0]
+    real: tuple[int, list[str]] | None = None
     with tempfile.TemporaryDirectory(prefix="aya-assistant-bench-") as tmp:
         data_dir = Path(tmp) / "data"
         data_dir.mkdir()
-        built = asyncio.run(build_catalog(data_dir, args.size))
-        print(f"catalog: {args.size:,} sample products (seed 7), built with MiniLM embeddings in {built:.1f} s")
-        passed, failures, turn_seconds = asyncio.run(run_suite(data_dir, SCENARIOS))
-        real: tuple[int, list[str]] | None = None
-        if SHARED_DATA.is_dir() and not args.no_real:
+        if not args.no_suites:
+            built = asyncio.run(build_catalog(data_dir, args.size))
+            print(f"catalog: {args.size:,} sample products (seed 7), built with MiniLM embeddings in {built:.1f} s")
+            passed, failures, turn_seconds = asyncio.run(run_suite(data_dir, SCENARIOS))
+        if SHARED_DATA.is_dir() and not args.no_real and not args.no_suites:
             real_dir = Path(tmp) / "real"
             real_dir.mkdir()
             n_real = asyncio.run(build_real_catalog(real_dir))
@@ -190,16 +238,32 @@ def main() -> None:
         print(
             f"  {history:>2} messages of history: p50 {f['p50']:.3f} ms  p99 {f['p99']:.3f} ms  mean {f['mean']:.3f} ms"
         )
+    intents = asyncio.run(intent_times(args.repeat))
+    it, kw = summarize_ms(intents["times"]), summarize_ms(intents["keyword_times"])
+    print(
+        f"intent classification by similarity (messages no rule reads; MiniLM int8, {intents['intents']} intents, "
+        f"{intents['examples']} examples embedded once in {intents['warm_s']:.2f} s):\n"
+        f"  per message: p50 {it['p50']:.2f} ms  p99 {it['p99']:.2f} ms  mean {it['mean']:.2f} ms "
+        f"(x{len(intents['times'])}, in the embedder's worker thread)\n"
+        f"  held-out accuracy: {intents['accuracy']:.1%} of {intents['cases']} phrasings at threshold "
+        f"{DEFAULT_THRESHOLD}; keyword fallback {intents['keyword_accuracy']:.1%} "
+        f"(p50 {kw['p50']:.3f} ms)"
+    )
     summary = {
         "catalog": args.size,
         "scenarios": total,
-        "passed": passed,
-        "success_rate": round(rate, 3),
+        "passed": passed if not args.no_suites else "skipped",
+        "success_rate": round(rate, 3) if not args.no_suites else "skipped",
         "real_passed": f"{real[0]}/{len(REAL_SCENARIOS)}" if real is not None else "skipped",
         "decision_p50_ms_1_5_20": [flat[h]["p50"] for h in (1, 5, 20)],
         "decision_p99_ms_1_5_20": [flat[h]["p99"] for h in (1, 5, 20)],
         "e2e_turn_p50_ms": e2e["p50"],
         "e2e_turn_p99_ms": e2e["p99"],
+        "intent_p50_ms": it["p50"],
+        "intent_p99_ms": it["p99"],
+        "intent_warm_s": round(intents["warm_s"], 2),
+        "intent_accuracy": round(intents["accuracy"], 3),
+        "intent_keyword_accuracy": round(intents["keyword_accuracy"], 3),
     }
     print(summary_line("assistant", summary))
 

@@ -77,6 +77,14 @@ class Settings(BaseSettings):
         0.6, ge=0.0, le=1.0, description="Weight of the vector side in hybrid rank fusion (keyword gets 1 - w)."
     )
     search_min_results: int = Field(3, ge=0, description="Fewer hits than this triggers filter relaxation.")
+    intent_similarity_threshold: float = Field(
+        0.45,
+        ge=0.0,
+        le=1.0,
+        description="Offline model: least cosine similarity between a message no rule reads and the nearest example "
+        "utterance (src/aya/shop/understanding/data/intents.toml) for its intent to count (MiniLM; keywords without "
+        "an embedder).",
+    )
 
     # --- models --------------------------------------------------------------------------------------------------
     openai_api_key: SecretStr | None = Field(

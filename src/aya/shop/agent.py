@@ -28,7 +28,7 @@ from aya.shop.knowledge_tools import KNOWLEDGE_TOOLS
 from aya.shop.safety.guardrails import input_guardrail, output_guardrail
 from aya.shop.safety.store_policy import StorePolicy
 from aya.shop.safety.tool_checks import check_result, enforce_args
-from aya.shop.state import ThreadState, save_state
+from aya.shop.state import MAX_SHOWN, ThreadState, save_state
 from aya.shop.tools import (
     TOOLS,
     CompareArgs,
@@ -165,6 +165,8 @@ def remember(state: ThreadState, result: BaseModel, args: BaseModel | None = Non
             except ValidationError:
                 similar = None
             state.record_search("find_similar", len(result.products), result.relaxations, similar)
+        case ComparisonResult():
+            state.compared = [p.id for p in result.products][:MAX_SHOWN]
         case _:
             pass
 

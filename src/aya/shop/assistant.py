@@ -50,6 +50,7 @@ from aya.shop.safety.store_policy import load_policy
 from aya.shop.state import load_state
 from aya.shop.understanding import CatalogTerms, parse
 from aya.shop.understanding.dialogue import update
+from aya.shop.understanding.similarity import IntentClassifier, TextEmbedder, intent_of
 
 logger = logging.getLogger("aya.shop")
 
@@ -66,7 +67,10 @@ class ShopAssistant:
         *,
         model: Model | None = None,
         responses_api: bool | None = None,
+        embedder: TextEmbedder | None = None,
     ) -> None:
+        """``embedder``: the search's embedder (MiniLM), shared to classify by similarity the messages no rule reads
+        (offline model only); without it, the intents' keywords decide."""
         self.settings = settings
         self.search = search
         self.model = model if model is not None else build_model(settings)
@@ -84,6 +88,15 @@ class ShopAssistant:
         self.run_config = run_config(settings)
         self.terms = CatalogTerms()
         self._terms_loaded = False
+        self.intents = IntentClassifier(
+            embedder if isinstance(self.model, OfflineModel) else None,
+            threshold=settings.intent_similarity_threshold,
+        )
+
+    async def warm_up(self) -> None:
+        """Embed the intents' example utterances (once per process, in the embedder's worker thread)."""
+        if isinstance(self.model, OfflineModel):
+            await self.intents.warm()
 
     async def _load_terms(self) -> None:
         """Teach understanding the catalog's brands and product lines (once, lazily: the catalog may be ingested
@@ -157,7 +170,7 @@ class ShopAssistant:
         assert ctx.chat is not None
         shown_before: list[str] = []
 
-        def agent_for(agent_input: list[TResponseInputItem]) -> Agent[AyaRunContext]:
+        async def agent_for(agent_input: list[TResponseInputItem]) -> Agent[AyaRunContext]:
             # The dialogue state is updated ONCE with this message: the offline model of this turn is built from
             # it, remote models read it in their instructions.
             ctx.user_text = last_user_text(agent_input)
@@ -166,7 +179,9 @@ class ShopAssistant:
             update(ctx.state, parsed)
             shown_before[:] = [p.id for p in ctx.state.shown]
             if isinstance(self.model, OfflineModel):
-                agent = agent.clone(model=GuardedModel(self.model.for_turn(ctx.state, parsed)))
+                # rules first: only a message no rule read is classified by similarity to example utterances
+                intent = await intent_of(self.intents, parsed)
+                agent = agent.clone(model=GuardedModel(self.model.for_turn(ctx.state, parsed, intent)))
             return agent
 
         async def after_run() -> AsyncIterator[ThreadStreamEvent]:

@@ -45,6 +45,7 @@ from aya.shop.policy import Conversation, Policy, ReplyStep, Step, ToolStep
 from aya.shop.state import ThreadState
 from aya.shop.understanding import CatalogTerms, Parsed
 from aya.shop.understanding.dialogue import update
+from aya.shop.understanding.similarity import IntentGuess
 
 MODEL_NAME = "aya-offline"
 _DELTA_WORDS = 4
@@ -103,11 +104,13 @@ class OfflineModel(LocalModel):
         self.policy = policy or Policy(CatalogTerms.of(brands))
         self.state: ThreadState | None = None
         self.parsed: Parsed | None = None
+        self.intent: IntentGuess | None = None
 
-    def for_turn(self, state: ThreadState, parsed: Parsed) -> OfflineModel:
-        """This model for one turn: ``state`` already holds the message (see ``dialogue.update``)."""
+    def for_turn(self, state: ThreadState, parsed: Parsed, intent: IntentGuess | None = None) -> OfflineModel:
+        """This model for one turn: ``state`` already holds the message (see ``dialogue.update``); ``intent`` is
+        the message's intent by similarity when no rule read it (see :mod:`aya.shop.understanding.similarity`)."""
         model = OfflineModel(policy=self.policy)
-        model.state, model.parsed = state, parsed
+        model.state, model.parsed, model.intent = state, parsed, intent
         return model
 
     def decide(self, system_instructions: str | None, input: str | list[TResponseInputItem]) -> Step:
@@ -117,7 +120,7 @@ class OfflineModel(LocalModel):
             state, parsed = ThreadState(), self.policy.parse(conv.last_user)
             update(state, parsed)
             self.state, self.parsed = state, parsed
-        return self.policy.next_step(conv, state, parsed)
+        return self.policy.next_step(conv, state, parsed, self.intent)
 
     def _output(self, step: Step, tools: list[Tool]) -> list[TResponseOutputItem]:
         if isinstance(step, ToolStep) and any(getattr(t, "name", None) == step.name for t in tools):

@@ -9,6 +9,7 @@ recorded in the state (``pending``, ``asked``).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -16,10 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aya.shop import replies
+from aya.shop.fallback import route_intent
 from aya.shop.knowledge_tools import ASK, KNOWLEDGE_TOOLS, knowledge_request
 from aya.shop.profile import PetProfile
 from aya.shop.safety.guardrails import referenced
 from aya.shop.state import ShownProduct, ThreadState
+from aya.shop.steps import ReplyStep, Step, ToolStep
 from aya.shop.tools import (
     ComparisonResult,
     ProductDetails,
@@ -28,6 +31,8 @@ from aya.shop.tools import (
     SimilarResult,
 )
 from aya.shop.understanding import CatalogTerms, Parsed, parse
+from aya.shop.understanding.refs import Attribute, match_attribute
+from aya.shop.understanding.similarity import IntentGuess, undecided
 
 _SYNTHETIC_PREFIXES = (
     "The following graphical UI widget",
@@ -41,20 +46,6 @@ _SYNTHETIC_PREFIXES = (
 
 LIST_MCP_SERVERS = "list_mcp_servers"
 _MCP_QUESTION = re.compile(r"\bmcp\b|model context protocol", re.IGNORECASE)
-
-
-@dataclass
-class ToolStep:
-    name: str
-    arguments: dict[str, Any]
-
-
-@dataclass
-class ReplyStep:
-    text: str
-
-
-Step = ToolStep | ReplyStep
 
 
 @dataclass
@@ -142,22 +133,26 @@ class Policy:
     def parse(self, text: str) -> Parsed:
         return parse(text, terms=self.terms)
 
-    def next_step(self, conv: Conversation, state: ThreadState, p: Parsed) -> Step:
+    def next_step(self, conv: Conversation, state: ThreadState, p: Parsed, intent: IntentGuess | None = None) -> Step:
+        """``intent``: the message's intent by similarity (:mod:`aya.shop.understanding.similarity`), used only
+        where no rule decides."""
         if conv.tool_calls and all(call_id in conv.tool_outputs for call_id, _, _ in conv.tool_calls):
-            return ReplyStep(self.answer(conv, state, p))
-        return self.decide(conv, state, p)
+            return ReplyStep(self.answer(conv, state, p, intent))
+        return self.decide(conv, state, p, intent)
 
     # --- deciding --------------------------------------------------------------------------------------------------
 
-    def decide(self, conv: Conversation, state: ThreadState, p: Parsed) -> Step:
+    def decide(self, conv: Conversation, state: ThreadState, p: Parsed, intent: IntentGuess | None = None) -> Step:
         key = f"{state.turns}|{conv.last_user}"
         if _MCP_QUESTION.search(conv.last_user):  # "show my MCP servers": the tool aya.mcp adds, when it runs
             return ToolStep(LIST_MCP_SERVERS, {})
         profile = state.profile
         shown = state.shown
+        if intent is not None and intent.route == "emergency":  # similarity only ever adds the route to the vet
+            return ReplyStep(replies.out_of_scope(dataclasses.replace(p, out_of_scope="emergency"), key))
 
         # safety/knowledge glue (aya.shop.knowledge_tools): feeding amounts, unit prices, switching, ingredient checks
-        known = knowledge_step(conv, profile, shown, self._resolve(p, shown) or [])
+        known = knowledge_step(conv, profile, shown, self._resolve(p, shown, state.compared) or [])
         refines = (
             bool(shown)
             and bool(p.features or p.food_types or p.flavors or p.brands or p.avoid or p.conditions)
@@ -174,7 +169,7 @@ class Policy:
 
         if p.superlative and shown and not p.has_pet_facts:
             return ToolStep("get_product_details", {"product_id": _superlative(p.superlative, shown).id})
-        follow = self._follow_up(p, shown, profile, key)
+        follow = self._follow_up(p, state, key)
         if follow is not None:
             return follow
 
@@ -190,12 +185,21 @@ class Policy:
 
         if state.pending == "which_pet" and state.pets:
             return self._ask(state, "which_pet", replies.which_pet(profile, state.pets[-1]))
+        searching = False
+        if intent is not None and undecided(p):  # no rule read the message: its intent by similarity decides
+            routed = route_intent(intent, state, p, key)
+            if routed == "cheaper":
+                return self._recommend(state, p, cheaper=True) if profile.species else self._ask_species(state, p)
+            if routed == "search":
+                searching = True
+            elif routed is not None:
+                return routed
         answering = bool(state.asked) and state.turns > 1 and p.words <= 4
-        if not (p.shopping or answering or "unsure" in p.acts):
+        if not (p.shopping or answering or searching or "unsure" in p.acts):
             return ReplyStep(replies.unknown(key))
 
         if profile.species is None:
-            return self._ask(state, "species", replies.ask_species(p, profile, key))
+            return self._ask_species(state, p)
 
         if (
             _only_species(profile)
@@ -214,12 +218,16 @@ class Policy:
             state.asked.append(what)
         return ReplyStep(text)
 
-    def _recommend(self, state: ThreadState, p: Parsed) -> Step:
+    def _ask_species(self, state: ThreadState, p: Parsed) -> ReplyStep:
+        key = f"{state.turns}|{p.text}"
+        return self._ask(state, "species", replies.ask_species(p, state.profile, key))
+
+    def _recommend(self, state: ThreadState, p: Parsed, *, cheaper: bool = False) -> Step:
         profile, shown = state.profile, state.shown
-        sort = p.sort or "relevance"
+        sort = "price" if cheaper else p.sort or "relevance"
         exclude: list[str] = []
-        if "cheaper" in p.acts and shown:
-            ref = self._resolve(p, shown)
+        if ("cheaper" in p.acts or cheaper) and shown:
+            ref = self._resolve(p, shown, state.compared)
             basis = [shown[i] for i in ref] if ref else shown
             cap = round(min(s.price for s in basis) - max(0.01, p.difference or 0.0), 2)
             if cap > 0:
@@ -229,7 +237,7 @@ class Policy:
         if "more" in p.acts and shown:
             exclude = [s.id for s in shown]
         query = " ".join(p.flavors)
-        if not query and not p.refs and not p.has_pet_facts and "cheaper" not in p.acts:
+        if not query and not p.refs and not p.has_pet_facts and "cheaper" not in p.acts and not cheaper:
             query = state.query
         state.query = query
         args: dict[str, Any] = {
@@ -241,7 +249,8 @@ class Policy:
         }
         return ToolStep("get_recommendations", args)
 
-    def _follow_up(self, p: Parsed, shown: list[ShownProduct], profile: PetProfile, key: str) -> Step | None:
+    def _follow_up(self, p: Parsed, state: ThreadState, key: str) -> Step | None:
+        shown, profile = state.shown, state.profile
         acts = p.acts
         if "cheaper" in acts and not acts & {"compare", "similar"}:
             return None  # "anything cheaper than the second one?": a new search under its price
@@ -251,7 +260,16 @@ class Policy:
             if p.has_pet_facts and not p.refs:
                 return None  # "compare Summit Ridge and Northern Paws dog food": search first
             return ReplyStep(replies.ask_which("details", 0))
-        refs = self._resolve(p, shown)
+        if p.ref_attribute is not None and not p.refs and not (p.species and "similar" in acts):
+            # "the adult one": one product is the reference; several are asked about (never one picked silently)
+            hits = _attribute_hits(p.ref_attribute, shown, state.compared)
+            if "compare" in acts and len(hits) >= 2:
+                return ToolStep("compare_products", {"product_ids": [shown[i].id for i in hits[:4]]})
+            if len(hits) > 1:
+                return ReplyStep(replies.which_of(p.ref_attribute, [(i + 1, shown[i]) for i in hits]))
+            if not hits:
+                return ReplyStep(replies.no_match(p.ref_attribute, shown))
+        refs = self._resolve(p, shown, state.compared)
         if refs is None:
             return ReplyStep(replies.out_of_range(p.refs, len(shown)))
         if "compare" in acts:
@@ -283,8 +301,9 @@ class Policy:
                 return ReplyStep(replies.ask_which("details", len(shown)))
         return ToolStep("get_product_details", {"product_id": shown[refs[0]].id})
 
-    def _resolve(self, p: Parsed, shown: list[ShownProduct]) -> list[int] | None:
-        """0-based indexes into ``shown`` for the message's references; None when a reference is out of range."""
+    def _resolve(self, p: Parsed, shown: list[ShownProduct], compared: Sequence[str] = ()) -> list[int] | None:
+        """0-based indexes into ``shown`` for the message's references; None when a reference is out of range.
+        ``compared``: the ids last compared, among which "the cheaper one" is looked for first."""
         out: list[int] = []
         for ref in p.refs:
             index = ref - 1 if ref > 0 else len(shown) + ref
@@ -294,14 +313,15 @@ class Policy:
         if not out and p.refs_all and len(shown) >= 2:
             out = list(range(min(len(shown), 4)))
         if not out and shown and p.ref_attribute is not None:
-            out = _by_attribute(p.ref_attribute, shown)
+            hits = _attribute_hits(p.ref_attribute, shown, compared)
+            out = hits if len(hits) == 1 else []
         if not out and shown:
             out = _by_mention(p, shown)
         return list(dict.fromkeys(out))
 
     # --- answering -------------------------------------------------------------------------------------------------
 
-    def answer(self, conv: Conversation, state: ThreadState, parsed: Parsed) -> str:
+    def answer(self, conv: Conversation, state: ThreadState, parsed: Parsed, intent: IntentGuess | None = None) -> str:
         key = f"{state.turns}|{conv.last_user}"
         call_id, name, arguments = conv.tool_calls[-1]
         output = conv.tool_outputs.get(call_id, "")
@@ -329,6 +349,8 @@ class Policy:
             return replies.search_results(SearchProductsResult.model_validate(data), key, prefix=prefix)
         if name == "get_product_details":
             details = ProductDetails.model_validate(data)
+            if intent is not None and intent.route == "bigger" and undecided(parsed):
+                prefix += replies.package_size(details)
             if parsed.superlative and len(state.shown) > 1:
                 prefix += replies.superlative(details, parsed.superlative, len(state.shown))
             if "why" in parsed.acts:
@@ -400,19 +422,15 @@ def _only_species(profile: PetProfile) -> bool:
     return profile.species is not None and rest.is_empty()
 
 
-def _by_attribute(attribute: tuple[str, str], shown: list[ShownProduct]) -> list[int]:
-    """ "the adult one", "the wet one", "the cheaper one": the one shown product with that attribute."""
-    field_, value = attribute
-    if field_ == "price":
-        prices = [s.price for s in shown]
-        return [prices.index(min(prices) if value == "min" else max(prices))]
-    if field_ == "size":
-        return []
-    if field_ == "title":
-        hits = [i for i, s in enumerate(shown) if value in s.title.lower()]
-    else:
-        hits = [i for i, s in enumerate(shown) if getattr(s, field_, None) == value]
-    return hits if len(hits) == 1 else []
+def _attribute_hits(attribute: Attribute, shown: list[ShownProduct], compared: Sequence[str]) -> list[int]:
+    """The shown products an attribute points at; after a comparison, among those compared first ("compare the
+    first two" then "the cheaper one" means the cheaper of the two), else among all shown."""
+    focus = [i for i, s in enumerate(shown) if s.id in compared]
+    if len(focus) >= 2:
+        among = match_attribute(attribute, [shown[i] for i in focus])
+        if among:
+            return [focus[j] for j in among]
+    return match_attribute(attribute, shown)
 
 
 def _by_mention(p: Parsed, shown: list[ShownProduct]) -> list[int]:

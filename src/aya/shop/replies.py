@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from aya.catalog.ingredients import family_of, violations
 from aya.shop.profile import FEATURE_WORDS, WITH_WORDS, PetProfile, condition_phrase, feature_phrase, join_words
+from aya.shop.state import ShownProduct
 from aya.shop.tools import (
     ComparisonResult,
     ProductDetails,
@@ -22,6 +23,7 @@ from aya.shop.tools import (
     fit_reason,
 )
 from aya.shop.understanding import Parsed
+from aya.shop.understanding.refs import Attribute, describe_attribute
 
 VET_LINE = "ASPCA Animal Poison Control Center at (888) 426-4435"
 SPECIES_QUESTION_MARK = "dog or a cat"
@@ -124,6 +126,40 @@ def ask_which(action: str, shown: int) -> str:
         action, "use"
     )
     return f'Which one should I {verb}? You can say "the first", "the second" and so on (I showed {shown}).'
+
+
+def which_of(attribute: Attribute, matches: Sequence[tuple[int, ShownProduct]]) -> str:
+    """ "the adult one" when several shown products are adult: which of them (never one picked silently)."""
+    what = describe_attribute(attribute)
+    lines = [f"{n}. **{short_title(s.title)}** by {s.brand} (${s.price:.2f})" for n, s in matches]
+    return (
+        f'{len(matches)} of the products I showed fit "{what}". Which one do you mean?\n\n'
+        + "\n".join(lines)
+        + '\n\nYou can say "the first", "number 2" or its name.'
+    )
+
+
+def no_match(attribute: Attribute, shown: Sequence[ShownProduct]) -> str:
+    """ "the salmon one" when none of the shown products is: say so, and what was shown."""
+    what = describe_attribute(attribute)
+    if attribute.field == "size":
+        return (
+            "I can't tell the package sizes of the products I showed apart, so I can't pick the "
+            f"{what}. Which one do you mean — the first, the second…?"
+        )
+    count = len(shown)
+    names = join_words([f"**{short_title(s.title)}**" for s in shown[:4]])
+    plural = "s" if count != 1 else ""
+    return f'None of the {count} product{plural} I showed is "{what}" ({names}). Which one did you mean?'
+
+
+def package_size(p: ProductDetails) -> str:
+    """The lead of "is there a bigger bag?": the size shown, honestly (other sizes are other products)."""
+    size = f"comes as {p.size}" if p.size else "is listed without a package size"
+    return (
+        f"The one I showed {size}. I can't list every package size from here, so look for the same recipe in a "
+        "larger size on the product page. "
+    )
 
 
 def out_of_range(refs: Sequence[int], shown: int) -> str:

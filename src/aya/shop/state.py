@@ -41,6 +41,10 @@ class ShownProduct(BaseModel):
     rating: float | None = None
     review_count: int = 0
     protein_min: float | None = None
+    # for "the big bag", "the small breed one", "the grain free one" (absent in states stored before: defaults)
+    size: str = ""
+    breed_size: str | None = None
+    special_features: list[str] = Field(default_factory=list)
 
     @classmethod
     def of(cls, p: ProductSummary) -> ShownProduct:
@@ -55,6 +59,9 @@ class ShownProduct(BaseModel):
             rating=p.rating,
             review_count=p.review_count,
             protein_min=p.protein_min,
+            size=p.size,
+            breed_size=p.breed_size,
+            special_features=list(p.special_features),
         )
 
 
@@ -75,6 +82,9 @@ class ThreadState(BaseModel):
     asked: list[Pending] = Field(default_factory=list, description="Questions Aya asked in this thread (never twice).")
     shown: list[ShownProduct] = Field(default_factory=list, description="Products last shown, in display order.")
     shown_search: str = Field(default="", description="The search that produced the products shown, in words.")
+    compared: list[str] = Field(
+        default_factory=list, description="Ids of the shown products last compared ('the cheaper one' is among them)."
+    )
     query: str = Field(default="", description="Free words of the last product search (flavors).")
     turns: int = Field(default=0, description="User messages understood so far.")
     searches: list[SearchRecord] = Field(default_factory=list, description="The last searches run, oldest first.")
@@ -99,6 +109,7 @@ class ThreadState(BaseModel):
         if items:
             self.shown = items
             self.shown_search = search[:300]
+            self.compared = []
 
     def record_search(self, tool: str, hits: int, relaxations: Iterable[str], filters: Filters | None) -> None:
         """Remember one search (the last :data:`MAX_SEARCHES` are kept)."""

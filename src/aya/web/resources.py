@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aya.chat.coordination import Coordination
 from aya.core.ratelimits import Limiter, MemoryLimiter
 from aya.core.settings import Settings
+from aya.search.embedder import Embedder
 from aya.search.models import ProductSearch
 from aya.web.tickets import TicketBook, Tickets
 
@@ -39,6 +40,7 @@ class Resources:
     settings: Settings
     # search
     search: ProductSearch | None = None
+    embedder: Embedder | None = None  # the search's embedder (MiniLM), shared with the shop's intent classifier
     search_warm_up: asyncio.Task[None] | None = None
     coordination: Coordination | None = None  # turn locks, rate-limit counters, change notices (web.ops)
     # security: rate limits and quotas of every component (one process's memory by default), and single-use

@@ -25,7 +25,7 @@ from aya.shop.understanding import breeds as breed_table
 from aya.shop.understanding.brands import CatalogTerms, Mention, brand_names
 from aya.shop.understanding.negation import negated_statement, polarity
 from aya.shop.understanding.numbers import BudgetPeriod, read_numbers
-from aya.shop.understanding.refs import Refs, read_refs
+from aya.shop.understanding.refs import Attribute, Refs, read_refs
 from aya.shop.understanding.spelling import correct
 from aya.shop.understanding.text import PhraseTable, Span, invert, normalize_text, overlaps, spoken_numbers
 from aya.shop.understanding.vocabulary import data
@@ -68,7 +68,7 @@ class Parsed:
     acts: set[str] = field(default_factory=set)
     refs: list[int] = field(default_factory=list)  # 1-based positions in the shown list; -1 is the last
     refs_all: bool = False  # "them", "both", "these"
-    ref_attribute: tuple[str, str] | None = None  # "the adult one", "the cheaper one": resolved against what was shown
+    ref_attribute: Attribute | None = None  # "the adult one", "the cheaper one": resolved against what was shown
     mentions: list[str] = field(default_factory=list)  # other words that may name a shown product
     superlative: str | None = None  # "which one is cheapest?": cheapest | priciest | best_rated | most_protein
     out_of_scope: OutOfScope | None = None

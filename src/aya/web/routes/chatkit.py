@@ -234,13 +234,25 @@ def build_assistant(settings: Settings, resources: Resources) -> Assistant:
         return _UnavailableAssistant("the shop assistant is not installed")
     if resources.search is None:
         return _UnavailableAssistant("the product search is not running")
-    assistant = ShopAssistant(settings, resources.search)
+    assistant = ShopAssistant(settings, resources.search, embedder=resources.embedder)
     if resources.mcp_registry is not None:
         from aya.web.routes.mcp import assistant_mcp
 
         servers, tools = assistant_mcp(resources)
         assistant.use_mcp(servers, tools)
     return assistant
+
+
+def _warm_up(assistant: Assistant, stack: AsyncExitStack) -> None:
+    """Aya's intent examples are embedded at start-up, in the background (a few seconds of MiniLM in its worker
+    thread), not on the first message no rule reads; the task is awaited (or cancelled) at shutdown."""
+    try:
+        from aya.shop.assistant import ShopAssistant
+    except ModuleNotFoundError:
+        return
+    if isinstance(assistant, ShopAssistant):
+        task = asyncio.create_task(assistant.warm_up(), name="aya-intents-warm-up")
+        stack.push_async_callback(_cancel, task)
 
 
 async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
@@ -263,6 +275,7 @@ async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> No
     sweeper = asyncio.create_task(_sweep_forever(attachments), name="aya-attachment-sweeper")
     stack.push_async_callback(_cancel, sweeper)
     assistant = resources.assistant or build_assistant(settings, resources)
+    _warm_up(assistant, stack)
     coordination = resources.coordination
     server = AyaChatServer(
         store=store,

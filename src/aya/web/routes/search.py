@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI, Query
 
 from aya.core.errors import NotFound
+from aya.search.embedder import make_embedder
 from aya.search.factory import open_search
 from aya.search.models import ProductSearch, SearchQuery
 from aya.web.deps import SearchDep
@@ -26,9 +27,11 @@ router = APIRouter(prefix="/api", tags=["search"])
 
 
 async def setup(app: FastAPI, resources: Resources, stack: AsyncExitStack) -> None:
-    search = await open_search(resources.settings)
+    embedder = make_embedder(resources.settings)
+    search = await open_search(resources.settings, embedder)
     stack.push_async_callback(search.aclose)
     resources.search = search
+    resources.embedder = embedder
     if resources.settings.embedder != "none":
         # Load the embedding model now, in the background, rather than on the first shopper's query (~0.8 s).
         warm_up = asyncio.create_task(_warm_up(search), name="aya-search-warm-up")
