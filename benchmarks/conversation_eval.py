@@ -94,6 +94,7 @@ class Want:
     avoid: set[str] = field(default_factory=set)  # FAMILY keys
     price_max: float | None = None
     vet_ok: bool = False
+    line: str | None = None  # a product line named (a regular expression on the title): "urinary so", "k/d"
 
 
 @dataclass
@@ -637,7 +638,7 @@ CONVOS: list[Convo] = [
         [
             Turn(
                 "my cats on urinary so from the vet, do u carry the dry one",
-                W(species="cat", brands={"royal canin"}, vet_ok=True, food_types={"dry"}),
+                W(species="cat", brands={"royal canin"}, vet_ok=True, food_types={"dry"}, line=r"urinary so"),
                 "products",
             ),
         ],
@@ -649,7 +650,7 @@ CONVOS: list[Convo] = [
         [
             Turn(
                 "need k/d for my 14 yr old kitty, the canned kind",
-                W(species="cat", brands={"hill"}, vet_ok=True, food_types={"wet"}),
+                W(species="cat", brands={"hill"}, vet_ok=True, food_types={"wet"}, line=r"k/d"),
                 "products",
             ),
         ],
@@ -661,7 +662,7 @@ CONVOS: list[Convo] = [
         [
             Turn(
                 "en gastro for my dog. vet put him on it after a bad bout of the runs",
-                W(species="dog", brands={"purina"}, vet_ok=True),
+                W(species="dog", brands={"purina"}, vet_ok=True, line=r"\ben\b.*gastro"),
                 "products",
             ),
         ],
@@ -673,7 +674,7 @@ CONVOS: list[Convo] = [
         [
             Turn(
                 "does royal canin make a hydrolyzed protein for dogs? vet wants my pittie on it",
-                W(species="dog", brands={"royal canin"}, vet_ok=True),
+                W(species="dog", brands={"royal canin"}, vet_ok=True, line=r"hydrolyzed|selected protein|ultamino"),
                 "products",
             ),
         ],
@@ -685,7 +686,7 @@ CONVOS: list[Convo] = [
         [
             Turn(
                 "vet said c/d for his struvite crystals, my boy cat is 6",
-                W(species="cat", brands={"hill"}, vet_ok=True),
+                W(species="cat", brands={"hill"}, vet_ok=True, line=r"c/d"),
                 "products",
             ),
         ],
@@ -1173,14 +1174,17 @@ def product_misfits(p: Product, want: Want) -> list[str]:
     if want.brands and not any(b in text for b in want.brands):
         bad.append(f"brand {p.brand}")
     ing = ingredient_text(p)
+    title = re.sub(r"\b[\w ]+?[- ]free\b", " ", p.title.lower())  # "pea-free", "grain free": claims of absence
     for fam in want.avoid:
-        m = re.search(FAMILY[fam], ing) or re.search(FAMILY[fam], p.title.lower())
+        m = re.search(FAMILY[fam], ing) or re.search(FAMILY[fam], title)
         if m:
             bad.append(f"contains {fam} ({m.group(0)})")
     if want.price_max is not None and p.price > want.price_max * 1.05:
         bad.append(f"price {p.price}")
     if not want.vet_ok and VET.search(f"{p.brand} {p.title}"):
         bad.append("vet diet")
+    if want.line and not re.search(want.line, p.title, re.I):
+        bad.append(f"not the line asked for ({want.line})")
     return bad
 
 

@@ -62,11 +62,22 @@ def update(state: ThreadState, p: Parsed) -> None:
         return
     if about_shown(p):
         return
+    _names_not_brands(state, p)
     _choose_pet(state, p, pending)
     if p.others:
         _remember_others(state, p.others)
         state.pending = "which_pet"
     _merge(state, p)
+
+
+def _names_not_brands(state: ThreadState, p: Parsed) -> None:
+    """ "back to Bella" when a pet is named Bella: the pet, not Purina Bella."""
+    known = {pet.name.lower() for pet in (state.profile, *state.pets) if pet.name}
+    for word, brands in p.maybe_names.items():
+        if word in known:
+            p.brands = [b for b in p.brands if b not in brands]
+            if word not in p.pet_words:
+                p.pet_words.append(word)
 
 
 def _merge(state: ThreadState, p: Parsed) -> None:

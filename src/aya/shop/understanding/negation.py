@@ -40,7 +40,17 @@ _BREAK = re.compile(
     r"[.;!?]|\bbut\b|\bonly\b|\bjust\b|\bprefer(?:s|ably)?\b|\binstead\b|\brather\b|\bwants?\b|\blikes?\b|"
     r"\bloves?\b|\bneeds?\b|\blooking for\b|\bshow me\b|\bsomething\b|\bwhat about\b|\bhow about\b|\bmaybe\b|"
     r"\bplease\b|\bpls\b|\bplz\b|\bthough\b|\bso\b|\bwhich\b|\bfor\b(?! (?:him|her|them)\b)|\bhe'?s\b|\bshe'?s\b|"
-    r"\bi\b|\bmy\b|\band (?:she|he|it|they|also|i)\b|\bwith\b|\bin\b|\b(?:food|foods|stuff|kibble|brands?)\b"
+    r"\bi\b|\bmy\b|\band (?:she|he|it|they|also|i)\b|\bwith\b|\bin\b|\b(?:food|foods|stuff|kibble|brands?)\b|"
+    # a denied state ends at its adverb ("she's not a senior yet, wet food"); an age or weight starts a description
+    # of the pet ("allergy to poultry and fish, 8 yo shih tzu")
+    r"\b(?:yet|anymore|any more|any longer)\b|"
+    r"\b\d+(?:\.\d+)?\s*(?:yo|y/o|years?|yrs?|months?|mos?|weeks?|wks?|lbs?|pounds?|kg)\b"
+)
+# "wait no, dry": "no" before a comma is an interjection, not a refusal.
+_INTERJECTION = re.compile(r"^\s*,")
+# "can't have fish or chicken, wet pls": after a comma, a phrase followed by a wish word is wanted.
+_WISH_AFTER = re.compile(
+    r"^\s*(?:pls|please|plz|only|is fine|is ok|is okay|are fine|works|would be (?:good|great|nice))\b"
 )
 _AFTER_FREE = re.compile(r"^\s*(?:free|is out|are out|is a no|are a no|makes? (?:him|her|them) sick|upsets?)\b")
 _FROM_TO = re.compile(r"\b(?:from|off(?: of)?|off)\s+$")
@@ -68,11 +78,15 @@ def polarity(norm: str, span: Span) -> Polarity:
         return "past"
     lead = None
     for m in _REFUSE_LEAD.finditer(before):
+        if m.group(0) == "no" and _INTERJECTION.match(before[m.end() :]):
+            continue
         lead = m
     if lead is None:
         return "wanted"
     between = before[lead.end() :]
     if _BREAK.search(between):
+        return "wanted"
+    if "," in between and _WISH_AFTER.match(norm[end:]):
         return "wanted"
     return "refused"
 

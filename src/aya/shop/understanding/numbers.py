@@ -197,7 +197,14 @@ def read_age(norm: str, out: Numbers, *, pet_talk: bool) -> None:
             and not pet_noun
             and (_DURATION_LEAD.search(before) or _DURATION_TAIL.match(after) or (worded and num not in ("half",)))
         ):
-            if not re.search(r"\b(?:is|he's|she's|aged|turning|turned)\s+$", before):
+            # "she's no longer a kitten, 14 months now": a number opening its clause with "now" is an age
+            # right after words about the pet itself (not after a symptom: "throwing up, 2 weeks now" is a duration)
+            clause_age = (
+                not worded
+                and re.search(r"\b(?:kitten|puppy|pup|cat|dog|senior|adult|baby|old)\s*[,.;!?]\s*$", before)
+                and re.match(r"\s*now\b", after)
+            )
+            if not re.search(r"\b(?:is|he's|she's|aged|turning|turned)\s+$", before) and not clause_age:
                 out.durations.append(m.group(0))
                 out.spans.append(m.span())
                 continue

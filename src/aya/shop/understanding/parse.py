@@ -22,7 +22,7 @@ from typing import Literal
 
 from aya.shop.profile import PetProfile
 from aya.shop.understanding import breeds as breed_table
-from aya.shop.understanding.brands import CatalogTerms, Mention, brand_names
+from aya.shop.understanding.brands import CatalogTerms, Mention, brand_names, fold
 from aya.shop.understanding.negation import negated_statement, polarity
 from aya.shop.understanding.numbers import BudgetPeriod, read_numbers
 from aya.shop.understanding.refs import Refs, read_refs
@@ -77,6 +77,7 @@ class Parsed:
     pet_words: list[str] = field(default_factory=list)  # "dog", "kitten", a name: which pet the message is about
     others: list[Parsed] = field(default_factory=list)  # more pets described in the same message
     medical: bool = False  # asks a medical question (answered by "ask your vet", even when food can help too)
+    maybe_names: dict[str, list[str]] = field(default_factory=dict)  # "back to Bella": a brand word, or a pet's name
     words: int = 0
 
     def profile(self) -> PetProfile:
@@ -389,9 +390,16 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         out.species = out.species or wanted[-1]
         if breed is None or breed.breed.generic:
             out.species = wanted[-1]  # "not for my cat, for my dog": the last wanted
+    denied_stage = False
     for _, stage, span in t.life_stage.find(norm):
-        if not overlaps(span, consumed):  # "8 year old cat" is an age, not "old cat"
-            out.life_stage = stage
+        if overlaps(span, consumed):  # "8 year old cat" is an age, not "old cat"
+            continue
+        if stage != "adult" and negated_statement(norm, span):
+            denied_stage = True  # "she's not a senior yet", "not a puppy anymore", "no longer a kitten"
+            continue
+        out.life_stage = stage
+    if denied_stage and out.life_stage is None:
+        out.life_stage = "adult"  # a denied stage outranks the one an age implies
     if out.life_stage == "puppy" and out.species == "cat":
         out.life_stage = "kitten"
     if out.life_stage == "kitten" and out.species == "dog":
@@ -410,6 +418,8 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             out.features.append(feature)
         else:
             out.not_features.append(feature)
+    if "prescription" in out.features and re.search(r"\bhydroly[sz]ed\b", norm):
+        out.conditions.append("food_allergies")  # a hydrolyzed (protein) diet is the vet diet for food allergies
     for phrase, condition, span in t.conditions.find(norm):
         if overlaps(span, consumed) or condition == "none":
             continue
@@ -434,9 +444,6 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             continue
         if polarity(norm, span) == "wanted":
             out.flavors.append(phrase)
-
-    if terms is not None:
-        _parse_brands(terms.find(norm, known_words=t.known_words), out)
 
     for _, budget_word, _span in t.budget.find(norm):
         if budget_word == "cheap":
@@ -503,7 +510,9 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         r"\b(?:with|than|like|from|as)\s+(?:my|our|the)\s+$", norm[: other.start()] if other else ""
     )
     out.pet_words = [m.group(1) for m in _PET_REF.finditer(norm)]
-    _parse_name(raw, out, t)
+    _parse_name(raw, out, t, terms)
+    if terms is not None:
+        _parse_brands(_brand_mentions(raw, norm, out, terms), out)
 
     # Out of scope (besides emergencies): only when the message is not also about a dog or cat.
     if out.out_of_scope is None:
@@ -546,8 +555,15 @@ def _parse_brands(mentions: list[Mention], out: Parsed) -> None:
             continue
         if m.line and m.line not in out.lines:
             out.lines.append(m.line)
+        if m.line in _vet_formulas() and "prescription" not in out.features:
+            out.features.append("prescription")  # "urinary so", "k/d", "en gastro": a vet diet named by its line
         if m.condition and m.condition not in out.conditions:
             out.conditions.append(m.condition)
+
+
+@cache
+def _vet_formulas() -> frozenset[str]:
+    return frozenset(data()["formulas"])
 
 
 # An ingredient as the cause of a reaction: "chicken makes him itchy", "beef upsets her stomach", "salmon gave her
@@ -576,8 +592,11 @@ def _avoid_patterns() -> tuple[re.Pattern[str], ...]:
 
 
 # A feature denied by the words right before it: "not grain free", "i dont want grain free".
-_DENIED = re.compile(r"\b(?:not|no|never|isn'?t|without|don'?t want|dont want|doesn'?t need|doesnt need)\s+(?:\w+\s+)?$")
-# Words whose refusal is also a label feature: the feature ranks the labels, the exclusion (the family) is never relaxed.
+_DENIED = re.compile(
+    r"\b(?:not|no|never|isn'?t|without|don'?t want|dont want|doesn'?t need|doesnt need)\s+(?:\w+\s+)?$"
+)
+# Words whose refusal is also a label feature: the feature ranks the labels, the exclusion (the family) is never
+# relaxed.
 _FREE_FEATURE = {
     "grain": "grain_free",
     "grains": "grain_free",
@@ -615,18 +634,61 @@ def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
                 out.avoid.append(ingredient)
 
 
-def _parse_name(raw: str, out: Parsed, t: Tables) -> None:
+def _parse_name(raw: str, out: Parsed, t: Tables, terms: CatalogTerms | None) -> None:
+    """The pet's name. A word that is also a brand ("Bella", "Wellness") is a name only where the words say so:
+    "named Bella", "my dog Bella", or "Bella is my 6 year old husky" (a pet described after it), never "Wellness
+    is my favourite brand"."""
     patterns = (_NAME_AFTER, _NAME_MY, _NAME_IS, _NAME_MY_LOWER) if out.species else (_NAME_AFTER, _NAME_MY)
     for pattern in patterns:
         m = pattern.search(raw)
         if m:
             name = m.group(1)
-            if _could_be_name(name.lower(), t):
+            if _could_be_name(name.lower(), t) and (
+                pattern in (_NAME_AFTER, _NAME_MY) or not _brand_word(name, terms) or _pet_after(raw[m.end(1) :], t)
+            ):
                 out.name = name.capitalize()
                 return
     m = _NAME_FOR.search(raw)
-    if m and _could_be_name(m.group(1).lower(), t):
+    if m and _could_be_name(m.group(1).lower(), t) and not _brand_word(m.group(1), terms):
         out.pet_words.append(m.group(1).lower())  # "back to Max": a name the thread may know
+
+
+def _brand_mentions(raw: str, norm: str, out: Parsed, terms: CatalogTerms) -> list[Mention]:
+    """The brands and lines named, without the words that name this pet or its breed: "Bella is my husky" is not
+    Purina Bella, "a 2 yr old siamese" not Royal Canin's Siamese line. A capitalized brand word that may be a name
+    ("back to Bella") is kept as a brand and recorded in ``maybe_names``: the dialogue state knows the pets' names."""
+    folded = fold(norm)
+    names = {fold(w) for w in (out.name, *out.pet_words) if w}
+    capitalized = {fold(w) for w in re.findall(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]{1,15})\b", raw.strip())}
+    kept: list[Mention] = []
+    for m in terms.find(norm, known_words=tables().known_words):
+        said = folded[m.span[0] : m.span[1]]
+        if said in names:
+            continue
+        breed = breed_table.find_breed(said)
+        if breed is not None and breed.span == (0, len(said)):
+            continue
+        if said in capitalized and not m.refused and " " not in said:
+            out.maybe_names[said] = list(m.brands)
+        kept.append(m)
+    return kept
+
+
+def _brand_word(word: str, terms: CatalogTerms | None) -> bool:
+    return terms is not None and fold(word) in terms.targets
+
+
+def _pet_after(rest: str, t: Tables) -> bool:
+    """Whether the clause after a name describes a pet ("is my 6 year old husky"), not a product ("is my go-to")."""
+    clause = normalize_text(re.split(r"[.;!?,]", rest, maxsplit=1)[0])
+    if re.search(r"\b(?:brand|brands|food|kibble|favou?rite|go to|best|better|good|great)\b", clause):
+        return False
+    return bool(
+        t.species.find(clause)
+        or t.life_stage.find(clause)
+        or breed_table.find_breed(clause) is not None
+        or re.search(r"\b\d+\s*(?:yo|y/o|years?|yrs?|months?|mos?|weeks?|lbs?|pounds?|kg)\b", clause)
+    )
 
 
 def _could_be_name(word: str, t: Tables) -> bool:
