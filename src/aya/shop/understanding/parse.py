@@ -78,6 +78,7 @@ class Parsed:
     others: list[Parsed] = field(default_factory=list)  # more pets described in the same message
     medical: bool = False  # asks a medical question (answered by "ask your vet", even when food can help too)
     maybe_names: dict[str, list[str]] = field(default_factory=dict)  # "back to Bella": a brand word, or a pet's name
+    pet_by_age: Literal["older", "younger"] | None = None  # "the older one", "the younger cat": of two pets
     words: int = 0
 
     def profile(self) -> PetProfile:
@@ -285,6 +286,9 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
             other.not_food_types = other.not_food_types or list(first.not_food_types)
             other.avoid_brands = other.avoid_brands or list(first.avoid_brands)
             other.budget_max = other.budget_max if other.budget_max is not None else first.budget_max
+            other.species = other.species or first.species  # "2 cats, a 15 year old and a 1 year old"
+            if other.age_years is None:  # "... and the other is 10": a part about a pet, though it names none
+                other.age_years = read_numbers(part, pet_talk=True).age_years
             first.others.append(other)
         first.text = norm
         first.words = len(norm.split())
@@ -315,7 +319,7 @@ def _split_pets(norm: str, terms: CatalogTerms | None) -> list[tuple[int, str]]:
         if polarity(norm, span) != "wanted" or re.search(
             r"\b(?:not|than|like|other|vs|versus)\s+(?:for\s+)?(?:my |the |a )?$", norm[: span[0]]
         ):
-            return [(0, norm)]
+            return _split_by_age(norm)  # "my kittens are 10 weeks and my other cat is 12"
         marks.append((span[0], species))
     breeds: list[tuple[int, str]] = []  # (position, breed name): two breeds are two pets, even of one species
     offset = 0
@@ -330,7 +334,7 @@ def _split_pets(norm: str, terms: CatalogTerms | None) -> list[tuple[int, str]]:
     marks.sort()
     species_seen = [s for _, s in marks]
     if len(set(species_seen)) < 2 and len(breeds) < 2:
-        return [(0, norm)]
+        return _split_by_age(norm)
     first_species = species_seen[0]
     if len(set(species_seen)) >= 2:
         second_at = next(pos for pos, s in marks if s != first_species)
@@ -344,6 +348,31 @@ def _split_pets(norm: str, terms: CatalogTerms | None) -> list[tuple[int, str]]:
     if cut is None:
         return [(0, norm)]
     return [(0, norm[: cut.start()]), (cut.end(), norm[cut.end() :])]
+
+
+# Words saying a message is about more than one pet: "2 cats", "two dogs", "my kittens", "my other cat".
+_SEVERAL = re.compile(r"\b(?:both|other|another|second)\b|\b(?:cats|dogs|kittens|puppies|kitties|pups|pets)\b")
+
+
+def _split_by_age(norm: str) -> list[tuple[int, str]]:
+    """ "2 cats, a 15 year old and a 1 year old", "my kittens are 10 weeks and my other cat is 12": two pets of one
+    species told apart by age, one part each (the second takes the first's species)."""
+    if not _SEVERAL.search(norm):
+        return [(0, norm)]
+    for cut in _PET_SPLIT.finditer(norm):
+        left, right = norm[: cut.start()], norm[cut.end() :]
+        if right.startswith(("a half", "half")) or read_numbers(left, pet_talk=True).age_years is None:
+            continue
+        first_words = " ".join(right.split()[:7])
+        if read_numbers(first_words, pet_talk=True).age_years is not None:
+            return [(0, left), (cut.end(), right)]
+    return [(0, norm)]
+
+
+_PET_BY_AGE = re.compile(
+    r"\b(?:the|my|our)\s+(older|oldest|elder|old|younger|youngest|young|little|baby)\s+"
+    r"(?:one|cat|dog|kitty|kitten|pup|puppy|guy|girl|boy|lady|man|fella|fellow|gal)\b"
+)
 
 
 def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) -> Parsed:
@@ -510,6 +539,9 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         r"\b(?:with|than|like|from|as)\s+(?:my|our|the)\s+$", norm[: other.start()] if other else ""
     )
     out.pet_words = [m.group(1) for m in _PET_REF.finditer(norm)]
+    by_age = _PET_BY_AGE.search(norm)
+    if by_age:
+        out.pet_by_age = "older" if by_age.group(1) in ("older", "oldest", "elder", "old") else "younger"
     _parse_name(raw, out, t, terms)
     if terms is not None:
         _parse_brands(_brand_mentions(raw, norm, out, terms), out)
