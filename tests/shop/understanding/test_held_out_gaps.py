@@ -316,3 +316,26 @@ def test_the_question_which_pet_tells_two_of_a_kind_apart() -> None:
     text = which_pet(PetProfile(species="cat", age_years=15), PetProfile(species="cat", age_years=1))
     assert "15-year-old" in text and "1-year-old" in text
     assert which_pet(PetProfile(species="cat"), PetProfile(species="cat")).count("cat") == 0
+
+
+# --- a budget said as a cap --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "cap"),
+    [
+        ("i only want to spend 15$ per bag on cat food", 15.0),
+        ("i don't want to spend more than $30", 30.0),
+        ("only wanna spend like 20 bucks", 20.0),
+        ("i can spend around 40 bucks on a bag", 44.0),
+        ("happy to spend about $50", 55.0),
+        ("cant spend more than 25 dollars a bag", 25.0),
+    ],
+)
+def test_a_budget_said_as_a_cap_is_not_stretched(text: str, cap: float) -> None:
+    assert parse(text, terms=TERMS).budget_max == cap
+
+
+def test_more_than_without_a_negation_is_still_a_floor() -> None:
+    p = parse("something that costs more than $20, the cheap stuff makes her sick", terms=TERMS)
+    assert p.budget_min == 20.0 and p.budget_max is None

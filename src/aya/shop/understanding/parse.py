@@ -651,7 +651,9 @@ def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
             if pattern is free and _DENIED.search(norm[: m.start()]):
                 continue  # "not grain free", "i don't want grain free": the feature loop records the denial
             items = word.findall(m.group(1))
-            found.extend((item, pattern is not free) for item in items)
+            # "legume free" is broader than any label (a pea-free label may still list lentils or soybean meal):
+            # it asks for the pea-free label and excludes the whole family
+            found.extend((item, pattern is not free or item in ("legume", "legumes")) for item in items)
             consumed.append(m.span())
     for item, refused in found:
         feature = _FREE_FEATURE.get(item)
