@@ -107,5 +107,16 @@ def test_staff_run_watch_retry_and_cancel_tasks(browser: Any, staff_server: Live
     expect(fourth.locator(".task-state")).to_have_text("running")
     fourth.get_by_role("button", name="Cancel").click()
     expect(fourth.locator(".task-state")).to_have_text("cancelled")
+
+    # Aya Ops' conversation is remembered under a key of its own: after a reload the shop's Text tab opens no staff
+    # thread (it would be a 404 there), and the Staff tab opens its own again.
+    page.reload()
+    page.get_by_role("tab", name="Text").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text("Tell me about your pet")).to_be_visible()
+    expect(page.get_by_text("Could not open the conversation")).to_have_count(0)
+    expect(page.get_by_text("run the tests")).to_have_count(0)
+    page.get_by_role("tab", name="Staff").click()
+    expect(page.get_by_role("region", name="Aya Ops chat").get_by_text("run the tests").first).to_be_visible()
     assert not page.aya_errors
     page.context.close()

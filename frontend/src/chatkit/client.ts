@@ -68,6 +68,11 @@ async function errorFrom(response: Response): Promise<ChatKitHttpError> {
 
 export class ChatKitClient {
   private readonly url: string;
+
+  /** The endpoint this client talks to ("/chatkit", "/ops/chatkit"). */
+  get endpoint(): string {
+    return this.url;
+  }
   private readonly headers: HeadersProvider;
   private readonly fetchImpl: typeof fetch;
 

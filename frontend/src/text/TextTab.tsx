@@ -10,7 +10,7 @@ import { Composer } from "./Composer";
 import { ClientContext, Messages, type AnswerHandler, type FeedbackHandler } from "./Messages";
 import { Sidebar } from "./Sidebar";
 import { useScrollFollow } from "./scrolling";
-import { useChat } from "./useChat";
+import { storageKeys, useChat } from "./useChat";
 
 /**
  * Client effects Aya may send. Unknown effects are re-dispatched as a DOM event (`aya:client-effect`) so other
@@ -71,9 +71,9 @@ export function TextTab({
   const refresh = useCallback(() => {
     void loadThreads(false);
     // The open thread, or the one the Voice tab started meanwhile.
-    const open = chat.state.thread?.id ?? localStorage.getItem("aya.last_thread");
+    const open = chat.state.thread?.id ?? localStorage.getItem(storageKeys(client.endpoint).lastThread);
     if (open && !chat.state.streaming) void openThread(open);
-  }, [loadThreads, openThread, chat.state.thread?.id, chat.state.streaming]);
+  }, [loadThreads, openThread, chat.state.thread?.id, chat.state.streaming, client.endpoint]);
   const wasActive = useRef(active);
   useEffect(() => {
     if (active && !wasActive.current) refresh();

@@ -9,9 +9,14 @@ import type { ClientEffect } from "../chatkit/reducer";
 import { ThreadSession, type UnsentMessage } from "../chatkit/session";
 import type { ActionConfig, Attachment, Thread } from "../chatkit/types";
 
-const LAST_THREAD_KEY = "aya.last_thread";
-/** A message that did not reach the server, kept across reloads (its thread, text and uploaded attachments). */
-const UNSENT_KEY = "aya.unsent";
+/**
+ * Where the last open thread and an unsent message are kept: the shop's keys for "/chatkit" (the Voice tab shares
+ * the last thread), keys of their own for another endpoint (Aya Ops' threads never open in the shop's Text tab).
+ */
+export function storageKeys(endpoint: string): { lastThread: string; unsent: string } {
+  const suffix = endpoint === "/chatkit" ? "" : `:${endpoint}`;
+  return { lastThread: `aya.last_thread${suffix}`, unsent: `aya.unsent${suffix}` };
+}
 const PAGE_SIZE = 20;
 
 export interface ThreadList {
@@ -28,9 +33,9 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function storedUnsent(): UnsentMessage | null {
+function storedUnsent(key: string): UnsentMessage | null {
   try {
-    const raw = JSON.parse(localStorage.getItem(UNSENT_KEY) ?? "null") as UnsentMessage | null;
+    const raw = JSON.parse(localStorage.getItem(key) ?? "null") as UnsentMessage | null;
     if (raw && typeof raw.text === "string" && Array.isArray(raw.attachments)) return raw;
   } catch {
     /* damaged: forget it */
@@ -38,15 +43,16 @@ function storedUnsent(): UnsentMessage | null {
   return null;
 }
 
-function storeUnsent(unsent: UnsentMessage | null): void {
-  if (unsent) localStorage.setItem(UNSENT_KEY, JSON.stringify(unsent));
-  else localStorage.removeItem(UNSENT_KEY);
+function storeUnsent(key: string, unsent: UnsentMessage | null): void {
+  if (unsent) localStorage.setItem(key, JSON.stringify(unsent));
+  else localStorage.removeItem(key);
 }
 
 export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
   const [list, setList] = useState<ThreadList>({ threads: [], hasMore: false, after: null, loading: false, error: null });
   const effectRef = useRef(onEffect);
   effectRef.current = onEffect;
+  const keys = useMemo(() => storageKeys(client.endpoint), [client]);
 
   const upsertListed = useCallback((thread: Thread, atTop: boolean) => {
     setList((l) => {
@@ -62,14 +68,14 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
     () =>
       new ThreadSession(client, {
         onThreadCreated: (thread) => {
-          localStorage.setItem(LAST_THREAD_KEY, thread.id);
+          localStorage.setItem(keys.lastThread, thread.id);
           upsertListed(thread, true);
         },
         onThreadUpdated: (thread) => upsertListed(thread, false),
         onEffect: (effect) => effectRef.current?.(effect),
-        onUnsent: storeUnsent,
+        onUnsent: (unsent) => storeUnsent(keys.unsent, unsent),
       }),
-    [client, upsertListed],
+    [client, keys, upsertListed],
   );
   const state = useSyncExternalStore(session.subscribe, session.getState);
 
@@ -105,25 +111,25 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
     async (threadId: string) => {
       try {
         await session.open(threadId);
-        localStorage.setItem(LAST_THREAD_KEY, threadId);
-        const unsent = storedUnsent();
+        localStorage.setItem(keys.lastThread, threadId);
+        const unsent = storedUnsent(keys.unsent);
         if (unsent) session.restoreUnsent(unsent);
       } catch (e) {
-        if (localStorage.getItem(LAST_THREAD_KEY) === threadId) localStorage.removeItem(LAST_THREAD_KEY);
+        if (localStorage.getItem(keys.lastThread) === threadId) localStorage.removeItem(keys.lastThread);
         session.reset();
         session.dispatch({ type: "local_error", message: `Could not open the conversation: ${message(e)}`, allowRetry: false });
       }
     },
-    [session],
+    [session, keys],
   );
 
   const newThread = useCallback(() => {
-    localStorage.removeItem(LAST_THREAD_KEY);
+    localStorage.removeItem(keys.lastThread);
     session.reset();
     // A first message that never reached the server belongs here (no thread yet).
-    const unsent = storedUnsent();
+    const unsent = storedUnsent(keys.unsent);
     if (unsent && unsent.threadId === null) session.restoreUnsent(unsent);
-  }, [session]);
+  }, [session, keys]);
 
   /** Resolves true when the server stored the feedback (the UI acknowledges it), false when it failed (shown). */
   const sendFeedback = useCallback(
@@ -173,10 +179,10 @@ export function useChat(client: ChatKitClient, onEffect?: EffectHandler) {
   // First load: the thread list, and the last conversation.
   useEffect(() => {
     void loadThreads(false);
-    const last = localStorage.getItem(LAST_THREAD_KEY);
+    const last = localStorage.getItem(keys.lastThread);
     if (last) void openThread(last);
     else {
-      const unsent = storedUnsent();
+      const unsent = storedUnsent(keys.unsent);
       if (unsent && unsent.threadId === null) session.restoreUnsent(unsent);
     }
     return () => session.stop();

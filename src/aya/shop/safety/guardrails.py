@@ -193,7 +193,7 @@ _BOLD = re.compile(r"\*\*[^*]+\*\*")
 _FREE = re.compile(r"\b([a-z]+)[- ]free\b", re.IGNORECASE)
 # "not grain-free", "isn't grain free", "labelled grain-free, but ...": no claim that the family is absent
 _NOT_A_FREE_CLAIM = re.compile(
-    r"(?:\bnot|n't|\bnever|\blabell?ed(?: as)?|\bmarketed as|\bsold as)\s+(?:\w+\s+)?$", re.I
+    r"(?:\bnot|n't|\bnever|\blabell?ed(?: as)?|\bmarketed as|\bsold as)\s+(?:\w+\s+)?$", re.IGNORECASE
 )
 _SUBJECT_ABSENT = re.compile(
     r"\b([a-z][a-z' ]{1,30}?)\s+(?:is|are)\s+(?:not|n't)\s+(?:in|on|among|listed in|part of)\b", re.IGNORECASE
