@@ -1137,6 +1137,193 @@ CONVOS: list[Convo] = [
         ],
         batch="december",
     ),
+    # --- held out, December batch B: written after the December fixes, to measure them on fresh phrasings ---------
+    Convo(
+        "hills zd allergies",
+        "hb: vet diets",
+        [
+            Turn(
+                "hills z/d for my dog, he's got bad food allergies",
+                W(species="dog", brands={"hill"}, vet_ok=True, line=r"z/d"),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "pro plan nf cats",
+        "hb: vet diets",
+        [
+            Turn(
+                "does pro plan make an NF kidney food for cats",
+                W(species="cat", brands={"purina"}, vet_ok=True, line=r"\bnf\b|kidney"),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "rc renal old boy",
+        "hb: vet diets",
+        [
+            Turn(
+                "my vet recommended royal canin renal for my old boy cat",
+                W(species="cat", brands={"royal canin"}, vet_ok=True, line=r"renal"),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "active lab not senior",
+        "hb: life stage",
+        [
+            Turn(
+                "he's 10 but really not a senior, super active lab. dry",
+                W(species="dog", life_stage="adult", size="large", food_types={"dry"}),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "not a baby anymore",
+        "hb: life stage",
+        [
+            Turn(
+                "my cat's not a baby anymore, just turned 1",
+                W(species="cat", life_stage="adult"),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "daisy beagle chicken",
+        "hb: names",
+        [
+            Turn(
+                "Daisy is our 4 yr old beagle, she can't have chicken",
+                W(species="dog", size="small", avoid={"chicken"}),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "max and ruby",
+        "hb: two pets",
+        [
+            Turn("Max and Ruby are my two cats. Max is 2 and Ruby is 13", None),
+            Turn("food for Ruby, wet", W(species="cat", life_stage="senior", food_types={"wet"}), "products"),
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "two kitties baby first",
+        "hb: two pets",
+        [
+            Turn("got two kitties, one is 12 and one is just 6 months", None),
+            Turn("the baby first", W(species="cat", life_stage="kitten"), "products"),
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "no peas lentils chickpeas frenchie",
+        "hb: legumes",
+        [
+            Turn(
+                "no peas no lentils no chickpeas for my frenchie pls, vet's orders",
+                W(species="dog", size="small", avoid={"legume"}),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "lentil free senior cat",
+        "hb: legumes",
+        [
+            Turn(
+                "lentil free wet food for a senior cat",
+                W(species="cat", life_stage="senior", food_types={"wet"}),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "no soy corn wheat gsd",
+        "hb: allergy",
+        [
+            Turn(
+                "anything w/o soy, corn or wheat for my 2 yo german shepherd",
+                W(species="dog", size="large", avoid={"soy", "corn", "wheat"}),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "allergic colon list",
+        "hb: allergy",
+        [
+            Turn(
+                "Allergic to: chicken, turkey, duck, eggs. 5 yr old cat, dry pls",
+                W(species="cat", food_types={"dry"}, avoid={"chicken", "turkey", "duck", "egg"}),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "nothing over 25 kitten",
+        "hb: budget",
+        [
+            Turn(
+                "nothing over $25, 9 week old kitten",
+                W(species="cat", life_stage="kitten", price_max=25.0),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "nutro always eaten",
+        "hb: brands",
+        [
+            Turn(
+                "Nutro is what she's always eaten but i want to switch, shes a 7 yo cat",
+                W(species="cat", brands_not={"nutro"}),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "trail mix raisins",
+        "hb: emergency",
+        [Turn("my pup got into the trail mix w/ raisins in it", None, "emergency")],
+        batch="december-b",
+    ),
+    Convo(
+        "easter lilies",
+        "hb: emergency",
+        [Turn("cat got into the easter lilies on the table", None, "emergency")],
+        batch="december-b",
+    ),
+    Convo(
+        "great dane bloated pacing",
+        "hb: emergency",
+        [Turn("my great dane's stomach looks bloated and he's pacing and drooling", None, "emergency")],
+        batch="december-b",
+    ),
+    Convo(
+        "grapes as a treat",
+        "hb: questions",
+        [Turn("can i give my dog grapes as a treat?", None, "none")],
+        batch="december-b",
+    ),
 ]
 
 
@@ -1267,7 +1454,9 @@ async def run(verbose: bool, batch: str | None = None) -> dict[str, Verdict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true")
-    parser.add_argument("--batch", help="run one batch only (e.g. december: the held-out batch of issue #10)")
+    parser.add_argument(
+        "--batch", help="run one batch only (december: the held-out batch of issue #10; december-b: after its fixes)"
+    )
     args = parser.parse_args()
     convos = [c for c in CONVOS if args.batch is None or c.batch == args.batch]
     if not SHARED.is_dir():
