@@ -339,3 +339,70 @@ def test_a_budget_said_as_a_cap_is_not_stretched(text: str, cap: float) -> None:
 def test_more_than_without_a_negation_is_still_a_floor() -> None:
     p = parse("something that costs more than $20, the cheap stuff makes her sick", terms=TERMS)
     assert p.budget_min == 20.0 and p.budget_max is None
+
+
+# --- batch B (written after the fixes above): what it still found -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "breed"),
+    [
+        ("he's 10 but really not a senior, super active lab. dry", "labrador retriever"),
+        ("no beef or lamb, boxer, 5 yrs", "boxer"),
+        ("no chicken, 4 yo pug", "pug"),
+    ],
+)
+def test_a_refusal_before_a_comma_does_not_reach_the_pet(text: str, breed: str) -> None:
+    p = parse(text, terms=TERMS)
+    assert p.breed == breed and p.species == "dog"
+
+
+def test_a_refusal_of_a_pet_still_works_in_its_clause() -> None:
+    assert parse("not for my cat, for my dog", terms=TERMS).species == "dog"
+    assert parse("no purina, pedigree or iams for my dog", terms=TERMS).avoid_brands
+
+
+@pytest.mark.parametrize(
+    ("text", "species"),
+    [("my cat's not a baby anymore, just turned 1", "cat"), ("my dog's food makes him itchy", "dog")],
+)
+def test_a_possessive_pet_word_names_the_species(text: str, species: str) -> None:
+    assert parse(text, terms=TERMS).species == species
+
+
+@pytest.mark.parametrize(
+    ("text", "avoid"),
+    [
+        ("Allergic to: chicken, turkey, duck, eggs. 5 yr old cat, dry pls", {"chicken", "turkey", "duck", "egg"}),
+        ("allergies - beef, dairy", {"beef", "dairy"}),
+        ("can't have: fish", {"fish"}),
+    ],
+)
+def test_an_allergy_list_after_a_colon_or_dash(text: str, avoid: set[str]) -> None:
+    p = parse(text, terms=TERMS)
+    assert avoid <= set(p.avoid) and "food_allergies" not in p.conditions
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nutro is what she's always eaten but i want to switch, shes a 7 yo cat",
+        "nutro is all he's ever had, looking for something different",
+        "Nutro has been what we've fed him, time for a change",
+    ],
+)
+def test_a_brand_said_as_the_past_before_a_wish_to_change(text: str) -> None:
+    p = parse(text, terms=TERMS)
+    assert "Nutro" not in p.brands
+
+
+def test_names_and_ages_of_two_pets_in_one_message() -> None:
+    s = said("Max and Ruby are my two cats. Max is 2 and Ruby is 13", "food for Ruby, wet")
+    assert s.profile.name == "Ruby" and s.profile.age_years == 13.0 and s.profile.food_types == ["wet"]
+    assert [(p.name, p.age_years) for p in s.pets] == [("Max", 2.0)]
+
+
+@pytest.mark.parametrize(("pick", "age"), [("the baby first", 0.5), ("the oldie", 12.0), ("ok the little one", 0.5)])
+def test_a_pet_chosen_by_a_word_for_its_age(pick: str, age: float) -> None:
+    s = said("got two kitties, one is 12 and one is just 6 months", pick)
+    assert s.profile.age_years == age

@@ -64,8 +64,11 @@ _USED_TO = re.compile(
 )
 
 
-def polarity(norm: str, span: Span) -> Polarity:
-    """Whether the phrase at ``span`` of ``norm`` is wanted, refused, or the past the shopper wants to leave."""
+def polarity(norm: str, span: Span, *, clause: bool = False) -> Polarity:
+    """Whether the phrase at ``span`` of ``norm`` is wanted, refused, or the past the shopper wants to leave.
+
+    ``clause``: the phrase names the pet (a breed, a species), so a refusal before a comma does not reach it ("really
+    not a senior, super active lab"); lists of refused brands or ingredients do run over commas."""
     start, end = span
     if _AFTER_FREE.match(norm[end:]):
         return "refused"
@@ -76,6 +79,8 @@ def polarity(norm: str, span: Span) -> Polarity:
         return "past"
     if _PAST.search(norm[start:]) and re.match(r"^\s*(?:\w+\s+){0,2}?(?:his|her|their) (?:whole|entire)", norm[end:]):
         return "past"
+    if _PAST_AFTER.match(norm[end:]) and _PAST_WISH.search(norm[end:]):
+        return "past"  # "nutro is what she's always eaten but i want to switch"
     lead = None
     for m in _REFUSE_LEAD.finditer(before):
         if m.group(0) == "no" and _INTERJECTION.match(before[m.end() :]):
@@ -84,13 +89,18 @@ def polarity(norm: str, span: Span) -> Polarity:
     if lead is None:
         return "wanted"
     between = before[lead.end() :]
-    if _BREAK.search(between):
+    if _BREAK.search(between) or (clause and "," in between):
         return "wanted"
     if "," in between and _WISH_AFTER.match(norm[end:]):
         return "wanted"
     return "refused"
 
 
+_PAST_AFTER = re.compile(
+    r"^\s*(?:is|are|was|has been) (?:what|all) (?:she|he|they|we|i)(?:'?s|'?ve| has| have| had| is| are)?\s+"
+    r"(?:(?:always|ever|only|been)\s+)?"
+    r"(?:eaten|eats|eating|had|been (?:on|eating|feeding)|fed|used|bought|gotten)\b"
+)
 _PAST_WISH = re.compile(r"\b(?:different|something else|change|switch|new|other|else|alternative|instead)\b")
 
 

@@ -217,7 +217,7 @@ def _english_words() -> frozenset[str]:
 # --- regular expressions -----------------------------------------------------------------------------------------
 
 _AVOID_LEAD = (
-    r"(?:allergic to|allergy to|allergies to|intolerant to|intolerance to|sensitive to|sensitivity to|no|without|w/o|"
+    r"(?:allergic to|allergy to|allergies to|allerg(?:ies|y|ic)(?=\s*[:-])|intolerant to|intolerance to|sensitive to|sensitivity to|no|without|w/o|"
     r"avoid|avoiding|free of|free from|except|not|can't have|cannot have|can't eat|cannot eat|can't do|cant have|"
     r"cant eat|doesn't do well with|does not do well with|reacts to|reacting to|react to|hates|hate|doesn't like|"
     r"does not like|doesnt like|dislikes|won't eat|wont eat|not a fan of|nothing with|anything but|anything except|"
@@ -289,6 +289,8 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
             other.species = other.species or first.species  # "2 cats, a 15 year old and a 1 year old"
             if other.age_years is None:  # "... and the other is 10": a part about a pet, though it names none
                 other.age_years = read_numbers(part, pet_talk=True).age_years
+            if other.name is None:  # "Max is 2 and Ruby is 13": the name, now that the species is known
+                _parse_name(raw[at:] if at >= 0 else part, other, tables(), terms)
             first.others.append(other)
         first.text = norm
         first.words = len(norm.split())
@@ -316,7 +318,7 @@ def _split_pets(norm: str, terms: CatalogTerms | None) -> list[tuple[int, str]]:
     t = tables()
     marks: list[tuple[int, str]] = []
     for _phrase, species, span in t.species.find(norm):
-        if polarity(norm, span) != "wanted" or re.search(
+        if polarity(norm, span, clause=True) != "wanted" or re.search(
             r"\b(?:not|than|like|other|vs|versus)\s+(?:for\s+)?(?:my |the |a )?$", norm[: span[0]]
         ):
             return _split_by_age(norm)  # "my kittens are 10 weeks and my other cat is 12"
@@ -325,7 +327,7 @@ def _split_pets(norm: str, terms: CatalogTerms | None) -> list[tuple[int, str]]:
     offset = 0
     while len(breeds) < 3:
         found = breed_table.find_breed(norm[offset:], known_words=_known_words(terms))
-        if found is None or polarity(norm, (offset + found.span[0], offset + found.span[1])) != "wanted":
+        if found is None or polarity(norm, (offset + found.span[0], offset + found.span[1]), clause=True) != "wanted":
             break
         marks.append((offset + found.span[0], found.breed.species))
         if not found.breed.generic and found.breed.name not in [b for _, b in breeds]:
@@ -370,8 +372,9 @@ def _split_by_age(norm: str) -> list[tuple[int, str]]:
 
 
 _PET_BY_AGE = re.compile(
-    r"\b(?:the|my|our)\s+(older|oldest|elder|old|younger|youngest|young|little|baby)\s+"
+    r"\b(?:the|my|our)\s+(?:(older|oldest|elder|old|younger|youngest|young|little|baby)\s+"
     r"(?:one|cat|dog|kitty|kitten|pup|puppy|guy|girl|boy|lady|man|fella|fellow|gal)\b"
+    r"|(baby|oldie|old timer|youngster|little one)(?:\s+(?:first|then|now|please|pls))?\s*(?:[.,!?]|$))"
 )
 
 
@@ -390,7 +393,7 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
 
     # Breeds (before species: a breed implies it), then numbers with their roles.
     breed = breed_table.find_breed(norm, known_words=_known_words(terms))
-    if breed is not None and polarity(norm, breed.span) == "wanted":
+    if breed is not None and polarity(norm, breed.span, clause=True) == "wanted":
         if not breed.breed.generic:
             out.breed = breed.breed.name if breed.breed.name != "poodle standard" or "standard" in norm else "poodle"
             out.breed = _breed_words(out.breed)
@@ -414,7 +417,7 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
 
     # Species.
     named = [(v, span) for _, v, span in t.species.find(norm) if not overlaps(span, consumed)]
-    wanted = [v for v, span in named if polarity(norm, span) == "wanted"]
+    wanted = [v for v, span in named if polarity(norm, span, clause=True) == "wanted"]
     if wanted:
         out.species = out.species or wanted[-1]
         if breed is None or breed.breed.generic:
@@ -541,7 +544,8 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
     out.pet_words = [m.group(1) for m in _PET_REF.finditer(norm)]
     by_age = _PET_BY_AGE.search(norm)
     if by_age:
-        out.pet_by_age = "older" if by_age.group(1) in ("older", "oldest", "elder", "old") else "younger"
+        word = by_age.group(1) or by_age.group(2)
+        out.pet_by_age = "older" if word in ("older", "oldest", "elder", "old", "oldie", "old timer") else "younger"
     _parse_name(raw, out, t, terms)
     if terms is not None:
         _parse_brands(_brand_mentions(raw, norm, out, terms), out)
@@ -616,7 +620,7 @@ _HARM_AFTER = (
 def _avoid_patterns() -> tuple[re.Pattern[str], ...]:
     words = "|".join(re.escape(w) for w in sorted(tables().ingredients.mapping, key=len, reverse=True))
     listed = rf"((?:{words})(?:\s*(?:,|or|and|nor|/)\s*(?:other\s+|any\s+)?(?:{words}))*)"
-    lead = re.compile(rf"\b{_AVOID_LEAD}\s+(?:any\s+|eating\s+|more\s+|the\s+)?{listed}\b")
+    lead = re.compile(rf"\b{_AVOID_LEAD}(?:\s*[:-]\s*|\s+)(?:any\s+|eating\s+|more\s+|the\s+)?{listed}\b")
     free = re.compile(rf"\b((?:{words}))\s+free\b")
     allergy = re.compile(rf"\b((?:{words}))\s+(?:allergy|allergies|allergic|intolerance|sensitivity)\b")
     harm = re.compile(rf"\b{listed}\s+(?:(?:food|based food|recipes?|kibble)\s+)?(?:{_HARM_VERB}|{_HARM_AFTER})\b")
