@@ -217,7 +217,8 @@ def _english_words() -> frozenset[str]:
 # --- regular expressions -----------------------------------------------------------------------------------------
 
 _AVOID_LEAD = (
-    r"(?:allergic to|allergy to|allergies to|allerg(?:ies|y|ic)(?=\s*[:-])|intolerant to|intolerance to|sensitive to|sensitivity to|no|without|w/o|"
+    r"(?:allergic to|allergy to|allergies to|allerg(?:ies|y|ic)(?=\s*[:-])|"
+    r"intolerant to|intolerance to|sensitive to|sensitivity to|no|without|w/o|"
     r"avoid|avoiding|free of|free from|except|not|can't have|cannot have|can't eat|cannot eat|can't do|cant have|"
     r"cant eat|doesn't do well with|does not do well with|reacts to|reacting to|react to|hates|hate|doesn't like|"
     r"does not like|doesnt like|dislikes|won't eat|wont eat|not a fan of|nothing with|anything but|anything except|"
