@@ -62,6 +62,13 @@ FAMILY = {
     "pea": r"\bpeas?\b|\bpea protein\b|\bpea fiber\b",
     "lamb": r"\blamb\b",
     "turkey": r"\bturkey\b",
+    "duck": r"\bduck\b",
+    "legume": r"\bpeas?\b|\blentils?\b|\bchick ?peas?\b|\bgarbanzo|\bfava\b|\blegumes?\b",
+    "wheat": r"\bwheat\b",
+    "corn": r"\bcorn\b|\bmaize\b",
+    "soy": r"\bsoy",
+    "dairy": r"\bmilk\b|\bcheese\b|\bdairy\b|\bwhey\b|\byogurt\b|\bcasein\b|\blactose\b",
+    "egg": r"\beggs?\b|\begg product\b",
 }
 VET = re.compile(
     r"prescription diet|veterinary diet|vet(erinary)? formula|\bvd\b|\bk/d\b|\bc/d\b|\bi/d\b|\bw/d\b|\bz/d\b|"
@@ -87,6 +94,7 @@ class Want:
     avoid: set[str] = field(default_factory=set)  # FAMILY keys
     price_max: float | None = None
     vet_ok: bool = False
+    line: str | None = None  # a product line named (a regular expression on the title): "urinary so", "k/d"
 
 
 @dataclass
@@ -101,6 +109,7 @@ class Convo:
     name: str
     category: str
     turns: list[Turn]
+    batch: str = "earlier"  # "december": the batch written for issue #10's held-out round, run alone with --batch
 
 
 def W(**kw: Any) -> Want:
@@ -621,6 +630,700 @@ CONVOS: list[Convo] = [
             ),
         ],
     ),
+    # --- held out, December batch: written before any fix for it, from the Chewy labels and search keywords ----------
+    # (run alone with --batch december; its first-run score is in the README)
+    Convo(
+        "urinary so by line",
+        "h: vet diets",
+        [
+            Turn(
+                "my cats on urinary so from the vet, do u carry the dry one",
+                W(species="cat", brands={"royal canin"}, vet_ok=True, food_types={"dry"}, line=r"urinary so"),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "kd canned old kitty",
+        "h: vet diets",
+        [
+            Turn(
+                "need k/d for my 14 yr old kitty, the canned kind",
+                W(species="cat", brands={"hill"}, vet_ok=True, food_types={"wet"}, line=r"k/d"),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "en gastro dog",
+        "h: vet diets",
+        [
+            Turn(
+                "en gastro for my dog. vet put him on it after a bad bout of the runs",
+                W(species="dog", brands={"purina"}, vet_ok=True, line=r"\ben\b.*gastro"),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "royal canin hydrolyzed",
+        "h: vet diets",
+        [
+            Turn(
+                "does royal canin make a hydrolyzed protein for dogs? vet wants my pittie on it",
+                W(species="dog", brands={"royal canin"}, vet_ok=True, line=r"hydrolyzed|selected protein|ultamino"),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "cd struvite",
+        "h: vet diets",
+        [
+            Turn(
+                "vet said c/d for his struvite crystals, my boy cat is 6",
+                W(species="cat", brands={"hill"}, vet_ok=True, line=r"c/d"),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "pudgy dog no vet diet",
+        "h: vet diets",
+        [
+            Turn("my 5yo beagle is getting pudgy, what should he eat", W(species="dog", size="small"), "products"),
+        ],
+        batch="december",
+    ),
+    # legumes
+    Convo(
+        "no peas or lentils dcm",
+        "h: legumes",
+        [
+            Turn(
+                "grain free is fine but NO peas or lentils, my vet is worried about DCM. golden retriever 4yrs",
+                W(species="dog", size="large", avoid={"pea", "legume"}),
+                "products",
+            ),
+            Turn("dry only", W(species="dog", size="large", avoid={"pea", "legume"}, food_types={"dry"}), "products"),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "legume free cat",
+        "h: legumes",
+        [
+            Turn(
+                "legume free dry food for my cat please",
+                W(species="cat", avoid={"legume"}, food_types={"dry"}),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "pea protein boxer pup",
+        "h: legumes",
+        [
+            Turn(
+                "my pup reacts to pea protein. shes a 5 month old boxer",
+                W(species="dog", life_stage="puppy", size="large", avoid={"pea"}),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "no legumes whatsoever",
+        "h: legumes",
+        [
+            Turn(
+                "looking for wet cat food with no legumes whatsoever, no chickpeas no peas nothing",
+                W(species="cat", avoid={"legume"}, food_types={"wet"}),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    # two pets of one species
+    Convo(
+        "two cats older younger",
+        "h: two pets",
+        [
+            Turn("i have 2 cats, a 15 year old and a 1 year old", None),
+            Turn(
+                "the older one first, she has kidney issues",
+                W(species="cat", life_stage="senior", vet_ok=True),
+                "products",
+            ),
+            Turn("now the younger cat, dry food", W(species="cat", life_stage="adult", food_types={"dry"}), "products"),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "two labs puppy and old",
+        "h: two pets",
+        [
+            Turn("two dogs: an 11 yo lab and a 9 month old lab", None),
+            Turn("start with the younger one", W(species="dog", life_stage="puppy", size="large"), "products"),
+            Turn("ok and the old guy", W(species="dog", life_stage="senior", size="large"), "products"),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "kittens and older cat",
+        "h: two pets",
+        [
+            Turn("my kittens are 10 weeks and my other cat is 12", None),
+            Turn("food for the older cat, wet", W(species="cat", life_stage="senior", food_types={"wet"}), "products"),
+        ],
+        batch="december",
+    ),
+    # a life stage denied
+    Convo(
+        "not a senior yet",
+        "h: life stage",
+        [
+            Turn(
+                "my cat is 7 but she's not a senior yet, wet food",
+                W(species="cat", life_stage="adult", food_types={"wet"}),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "not a puppy anymore",
+        "h: life stage",
+        [
+            Turn("puppy food for my dog", W(species="dog", life_stage="puppy")),
+            Turn(
+                "actually hes not a puppy anymore, he turned one last month",
+                W(species="dog", life_stage="adult"),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "no longer a kitten",
+        "h: life stage",
+        [
+            Turn(
+                "she's no longer a kitten, 14 months now. indoor cat, dry",
+                W(species="cat", life_stage="adult", food_types={"dry"}),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    # names and brand words
+    Convo(
+        "max the boxer",
+        "h: names",
+        [
+            Turn(
+                "my dog Max is a boxer, 3 years, needs dry food",
+                W(species="dog", size="large", food_types={"dry"}, brands_not={"nutro max"}),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "bella the dog",
+        "h: names",
+        [
+            Turn(
+                "Bella is my 6 year old husky, what wet food do you have",
+                W(species="dog", food_types={"wet"}, brands_not={"bella"}),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "coco cat",
+        "h: names",
+        [
+            Turn("food for Coco, she's a 2 yr old siamese", W(species="cat", life_stage="adult"), "products"),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "wellness for adult cat",
+        "h: brands",
+        [
+            Turn(
+                "is wellness any good? for my adult cat, dry",
+                W(species="cat", brands={"wellness"}, food_types={"dry"}),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "nutro beagle",
+        "h: brands",
+        [
+            Turn("nutro for my 2 yo beagle", W(species="dog", brands={"nutro"}, size="small"), "products"),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "wellnes core kitten typo",
+        "h: brands",
+        [
+            Turn("wellnes core for my kitten", W(species="cat", life_stage="kitten", brands={"wellness"}), "products"),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "taste of the wild pitbull",
+        "h: brands",
+        [
+            Turn("taste of the wild for my pitbull", W(species="dog", brands={"taste of the wild"}), "products"),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "anything but blue buffalo",
+        "h: brands",
+        [
+            Turn(
+                "anything but blue buffalo, my dog got sick on it. hes a 4 yr old aussie",
+                W(species="dog", brands_not={"blue buffalo", "blue wilderness"}),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "not hills or royal canin",
+        "h: brands",
+        [
+            Turn(
+                "senior cat food but not hills or royal canin, way too pricey",
+                W(species="cat", life_stage="senior", brands_not={"hill", "royal canin"}),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    # allergies as long lists
+    Convo(
+        "frenchie long allergy list",
+        "h: allergy",
+        [
+            Turn(
+                "my frenchie is allergic to chicken, beef, dairy, wheat, corn AND soy. 3 yrs",
+                W(species="dog", size="small", avoid={"chicken", "beef", "dairy", "wheat", "corn", "soy"}),
+                "products",
+            ),
+            Turn(
+                "anything cheaper",
+                W(species="dog", size="small", avoid={"chicken", "beef", "dairy", "wheat", "corn", "soy"}),
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "cat no fish chicken turkey egg",
+        "h: allergy",
+        [
+            Turn(
+                "cat cant have fish or chicken or turkey or egg, wet pls",
+                W(species="cat", avoid={"fish", "chicken", "turkey", "egg"}, food_types={"wet"}),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "poultry and fish shih tzu",
+        "h: allergy",
+        [
+            Turn(
+                "allergy to poultry AND fish, 8 yo shih tzu",
+                W(species="dog", size="small", avoid={"chicken", "turkey", "duck", "fish"}),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "allergy kept through a correction",
+        "h: allergy",
+        [
+            Turn("no lamb or beef for my cat, she breaks out", W(species="cat", avoid={"lamb", "beef"})),
+            Turn(
+                "oh she's a kitten btw, 4 months",
+                W(species="cat", life_stage="kitten", avoid={"lamb", "beef"}),
+                "products",
+            ),
+            Turn("whats the cheapest", W(species="cat", life_stage="kitten", avoid={"lamb", "beef"})),
+        ],
+        batch="december",
+    ),
+    # budgets
+    Convo(
+        "under 20 bucks big mutt",
+        "h: budget",
+        [
+            Turn(
+                "cheap dry dog food under 20 bucks, 60 lb mutt",
+                W(species="dog", food_types={"dry"}, size="large", price_max=20.0),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "15 dollars per bag",
+        "h: budget",
+        [
+            Turn("i only want to spend 15$ per bag on cat food", W(species="cat", price_max=15.0), "products"),
+        ],
+        batch="december",
+    ),
+    # breeds misspelled
+    Convo(
+        "daschund puppy",
+        "h: breeds",
+        [
+            Turn("daschund puppy 3 months", W(species="dog", life_stage="puppy", size="small"), "products"),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "rotweiler dry",
+        "h: breeds",
+        [
+            Turn("rotweiler 5 yrs old dry food", W(species="dog", size="large", food_types={"dry"}), "products"),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "pomeranain senior",
+        "h: breeds",
+        [
+            Turn(
+                "my pomeranain is 12, kibble suggestions?",
+                W(species="dog", size="small", life_stage="senior", food_types={"dry"}),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "bernese puppy",
+        "h: breeds",
+        [
+            Turn(
+                "bernese mtn dog puppy, what do you recommend",
+                W(species="dog", life_stage="puppy", size="large"),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "shitzu mix wet",
+        "h: breeds",
+        [
+            Turn("shitzu mix, 14 lb, wet food pls", W(species="dog", size="small", food_types={"wet"}), "products"),
+        ],
+        batch="december",
+    ),
+    # emergencies
+    Convo(
+        "chocolate chips",
+        "h: emergency",
+        [Turn("HELP my lab ate a whole bag of chocolate chips", None, "emergency")],
+        batch="december",
+    ),
+    Convo(
+        "lily pollen",
+        "h: emergency",
+        [Turn("cat knocked over my lilies and was licking the pollen off her fur", None, "emergency")],
+        batch="december",
+    ),
+    Convo(
+        "bloat",
+        "h: emergency",
+        [
+            Turn(
+                "dogs belly is swollen and hard and he keeps trying to throw up but nothing comes out",
+                None,
+                "emergency",
+            )
+        ],
+        batch="december",
+    ),
+    Convo(
+        "antifreeze puddle",
+        "h: emergency",
+        [Turn("puppy was lapping at green stuff leaking from the car, might be antifreeze??", None, "emergency")],
+        batch="december",
+    ),
+    Convo(
+        "trident gum",
+        "h: emergency",
+        [Turn("found my dog chewing up a pack of trident sugar free gum", None, "emergency")],
+        batch="december",
+    ),
+    Convo(
+        "cat grapes",
+        "h: emergency",
+        [Turn("my cat ate a couple grapes off the counter is that ok", None, "emergency")],
+        batch="december",
+    ),
+    # questions that are not searches
+    Convo(
+        "grain free vs regular",
+        "h: questions",
+        [Turn("whats the difference between grain free and regular food?", None, "none")],
+        batch="december",
+    ),
+    Convo(
+        "calories second one",
+        "h: questions",
+        [
+            Turn("wet food for my adult cat", W(species="cat", food_types={"wet"}), "products"),
+            Turn("how many calories in the 2nd one", None, "none"),
+            Turn("does the first one have peas in it", None, "none"),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "switching tummy",
+        "h: questions",
+        [Turn("how do i switch her to a new food without upsetting her tummy", None, "none")],
+        batch="december",
+    ),
+    # corrections and run-ons
+    Convo(
+        "18 months not 8 years",
+        "h: corrections",
+        [
+            Turn("food for my 8 yo cat", W(species="cat")),
+            Turn("sorry i meant 18 months, typo", W(species="cat", life_stage="adult"), "products"),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "wet then dry",
+        "h: corrections",
+        [
+            Turn("wet food for my dog", W(species="dog", food_types={"wet"})),
+            Turn("wait no, dry. he won't eat the wet stuff", W(species="dog", food_types={"dry"}), "products"),
+        ],
+        batch="december",
+    ),
+    Convo(
+        "husband got a cat run-on",
+        "h: corrections",
+        [
+            Turn(
+                "ok so my husband got us a cat and shes like 7 months old and super picky she only eats the pate kind",
+                W(species="cat", life_stage="kitten", food_types={"wet"}),
+                "products",
+            ),
+        ],
+        batch="december",
+    ),
+    # --- held out, December batch B: written after the December fixes, to measure them on fresh phrasings ---------
+    Convo(
+        "hills zd allergies",
+        "hb: vet diets",
+        [
+            Turn(
+                "hills z/d for my dog, he's got bad food allergies",
+                W(species="dog", brands={"hill"}, vet_ok=True, line=r"z/d"),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "pro plan nf cats",
+        "hb: vet diets",
+        [
+            Turn(
+                "does pro plan make an NF kidney food for cats",
+                W(species="cat", brands={"purina"}, vet_ok=True, line=r"\bnf\b|kidney"),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "rc renal old boy",
+        "hb: vet diets",
+        [
+            Turn(
+                "my vet recommended royal canin renal for my old boy cat",
+                W(species="cat", brands={"royal canin"}, vet_ok=True, line=r"renal"),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "active lab not senior",
+        "hb: life stage",
+        [
+            Turn(
+                "he's 10 but really not a senior, super active lab. dry",
+                W(species="dog", life_stage="adult", size="large", food_types={"dry"}),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "not a baby anymore",
+        "hb: life stage",
+        [
+            Turn(
+                "my cat's not a baby anymore, just turned 1",
+                W(species="cat", life_stage="adult"),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "daisy beagle chicken",
+        "hb: names",
+        [
+            Turn(
+                "Daisy is our 4 yr old beagle, she can't have chicken",
+                W(species="dog", size="small", avoid={"chicken"}),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "max and ruby",
+        "hb: two pets",
+        [
+            Turn("Max and Ruby are my two cats. Max is 2 and Ruby is 13", None),
+            Turn("food for Ruby, wet", W(species="cat", life_stage="senior", food_types={"wet"}), "products"),
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "two kitties baby first",
+        "hb: two pets",
+        [
+            Turn("got two kitties, one is 12 and one is just 6 months", None),
+            Turn("the baby first", W(species="cat", life_stage="kitten"), "products"),
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "no peas lentils chickpeas frenchie",
+        "hb: legumes",
+        [
+            Turn(
+                "no peas no lentils no chickpeas for my frenchie pls, vet's orders",
+                W(species="dog", size="small", avoid={"legume"}),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "lentil free senior cat",
+        "hb: legumes",
+        [
+            Turn(
+                "lentil free wet food for a senior cat",
+                W(species="cat", life_stage="senior", food_types={"wet"}),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "no soy corn wheat gsd",
+        "hb: allergy",
+        [
+            Turn(
+                "anything w/o soy, corn or wheat for my 2 yo german shepherd",
+                W(species="dog", size="large", avoid={"soy", "corn", "wheat"}),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "allergic colon list",
+        "hb: allergy",
+        [
+            Turn(
+                "Allergic to: chicken, turkey, duck, eggs. 5 yr old cat, dry pls",
+                W(species="cat", food_types={"dry"}, avoid={"chicken", "turkey", "duck", "egg"}),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "nothing over 25 kitten",
+        "hb: budget",
+        [
+            Turn(
+                "nothing over $25, 9 week old kitten",
+                W(species="cat", life_stage="kitten", price_max=25.0),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "nutro always eaten",
+        "hb: brands",
+        [
+            Turn(
+                "Nutro is what she's always eaten but i want to switch, shes a 7 yo cat",
+                W(species="cat", brands_not={"nutro"}),
+                "products",
+            )
+        ],
+        batch="december-b",
+    ),
+    Convo(
+        "trail mix raisins",
+        "hb: emergency",
+        [Turn("my pup got into the trail mix w/ raisins in it", None, "emergency")],
+        batch="december-b",
+    ),
+    Convo(
+        "easter lilies",
+        "hb: emergency",
+        [Turn("cat got into the easter lilies on the table", None, "emergency")],
+        batch="december-b",
+    ),
+    Convo(
+        "great dane bloated pacing",
+        "hb: emergency",
+        [Turn("my great dane's stomach looks bloated and he's pacing and drooling", None, "emergency")],
+        batch="december-b",
+    ),
+    Convo(
+        "grapes as a treat",
+        "hb: questions",
+        [Turn("can i give my dog grapes as a treat?", None, "none")],
+        batch="december-b",
+    ),
 ]
 
 
@@ -658,21 +1361,27 @@ def product_misfits(p: Product, want: Want) -> list[str]:
     if want.brands and not any(b in text for b in want.brands):
         bad.append(f"brand {p.brand}")
     ing = ingredient_text(p)
+    title = re.sub(r"\b[\w ]+?[- ]free\b", " ", p.title.lower())  # "pea-free", "grain free": claims of absence
     for fam in want.avoid:
-        m = re.search(FAMILY[fam], ing) or re.search(FAMILY[fam], p.title.lower())
+        m = re.search(FAMILY[fam], ing) or re.search(FAMILY[fam], title)
         if m:
             bad.append(f"contains {fam} ({m.group(0)})")
     if want.price_max is not None and p.price > want.price_max * 1.05:
         bad.append(f"price {p.price}")
     if not want.vet_ok and VET.search(f"{p.brand} {p.title}"):
         bad.append("vet diet")
+    if want.line and not re.search(want.line, p.title, re.I):
+        bad.append(f"not the line asked for ({want.line})")
     return bad
 
 
+# A veterinary diet may be shown only with the vet's word: "needs your vet's authorization", "your vet prescribed".
+VET_WORDING = re.compile(r"vet'?s (authori[sz]ation|approval|prescription)|prescribed|prescription from|your vet", re.I)
 EMERGENCY_WORDS = re.compile(r"\bvet\b|veterinarian|poison|emergency|animal hospital|right away|immediately", re.I)
 
 
-async def run(verbose: bool) -> dict[str, Verdict]:
+async def run(verbose: bool, batch: str | None = None) -> dict[str, Verdict]:
+    convos = [c for c in CONVOS if batch is None or c.batch == batch]
     products: dict[str, Product] = {}
     for source, mapping in SOURCES:
         for item in read_mapped(SHARED / source, load_mapping(MAPPINGS / mapping)):
@@ -701,7 +1410,7 @@ async def run(verbose: bool) -> dict[str, Verdict]:
         async with serving(create_app(settings)) as app:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as http:
-                for n, convo in enumerate(CONVOS):
+                for n, convo in enumerate(convos):
                     chat = ShopChat(http, user=f"eval-{n}")
                     for turn in convo.turns:
                         verdict = results[convo.category]
@@ -715,6 +1424,9 @@ async def run(verbose: bool) -> dict[str, Verdict]:
                             ok, why = False, f"{len(shown)} products shown"
                         if turn.expect == "emergency" and not EMERGENCY_WORDS.search(reply.text):
                             ok, why = False, "no call-the-vet answer"
+                        vet_shown = [p for p in shown if VET.search(f"{p.brand} {p.title}")]
+                        if vet_shown and not VET_WORDING.search(f"{reply.text} {reply.widgets}"):
+                            ok, why = False, f"{len(vet_shown)} veterinary diets shown without the vet's wording"
                         if turn.want is not None:
                             for p in shown:
                                 verdict.shown += 1
@@ -742,27 +1454,31 @@ async def run(verbose: bool) -> dict[str, Verdict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument(
+        "--batch", help="run one batch only (december: the held-out batch of issue #10; december-b: after its fixes)"
+    )
     args = parser.parse_args()
+    convos = [c for c in CONVOS if args.batch is None or c.batch == args.batch]
     if not SHARED.is_dir():
         print(f"skipped: shared data not found at {SHARED} (the real Chewy catalogs never enter the repository)")
         return
     print(f"machine: {machine()}")
-    print(f"conversations: {len(CONVOS)}, turns: {sum(len(c.turns) for c in CONVOS)}")
-    results = asyncio.run(run(args.verbose))
+    print(f"conversations: {len(convos)}, turns: {sum(len(c.turns) for c in convos)}")
+    results = asyncio.run(run(args.verbose, args.batch))
     shown = sum(v.shown for v in results.values())
     fit = sum(v.fit for v in results.values())
     turns = sum(v.turns for v in results.values())
     turns_ok = sum(v.turns_ok for v in results.values())
-    print(f"{'category':<12} {'shown':>6} {'fit':>6} {'share':>6} {'turns ok':>9}")
+    print(f"{'category':<16} {'shown':>6} {'fit':>6} {'share':>6} {'turns ok':>9}")
     for cat, v in results.items():
         share = v.fit / v.shown if v.shown else float("nan")
-        print(f"{cat:<12} {v.shown:>6} {v.fit:>6} {share:>6.2f} {v.turns_ok:>4}/{v.turns:<4}")
+        print(f"{cat:<16} {v.shown:>6} {v.fit:>6} {share:>6.2f} {v.turns_ok:>4}/{v.turns:<4}")
     print("failures:")
     for v in results.values():
         for f in v.failures:
             print(f"  - {f}")
     share = fit / shown if shown else 0.0
-    print(f"fit_share={share:.3f} shown={shown} turns_ok={turns_ok}/{turns} conversations={len(CONVOS)}")
+    print(f"fit_share={share:.3f} shown={shown} turns_ok={turns_ok}/{turns} conversations={len(convos)}")
 
 
 if __name__ == "__main__":

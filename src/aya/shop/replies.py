@@ -88,8 +88,10 @@ def ask_species(parsed: Parsed, profile: PetProfile, key: str) -> str:
 def which_pet(first: PetProfile, second: PetProfile) -> str:
     """Two pets at once: which one first (the state keeps both)."""
     a, b = _pet_label(first), _pet_label(second)
+    if a == b:  # two cats, two labs: told apart by what differs ("the 15-year-old senior cat or the 1-year-old ...")
+        a, b = (pet.describe().removeprefix("a ").removeprefix("an ") for pet in (first, second))
     if a == b:
-        a, b = f"{a} ({first.describe().removeprefix('a ').removeprefix('an ')})", b
+        return "Happy to help with both! Which one shall we start with?"
     return f"Happy to help with both! Let's take them one at a time: shall we start with the {a} or the {b}?"
 
 

@@ -24,10 +24,16 @@ def test_a_refused_family_is_excluded_not_only_asked_as_a_label(text: str, avoid
     assert avoided <= set(parsed.avoid), parsed.avoid
 
 
-@pytest.mark.parametrize("text", ["pea free kibble for my lab", "looking for grain-free wet food", "legume free pls"])
+@pytest.mark.parametrize("text", ["pea free kibble for my lab", "looking for grain-free wet food", "gluten free pls"])
 def test_a_free_label_asked_for_is_a_feature_not_an_allergy(text: str) -> None:
     parsed = parse(text)
     assert parsed.features and not parsed.avoid
+
+
+@pytest.mark.parametrize("text", ["legume free pls", "legume-free dry food for my cat", "anything legumes free?"])
+def test_legume_free_is_broader_than_the_pea_free_label(text: str) -> None:
+    parsed = parse(text)
+    assert "pea_free" in parsed.features and "legumes" in parsed.avoid
 
 
 @pytest.mark.parametrize(

@@ -60,13 +60,59 @@ def update(state: ThreadState, p: Parsed) -> None:
         state.pets = [*state.pets, PetProfile(species="cat")][-MAX_PETS:]
         state.pending = "which_pet"
         return
+    by_age = _pet_by_age(state, p)
+    if by_age is not None:
+        # "the older one first": a pet, not a shown product; "older" compares the two, it states no life stage
+        p.refs, p.ref_attribute, p.superlative, p.pet_other = [], None, None, False
+        p.acts -= {"details", "compare"}
+        if p.age_years is None:
+            p.life_stage = None
     if about_shown(p):
         return
-    _choose_pet(state, p, pending)
+    _names_not_brands(state, p)
+    if by_age is not None:
+        if by_age >= 0:
+            _activate(state, by_age)
+        if state.profile.species and state.profile.species not in p.pet_words:
+            p.pet_words.append(state.profile.species)  # the message names a pet: "start with the younger one"
+    else:
+        _choose_pet(state, p, pending)
     if p.others:
         _remember_others(state, p.others)
         state.pending = "which_pet"
     _merge(state, p)
+
+
+_STAGE_ORDER = {"puppy": 0.5, "kitten": 0.5, "adult": 4.0, "senior": 12.0}
+
+
+def _pet_by_age(state: ThreadState, p: Parsed) -> int | None:
+    """The pet "the older one" / "the younger cat" means, when two or more pets of that species are known: its index
+    in ``state.pets``, -1 for the active pet, ``None`` when the words do not choose between pets."""
+    if p.pet_by_age is None:
+        return None
+    species = p.species or _SPECIES_OF.get(next(iter(p.pet_words), ""), None) or state.profile.species
+    candidates: list[tuple[float, int]] = []
+    for index, pet in [(-1, state.profile), *enumerate(state.pets)]:
+        if pet.species not in (species, None) or pet.is_empty():
+            continue
+        stage = pet.effective_life_stage()
+        age = pet.age_years if pet.age_years is not None else _STAGE_ORDER.get(stage or "")
+        if age is not None:
+            candidates.append((age, index))
+    if len(candidates) < 2:
+        return None
+    return (max if p.pet_by_age == "older" else min)(candidates)[1]
+
+
+def _names_not_brands(state: ThreadState, p: Parsed) -> None:
+    """ "back to Bella" when a pet is named Bella: the pet, not Purina Bella."""
+    known = {pet.name.lower() for pet in (state.profile, *state.pets) if pet.name}
+    for word, brands in p.maybe_names.items():
+        if word in known:
+            p.brands = [b for b in p.brands if b not in brands]
+            if word not in p.pet_words:
+                p.pet_words.append(word)
 
 
 def _merge(state: ThreadState, p: Parsed) -> None:

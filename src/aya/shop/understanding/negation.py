@@ -40,7 +40,17 @@ _BREAK = re.compile(
     r"[.;!?]|\bbut\b|\bonly\b|\bjust\b|\bprefer(?:s|ably)?\b|\binstead\b|\brather\b|\bwants?\b|\blikes?\b|"
     r"\bloves?\b|\bneeds?\b|\blooking for\b|\bshow me\b|\bsomething\b|\bwhat about\b|\bhow about\b|\bmaybe\b|"
     r"\bplease\b|\bpls\b|\bplz\b|\bthough\b|\bso\b|\bwhich\b|\bfor\b(?! (?:him|her|them)\b)|\bhe'?s\b|\bshe'?s\b|"
-    r"\bi\b|\bmy\b|\band (?:she|he|it|they|also|i)\b|\bwith\b|\bin\b|\b(?:food|foods|stuff|kibble|brands?)\b"
+    r"\bi\b|\bmy\b|\band (?:she|he|it|they|also|i)\b|\bwith\b|\bin\b|\b(?:food|foods|stuff|kibble|brands?)\b|"
+    # a denied state ends at its adverb ("she's not a senior yet, wet food"); an age or weight starts a description
+    # of the pet ("allergy to poultry and fish, 8 yo shih tzu")
+    r"\b(?:yet|anymore|any more|any longer)\b|"
+    r"\b\d+(?:\.\d+)?\s*(?:yo|y/o|years?|yrs?|months?|mos?|weeks?|wks?|lbs?|pounds?|kg)\b"
+)
+# "wait no, dry": "no" before a comma is an interjection, not a refusal.
+_INTERJECTION = re.compile(r"^\s*,")
+# "can't have fish or chicken, wet pls": after a comma, a phrase followed by a wish word is wanted.
+_WISH_AFTER = re.compile(
+    r"^\s*(?:pls|please|plz|only|is fine|is ok|is okay|are fine|works|would be (?:good|great|nice))\b"
 )
 _AFTER_FREE = re.compile(r"^\s*(?:free|is out|are out|is a no|are a no|makes? (?:him|her|them) sick|upsets?)\b")
 _FROM_TO = re.compile(r"\b(?:from|off(?: of)?|off)\s+$")
@@ -54,8 +64,11 @@ _USED_TO = re.compile(
 )
 
 
-def polarity(norm: str, span: Span) -> Polarity:
-    """Whether the phrase at ``span`` of ``norm`` is wanted, refused, or the past the shopper wants to leave."""
+def polarity(norm: str, span: Span, *, clause: bool = False) -> Polarity:
+    """Whether the phrase at ``span`` of ``norm`` is wanted, refused, or the past the shopper wants to leave.
+
+    ``clause``: the phrase names the pet (a breed, a species), so a refusal before a comma does not reach it ("really
+    not a senior, super active lab"); lists of refused brands or ingredients do run over commas."""
     start, end = span
     if _AFTER_FREE.match(norm[end:]):
         return "refused"
@@ -66,17 +79,28 @@ def polarity(norm: str, span: Span) -> Polarity:
         return "past"
     if _PAST.search(norm[start:]) and re.match(r"^\s*(?:\w+\s+){0,2}?(?:his|her|their) (?:whole|entire)", norm[end:]):
         return "past"
+    if _PAST_AFTER.match(norm[end:]) and _PAST_WISH.search(norm[end:]):
+        return "past"  # "nutro is what she's always eaten but i want to switch"
     lead = None
     for m in _REFUSE_LEAD.finditer(before):
+        if m.group(0) == "no" and _INTERJECTION.match(before[m.end() :]):
+            continue
         lead = m
     if lead is None:
         return "wanted"
     between = before[lead.end() :]
-    if _BREAK.search(between):
+    if _BREAK.search(between) or (clause and "," in between):
+        return "wanted"
+    if "," in between and _WISH_AFTER.match(norm[end:]):
         return "wanted"
     return "refused"
 
 
+_PAST_AFTER = re.compile(
+    r"^\s*(?:is|are|was|has been) (?:what|all) (?:she|he|they|we|i)(?:'?s|'?ve| has| have| had| is| are)?\s+"
+    r"(?:(?:always|ever|only|been)\s+)?"
+    r"(?:eaten|eats|eating|had|been (?:on|eating|feeding)|fed|used|bought|gotten)\b"
+)
 _PAST_WISH = re.compile(r"\b(?:different|something else|change|switch|new|other|else|alternative|instead)\b")
 
 

@@ -146,15 +146,22 @@ def read_money(norm: str, out: Numbers) -> None:
             bare = m.groupdict().get("b") is not None
             if bare and (text.startswith((*_LOOSE, "got", "only", "afford")) or value > 500):
                 continue  # "about 15" is not money without a $ or "bucks"
-            if text.startswith(_LOOSE):
-                value = round(value * 1.1, 2)  # "around $40": a little over is fine
+            capped = re.search(r"\b(?:only|max|most|not|never)\b(?:\s+\w+){0,3}\s*$", norm[: m.start()])
+            if text.startswith(_LOOSE) and not (text.startswith("spend") and capped):
+                value = round(value * 1.1, 2)  # "around $40": a little over is fine; "i only want to spend $15" is not
             out.budget_max = value
             out.budget_period = _period(norm, m.end())
             out.spans.append(m.span())
             return
     for m in _FLOOR.finditer(norm):
         if not overlaps(m.span(), out.spans):
-            out.budget_min = _money(m)
+            if re.search(
+                r"\b(?:don'?t|dont|do not|not|never|won'?t|wont|can'?t|cant)\b(?:\s+\w+){0,4}\s*$", norm[: m.start()]
+            ):
+                out.budget_max = _money(m)  # "i don't want to spend more than $30": a cap, not a floor
+                out.budget_period = _period(norm, m.end())
+            else:
+                out.budget_min = _money(m)
             out.spans.append(m.span())
             return
     for m in _BARE_DOLLARS.finditer(norm):
@@ -197,7 +204,14 @@ def read_age(norm: str, out: Numbers, *, pet_talk: bool) -> None:
             and not pet_noun
             and (_DURATION_LEAD.search(before) or _DURATION_TAIL.match(after) or (worded and num not in ("half",)))
         ):
-            if not re.search(r"\b(?:is|he's|she's|aged|turning|turned)\s+$", before):
+            # "she's no longer a kitten, 14 months now": a number opening its clause with "now" is an age
+            # right after words about the pet itself (not after a symptom: "throwing up, 2 weeks now" is a duration)
+            clause_age = (
+                not worded
+                and re.search(r"\b(?:kitten|puppy|pup|cat|dog|senior|adult|baby|old)\s*[,.;!?]\s*$", before)
+                and re.match(r"\s*now\b", after)
+            )
+            if not re.search(r"\b(?:is|he's|she's|aged|turning|turned)\s+$", before) and not clause_age:
                 out.durations.append(m.group(0))
                 out.spans.append(m.span())
                 continue

@@ -22,7 +22,7 @@ from typing import Literal
 
 from aya.shop.profile import PetProfile
 from aya.shop.understanding import breeds as breed_table
-from aya.shop.understanding.brands import CatalogTerms, Mention, brand_names
+from aya.shop.understanding.brands import CatalogTerms, Mention, brand_names, fold
 from aya.shop.understanding.negation import negated_statement, polarity
 from aya.shop.understanding.numbers import BudgetPeriod, read_numbers
 from aya.shop.understanding.refs import Attribute, Refs, read_refs
@@ -77,6 +77,8 @@ class Parsed:
     pet_words: list[str] = field(default_factory=list)  # "dog", "kitten", a name: which pet the message is about
     others: list[Parsed] = field(default_factory=list)  # more pets described in the same message
     medical: bool = False  # asks a medical question (answered by "ask your vet", even when food can help too)
+    maybe_names: dict[str, list[str]] = field(default_factory=dict)  # "back to Bella": a brand word, or a pet's name
+    pet_by_age: Literal["older", "younger"] | None = None  # "the older one", "the younger cat": of two pets
     words: int = 0
 
     def profile(self) -> PetProfile:
@@ -215,7 +217,8 @@ def _english_words() -> frozenset[str]:
 # --- regular expressions -----------------------------------------------------------------------------------------
 
 _AVOID_LEAD = (
-    r"(?:allergic to|allergy to|allergies to|intolerant to|intolerance to|sensitive to|sensitivity to|no|without|w/o|"
+    r"(?:allergic to|allergy to|allergies to|allerg(?:ies|y|ic)(?=\s*[:-])|"
+    r"intolerant to|intolerance to|sensitive to|sensitivity to|no|without|w/o|"
     r"avoid|avoiding|free of|free from|except|not|can't have|cannot have|can't eat|cannot eat|can't do|cant have|"
     r"cant eat|doesn't do well with|does not do well with|reacts to|reacting to|react to|hates|hate|doesn't like|"
     r"does not like|doesnt like|dislikes|won't eat|wont eat|not a fan of|nothing with|anything but|anything except|"
@@ -284,6 +287,11 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
             other.not_food_types = other.not_food_types or list(first.not_food_types)
             other.avoid_brands = other.avoid_brands or list(first.avoid_brands)
             other.budget_max = other.budget_max if other.budget_max is not None else first.budget_max
+            other.species = other.species or first.species  # "2 cats, a 15 year old and a 1 year old"
+            if other.age_years is None:  # "... and the other is 10": a part about a pet, though it names none
+                other.age_years = read_numbers(part, pet_talk=True).age_years
+            if other.name is None:  # "Max is 2 and Ruby is 13": the name, now that the species is known
+                _parse_name(raw[at:] if at >= 0 else part, other, tables(), terms)
             first.others.append(other)
         first.text = norm
         first.words = len(norm.split())
@@ -311,16 +319,16 @@ def _split_pets(norm: str, terms: CatalogTerms | None) -> list[tuple[int, str]]:
     t = tables()
     marks: list[tuple[int, str]] = []
     for _phrase, species, span in t.species.find(norm):
-        if polarity(norm, span) != "wanted" or re.search(
+        if polarity(norm, span, clause=True) != "wanted" or re.search(
             r"\b(?:not|than|like|other|vs|versus)\s+(?:for\s+)?(?:my |the |a )?$", norm[: span[0]]
         ):
-            return [(0, norm)]
+            return _split_by_age(norm)  # "my kittens are 10 weeks and my other cat is 12"
         marks.append((span[0], species))
     breeds: list[tuple[int, str]] = []  # (position, breed name): two breeds are two pets, even of one species
     offset = 0
     while len(breeds) < 3:
         found = breed_table.find_breed(norm[offset:], known_words=_known_words(terms))
-        if found is None or polarity(norm, (offset + found.span[0], offset + found.span[1])) != "wanted":
+        if found is None or polarity(norm, (offset + found.span[0], offset + found.span[1]), clause=True) != "wanted":
             break
         marks.append((offset + found.span[0], found.breed.species))
         if not found.breed.generic and found.breed.name not in [b for _, b in breeds]:
@@ -329,7 +337,7 @@ def _split_pets(norm: str, terms: CatalogTerms | None) -> list[tuple[int, str]]:
     marks.sort()
     species_seen = [s for _, s in marks]
     if len(set(species_seen)) < 2 and len(breeds) < 2:
-        return [(0, norm)]
+        return _split_by_age(norm)
     first_species = species_seen[0]
     if len(set(species_seen)) >= 2:
         second_at = next(pos for pos, s in marks if s != first_species)
@@ -343,6 +351,32 @@ def _split_pets(norm: str, terms: CatalogTerms | None) -> list[tuple[int, str]]:
     if cut is None:
         return [(0, norm)]
     return [(0, norm[: cut.start()]), (cut.end(), norm[cut.end() :])]
+
+
+# Words saying a message is about more than one pet: "2 cats", "two dogs", "my kittens", "my other cat".
+_SEVERAL = re.compile(r"\b(?:both|other|another|second)\b|\b(?:cats|dogs|kittens|puppies|kitties|pups|pets)\b")
+
+
+def _split_by_age(norm: str) -> list[tuple[int, str]]:
+    """ "2 cats, a 15 year old and a 1 year old", "my kittens are 10 weeks and my other cat is 12": two pets of one
+    species told apart by age, one part each (the second takes the first's species)."""
+    if not _SEVERAL.search(norm):
+        return [(0, norm)]
+    for cut in _PET_SPLIT.finditer(norm):
+        left, right = norm[: cut.start()], norm[cut.end() :]
+        if right.startswith(("a half", "half")) or read_numbers(left, pet_talk=True).age_years is None:
+            continue
+        first_words = " ".join(right.split()[:7])
+        if read_numbers(first_words, pet_talk=True).age_years is not None:
+            return [(0, left), (cut.end(), right)]
+    return [(0, norm)]
+
+
+_PET_BY_AGE = re.compile(
+    r"\b(?:the|my|our)\s+(?:(older|oldest|elder|old|younger|youngest|young|little|baby)\s+"
+    r"(?:one|cat|dog|kitty|kitten|pup|puppy|guy|girl|boy|lady|man|fella|fellow|gal)\b"
+    r"|(baby|oldie|old timer|youngster|little one)(?:\s+(?:first|then|now|please|pls))?\s*(?:[.,!?]|$))"
+)
 
 
 def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) -> Parsed:
@@ -360,7 +394,7 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
 
     # Breeds (before species: a breed implies it), then numbers with their roles.
     breed = breed_table.find_breed(norm, known_words=_known_words(terms))
-    if breed is not None and polarity(norm, breed.span) == "wanted":
+    if breed is not None and polarity(norm, breed.span, clause=True) == "wanted":
         if not breed.breed.generic:
             out.breed = breed.breed.name if breed.breed.name != "poodle standard" or "standard" in norm else "poodle"
             out.breed = _breed_words(out.breed)
@@ -384,14 +418,21 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
 
     # Species.
     named = [(v, span) for _, v, span in t.species.find(norm) if not overlaps(span, consumed)]
-    wanted = [v for v, span in named if polarity(norm, span) == "wanted"]
+    wanted = [v for v, span in named if polarity(norm, span, clause=True) == "wanted"]
     if wanted:
         out.species = out.species or wanted[-1]
         if breed is None or breed.breed.generic:
             out.species = wanted[-1]  # "not for my cat, for my dog": the last wanted
+    denied_stage = False
     for _, stage, span in t.life_stage.find(norm):
-        if not overlaps(span, consumed):  # "8 year old cat" is an age, not "old cat"
-            out.life_stage = stage
+        if overlaps(span, consumed):  # "8 year old cat" is an age, not "old cat"
+            continue
+        if stage != "adult" and negated_statement(norm, span):
+            denied_stage = True  # "she's not a senior yet", "not a puppy anymore", "no longer a kitten"
+            continue
+        out.life_stage = stage
+    if denied_stage and out.life_stage is None:
+        out.life_stage = "adult"  # a denied stage outranks the one an age implies
     if out.life_stage == "puppy" and out.species == "cat":
         out.life_stage = "kitten"
     if out.life_stage == "kitten" and out.species == "dog":
@@ -410,6 +451,8 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             out.features.append(feature)
         else:
             out.not_features.append(feature)
+    if "prescription" in out.features and re.search(r"\bhydroly[sz]ed\b", norm):
+        out.conditions.append("food_allergies")  # a hydrolyzed (protein) diet is the vet diet for food allergies
     for phrase, condition, span in t.conditions.find(norm):
         if overlaps(span, consumed) or condition == "none":
             continue
@@ -434,9 +477,6 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             continue
         if polarity(norm, span) == "wanted":
             out.flavors.append(phrase)
-
-    if terms is not None:
-        _parse_brands(terms.find(norm, known_words=t.known_words), out)
 
     for _, budget_word, _span in t.budget.find(norm):
         if budget_word == "cheap":
@@ -503,7 +543,13 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         r"\b(?:with|than|like|from|as)\s+(?:my|our|the)\s+$", norm[: other.start()] if other else ""
     )
     out.pet_words = [m.group(1) for m in _PET_REF.finditer(norm)]
-    _parse_name(raw, out, t)
+    by_age = _PET_BY_AGE.search(norm)
+    if by_age:
+        word = by_age.group(1) or by_age.group(2)
+        out.pet_by_age = "older" if word in ("older", "oldest", "elder", "old", "oldie", "old timer") else "younger"
+    _parse_name(raw, out, t, terms)
+    if terms is not None:
+        _parse_brands(_brand_mentions(raw, norm, out, terms), out)
 
     # Out of scope (besides emergencies): only when the message is not also about a dog or cat.
     if out.out_of_scope is None:
@@ -546,8 +592,15 @@ def _parse_brands(mentions: list[Mention], out: Parsed) -> None:
             continue
         if m.line and m.line not in out.lines:
             out.lines.append(m.line)
+        if m.line in _vet_formulas() and "prescription" not in out.features:
+            out.features.append("prescription")  # "urinary so", "k/d", "en gastro": a vet diet named by its line
         if m.condition and m.condition not in out.conditions:
             out.conditions.append(m.condition)
+
+
+@cache
+def _vet_formulas() -> frozenset[str]:
+    return frozenset(data()["formulas"])
 
 
 # An ingredient as the cause of a reaction: "chicken makes him itchy", "beef upsets her stomach", "salmon gave her
@@ -568,7 +621,7 @@ _HARM_AFTER = (
 def _avoid_patterns() -> tuple[re.Pattern[str], ...]:
     words = "|".join(re.escape(w) for w in sorted(tables().ingredients.mapping, key=len, reverse=True))
     listed = rf"((?:{words})(?:\s*(?:,|or|and|nor|/)\s*(?:other\s+|any\s+)?(?:{words}))*)"
-    lead = re.compile(rf"\b{_AVOID_LEAD}\s+(?:any\s+|eating\s+|more\s+|the\s+)?{listed}\b")
+    lead = re.compile(rf"\b{_AVOID_LEAD}(?:\s*[:-]\s*|\s+)(?:any\s+|eating\s+|more\s+|the\s+)?{listed}\b")
     free = re.compile(rf"\b((?:{words}))\s+free\b")
     allergy = re.compile(rf"\b((?:{words}))\s+(?:allergy|allergies|allergic|intolerance|sensitivity)\b")
     harm = re.compile(rf"\b{listed}\s+(?:(?:food|based food|recipes?|kibble)\s+)?(?:{_HARM_VERB}|{_HARM_AFTER})\b")
@@ -603,7 +656,9 @@ def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
             if pattern is free and _DENIED.search(norm[: m.start()]):
                 continue  # "not grain free", "i don't want grain free": the feature loop records the denial
             items = word.findall(m.group(1))
-            found.extend((item, pattern is not free) for item in items)
+            # "legume free" is broader than any label (a pea-free label may still list lentils or soybean meal):
+            # it asks for the pea-free label and excludes the whole family
+            found.extend((item, pattern is not free or item in ("legume", "legumes")) for item in items)
             consumed.append(m.span())
     for item, refused in found:
         feature = _FREE_FEATURE.get(item)
@@ -618,18 +673,61 @@ def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
                 out.avoid.append(ingredient)
 
 
-def _parse_name(raw: str, out: Parsed, t: Tables) -> None:
+def _parse_name(raw: str, out: Parsed, t: Tables, terms: CatalogTerms | None) -> None:
+    """The pet's name. A word that is also a brand ("Bella", "Wellness") is a name only where the words say so:
+    "named Bella", "my dog Bella", or "Bella is my 6 year old husky" (a pet described after it), never "Wellness
+    is my favourite brand"."""
     patterns = (_NAME_AFTER, _NAME_MY, _NAME_IS, _NAME_MY_LOWER) if out.species else (_NAME_AFTER, _NAME_MY)
     for pattern in patterns:
         m = pattern.search(raw)
         if m:
             name = m.group(1)
-            if _could_be_name(name.lower(), t):
+            if _could_be_name(name.lower(), t) and (
+                pattern in (_NAME_AFTER, _NAME_MY) or not _brand_word(name, terms) or _pet_after(raw[m.end(1) :], t)
+            ):
                 out.name = name.capitalize()
                 return
     m = _NAME_FOR.search(raw)
-    if m and _could_be_name(m.group(1).lower(), t):
+    if m and _could_be_name(m.group(1).lower(), t) and not _brand_word(m.group(1), terms):
         out.pet_words.append(m.group(1).lower())  # "back to Max": a name the thread may know
+
+
+def _brand_mentions(raw: str, norm: str, out: Parsed, terms: CatalogTerms) -> list[Mention]:
+    """The brands and lines named, without the words that name this pet or its breed: "Bella is my husky" is not
+    Purina Bella, "a 2 yr old siamese" not Royal Canin's Siamese line. A capitalized brand word that may be a name
+    ("back to Bella") is kept as a brand and recorded in ``maybe_names``: the dialogue state knows the pets' names."""
+    folded = fold(norm)
+    names = {fold(w) for w in (out.name, *out.pet_words) if w}
+    capitalized = {fold(w) for w in re.findall(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]{1,15})\b", raw.strip())}
+    kept: list[Mention] = []
+    for m in terms.find(norm, known_words=tables().known_words):
+        said = folded[m.span[0] : m.span[1]]
+        if said in names:
+            continue
+        breed = breed_table.find_breed(said)
+        if breed is not None and breed.span == (0, len(said)):
+            continue
+        if said in capitalized and not m.refused and " " not in said:
+            out.maybe_names[said] = list(m.brands)
+        kept.append(m)
+    return kept
+
+
+def _brand_word(word: str, terms: CatalogTerms | None) -> bool:
+    return terms is not None and fold(word) in terms.targets
+
+
+def _pet_after(rest: str, t: Tables) -> bool:
+    """Whether the clause after a name describes a pet ("is my 6 year old husky"), not a product ("is my go-to")."""
+    clause = normalize_text(re.split(r"[.;!?,]", rest, maxsplit=1)[0])
+    if re.search(r"\b(?:brand|brands|food|kibble|favou?rite|go to|best|better|good|great)\b", clause):
+        return False
+    return bool(
+        t.species.find(clause)
+        or t.life_stage.find(clause)
+        or breed_table.find_breed(clause) is not None
+        or re.search(r"\b\d+\s*(?:yo|y/o|years?|yrs?|months?|mos?|weeks?|lbs?|pounds?|kg)\b", clause)
+    )
 
 
 def _could_be_name(word: str, t: Tables) -> bool:
