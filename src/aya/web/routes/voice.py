@@ -88,9 +88,7 @@ def _persona(resources: Resources, user: RequestContext, assistant: str) -> Pers
 
 
 @router.post("/voice/realtime/session", summary="Mint an ephemeral OpenAI Realtime client secret (never the key)")
-async def realtime_session(
-    request: Request, user: CurrentUserDep, assistant: AssistantQuery = "aya"
-) -> RealtimeSecret:
+async def realtime_session(request: Request, user: CurrentUserDep, assistant: AssistantQuery = "aya") -> RealtimeSecret:
     resources: Resources = request.app.state.resources
     minter: RealtimeMinter | None = resources.realtime_minter
     if minter is None:
