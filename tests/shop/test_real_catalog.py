@@ -56,7 +56,9 @@ def real_products(shared: Path) -> list[Product]:
 async def real_http(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
     data = tmp_path_factory.mktemp("real") / "data"
     data.mkdir()
-    settings = offline_settings(data).model_copy(update={"embedder": "none"})
+    # Hundreds of turns from one test client address in under a minute: the per-address limit is not under test here.
+    update = {"embedder": "none", "message_rate_per_ip": "100000/minute"}
+    settings = offline_settings(data).model_copy(update=update)
     search = await open_search(settings)
     try:
         await ingest_products(search, await asyncio.to_thread(real_products, SHARED_DATA))
