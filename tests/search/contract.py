@@ -18,6 +18,7 @@ __all__ = [
     "loaded",
     "test_common_words_do_not_outweigh_the_rare_one",
     "test_delete_removes_everywhere",
+    "test_exclude_features_none_of_in_every_mode",
     "test_exclude_ingredients_catches_derived_ingredients",
     "test_facets_count_brands_lines_and_vocabularies",
     "test_filter_availability",
@@ -113,6 +114,17 @@ async def test_special_features_all_of_conditions_any_of(loaded: ProductSearch) 
     assert set(await kw(loaded, special_features=["grain_free"])) == {"p1", "p4", "p5", "p10"}
     assert set(await kw(loaded, special_features=["grain free", "natural"])) == {"p1"}
     assert set(await kw(loaded, target_conditions=["kidney_support", "joint_support"])) == {"p3", "p7"}
+
+
+async def test_exclude_features_none_of_in_every_mode(loaded: ProductSearch) -> None:
+    """ "Anything without a prescription": a veterinary diet is never shown, whatever the mode; others stay."""
+    with_vet = set(await kw(loaded, target_conditions=["kidney_support", "joint_support"]))
+    assert "p7" in with_vet and len(with_vet) > 1
+    f = Filters(target_conditions=["kidney_support", "joint_support"], exclude_features=["prescription"])
+    for mode in ("keyword", "semantic", "hybrid"):
+        res = await loaded.search(SearchQuery(text="kidney food", filters=f, mode=mode, relax=False))
+        assert set(ids(res)) == with_vet - {"p7"}, mode
+    assert set(await kw(loaded, exclude_features=["grain free"])) == {"p2", "p3", "p6", "p7", "p8", "p9"}
 
 
 async def test_exclude_ingredients_catches_derived_ingredients(loaded: ProductSearch) -> None:

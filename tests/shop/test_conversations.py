@@ -56,6 +56,13 @@ def _has(text: str, wanted: str) -> bool:
     return any(option.lower() in text.lower() for option in wanted.split("|"))
 
 
+# The suite's own reading of a veterinary diet (independent of Aya's rules): the lines' names on the label.
+_VET_DIET = re.compile(
+    r"prescription diet|veterinary diets?|vet diet|\b[a-z]/d\b|urinary so\b|pro plan veterinary|\bhydrolyzed protein\b",
+    re.IGNORECASE,
+)
+
+
 def check_products(turn: dict[str, Any], reply: Reply, products: list[Product]) -> None:
     say = turn["say"]
 
@@ -86,6 +93,10 @@ def check_products(turn: dict[str, Any], reply: Reply, products: list[Product]) 
             ok_or_relaxed("features", set(turn["features"]) <= set(p.special_features), p)
         if "brand_not" in turn:
             assert p.brand not in turn["brand_not"], f"{say!r}: {p.id} is {p.brand}, refused"
+        if turn.get("no_vet_diet"):
+            assert not _VET_DIET.search(f"{p.brand} {p.title}") and "prescription" not in p.special_features, (
+                f"{say!r}: {p.id} ({p.title}) is a veterinary diet, and the shopper has no prescription"
+            )
         if "food_type_not" in turn:
             assert p.food_type not in turn["food_type_not"], f"{say!r}: {p.id} is {p.food_type} food"
         if "sized_for" in turn:

@@ -27,6 +27,7 @@ class Filters(BaseModel):
     price_max: float | None = Field(default=None, ge=0)
     protein_min: float | None = Field(default=None, ge=0, le=100)
     special_features: list[str] = Field(default_factory=list)  # all of
+    exclude_features: list[str] = Field(default_factory=list)  # none of ("no prescription": never a vet diet)
     target_conditions: list[str] = Field(default_factory=list)  # any of
     exclude_ingredients: list[str] = Field(default_factory=list)
     availability: Availability | None = None
@@ -55,7 +56,7 @@ class Filters(BaseModel):
             return [v]
         return v
 
-    @field_validator("special_features", mode="before")
+    @field_validator("special_features", "exclude_features", mode="before")
     @classmethod
     def _features(cls, v: object) -> object:
         if isinstance(v, str):

@@ -114,10 +114,15 @@ def filter_clauses(f: Filters) -> list[Query]:
     return out
 
 
+def feature_exclusions(f: Filters) -> list[Query]:
+    """``exclude_features`` as must-not terms ("no prescription": never a veterinary diet)."""
+    return [{"terms": {"special_features": list(f.exclude_features)}}] if f.exclude_features else []
+
+
 def filter_query(f: Filters, *extra: Query) -> Query:
     """Every filter and exclusion as one non-scoring bool query (the kNN filter, counts, browsing)."""
     body: dict[str, Any] = {"filter": [*filter_clauses(f), *extra]}
-    must_not = exclusion_clauses(f.exclude_ingredients)
+    must_not = [*exclusion_clauses(f.exclude_ingredients), *feature_exclusions(f)]
     if must_not:
         body["must_not"] = must_not
     return {"bool": body}
@@ -247,7 +252,7 @@ def keyword_query(
     should = hint_clauses(hints or {})
     if should:
         body["should"] = should
-    must_not = exclusion_clauses(f.exclude_ingredients)
+    must_not = [*exclusion_clauses(f.exclude_ingredients), *feature_exclusions(f)]
     if must_not:
         body["must_not"] = must_not
     return {"bool": body}

@@ -243,6 +243,9 @@ class TextIndex:
             musts.append(tantivy.Query.range_query(s, "protein", tantivy.FieldType.Float, f.protein_min, None))
         clauses = [(tantivy.Occur.Must, tantivy.Query.const_score_query(q, 0.0)) for q in musts]
         clauses.extend((tantivy.Occur.MustNot, q) for q in self.exclusion_queries(f.exclude_ingredients))
+        clauses.extend(
+            (tantivy.Occur.MustNot, tantivy.Query.term_query(s, "feature", feature)) for feature in f.exclude_features
+        )
         return clauses
 
     def exclusion_queries(self, exclude: Sequence[str]) -> list[tantivy.Query]:

@@ -198,6 +198,8 @@ class VectorIndex:
         if f.special_features:
             bits = _bits("special_features", f.special_features)
             m &= (self.features[:n] & np.uint32(bits)) == bits
+        if f.exclude_features:
+            m &= (self.features[:n] & np.uint32(_bits("special_features", f.exclude_features))) == 0
         if f.target_conditions:
             m &= (self.conditions[:n] & np.uint32(_bits("target_conditions", f.target_conditions))) != 0
         if f.price_min is not None:

@@ -230,9 +230,11 @@ class Policy:
             ref = self._resolve(p, shown, state.compared)
             basis = [shown[i] for i in ref] if ref else shown
             cap = round(min(s.price for s in basis) - max(0.01, p.difference or 0.0), 2)
+            if p.budget_max is not None and p.difference is None:
+                cap = p.budget_max  # "cheaper one pls, under 40": the shopper's own cap says how much cheaper
             if cap > 0:
                 profile = profile.model_copy(update={"budget_max": cap})
-            sort = "price"
+            sort = "relevance" if p.budget_max is not None and p.difference is None else "price"
             exclude = [s.id for s in shown]
         if "more" in p.acts and shown:
             exclude = [s.id for s in shown]

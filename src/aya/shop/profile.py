@@ -53,6 +53,10 @@ class PetProfile(BaseModel):
     avoid_food_types: list[FoodType] = Field(
         default_factory=list, description="Food types the pet won't eat or the shopper moves away from."
     )
+    avoid_features: list[SpecialFeature] = Field(
+        default_factory=list,
+        description="Labels the shopper refused: 'prescription' when there is no prescription (no vet diet shown).",
+    )
 
     def effective_life_stage(self) -> LifeStage | None:
         """The life stage: stated, or derived from species, age and size."""
@@ -77,6 +81,8 @@ class PetProfile(BaseModel):
         data["food_types"] = [t for t in data["food_types"] if t not in other.avoid_food_types]
         data["avoid_brands"] = [b for b in data["avoid_brands"] if b not in other.brands]
         data["brands"] = [b for b in data["brands"] if b not in other.avoid_brands]
+        data["avoid_features"] = [f for f in data["avoid_features"] if f not in other.features]
+        data["features"] = [f for f in data["features"] if f not in other.avoid_features]
         if other.brands and not other.product_lines:
             data["product_lines"] = []  # another brand: the old brand's line no longer applies
         if other.breed is not None and other.breed_size is None:
@@ -120,7 +126,9 @@ class PetProfile(BaseModel):
         return self == PetProfile()
 
 
-_ACCUMULATE = frozenset({"conditions", "features", "avoid_ingredients", "avoid_brands", "avoid_food_types"})
+_ACCUMULATE = frozenset(
+    {"conditions", "features", "avoid_ingredients", "avoid_brands", "avoid_food_types", "avoid_features"}
+)
 
 
 def life_stage_for(species: str, age_years: float, breed_size: str | None = None) -> LifeStage:

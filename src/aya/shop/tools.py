@@ -31,6 +31,7 @@ from aya.shop.profile import (
     join_words,
 )
 from aya.shop.safety.claims import honest_conditions
+from aya.shop.safety.diets import is_vet_diet
 
 logger = logging.getLogger("aya.shop")
 
@@ -189,6 +190,10 @@ class SearchProductsArgs(BaseModel):
     exclude_ingredients: list[str] = Field(default_factory=list, description="Ingredients to avoid, e.g. chicken.")
     exclude_brands: list[str] = Field(default_factory=list, description="Brands the shopper refused.")
     exclude_food_types: list[FoodType] = Field(default_factory=list, description="Food types to leave out.")
+    exclude_features: list[SpecialFeature] = Field(
+        default_factory=list,
+        description="Labels to leave out, e.g. ['prescription'] when the shopper has no prescription.",
+    )
     breed_size: BreedSize | None = Field(
         default=None,
         description="The dog's size: food made for a conflicting size (large-breed for a toy) is left out.",
@@ -216,6 +221,7 @@ class SearchProductsArgs(BaseModel):
                     "special_features": list(self.special_features),
                     "target_conditions": list(self.target_conditions),
                     "exclude_ingredients": [i.strip().lower() for i in self.exclude_ingredients if i.strip()],
+                    "exclude_features": list(self.exclude_features),
                 }
             )
         except ValueError as exc:
@@ -550,6 +556,7 @@ def profile_search_args(
         exclude_ingredients=list(profile.avoid_ingredients),
         exclude_brands=list(profile.avoid_brands),
         exclude_food_types=list(profile.avoid_food_types),
+        exclude_features=list(profile.avoid_features),
         breed_size=profile.breed_size if profile.species == "dog" else None,
         sort=sort,
         k=min(MAX_K, max(1, k)),
@@ -620,6 +627,8 @@ def _safe_hits(
         if args is not None:
             if product.brand.lower() in refused or product.food_type in args.exclude_food_types:
                 continue
+            if "prescription" in args.exclude_features and is_vet_diet(product):
+                continue  # no prescription: a vet diet named only by its title is left out too
             if args.breed_size and sizes_conflict(args.breed_size, sized_for(product)):
                 continue
         out.append((product, list(hit.why)))

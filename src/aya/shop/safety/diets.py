@@ -67,6 +67,7 @@ class Pet:
     conditions: tuple[str, ...] = ()
     avoid: tuple[str, ...] = ()
     asked_vet_diet: bool = False
+    refuses_vet_diet: bool = False  # "i don't have a prescription": no veterinary diet at all
 
 
 @dataclass
@@ -177,6 +178,9 @@ def screen(products: Sequence[Any], pet: Pet) -> Screened:
                 out.removed[p.id] = f"contains {found[0].term} ({family_label(found[0].excluded)})"
                 continue
         if is_vet_diet(p):
+            if pet.refuses_vet_diet:
+                out.removed[p.id] = "veterinary diet, and the shopper has no prescription"
+                continue
             matches = allowed_conditions & set(p.target_conditions)
             if not pet.asked_vet_diet and not matches:
                 out.removed[p.id] = "veterinary diet without the matching diagnosis"
@@ -204,4 +208,5 @@ def pet_of(profile: Any, *, text: str = "") -> Pet:
         conditions=tuple(getattr(profile, "conditions", ()) or ()),
         avoid=tuple(getattr(profile, "avoid_ingredients", ()) or ()),
         asked_vet_diet=asks_for_vet_diet(text) or "prescription" in (getattr(profile, "features", ()) or ()),
+        refuses_vet_diet="prescription" in (getattr(profile, "avoid_features", ()) or ()),
     )

@@ -136,6 +136,7 @@ def pet_for(args: BaseModel, profile: PetProfile, user_text: str) -> Pet:
                 conditions=conditions,
                 avoid=tuple(dict.fromkeys([*base.avoid, *args.exclude_ingredients])),
                 asked_vet_diet=base.asked_vet_diet or "prescription" in args.special_features,
+                refuses_vet_diet=base.refuses_vet_diet or "prescription" in args.exclude_features,
             )
         case SimilarArgs():
             base = pet_of(profile, text=user_text)
@@ -146,6 +147,7 @@ def pet_for(args: BaseModel, profile: PetProfile, user_text: str) -> Pet:
                 conditions=base.conditions,
                 avoid=tuple(dict.fromkeys([*base.avoid, *args.exclude_ingredients])),
                 asked_vet_diet=base.asked_vet_diet,
+                refuses_vet_diet=base.refuses_vet_diet,
             )
         case _:
             return pet_of(profile, text=user_text)

@@ -115,6 +115,9 @@ def _names_not_brands(state: ThreadState, p: Parsed) -> None:
                 p.pet_words.append(word)
 
 
+_VET_BRAND = re.compile(r"\b(?:prescription|veterinary|vet)\b", re.IGNORECASE)
+
+
 def _merge(state: ThreadState, p: Parsed) -> None:
     profile = state.profile.merged(p.profile())
     if p.not_conditions:
@@ -123,6 +126,16 @@ def _merge(state: ThreadState, p: Parsed) -> None:
         )
     if p.not_features:
         profile = profile.model_copy(update={"features": [f for f in profile.features if f not in p.not_features]})
+    if "prescription" in profile.avoid_features and profile.product_lines:
+        from aya.shop.understanding.parse import is_vet_formula
+
+        # no prescription: a veterinary line asked for before ("urinary so", "k/d") is no longer looked for
+        lines = [line for line in profile.product_lines if not is_vet_formula(line)]
+        profile = profile.model_copy(update={"product_lines": lines})
+    if "prescription" in profile.avoid_features and profile.brands:
+        # nor a veterinary-only brand ("y/d" asked for Hill's Prescription Diet)
+        brands = [b for b in profile.brands if not _VET_BRAND.search(b)]
+        profile = profile.model_copy(update={"brands": brands})
     if p.weight_kg is not None and profile.species == "dog" and p.breed_size is None and profile.breed_size is None:
         from aya.shop.understanding.breeds import size_for_weight
 

@@ -172,9 +172,26 @@ def read_money(norm: str, out: Numbers) -> None:
             return
 
 
+# A change of weight is not the pet's weight: "vet says lose 10 lbs", "gained 5 pounds", "she's 3 kg overweight".
+_WEIGHT_CHANGE_BEFORE = re.compile(
+    r"\b(?:lose|loses|losing|lost|shed|shedding|drop|drops|dropped|dropping|take off|took off|gain|gains|gained|"
+    r"gaining|put on|puts on|putting on|pack(?:ed)? on|down|up|over by|overweight by|heavy by|another|extra|about "
+    r"another)\s+(?:about\s+|around\s+|like\s+|maybe\s+|at least\s+|an?\s+|~)?$"
+)
+_WEIGHT_CHANGE_AFTER = re.compile(
+    r"^\s*(?:over(?:weight)?|too (?:heavy|much|many)|heavier|lighter|more|less|extra|off|to lose|to gain|"
+    r"underweight|under(?: his| her| its)? (?:ideal|target)|above|below)\b"
+)
+
+
 def read_weight(norm: str, out: Numbers) -> None:
     for m in _WEIGHT.finditer(norm):
         if overlaps(m.span(), out.spans):
+            continue
+        if _WEIGHT_CHANGE_BEFORE.search(norm[max(0, m.start() - 40) : m.start()]) or _WEIGHT_CHANGE_AFTER.match(
+            norm[m.end() :]
+        ):
+            out.spans.append(m.span())  # neither the pet's weight nor an age
             continue
         value = float(m.group("n"))
         kg = value if m.group("u").startswith(("kg", "kilo")) else value * 0.4536

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
-from aya.shop.profile import PetProfile
+from aya.shop.profile import PetProfile, life_stage_for
 from aya.shop.understanding import breeds as breed_table
 from aya.shop.understanding.brands import CatalogTerms, Mention, brand_names, fold
 from aya.shop.understanding.negation import negated_statement, polarity
@@ -52,6 +52,7 @@ class Parsed:
     not_conditions: list[str] = field(default_factory=list)  # "she's not overweight": drop it from the profile
     features: list[str] = field(default_factory=list)
     not_features: list[str] = field(default_factory=list)  # "not grain free"
+    refused_features: list[str] = field(default_factory=list)  # "i don't have a prescription": never shown
     food_types: list[str] = field(default_factory=list)
     not_food_types: list[str] = field(default_factory=list)  # "won't touch wet", "from dry to raw"
     avoid: list[str] = field(default_factory=list)
@@ -101,6 +102,7 @@ class Parsed:
                 "avoid_brands": self.avoid_brands,
                 "product_lines": self.lines,
                 "avoid_food_types": self.not_food_types,
+                "avoid_features": self.refused_features,
             }
         )
 
@@ -424,6 +426,7 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         if breed is None or breed.breed.generic:
             out.species = wanted[-1]  # "not for my cat, for my dog": the last wanted
     denied_stage = False
+    stage_is_food = False
     for _, stage, span in t.life_stage.find(norm):
         if overlaps(span, consumed):  # "8 year old cat" is an age, not "old cat"
             continue
@@ -431,6 +434,12 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             denied_stage = True  # "she's not a senior yet", "not a puppy anymore", "no longer a kitten"
             continue
         out.life_stage = stage
+        stage_is_food = bool(_STAGE_FOOD.match(norm[span[1] :]))
+    if out.life_stage in ("puppy", "kitten") and out.age_years is not None and not stage_is_food:
+        # "my pup ... he's a 2yr old pit mix": a pet called pup, not a puppy; the age says which stage
+        species = out.species or ("cat" if out.life_stage == "kitten" else "dog")
+        if life_stage_for(species, out.age_years, out.breed_size) not in ("puppy", "kitten"):
+            out.life_stage, out.species = None, species
     if denied_stage and out.life_stage is None:
         out.life_stage = "adult"  # a denied stage outranks the one an age implies
     if out.life_stage == "puppy" and out.species == "cat":
@@ -451,6 +460,11 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             out.features.append(feature)
         else:
             out.not_features.append(feature)
+    if _NO_PRESCRIPTION.search(norm):  # "i don't have a prescription", "non-prescription", "over the counter"
+        out.features = [f for f in out.features if f != "prescription"]
+        if "prescription" not in out.not_features:
+            out.not_features.append("prescription")
+        out.refused_features.append("prescription")
     if "prescription" in out.features and re.search(r"\bhydroly[sz]ed\b", norm):
         out.conditions.append("food_allergies")  # a hydrolyzed (protein) diet is the vet diet for food allergies
     for phrase, condition, span in t.conditions.find(norm):
@@ -550,6 +564,11 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
     _parse_name(raw, out, t, terms)
     if terms is not None:
         _parse_brands(_brand_mentions(raw, norm, out, terms), out)
+    if "prescription" in out.refused_features:
+        # no prescription: the vet line named in the same breath ("hills c/d, but we can't get a script") is not
+        # looked for; its condition is (non-prescription foods that support it)
+        out.features = [f for f in out.features if f != "prescription"]
+        out.lines = [line for line in out.lines if not is_vet_formula(line)]
 
     # Out of scope (besides emergencies): only when the message is not also about a dog or cat.
     if out.out_of_scope is None:
@@ -603,6 +622,11 @@ def _vet_formulas() -> frozenset[str]:
     return frozenset(data()["formulas"])
 
 
+def is_vet_formula(line: str) -> bool:
+    """Whether a product line asked for is a veterinary formula ("urinary so", "k/d")."""
+    return line in _vet_formulas() or line.lower() in _vet_formulas()
+
+
 # An ingredient as the cause of a reaction: "chicken makes him itchy", "beef upsets her stomach", "salmon gave her
 # diarrhea", "lamb doesn't agree with him". Bare verbs of harm are enough; make/give need a harm word after them
 # ("chicken makes him happy" avoids nothing).
@@ -629,6 +653,22 @@ def _avoid_patterns() -> tuple[re.Pattern[str], ...]:
 
 
 # A feature denied by the words right before it: "not grain free", "i dont want grain free".
+# Refusing the vet's authorization: a veterinary diet is then never shown (``PetProfile.avoid_features``). A question
+# ("does it need a prescription?") is not a refusal.
+_RX = r"(?:prescription|perscription|presciption|script|rx|vet diet|vet food|prescription diet|prescription food)"
+_NO_PRESCRIPTION = re.compile(
+    r"\bnon[- ]?" + _RX + r"\b|\bover the counter\b|\botc\b|"
+    r"\b(?:without|no|w/?o)\s+(?:a\s+|an\s+|any\s+|the\s+|vets?\s+)?" + _RX + r"\b|"
+    r"\b(?:don'?t|do not|dont|doesn'?t|doesnt|can'?t|cannot|cant|won'?t|wont|didn'?t|didnt|haven'?t|havent|"
+    r"hasn'?t|hasnt|not|never|no way to|unable to)\s+(?:\w+\s+){0,2}?"
+    r"(?:have|has|get|got|want|need|getting|afford|give|gave|do|doing|pay for|looking for|interested in)\s+"
+    r"(?:(?:a|an|any|the|us|me|her|him)\s+)*"
+    r"(?:vets?\s+)?" + _RX + r"\b|"
+    r"\b" + _RX + r"\s+(?:is|are)?\s*(?:too expensive|not an option|out of the question)|"
+    r"\b(?:can'?t|cant|cannot|unable to|not able to|won'?t|wont|no time to)\s+(?:get|go|make it|see|afford|take "
+    r"(?:her|him|them|it))\b[^.,;!?]{0,25}\bfor (?:a |an |the |any )?" + _RX + r"\b"
+)
+_STAGE_FOOD = re.compile(r"\s*(?:food|formula|kibble|chow|recipe|diet|cans?|wet|dry)\b")
 _DENIED = re.compile(
     r"\b(?:not|no|never|isn'?t|without|don'?t want|dont want|doesn'?t need|doesnt need)\s+(?:\w+\s+)?$"
 )
