@@ -31,7 +31,7 @@ from aya.shop.profile import (
     join_words,
 )
 from aya.shop.safety.claims import honest_conditions
-from aya.shop.safety.diets import is_vet_diet
+from aya.shop.safety.diets import is_vet_label
 
 logger = logging.getLogger("aya.shop")
 
@@ -627,7 +627,7 @@ def _safe_hits(
         if args is not None:
             if product.brand.lower() in refused or product.food_type in args.exclude_food_types:
                 continue
-            if "prescription" in args.exclude_features and is_vet_diet(product):
+            if "prescription" in args.exclude_features and is_vet_label(product.title, product.special_features):
                 continue  # no prescription: a vet diet named only by its title is left out too
             if args.breed_size and sizes_conflict(args.breed_size, sized_for(product)):
                 continue

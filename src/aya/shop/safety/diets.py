@@ -80,7 +80,12 @@ class Screened:
 
 def is_vet_diet(p: ProductLike) -> bool:
     """A veterinary (prescription) diet: by its label feature or its product line's name."""
-    return "prescription" in p.special_features or bool(_VET_TITLE.search(p.title))
+    return is_vet_label(p.title, p.special_features)
+
+
+def is_vet_label(title: str, special_features: Sequence[str]) -> bool:
+    """:func:`is_vet_diet` from a title and label features."""
+    return "prescription" in special_features or bool(_VET_TITLE.search(title))
 
 
 def asks_for_vet_diet(text: str) -> bool:
