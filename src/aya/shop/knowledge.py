@@ -325,8 +325,9 @@ def transition_schedule(days: int = 8) -> list[str]:
 # --- canned answers ----------------------------------------------------------------------------------------------
 
 
-def canned_answer(question: str) -> str | None:
-    """An honest short answer to a common question, from the data file; ``None`` when none fits."""
+def question_answer(question: str) -> str | None:
+    """The data file's answer to a common question ("is grain free bad for the heart?"), by its patterns only (never
+    a glossary entry: "grain free food for my dog?" asks for food, not what grain-free means)."""
     q = question.lower()
     answers = _data().get("answers", {})
     assert isinstance(answers, dict)
@@ -337,8 +338,15 @@ def canned_answer(question: str) -> str | None:
                 score = len(pattern)
                 if best is None or score > best[0]:
                     best = (score, str(spec["answer"]))
-    if best:
-        return best[1]
+    return best[1] if best else None
+
+
+def canned_answer(question: str) -> str | None:
+    """An honest short answer to a common question, from the data file; ``None`` when none fits."""
+    q = question.lower()
+    answer = question_answer(q)
+    if answer:
+        return answer
     term = explain_term(q)
     if term:
         return term

@@ -36,13 +36,14 @@ from aya.shop.knowledge import (
     daily_calories,
     format_days,
     parse_package,
+    question_answer,
     transition_schedule,
     unit_prices,
     unknown_answer,
 )
 from aya.shop.tools import ToolSpec
 
-__all__ = ["ASK", "KNOWLEDGE_TOOLS", "knowledge_request"]
+__all__ = ["ASK", "KNOWLEDGE_TOOLS", "knowledge_request", "side_question_answer"]
 
 ASK = "ask"  # knowledge_request's answer when it needs to know more first: {"text": the question}
 WEIGHT_QUESTION = "How much does"
@@ -399,7 +400,19 @@ _HAS_INGREDIENT = re.compile(
     r"has|any)\b",
     re.IGNORECASE,
 )
-_QUESTION_WORD = re.compile(r"\?\s*$|^\s*(what|why|how|is|are|does|do|should|can|could|which|when)\b", re.IGNORECASE)
+# A question anywhere in the message: "grain free for my frenchie? heard about DCM tho, is grain free bad" asks one.
+QUESTION = re.compile(
+    r"\?|(?:^|[,.;:!]\s*|\b(?:tho|though|but|and|also|so|just wondering|wondering)\s+)"
+    r"(what|why|how|is|are|does|do|should|can|could|which|when)\b",
+    re.IGNORECASE,
+)
+
+
+def side_question_answer(text: str) -> str | None:
+    """The answer to a question asked alongside a request for food ("grain free for my frenchie? heard about DCM
+    tho, is grain free bad"): Aya answers it and shows the food."""
+    m = QUESTION.search(text)
+    return question_answer(text[m.start() :]) if m else None  # the question's part: "need grain free?" asks none
 
 
 def knowledge_request(
@@ -447,8 +460,11 @@ def knowledge_request(
         named = list(dict.fromkeys(phrase for phrase, _ in named_ingredients(t)))
         if named:
             return "check_ingredients", {"product_id": product, "ingredients": named[:5]}
-    about_shown = focus_id is not None or re.search(r"\b(it|this one|that one|these|those|them|they)\b", t, re.I)
-    if _QUESTION_WORD.search(t) and not about_shown and canned_answer(t) is not None:
+    # "is it grain free?" asks about a product shown; with nothing shown, "my dog keeps stealing it" is no reference
+    about_shown = focus_id is not None or (
+        bool(shown_ids) and re.search(r"\b(it|this one|that one|these|those|them|they)\b", t, re.I) is not None
+    )
+    if QUESTION.search(t) and not about_shown and canned_answer(t) is not None:
         return "pet_food_question", {"question": t[:500]}
     return None
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from aya.shop import replies
 from aya.shop.fallback import route_intent
-from aya.shop.knowledge_tools import ASK, KNOWLEDGE_TOOLS, knowledge_request
+from aya.shop.knowledge_tools import ASK, KNOWLEDGE_TOOLS, knowledge_request, side_question_answer
 from aya.shop.profile import PetProfile
 from aya.shop.safety.guardrails import referenced
 from aya.shop.state import ShownProduct, ThreadState
@@ -342,6 +342,8 @@ class Policy:
             return prefix + str(data.get("answer", ""))
         if name == LIST_MCP_SERVERS:
             return prefix + "Here are the MCP servers I'm connected to:\n" + str(data.get("summary", ""))
+        if name in ("get_recommendations", "search_products") and (side := side_question_answer(parsed.text)):
+            prefix += side + "\n\n"  # the question asked with the request is answered, then the food shown
         if name == "get_recommendations":
             text = replies.recommendations(RecommendationsResult.model_validate(data), key, prefix=prefix)
             if parsed.medical:

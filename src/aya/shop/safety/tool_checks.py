@@ -184,7 +184,8 @@ async def _checked(search: ProductSearch, pet: Pet, result: BaseModel, limit: in
         case SearchProductsResult() | SimilarResult():
             screened = await _screen(search, result.products, pet)
             products = [p.model_copy(update={"caution": screened.cautions.get(p.id)}) for p in screened.keep][:limit]
-            return result.model_copy(update={"products": products, "safety_notes": screened.notes})
+            notes = _said_notes(screened, [p.id for p in result.products][:limit])
+            return result.model_copy(update={"products": products, "safety_notes": notes})
         case RecommendationsResult():
             screened = await _screen(search, [p.product for p in result.picks], pet)
             kept = {p.id for p in screened.keep}
@@ -196,7 +197,8 @@ async def _checked(search: ProductSearch, pet: Pet, result: BaseModel, limit: in
                 reason = f"{pick.reason}; {caution}" if caution else pick.reason
                 picks.append(pick.model_copy(update={"product": pick.product.model_copy(update={"caution": caution}),
                                                      "reason": reason}))  # fmt: skip
-            return result.model_copy(update={"picks": picks[:limit], "safety_notes": screened.notes})
+            notes = _said_notes(screened, [p.product.id for p in result.picks][:limit])
+            return result.model_copy(update={"picks": picks[:limit], "safety_notes": notes})
         case ProductDetails():
             notes: list[str] = []
             caution = VET_CAUTION if is_vet_diet(result) else None
@@ -223,6 +225,14 @@ async def _checked(search: ProductSearch, pet: Pet, result: BaseModel, limit: in
             return result.model_copy(update={"products": products, "safety_notes": notes})
         case _:
             return result
+
+
+def _said_notes(screened: Screened, would_show: list[str]) -> list[str]:
+    """The notes to pass on: why a product was left out only when it would have been shown (a vegan food deep in
+    the candidates of "wet food for my cat" is no reason to lecture about vegan diets); every other note."""
+    shown_reasons = {screened.removed[i] for i in would_show if i in screened.removed}
+    removal_reasons = set(screened.removed.values())
+    return [n for n in screened.notes if n not in removal_reasons or n in shown_reasons]
 
 
 async def _screen(search: ProductSearch, summaries: list[ProductSummary], pet: Pet) -> Screened:

@@ -57,7 +57,8 @@ _AGE = re.compile(
     r"(?P<unit>years?|yrs?|yo|y o|y/o|months?|mos?|mths?|mnths?|weeks?|wks?)(?P<old>\s+old|\s+of age)?(?![\w/])"
 )
 _AGE_PLAIN = re.compile(
-    r"\b(?:aged?|turning|turned|is|he's|she's|hes|shes|he is|she is|who is|who's|now|they're|theyre|both)\s+"
+    r"\b(?:aged?|turning|turned|is|he's|she's|hes|shes|he is|she is|who is|who's|now|they're|theyre|both|"
+    r"(?:my|our|the) (?:cat|dog|kitty|pup|boy|girl)'?s)\s+"  # "my cats 17 and losing weight": the cat's 17
     r"(?:almost\s+|about\s+|nearly\s+|like\s+|around\s+|only\s+|just\s+)?(?P<num>\d{1,2}(?:\.5)?)\b"
     r"(?!\s*(?:%|lbs?|pounds|kg|\$|dollars|bucks|cups?|times|x\b|cans?|bags?|oz|minutes|hours|days))"
 )

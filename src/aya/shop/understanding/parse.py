@@ -652,7 +652,6 @@ def _avoid_patterns() -> tuple[re.Pattern[str], ...]:
     return lead, free, allergy, harm, re.compile(rf"\b(?:{words})\b")
 
 
-# A feature denied by the words right before it: "not grain free", "i dont want grain free".
 # Refusing the vet's authorization: a veterinary diet is then never shown (``PetProfile.avoid_features``). A question
 # ("does it need a prescription?") is not a refusal.
 _RX = r"(?:prescription|perscription|presciption|script|rx|vet diet|vet food|prescription diet|prescription food)"
@@ -669,6 +668,7 @@ _NO_PRESCRIPTION = re.compile(
     r"(?:her|him|them|it))\b[^.,;!?]{0,25}\bfor (?:a |an |the |any )?" + _RX + r"\b"
 )
 _STAGE_FOOD = re.compile(r"\s*(?:food|formula|kibble|chow|recipe|diet|cans?|wet|dry)\b")
+# A feature denied by the words right before it: "not grain free", "i dont want grain free".
 _DENIED = re.compile(
     r"\b(?:not|no|never|isn'?t|without|don'?t want|dont want|doesn'?t need|doesnt need)\s+(?:\w+\s+)?$"
 )
