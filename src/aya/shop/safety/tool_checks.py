@@ -200,7 +200,7 @@ async def _checked(search: ProductSearch, pet: Pet, result: BaseModel, limit: in
             notes = _said_notes(screened, [p.product.id for p in result.picks][:limit])
             return result.model_copy(update={"picks": picks[:limit], "safety_notes": notes})
         case ProductDetails():
-            notes: list[str] = []
+            notes = []
             caution = VET_CAUTION if is_vet_diet(result) else None
             unsafe = unsafe_reason(result, pet)
             if unsafe:
