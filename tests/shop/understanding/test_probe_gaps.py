@@ -1,0 +1,101 @@
+"""Gaps a probe over the real catalog found, each read from several phrasings: by-products refused, the brand a pet
+eats now and the shopper wants to leave, an age after "my cats", "bc" as "because", "it" with nothing shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from aya.catalog.ingredients import violations
+from aya.shop.knowledge_tools import knowledge_request
+from aya.shop.safety.diets import Screened
+from aya.shop.safety.tool_checks import _said_notes
+from aya.shop.understanding import CatalogTerms, parse
+
+TERMS = CatalogTerms.of(["Blue Buffalo", "Purina ONE", "Purina Pro Plan", "Hill's Science Diet", "Royal Canin"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cat food no by products",
+        "no by-products pls",
+        "without byproducts please",
+        "something for my kitten, 12 weeks, but no grain and no by products",
+        "avoid by products, my dog is 4",
+        "no byproduct meal",
+    ],
+)
+def test_by_products_refused_exclude_every_by_product(text: str) -> None:
+    avoid = [a for a in parse(text, terms=TERMS).avoid if "by product" in a]
+    assert avoid
+    assert violations(["Chicken By-Product Meal", "corn"], avoid, title="Adult Formula")
+    assert violations(["Poultry By-Products", "rice"], avoid, title="Adult Formula")
+    assert not violations(["Chicken", "Brown Rice"], avoid, title="Chicken & Rice")
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("i feed my dog blue buffalo but he gets gas, what else? 3 yo beagle", "Blue Buffalo"),
+        ("we feed her purina one and she throws up a lot, anything else?", "Purina ONE"),
+        ("he eats science diet, want to switch to something grain free", "Hill's Science Diet"),
+        ("she is on royal canin but it got too pricey, other options?", "Royal Canin"),
+        ("i give him blue buffalo, he's itchy all the time, any other brands", "Blue Buffalo"),
+    ],
+)
+def test_the_brand_eaten_now_with_a_problem_is_left(text: str, left: str) -> None:
+    p = parse(text, terms=TERMS)
+    assert left in p.avoid_brands and left not in p.brands
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("i feed him blue buffalo and he loves it, more from them?", "Blue Buffalo"),
+        ("i want blue buffalo for my dog", "Blue Buffalo"),
+        ("she eats royal canin, any other flavors?", "Royal Canin"),
+    ],
+)
+def test_a_brand_the_pet_likes_is_not_refused(text: str, kept: str) -> None:
+    p = parse(text, terms=TERMS)
+    assert kept in p.brands and kept not in p.avoid_brands
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("my cats 17 and losing weight, not eating much. what food?", 17.0),
+        ("my dogs 9 and has bad hips", 9.0),
+        ("my cat's 17", 17.0),
+        ("our dog is 12 now", 12.0),
+    ],
+)
+def test_an_age_after_the_pet(text: str, age: float) -> None:
+    assert parse(text, terms=TERMS).age_years == age
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my vet said my dog needs a low fat diet bc of pancreatitis. mini schnauzer 7yrs",
+        "bc she has a sensitive stomach",
+        "switching bc he got bored of it, 5 yo lab",
+    ],
+)
+def test_bc_is_because(text: str) -> None:
+    assert parse(text, terms=TERMS).breed != "border collie"
+
+
+def test_with_nothing_shown_it_is_no_product() -> None:
+    asked = knowledge_request("can dogs eat cat food? my dog keeps stealing it", species="dog")
+    assert asked is not None and asked[0] == "pet_food_question"
+    shown = knowledge_request("can dogs eat it?", species="dog", shown_ids=["p1"])
+    assert shown is None or shown[0] != "pet_food_question"
+
+
+def test_a_removal_is_said_only_for_a_product_that_would_have_shown() -> None:
+    vegan = "Cats are obligate carnivores, so I won't suggest a vegan diet."
+    vet = "Veterinary (prescription) diets are marked."
+    screened = Screened(keep=[], notes=[vegan, vet], removed={"deep": vegan})
+    assert _said_notes(screened, ["a", "b", "c"]) == [vet]  # the vegan food was candidate 20, never to be shown
+    assert _said_notes(screened, ["a", "deep", "c"]) == [vegan, vet]
