@@ -348,6 +348,8 @@ class Policy:
             text = replies.recommendations(RecommendationsResult.model_validate(data), key, prefix=prefix)
             if parsed.medical:
                 text += "\nI can't advise on medication or treatment, though: please check with your vet."
+            if parsed.symptoms:
+                text += "\n\n" + replies.symptom_note(state.profile, parsed.symptoms)
             return text
         if name == "search_products":
             return replies.search_results(SearchProductsResult.model_validate(data), key, prefix=prefix)

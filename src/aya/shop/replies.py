@@ -197,6 +197,18 @@ def help_text(username: str | None) -> str:
     )
 
 
+def symptom_note(profile: PetProfile, symptoms: Sequence[str]) -> str:
+    """The vet note signs deserve ("losing weight, not eating much"), whatever food is chosen."""
+    pet = f"your {profile.species}" if profile.species else "your pet"
+    if profile.effective_life_stage() == "senior":
+        pet = f"a senior {profile.species or 'pet'}"
+    signs = join_words(list(dict.fromkeys(symptoms))[:3])
+    return (
+        f"One more thing: {signs} can be an early sign of illness in {pet} (kidney, thyroid, diabetes or dental "
+        "trouble among others), so please have your vet take a look soon; food can help, but it can't rule those out."
+    )
+
+
 def unknown(key: str) -> str:
     return pick(
         [

@@ -99,3 +99,31 @@ def test_a_removal_is_said_only_for_a_product_that_would_have_shown() -> None:
     screened = Screened(keep=[], notes=[vegan, vet], removed={"deep": vegan})
     assert _said_notes(screened, ["a", "b", "c"]) == [vet]  # the vegan food was candidate 20, never to be shown
     assert _said_notes(screened, ["a", "deep", "c"]) == [vegan, vet]
+
+
+@pytest.mark.parametrize(
+    ("text", "signs"),
+    [
+        ("my cats 17 and losing weight, not eating much. what food?", ["losing weight", "not eating much"]),
+        ("my senior dog is drinking a lot and peeing a lot", ["drinking a lot", "peeing a lot"]),
+        ("shes off her food lately, 12 yo cat", ["off her food"]),
+        ("my cat is lethargic and hiding a lot, what food", ["lethargic", "hiding a lot"]),
+    ],
+)
+def test_signs_for_the_vet_are_read(text: str, signs: list[str]) -> None:
+    assert parse(text, terms=TERMS).symptoms == signs
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dog needs to start losing weight",
+        "weight loss food for my lab",
+        "food to help with losing weight",
+        "she isnt losing weight, just picky",
+        "he wont eat dry food",
+        "my cat hates wet food",
+    ],
+)
+def test_a_goal_or_a_dislike_is_no_sign(text: str) -> None:
+    assert parse(text, terms=TERMS).symptoms == []

@@ -77,6 +77,7 @@ class Parsed:
     pet_other: bool = False  # "my other cat"
     pet_words: list[str] = field(default_factory=list)  # "dog", "kitten", a name: which pet the message is about
     others: list[Parsed] = field(default_factory=list)  # more pets described in the same message
+    symptoms: list[str] = field(default_factory=list)  # signs for the vet: "losing weight", "not eating much"
     medical: bool = False  # asks a medical question (answered by "ask your vet", even when food can help too)
     maybe_names: dict[str, list[str]] = field(default_factory=dict)  # "back to Bella": a brand word, or a pet's name
     pet_by_age: Literal["older", "younger"] | None = None  # "the older one", "the younger cat": of two pets
@@ -583,6 +584,7 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         elif "off_topic" in scope_values and not out.has_pet_facts:
             out.out_of_scope = "off_topic"
     out.medical = "medical" in scope_values
+    out.symptoms = _symptoms(norm)
     if "other_animals" in scope_values:
         out.other_animal = next(p for p, v, _ in scope if v == "other_animals").split()[-1]
     return out
@@ -642,6 +644,28 @@ _HARM_AFTER = (
 
 
 @cache
+@cache
+def _symptom_pattern() -> re.Pattern[str]:
+    phrases = sorted(data()["symptoms"]["vet_check"], key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
+
+
+def _symptoms(norm: str) -> list[str]:
+    """Signs for the vet named in the message (not when denied: "she isn't losing weight")."""
+    return [
+        m.group(0)
+        for m in _symptom_pattern().finditer(norm)
+        if not negated_statement(norm, m.span()) and not _WEIGHT_GOAL.search(norm[max(0, m.start() - 25) : m.start()])
+    ]
+
+
+# "he needs to start losing weight", "help with losing weight": a goal, not a sign
+_WEIGHT_GOAL = re.compile(
+    r"\b(?:needs?|needed|should|must|trying|try|tries|help|helps|helping|start|for|with|goal|wants?)"
+    r"(?: to)?(?: \w+)?\s+$"
+)
+
+
 def _avoid_patterns() -> tuple[re.Pattern[str], ...]:
     words = "|".join(re.escape(w) for w in sorted(tables().ingredients.mapping, key=len, reverse=True))
     listed = rf"((?:{words})(?:\s*(?:,|or|and|nor|/)\s*(?:other\s+|any\s+)?(?:{words}))*)"
