@@ -127,3 +127,95 @@ def test_signs_for_the_vet_are_read(text: str, signs: list[str]) -> None:
 )
 def test_a_goal_or_a_dislike_is_no_sign(text: str) -> None:
     assert parse(text, terms=TERMS).symptoms == []
+
+
+# --- two pets, one named "the kitten" in the other's sentence; an age in brackets ---------------------------------
+
+
+def test_a_kitten_named_in_the_dogs_sentence_is_the_other_pet() -> None:
+    text = (
+        "hi!! so my husband and i just adopted a kitten shes like 8 wks?? and we also have an older dog (11, lab) "
+        "who has a sensitive tummy. what should we get for the kitten"
+    )
+    p = parse(text, terms=TERMS)
+    assert (p.species, p.life_stage) == ("cat", "kitten")
+    (dog,) = p.others
+    assert dog.species == "dog" and dog.age_years == 11.0 and dog.breed == "labrador retriever"
+    assert dog.profile().effective_life_stage() == "senior"  # never a "labrador puppy"
+
+
+@pytest.mark.parametrize(
+    ("text", "age"), [("max (7, golden) needs food", 7.0), ("our lab (3)", 3.0), ("luna (12 yrs) is picky", 12.0)]
+)
+def test_an_age_in_brackets(text: str, age: float) -> None:
+    assert parse(text, terms=TERMS).age_years == age
+
+
+# --- corrections that allow an ingredient again --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "left", "allowed"),
+    [
+        ("need cat food. no fish, no chicken, no beef. she's 3", "actually she can have chicken, just not fish or beef",
+         {"fish", "beef"}, "chicken"),
+        ("dog food, no chicken no lamb", "chicken is fine actually", {"lamb"}, "chicken"),
+        ("allergic to beef and chicken", "wait hes not allergic to chicken, only beef", {"beef"}, "chicken"),
+        ("no salmon, no turkey", "she can have salmon", {"turkey"}, "salmon"),
+        ("no lamb or duck for my dog", "lamb doesn't bother him tho", {"duck"}, "lamb"),
+    ],
+)  # fmt: skip
+def test_an_ingredient_allowed_again_is_no_longer_avoided(first: str, then: str, left: set[str], allowed: str) -> None:
+    from aya.shop.state import ThreadState
+    from aya.shop.understanding.dialogue import update
+
+    state = ThreadState()
+    for text in (first, then):
+        update(state, parse(text, terms=TERMS))
+    assert left <= set(state.profile.avoid_ingredients)
+    assert allowed not in state.profile.avoid_ingredients
+
+
+def test_fish_oil_being_fine_does_not_allow_fish() -> None:
+    from aya.shop.state import ThreadState
+    from aya.shop.understanding.dialogue import update
+
+    state = ThreadState()
+    for text in ("my cat cant have fish", "fish oil is ok"):
+        update(state, parse(text, terms=TERMS))
+    assert "fish" in state.profile.avoid_ingredients
+
+
+# --- brand names that contain a breed or a label word -----------------------------------------------------------------
+
+BRANDS = CatalogTerms.of(["Puppy Chow", "Dog Chow", "Cat Chow", "Natural Balance", "Wellness", "Blue Buffalo"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my german shepard puppy has diarhea alot, hes 5 months, we feed him purina puppy chow",
+        "we use dog chow for our lab",
+        "is cat chow ok for my kitten",
+    ],
+)
+def test_a_chow_food_is_no_chow_chow(text: str) -> None:
+    p = parse(text, terms=BRANDS)
+    assert p.breed != "chow chow" and not any(o.breed == "chow chow" for o in p.others)
+
+
+def test_a_chow_chow_is_still_a_breed() -> None:
+    assert parse("my chow is 5, needs food", terms=BRANDS).breed == "chow chow"
+
+
+@pytest.mark.parametrize(
+    ("text", "features"),
+    [
+        ("do u have natural balance? for my cat", []),
+        ("natural balance grain free for my dog", ["grain_free"]),
+        ("natural food for my cat", ["natural"]),
+        ("all natural wellness food", ["natural"]),
+    ],
+)
+def test_a_label_word_inside_a_brand_is_no_wish(text: str, features: list[str]) -> None:
+    assert parse(text, terms=BRANDS).features == features

@@ -103,12 +103,17 @@ def find_breed(norm: str, *, known_words: frozenset[str] = frozenset()) -> Breed
 
     ``known_words`` are words that must never be read as a misspelled breed (the caller's vocabulary)."""
     index = _index()
-    found = index.table.find(norm)
-    if found:
-        phrase, key, span = found[0]
+    for phrase, key, span in index.table.find(norm):
+        if phrase in _PRODUCT_WORDS and _PRODUCT_BEFORE.search(norm[: span[0]]):
+            continue  # "we feed him purina puppy chow": Purina's Puppy Chow, not a Chow Chow
         breed = index.by_phrase[key]
         return BreedMatch(_sized(breed, norm, span), span, phrase)
     return _misspelled(norm, known_words)
+
+
+# Breed words that are also the last word of a food's name ("Puppy Chow", "Dog Chow", "Cat Chow", "Kitten Chow")
+_PRODUCT_WORDS = frozenset({"chow", "chows"})
+_PRODUCT_BEFORE = re.compile(r"\b(?:puppy|dog|cat|kitten|purina)\s+$")
 
 
 def _sized(breed: Breed, norm: str, span: Span) -> Breed:

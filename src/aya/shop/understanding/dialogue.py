@@ -126,6 +126,10 @@ def _merge(state: ThreadState, p: Parsed) -> None:
         )
     if p.not_features:
         profile = profile.model_copy(update={"features": [f for f in profile.features if f not in p.not_features]})
+    if p.allowed:  # "actually she can have chicken": the refusal is lifted
+        profile = profile.model_copy(
+            update={"avoid_ingredients": [a for a in profile.avoid_ingredients if a not in p.allowed]}
+        )
     if "prescription" in profile.avoid_features and profile.product_lines:
         from aya.shop.understanding.parse import is_vet_formula
 

@@ -63,7 +63,8 @@ _AGE_PLAIN = re.compile(
     r"(?!\s*(?:%|lbs?|pounds|kg|\$|dollars|bucks|cups?|times|x\b|cans?|bags?|oz|minutes|hours|days))"
 )
 _AGE_TRAILING = re.compile(
-    r"\b(?:age|aged|old)\s*:?\s*(?P<num>\d{1,2}(?:\.5)?)\b|\(\s*(?P<paren>\d{1,2})\s*(?:y|yo|yrs?)?\s*[!?.]*\s*\)"
+    r"\b(?:age|aged|old)\s*:?\s*(?P<num>\d{1,2}(?:\.5)?)\b|"
+    r"\(\s*(?P<paren>\d{1,2})\s*(?:y|yo|yrs?)?\s*(?:[,/;]\s*[a-z][a-z ]{0,20})?[!?.]*\s*\)"  # "(11, lab)"
 )
 _DURATION_LEAD = re.compile(
     r"(?:\bfor|\bsince|\bpast|\blast|\bover|\bgoing on|\bin|\bwithin|\bevery|\bafter|\bbeen|\bfrom)\s+"

@@ -53,6 +53,7 @@ class Parsed:
     features: list[str] = field(default_factory=list)
     not_features: list[str] = field(default_factory=list)  # "not grain free"
     refused_features: list[str] = field(default_factory=list)  # "i don't have a prescription": never shown
+    allowed: list[str] = field(default_factory=list)  # "actually she can have chicken": no longer avoided
     food_types: list[str] = field(default_factory=list)
     not_food_types: list[str] = field(default_factory=list)  # "won't touch wet", "from dry to raw"
     avoid: list[str] = field(default_factory=list)
@@ -443,13 +444,18 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             out.life_stage, out.species = None, species
     if denied_stage and out.life_stage is None:
         out.life_stage = "adult"  # a denied stage outranks the one an age implies
-    if out.life_stage == "puppy" and out.species == "cat":
-        out.life_stage = "kitten"
-    if out.life_stage == "kitten" and out.species == "dog":
-        out.life_stage = "puppy"
+    if (out.life_stage, out.species) in (("puppy", "cat"), ("kitten", "dog")):
+        # "an older dog (11, lab) ... what should we get for the kitten": the kitten is another pet; without an
+        # age, a young word for the wrong animal still means young ("my cat is just a puppy")
+        if out.age_years is not None or re.search(rf"\b(?:the|our|my|new|a)\s+{out.life_stage}\b", norm):
+            out.life_stage = None
+        else:
+            out.life_stage = "kitten" if out.species == "cat" else "puppy"
 
     # Ingredients to avoid, then features (so "no grain" is a feature), conditions, food types, flavors.
     _parse_avoid(norm, out, consumed)
+    _parse_allowed(norm, out)
+    feature_spans: list[tuple[str, Span]] = []
     for _, feature, span in t.features.find(norm):
         if overlaps(span, consumed) and feature not in ("grain_free", "pea_free", "gluten_free"):
             continue
@@ -459,6 +465,7 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         denied = _DENIED.search(norm[: span[0]])
         if not denied and (polarity(norm, span) == "wanted" or "free" in norm[span[0] : span[1]]):
             out.features.append(feature)
+            feature_spans.append((feature, span))
         else:
             out.not_features.append(feature)
     if _NO_PRESCRIPTION.search(norm):  # "i don't have a prescription", "non-prescription", "over the counter"
@@ -564,7 +571,10 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         out.pet_by_age = "older" if word in ("older", "oldest", "elder", "old", "oldie", "old timer") else "younger"
     _parse_name(raw, out, t, terms)
     if terms is not None:
-        _parse_brands(_brand_mentions(raw, norm, out, terms), out)
+        mentions = _brand_mentions(raw, norm, out, terms)
+        _parse_brands(mentions, out)
+        inside = {f for f, span in feature_spans if any(overlaps(span, [m.span]) for m in mentions)}
+        out.features = [f for f in out.features if f not in inside]  # "natural balance" asks for no natural label
     if "prescription" in out.refused_features:
         # no prescription: the vet line named in the same breath ("hills c/d, but we can't get a script") is not
         # looked for; its condition is (non-prescription foods that support it)
@@ -735,6 +745,38 @@ def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
             ingredient = {"eggs": "egg", "potatoes": "potato"}.get(ingredient, ingredient)
             if ingredient not in out.avoid:
                 out.avoid.append(ingredient)
+
+
+@cache
+def _allowed_patterns() -> tuple[re.Pattern[str], ...]:
+    words = "|".join(re.escape(w) for w in sorted(tables().ingredients.mapping, key=len, reverse=True))
+    listed = rf"((?:{words})(?:\s*(?:,|or|and|/)\s*(?:{words}))*)"
+    return (
+        re.compile(
+            r"\b(?:can (?:have|eat|do|handle|tolerate)|is fine with|fine with|ok with|okay with|no problem with|"
+            r"(?:is ?n'?t|is not|isnt|not) allergic to|does (?:fine|ok|okay|well) (?:with|on)|tolerates)\s+"
+            rf"(?:some\s+)?{listed}\b"
+        ),
+        re.compile(
+            rf"\b{listed}\s+(?:is|are|was|were)\s+(?:fine|ok|okay|alright|all right|not a problem|no problem)\b"
+        ),
+        re.compile(rf"\b{listed}\s+(?:doesn'?t|does not|dont|don'?t) (?:bother|upset|affect) (?:him|her|them|it)\b"),
+    )
+
+
+def _parse_allowed(norm: str, out: Parsed) -> None:
+    """ "actually she can have chicken, just not fish": an ingredient allowed again is no longer avoided."""
+    t = tables()
+    word = re.compile(
+        r"\b(?:" + "|".join(re.escape(w) for w in sorted(t.ingredients.mapping, key=len, reverse=True)) + r")\b"
+    )
+    for pattern in _allowed_patterns():
+        for m in pattern.finditer(norm):
+            for item in word.findall(m.group(1)):
+                for ingredient in t.groups.get(item, [item]):
+                    if ingredient not in out.allowed:
+                        out.allowed.append(ingredient)
+    out.avoid = [a for a in out.avoid if a not in out.allowed]
 
 
 def _parse_name(raw: str, out: Parsed, t: Tables, terms: CatalogTerms | None) -> None:
