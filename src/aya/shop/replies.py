@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from aya.catalog.ingredients import family_of, violations
 from aya.shop.profile import FEATURE_WORDS, WITH_WORDS, PetProfile, condition_phrase, feature_phrase, join_words
+from aya.shop.safety.diets import is_vet_label
 from aya.shop.state import ShownProduct
 from aya.shop.tools import (
     ComparisonResult,
@@ -445,7 +446,14 @@ def _answer_question(p: ProductDetails, parsed: Parsed | None) -> str:
     if parsed is None:
         return ""
     answers: list[str] = []
+    if _ASKS_PRESCRIPTION.search(parsed.text):  # "is the renal one ok without vet approval?"
+        if is_vet_label(p.title, p.special_features):
+            answers.append("It's a veterinary diet: it needs your vet's authorization.")
+        else:
+            answers.append("It isn't a prescription diet: you can buy it without your vet's authorization.")
     for f in parsed.features:
+        if f == "prescription" and answers:
+            continue
         has = f in p.special_features
         word = FEATURE_WORDS.get(f, f)
         # a "free of" label is checked against the ingredient list: the label never outvotes the ingredients
@@ -467,6 +475,12 @@ def _answer_question(p: ProductDetails, parsed: Parsed | None) -> str:
         answers.append(f"{'Yes' if listed else 'No'}, {ingredient} is {'' if listed else 'not '}in its ingredients.")
     return " ".join(answers[:2])
 
+
+_ASKS_PRESCRIPTION = re.compile(
+    r"\b(?:prescription|perscription|script|rx|vet(?:'?s)? (?:approval|authori[sz]ation|ok)|authori[sz]ation|"
+    r"over the counter|otc)\b",
+    re.IGNORECASE,
+)
 
 # Features that promise the absence of an ingredient family (aya.catalog.ingredients).
 _FREE_OF = {"grain_free": "grains", "gluten_free": "gluten", "pea_free": "peas"}

@@ -219,3 +219,78 @@ def test_a_chow_chow_is_still_a_breed() -> None:
 )
 def test_a_label_word_inside_a_brand_is_no_wish(text: str, features: list[str]) -> None:
     assert parse(text, terms=BRANDS).features == features
+
+
+# --- a suspected allergen, an emergency's pet, hairballs, the prescription question ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "avoided"),
+    [
+        ("dog with skin allergies, scratching constantly, vet thinks chicken. 5 yr old golden", "chicken"),
+        ("itchy pup, we think its the beef", "beef"),
+        ("she gets diarrhea, probably the chicken", "chicken"),
+        ("hot spots, vet said its probably the grains", "grains"),
+        ("vet suspects chicken or beef allergy", "beef"),
+    ],
+)
+def test_a_suspected_allergen_is_avoided(text: str, avoided: str) -> None:
+    assert avoided in parse(text, terms=TERMS).avoid
+
+
+@pytest.mark.parametrize("text", ["maybe chicken for my cat?", "my lab loves chicken, maybe salmon too"])
+def test_maybe_without_a_reaction_is_a_wish(text: str) -> None:
+    assert parse(text, terms=TERMS).avoid == []
+
+
+def test_the_pet_of_an_emergency_is_remembered() -> None:
+    from aya.shop.state import ThreadState
+    from aya.shop.understanding.dialogue import update
+
+    state = ThreadState()
+    update(state, parse("hello? my dog ate chocolate cake", terms=TERMS))
+    update(state, parse("he seems fine tho, what food helps settle his stomach", terms=TERMS))
+    assert state.profile.species == "dog" and "sensitive_stomach" in state.profile.conditions
+
+
+@pytest.mark.parametrize(
+    ("text", "emergency"),
+    [
+        ("cat keeps throwing up hairballs, she's long haired and indoor, 8 years", False),
+        ("she keeps puking up hairballs lol", False),
+        ("my cat keeps throwing up", True),
+        ("my dog keeps vomiting and wont eat", True),
+    ],
+)
+def test_hairballs_are_no_emergency(text: str, emergency: bool) -> None:
+    from aya.shop.safety.emergency import is_emergency
+
+    assert is_emergency(text) is emergency
+
+
+@pytest.mark.parametrize(
+    ("title", "features", "answer"),
+    [
+        ("Hill's Prescription Diet k/d Kidney Care", [], "needs your vet's authorization"),
+        ("Renal Care Wet Cat Food", ["prescription"], "needs your vet's authorization"),
+        ("Senior Vitality Wet Cat Food", [], "you can buy it without"),
+    ],
+)
+@pytest.mark.parametrize(
+    "question",
+    ["is the renal one ok without vet approval", "does the second one need a prescription", "can i get it otc?"],
+)
+def test_the_prescription_question_is_answered_from_the_label(
+    title: str, features: list[str], answer: str, question: str
+) -> None:
+    from aya.shop.replies import _answer_question
+
+    product = ProductLike(title=title, special_features=features)
+    assert answer in _answer_question(product, parse(question, terms=TERMS))  # type: ignore[arg-type]
+
+
+class ProductLike:
+    def __init__(self, title: str, special_features: list[str]) -> None:
+        self.title, self.special_features = title, special_features
+        self.target_conditions: list[str] = ["kidney_support"]
+        self.ingredients: list[str] = ["water", "pork liver"]

@@ -50,6 +50,10 @@ def update(state: ThreadState, p: Parsed) -> None:
     pending, state.pending = state.pending, None
     if p.out_of_scope not in (None, "medical"):
         state.pending = pending  # an aside does not cancel Aya's question
+        if p.out_of_scope == "emergency" and p.species and state.profile.species in (None, p.species):
+            # "my dog ate chocolate cake" then "he seems fine, what food settles his stomach": it is the dog
+            identity = {k: getattr(p, k) for k in ("species", "breed", "breed_size", "age_years", "weight_kg", "name")}
+            state.profile = state.profile.merged(PetProfile(**{k: v for k, v in identity.items() if v is not None}))
         return
     if pending == "age" and p.age_years is None:
         m = _BARE_NUMBER.match(p.text)

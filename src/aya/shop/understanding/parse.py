@@ -734,6 +734,11 @@ def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
             # it asks for the pea-free label and excludes the whole family
             found.extend((item, pattern is not free or item in ("legume", "legumes")) for item in items)
             consumed.append(m.span())
+    if _ALLERGY_TALK.search(norm):
+        # "scratching constantly, vet thinks chicken": a suspected allergen is avoided like a known one
+        for m in _suspect_pattern().finditer(norm):
+            found.extend((item, True) for item in word.findall(m.group(1)))
+            consumed.append(m.span())
     for item, refused in found:
         feature = _FREE_FEATURE.get(item)
         if feature is not None:
@@ -745,6 +750,23 @@ def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
             ingredient = {"eggs": "egg", "potatoes": "potato"}.get(ingredient, ingredient)
             if ingredient not in out.avoid:
                 out.avoid.append(ingredient)
+
+
+_ALLERGY_TALK = re.compile(
+    r"\b(?:allerg\w*|intoleran\w*|sensitiv\w*|itch\w*|scratch\w*|lick\w* (?:his|her|its|their) paws|hot spots?|"
+    r"rash\w*|hives|ear infections?|reaction|skin|elimination diet|upset\w*|diarr?h?\w*|vomit\w*|throw\w* up)\b"
+)
+
+
+@cache
+def _suspect_pattern() -> re.Pattern[str]:
+    words = "|".join(re.escape(w) for w in sorted(tables().ingredients.mapping, key=len, reverse=True))
+    listed = rf"((?:{words})(?:\s*(?:,|or|and|/)\s*(?:{words}))*)"
+    return re.compile(
+        r"\b(?:vet (?:thinks|says|said|suspects|believes|guesses)|(?:i|we) (?:think|suspect|guess|bet)|suspect(?:ed)?|"
+        r"probably|might be|could be|maybe|likely)\s+(?:(?:it'?s|its|it is|it was|that it'?s)\s+)?(?:the\s+)?"
+        rf"{listed}\b(?!\s+(?:recipe|formula|flavou?r|food|kibble)\b)"
+    )
 
 
 @cache
