@@ -294,3 +294,24 @@ class ProductLike:
         self.title, self.special_features = title, special_features
         self.target_conditions: list[str] = ["kidney_support"]
         self.ingredients: list[str] = ["water", "pork liver"]
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "other"),
+    [
+        ("my two dogs: bella is a 9 yr old yorkie and max is a 2 yr old rottweiler", "Bella", "Max"),
+        ("2 cats. luna is a 3 yr old tabby, milo is a 12 year old siamese", "Luna", "Milo"),
+    ],
+)
+def test_names_typed_without_capitals(text: str, first: str, other: str) -> None:
+    p = parse(text, terms=CatalogTerms.of(["Purina Bella", "Wellness"]))
+    assert p.name == first and [o.name for o in p.others] == [other]
+    assert p.brands == []  # bella the yorkie, not Purina Bella
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["she is a 5 year old cat", "food for my cat, shes a 5 yr old", "this is a 5 lb bag", "wellness is a 3 year"],
+)
+def test_no_name_from_pronouns_or_brands(text: str) -> None:
+    assert parse(text, terms=CatalogTerms.of(["Wellness"])).name is None

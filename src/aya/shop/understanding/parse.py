@@ -239,6 +239,11 @@ _NAME_IS = re.compile(
 _NAME_MY_LOWER = re.compile(
     r"\b(?:my|our)\s+(?:dog|cat|puppy|kitten|pup|kitty)\s+([a-z]{3,15})\s+(?:is|has|was|who|and)\b"
 )
+# Typed without capitals: "my two dogs: bella is a 9 yr old yorkie and max is a 2 yr old rottweiler".
+_NAME_IS_LOWER = re.compile(
+    r"(?:^|[.!?:;,]\s*|\b(?:and|but|so)\s+)([a-z]{3,15})\s+(?:is|'s)\s+(?:a|an|my|our)\s+(?:\w+\s+)?"
+    r"\d+(?:\.\d+)?\s*(?:-?\s*)(?:yrs?|years?|yo|y/o|mos?|months?|wks?|weeks?)\b"
+)
 _NAME_FOR = re.compile(r"\b(?:for|to|about|with)\s+([A-Z][a-z]{1,15})\b")
 _SUPPLY = re.compile(
     r"\b(?:food (?:bowl|dispenser|feeder|mat|storage|container|scoop)s?|chew toys?|toys"
@@ -805,7 +810,9 @@ def _parse_name(raw: str, out: Parsed, t: Tables, terms: CatalogTerms | None) ->
     """The pet's name. A word that is also a brand ("Bella", "Wellness") is a name only where the words say so:
     "named Bella", "my dog Bella", or "Bella is my 6 year old husky" (a pet described after it), never "Wellness
     is my favourite brand"."""
-    patterns = (_NAME_AFTER, _NAME_MY, _NAME_IS, _NAME_MY_LOWER) if out.species else (_NAME_AFTER, _NAME_MY)
+    patterns = (
+        (_NAME_AFTER, _NAME_MY, _NAME_IS, _NAME_MY_LOWER, _NAME_IS_LOWER) if out.species else (_NAME_AFTER, _NAME_MY)
+    )
     for pattern in patterns:
         m = pattern.search(raw)
         if m:
