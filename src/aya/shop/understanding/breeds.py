@@ -68,6 +68,7 @@ class _Index:
     by_phrase: dict[str, Breed]
     table: PhraseTable
     names: tuple[str, ...]  # every phrase, for misspellings
+    capitals: dict[str, str]  # "GD" -> "great dane": abbreviations that name the breed only in capitals
 
 
 @cache
@@ -75,9 +76,13 @@ def _index() -> _Index:
     text = resources.files("aya.shop.understanding").joinpath("data/breeds.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     by_phrase: dict[str, Breed] = {}
+    capitals: dict[str, str] = {}
     for species, groups in data.items():
         for size, breeds in groups.items():
-            for name, (lo, hi, aliases) in breeds.items():
+            for name, (lo, hi, aliases, *abbreviations) in breeds.items():
+                for abbreviation in ",".join(abbreviations).split(","):
+                    if abbreviation.strip():
+                        capitals[abbreviation.strip()] = name
                 breed = Breed(name, species, size if species == "dog" else None, float(lo), float(hi))
                 phrases = [name, *[a.strip() for a in str(aliases).split(",") if a.strip()]]
                 for phrase in phrases:
@@ -85,7 +90,15 @@ def _index() -> _Index:
                         by_phrase.setdefault(key, breed)
                         if not key.endswith("s"):
                             by_phrase.setdefault(key + "s", breed)
-    return _Index(by_phrase, PhraseTable({k: k for k in by_phrase}), tuple(by_phrase))
+    return _Index(by_phrase, PhraseTable({k: k for k in by_phrase}), tuple(by_phrase), capitals)
+
+
+def expand_abbreviations(raw: str) -> str:
+    """ "GD puppy" -> "great dane puppy": breed abbreviations in capitals (in lowercase they are other words)."""
+    capitals = _index().capitals
+    if not capitals or not re.search(r"\b[A-Z]{2,}\b", raw):
+        return raw
+    return re.sub(r"\b[A-Z]{2,}s?\b", lambda m: capitals.get(m.group(0).rstrip("s"), m.group(0)), raw)
 
 
 @cache
@@ -105,7 +118,8 @@ def find_breed(norm: str, *, known_words: frozenset[str] = frozenset()) -> Breed
     index = _index()
     found = index.table.find(norm)
     if found:
-        phrase, key, span = found[0]
+        # a breed named anywhere outranks a size phrase ("just a big boy, great dane")
+        phrase, key, span = next((f for f in found if not index.by_phrase[f[1]].generic), found[0])
         breed = index.by_phrase[key]
         return BreedMatch(_sized(breed, norm, span), span, phrase)
     return _misspelled(norm, known_words)

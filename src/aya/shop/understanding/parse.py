@@ -24,7 +24,7 @@ from aya.shop.profile import PetProfile
 from aya.shop.understanding import breeds as breed_table
 from aya.shop.understanding.brands import CatalogTerms, Mention, brand_names, fold
 from aya.shop.understanding.negation import negated_statement, polarity
-from aya.shop.understanding.numbers import BudgetPeriod, read_numbers
+from aya.shop.understanding.numbers import BudgetPeriod, listed_age, read_numbers
 from aya.shop.understanding.refs import Attribute, Refs, read_refs
 from aya.shop.understanding.spelling import correct
 from aya.shop.understanding.text import PhraseTable, Span, invert, normalize_text, overlaps, spoken_numbers
@@ -270,7 +270,7 @@ _PET_SPLIT = re.compile(r"(?:,?\s+(?:and also|and|also|plus|as well as|&)\s+|[,.
 
 def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
     """Parse one shopper message. ``terms`` are the catalog's brands and lines (from ``ProductSearch.facets()``)."""
-    raw = text.strip()[:MAX_CHARS]
+    raw = breed_table.expand_abbreviations(text.strip()[:MAX_CHARS])
     t = tables()
     norm = spoken_numbers(normalize_text(raw))
     norm = correct(norm, t.vocabulary, _known_words(terms))
@@ -288,8 +288,11 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
             other.avoid_brands = other.avoid_brands or list(first.avoid_brands)
             other.budget_max = other.budget_max if other.budget_max is not None else first.budget_max
             other.species = other.species or first.species  # "2 cats, a 15 year old and a 1 year old"
+            first.species = first.species or other.species  # "a 2.5 yr old and a 12 yo cat"
             if other.age_years is None:  # "... and the other is 10": a part about a pet, though it names none
                 other.age_years = read_numbers(part, pet_talk=True).age_years
+            if other.age_years is None:  # "2 cats aged 3 and 14": the second age listed bare
+                other.age_years = listed_age(part)
             if other.name is None:  # "Max is 2 and Ruby is 13": the name, now that the species is known
                 _parse_name(raw[at:] if at >= 0 else part, other, tables(), terms)
             first.others.append(other)
@@ -360,15 +363,22 @@ _SEVERAL = re.compile(r"\b(?:both|other|another|second)\b|\b(?:cats|dogs|kittens
 def _split_by_age(norm: str) -> list[tuple[int, str]]:
     """ "2 cats, a 15 year old and a 1 year old", "my kittens are 10 weeks and my other cat is 12": two pets of one
     species told apart by age, one part each (the second takes the first's species)."""
-    if not _SEVERAL.search(norm):
-        return [(0, norm)]
+    several = bool(_SEVERAL.search(norm))
     for cut in _PET_SPLIT.finditer(norm):
         left, right = norm[: cut.start()], norm[cut.end() :]
         if right.startswith(("a half", "half")) or read_numbers(left, pet_talk=True).age_years is None:
             continue
         first_words = " ".join(right.split()[:7])
-        if read_numbers(first_words, pet_talk=True).age_years is not None:
+        if several and (
+            read_numbers(first_words, pet_talk=True).age_years is not None or listed_age(right) is not None
+        ):
             return [(0, left), (cut.end(), right)]
+        # "a 2.5 yr old and a 12 yo cat": two ages with their units, one on each side, are two pets
+        if read_numbers(left, pet_talk=False).age_years is not None and re.match(
+            r"(?:an?\s+|my\s+|the\s+)?(?:other\s+)?(?:one\s+)?(?:is\s+)?\d", right
+        ):
+            if read_numbers(first_words, pet_talk=False).age_years is not None:
+                return [(0, left), (cut.end(), right)]
     return [(0, norm)]
 
 
