@@ -189,3 +189,119 @@ def test_a_non_prescription_kidney_food_is_an_ordinary_pick_for_a_kidney_cat() -
     assert "f" not in out.cautions and "vet" in out.cautions["h"]
     healthy = screen([forza, vet], pet_of(PetProfile(species="cat", age_years=4), text="renal support food"))
     assert [p.id for p in healthy.keep] == ["f"]
+
+
+# --- batch C: what its first run found ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("sorry shes 12 not 2", 12.0),
+        ("shes 12 now", 12.0),
+        ("theyre both 3", 3.0),
+        ("hes 9, he wont eat dry", 9.0),
+    ],
+)
+def test_a_contraction_without_its_apostrophe_is_not_a_typo(text: str, age: float) -> None:
+    p = parse(text, terms=TERMS)
+    assert p.age_years == age
+    assert "shed" not in p.text.split() and "there" not in p.text.split()
+
+
+def test_two_cats_told_by_age_with_theyre() -> None:
+    p = parse("i have two cats theyre 1 and 13", terms=TERMS)
+    assert (p.age_years, [o.age_years for o in p.others]) == (1.0, [13.0])
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("my cat throws up anything with fish oil or fish meal. senior, dry", "fish"),
+        ("he gets itchy from food with chicken in it", "chicken"),
+        ("breaks out on anything containing beef", "beef"),
+        ("she vomits after eating salmon, 3 yo cat", "salmon"),
+        ("my lab reacts to anything with lamb meal", "lamb"),
+    ],
+)
+def test_a_reaction_then_its_cause_is_an_ingredient_to_avoid(text: str, family: str) -> None:
+    p = parse(text, terms=TERMS)
+    assert family in p.avoid and family not in p.flavors
+
+
+@pytest.mark.parametrize(
+    "text", ["she throws up with dry food", "my dog threw up this morning, with chicken and rice after"]
+)
+def test_a_reaction_without_an_ingredient_cause_avoids_nothing(text: str) -> None:
+    assert parse(text, terms=TERMS).avoid == []
+
+
+BRAND_TERMS = CatalogTerms.of(["Fancy Feast", "Friskies", "Meow Mix", "Iams", "Purina ONE"], [])
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("no dairy and no fish, 10 yr old cat, any brand but fancy feast", "Fancy Feast"),
+        ("any brand except iams for my dog", "Iams"),
+        ("any kind but friskies pls", "Friskies"),
+        ("any other brand besides meow mix, my cat is 6", "Meow Mix"),
+    ],
+)
+def test_any_brand_but_refuses_the_brand(text: str, refused: str) -> None:
+    p = parse(text, terms=BRAND_TERMS)
+    assert refused in p.avoid_brands and refused not in p.brands
+
+
+@pytest.mark.parametrize(
+    ("text", "active_breed", "other_breed"),
+    [
+        ("2 dogs: a 3 yo pug allergic to chicken and a 9 yo lab. start with the pug", "pug", "labrador retriever"),
+        ("2 dogs: a 3 yo pug and a 9 yo lab, do the lab first", "labrador retriever", "pug"),
+        ("a beagle (4) and a 10 yo boxer, lets do the boxer first", "boxer", "beagle"),
+    ],
+)
+def test_the_pet_to_start_with_said_in_the_same_message(text: str, active_breed: str, other_breed: str) -> None:
+    s = said(text)
+    assert s.pending is None
+    assert s.profile.breed == active_breed and [p.breed for p in s.pets] == [other_breed]
+
+
+def test_the_pet_to_start_with_keeps_each_pets_facts() -> None:
+    s = said("2 dogs: a 3 yo pug allergic to chicken and a 9 yo lab. start with the pug")
+    assert s.profile.avoid_ingredients == ["chicken"] and s.pets[0].avoid_ingredients == []
+
+
+@pytest.mark.parametrize(
+    ("text", "species"),
+    [
+        ("a kitten and a 12 yo dog, the kitten first pls", "cat"),
+        ("i have a cat and a dog, lets do the dog first", "dog"),
+    ],
+)
+def test_the_species_to_start_with(text: str, species: str) -> None:
+    s = said(text)
+    assert s.pending is None and s.profile.species == species
+    assert [p.species for p in s.pets] == [{"cat": "dog", "dog": "cat"}[species]]
+
+
+def test_without_a_choice_aya_still_asks_which_pet() -> None:
+    assert said("two dogs - a 10 week old lab puppy and a 12 yo beagle").pending == "which_pet"
+
+
+@pytest.mark.parametrize("pick", ["now the 1 yr old. dry, under $30", "ok the 1 year old", "and the 1yo cat next"])
+def test_a_pet_named_by_its_age_is_chosen_not_aged(pick: str) -> None:
+    s = said("i have two cats theyre 1 and 13", "the old one first, she has kidney problems", pick)
+    assert s.profile.age_years == 1.0 and s.profile.conditions == []
+    assert [(p.age_years, p.conditions) for p in s.pets] == [(13.0, ["kidney_support"])]
+
+
+def test_with_one_pet_an_age_said_so_is_still_its_age() -> None:
+    s = said("my cat is 4", "oh wait, the 7 year old")
+    assert s.profile.age_years == 7.0 and s.pets == []
+
+
+def test_the_first_pets_age_said_among_the_second_pets_words() -> None:
+    s = said("need food for my cat and also my dog the cat is 14 and the dog is a 2 yr old boxer", "cat first")
+    assert s.profile.species == "cat" and s.profile.age_years == 14.0
+    assert [(p.species, p.age_years, p.breed) for p in s.pets] == [("dog", 2.0, "boxer")]
