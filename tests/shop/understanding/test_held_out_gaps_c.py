@@ -71,6 +71,7 @@ def test_the_breed_outranks_a_size_phrase_said_first(text: str, breed: str, size
         ("my cat won't eat dry bc of her teeth", "cat"),
         ("gd food for my cat pls", "cat"),
         ("looking for gd wet food for a dog", "dog"),
+        ("MY CAT WONT EAT DRY BC OF HER TEETH", "cat"),
     ],
 )
 def test_lowercase_shorthand_is_not_a_breed(text: str, species: str) -> None:

@@ -98,6 +98,9 @@ def expand_abbreviations(raw: str) -> str:
     capitals = _index().capitals
     if not capitals or not re.search(r"\b[A-Z]{2,}\b", raw):
         return raw
+    letters = [c for c in raw if c.isalpha()]
+    if sum(c.isupper() for c in letters) * 2 > len(letters):
+        return raw  # a shouted message ("MY CAT WONT EAT BC SHE IS SICK"): capitals say nothing about a word
     return re.sub(r"\b[A-Z]{2,}s?\b", lambda m: capitals.get(m.group(0).rstrip("s"), m.group(0)), raw)
 
 
