@@ -96,6 +96,9 @@ def test_a_great_dane_puppy_keeps_its_size_in_the_state() -> None:
         ("a 2.5 yr old and a 12 yo cat", "cat", (2.5, 12.0)),
         ("my 2 dogs are 4 and 11", "dog", (4.0, 11.0)),
         ("i have a 3 year old and a 10 year old dog", "dog", (3.0, 10.0)),
+        ("i have 2 dogs, 5 and 11", "dog", (5.0, 11.0)),
+        ("two cats: 3 and 14", "cat", (3.0, 14.0)),
+        ("my cats (2 and 9)", "cat", (2.0, 9.0)),
     ],
 )
 def test_two_pets_of_one_species_listed_by_age(text: str, species: str, ages: tuple[float, float]) -> None:
@@ -113,6 +116,7 @@ def test_two_pets_of_one_species_listed_by_age(text: str, species: str, ages: tu
         "he is 2 and a half years old",
         "there are 2 cats in the house, she is 6",
         "my dog is 5 and has 2 meals a day",
+        "2 dogs, 50 and 60 lbs",
     ],
 )
 def test_one_pet_with_a_second_number_stays_one(text: str) -> None:

@@ -66,7 +66,7 @@ _AGE_PLAIN = re.compile(
 )
 # The second of two ages listed after one verb ("2 cats aged 3 and 14", "they're 2 and a half and 12"): a bare number
 # ending its part, read as years only where the message is already known to list two pets' ages.
-_LISTED_AGE = re.compile(r"^\s*(?:an?\s+|the other(?: one)?(?: is)?\s+)?(?P<num>\d{1,2}(?:\.5)?)\s*(?:[.,;!?]|$)")
+_LISTED_AGE = re.compile(r"^\s*(?:an?\s+|the other(?: one)?(?: is)?\s+)?(?P<num>\d{1,2}(?:\.5)?)\s*(?:[.,;!?)]|$)")
 _AGE_TRAILING = re.compile(
     r"\b(?:age|aged|old)\s*:?\s*(?P<num>\d{1,2}(?:\.5)?)\b|\(\s*(?P<paren>\d{1,2})\s*(?:y|yo|yrs?)?\s*[!?.]*\s*\)"
 )

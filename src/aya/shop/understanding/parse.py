@@ -308,6 +308,8 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
             other.budget_max = other.budget_max if other.budget_max is not None else first.budget_max
             other.species = other.species or first.species  # "2 cats, a 15 year old and a 1 year old"
             first.species = first.species or other.species  # "a 2.5 yr old and a 12 yo cat"
+            if first.age_years is None:  # "i have 2 dogs, 5 and 11": the first age listed bare
+                first.age_years = _first_age(parts[0][1], several=True)
             if other.age_years is None:  # "... and the other is 10": a part about a pet, though it names none
                 other.age_years = read_numbers(part, pet_talk=True).age_years
             if other.age_years is None:  # "2 cats aged 3 and 14": the second age listed bare
@@ -390,7 +392,7 @@ def _split_by_age(norm: str) -> list[tuple[int, str]]:
     several = bool(_SEVERAL.search(norm))
     for cut in _PET_SPLIT.finditer(norm):
         left, right = norm[: cut.start()], norm[cut.end() :]
-        if right.startswith(("a half", "half")) or read_numbers(left, pet_talk=True).age_years is None:
+        if right.startswith(("a half", "half")) or _first_age(left, several=several) is None:
             continue
         first_words = " ".join(right.split()[:7])
         if several and (
@@ -404,6 +406,17 @@ def _split_by_age(norm: str) -> list[tuple[int, str]]:
             if read_numbers(first_words, pet_talk=False).age_years is not None:
                 return [(0, left), (cut.end(), right)]
     return [(0, norm)]
+
+
+def _first_age(left: str, *, several: bool) -> float | None:
+    """The first pet's age in the part before the cut: read as usual, or, in a message about several pets, a bare
+    number listed after them ("i have 2 dogs, 5 and 11")."""
+    age = read_numbers(left, pet_talk=True).age_years
+    if age is None and several:
+        clauses = re.split(r"[,:;(]\s*", left)
+        if len(clauses) > 1 and _SEVERAL.search(clauses[-2]):
+            age = listed_age(clauses[-1])
+    return age
 
 
 _PET_BY_AGE = re.compile(
