@@ -264,6 +264,12 @@ def test_any_brand_but_refuses_the_brand(text: str, refused: str) -> None:
         ("2 dogs: a 3 yo pug allergic to chicken and a 9 yo lab. start with the pug", "pug", "labrador retriever"),
         ("2 dogs: a 3 yo pug and a 9 yo lab, do the lab first", "labrador retriever", "pug"),
         ("a beagle (4) and a 10 yo boxer, lets do the boxer first", "boxer", "beagle"),
+        ("a 2 yr old toy poodle and a 12 yo beagle, start with the poodle", "toy poodle", "beagle"),
+        (
+            "2 dogs: a 3 yo german shepherd and a 9 yo german shorthaired pointer, start with the shepherd",
+            "german shepherd",
+            "german shorthaired pointer",
+        ),
     ],
 )
 def test_the_pet_to_start_with_said_in_the_same_message(text: str, active_breed: str, other_breed: str) -> None:

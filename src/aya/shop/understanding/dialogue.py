@@ -15,6 +15,7 @@ import re
 
 from aya.shop.profile import PetProfile
 from aya.shop.state import MAX_PETS, ThreadState
+from aya.shop.understanding.breeds import find_breed
 from aya.shop.understanding.parse import Parsed
 
 _STAGE_OF = {
@@ -217,15 +218,16 @@ def _find_pet(state: ThreadState, p: Parsed) -> int | None:
 def _pet_called(state: ThreadState, words: str) -> int | None:
     """The one known pet ``words`` ("pug", "lab", "kitten", "max") name: its index in ``state.pets``, -1 for the
     active pet, ``None`` when none or several fit."""
-    from aya.shop.understanding.breeds import find_breed
-
     found = find_breed(words)
     breed = found.breed.name if found is not None and not found.breed.generic else None
     word = words.split()[0]
     hits = []
     for index, pet in [(-1, state.profile), *enumerate(state.pets)]:
         named = pet.name is not None and pet.name.lower() == word
-        by_breed = breed is not None and pet.breed is not None and pet.breed.startswith(breed.split()[0])
+        by_breed = pet.breed is not None and (
+            (breed is not None and set(pet.breed.split()) == set(breed.split()))
+            or set(words.split()) <= set(pet.breed.split())  # "the poodle" for a toy poodle
+        )
         by_kind = _SPECIES_OF.get(word) == pet.species and _STAGE_OF.get(word) in (None, pet.effective_life_stage())
         if named or by_breed or (breed is None and by_kind):
             hits.append(index)
