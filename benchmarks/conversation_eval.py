@@ -73,7 +73,8 @@ FAMILY = {
 VET = re.compile(
     r"prescription diet|veterinary diet|vet(erinary)? formula|\bvd\b|\bk/d\b|\bc/d\b|\bi/d\b|\bw/d\b|\bz/d\b|"
     r"\bu/d\b|\br/d\b|\bh/d\b|\bj/d\b|\bl/d\b|\bnf\b kidney|\bha\b hydrolyzed|\bur\b urinary|\ben\b gastro|"
-    r"\bom\b overweight|royal canin veterinary|pro plan veterinary|\bhydrolyzed protein\b",
+    r"\bom\b overweight|royal canin veterinary|pro plan veterinary|\bhydrolyzed protein\b|"
+    r"\bprescription\b|veterinary select",  # Addiction's "prescription dry dog food", HI-TOR Veterinary Select
     re.IGNORECASE,
 )
 LARGE = {"large", "giant"}
@@ -1324,6 +1325,396 @@ CONVOS: list[Convo] = [
         [Turn("can i give my dog grapes as a treat?", None, "none")],
         batch="december-b",
     ),
+    # --- December batch C: written from the Chewy labels, lines and keyword files before any fix for it ------------
+    Convo(
+        "mastiff pup no chicken",
+        "hc: breeds",
+        [
+            Turn(
+                "my english mastiff is 4 months, needs large breed puppy food but no chicken pls",
+                W(species="dog", life_stage="puppy", size="large", avoid={"chicken"}),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "big boy dane then dry",
+        "hc: breeds",
+        [
+            Turn("hi! shopping for my dane, hes a big boy lol", W(species="dog", size="large")),
+            Turn("hes 3, dry food only", W(species="dog", size="large", food_types={"dry"}), "products"),
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "frenchie wet no beef",
+        "hc: allergy",
+        [
+            Turn(
+                "frenchie 6yo, wet food pls but nothing w beef he gets itchy",
+                W(species="dog", size="small", food_types={"wet"}, avoid={"beef"}),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "two cats 1 and 13 kidney",
+        "hc: two pets",
+        [
+            Turn("i have two cats theyre 1 and 13", None),
+            Turn("the old one first, she has kidney problems", W(species="cat", vet_ok=True), "products"),
+            Turn("now the 1 yr old. dry, under $30", W(species="cat", food_types={"dry"}, price_max=30.0), "products"),
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "lab puppy and beagle senior",
+        "hc: two pets",
+        [
+            Turn("two dogs - a 10 week old lab puppy and a 12 yo beagle", None),
+            Turn("puppy first", W(species="dog", life_stage="puppy", size="large"), "products"),
+            Turn("ok now the beagle, wet", W(species="dog", life_stage="senior", food_types={"wet"}), "products"),
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "pug allergic and lab",
+        "hc: two pets",
+        [
+            Turn(
+                "2 dogs: a 3 yo pug allergic to chicken and a 9 yo lab. start with the pug",
+                W(species="dog", size="small", avoid={"chicken"}),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "cat and boxer run-on",
+        "hc: two pets",
+        [
+            Turn("need food for my cat and also my dog the cat is 14 and the dog is a 2 yr old boxer", None),
+            Turn("cat first", W(species="cat", life_stage="senior"), "products"),
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "under 20 a bag cat",
+        "hc: budget",
+        [
+            Turn(
+                "under 20 bucks a bag. adult cat, dry",
+                W(species="cat", life_stage="adult", food_types={"dry"}, price_max=20.0),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "cheapest small breed senior",
+        "hc: budget",
+        [
+            Turn(
+                "cheapest small breed senior dry food, 25$ max",
+                W(species="dog", life_stage="senior", size="small", food_types={"dry"}, price_max=25.0),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "kitten canned then dry",
+        "hc: corrections",
+        [
+            Turn(
+                "canned food for my kitten.. actually make that dry, she's 4 months",
+                W(species="cat", life_stage="kitten", food_types={"dry"}),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "shih tzu age corrected",
+        "hc: corrections",
+        [
+            Turn("food for my shih tzu she's 2", W(species="dog", size="small"), "products"),
+            Turn("sorry shes 12 not 2", W(species="dog", size="small", life_stage="senior"), "products"),
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "no friskies no meow mix",
+        "hc: brands",
+        [
+            Turn(
+                "no friskies no meow mix, somethin better for my 9 yr old cat",
+                W(species="cat", brands_not={"friskies", "meow mix"}),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "blue wilderness kittens",
+        "hc: brands",
+        [
+            Turn(
+                "do you have blue wilderness for kittens",
+                W(species="cat", life_stage="kitten", brands={"blue"}, line=r"wilderness"),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "pro plan husky puppy",
+        "hc: brands",
+        [
+            Turn(
+                "purina pro plan for my 6 month old husky puppy",
+                W(species="dog", life_stage="puppy", brands={"pro plan"}),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "poultry and egg product cat",
+        "hc: allergy",
+        [
+            Turn(
+                "she's allergic to poultry and egg product, 4 yo cat, wet",
+                W(species="cat", food_types={"wet"}, avoid={"chicken", "turkey", "duck", "egg"}),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "chicken meal corn gluten lab",
+        "hc: allergy",
+        [
+            Turn(
+                "no chicken meal or corn gluten meal, my lab gets ear infections. he's 5",
+                W(species="dog", size="large", avoid={"chicken", "corn"}),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "fish oil senior cat",
+        "hc: allergy",
+        [
+            Turn(
+                "my cat throws up anything with fish oil or fish meal. senior, dry",
+                W(species="cat", life_stage="senior", food_types={"dry"}, avoid={"fish"}),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "no dairy no fish not fancy feast",
+        "hc: allergy",
+        [
+            Turn(
+                "no dairy and no fish, 10 yr old cat, any brand but fancy feast",
+                W(species="cat", avoid={"dairy", "fish"}, brands_not={"fancy feast"}),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "turkey-free duck-free shih tzu",
+        "hc: allergy",
+        [
+            Turn(
+                "turkey-free and duck-free canned for my 13 yr old shih tzu",
+                W(species="dog", life_stage="senior", size="small", food_types={"wet"}, avoid={"turkey", "duck"}),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "grain free no peas golden",
+        "hc: legumes",
+        [
+            Turn(
+                "grain free but no peas or lentils, 5 yo golden",
+                W(species="dog", size="large", avoid={"legume", "grain"}),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "hates kibble yorkie",
+        "hc: negation",
+        [
+            Turn(
+                "he hates kibble. 7 yr old yorkie",
+                W(species="dog", size="small", not_food_types={"dry"}),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "not senior food yet cat",
+        "hc: life stage",
+        [
+            Turn(
+                "shes 8 but not senior food pls, very active cat, wet",
+                W(species="cat", life_stage="adult", food_types={"wet"}),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "z/d dog from the vet",
+        "hc: vet diets",
+        [
+            Turn(
+                "my dogs vet put him on hills z/d, do u have the dry",
+                W(species="dog", brands={"hill"}, vet_ok=True, food_types={"dry"}, line=r"z/d"),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "rc urinary so wet cat",
+        "hc: vet diets",
+        [
+            Turn(
+                "need royal canin veterinary diet urinary SO, the canned one, for my cat",
+                W(species="cat", brands={"royal canin"}, vet_ok=True, food_types={"wet"}, line=r"urinary so"),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "forza10 renal ckd cat",
+        "hc: vet diets",
+        [
+            Turn(
+                "forza10 renal support for my 15 yo cat with ckd?",
+                W(species="cat", brands={"forza10"}, vet_ok=True, line=r"renal"),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "chunky cat no prescription",
+        "hc: vet diets",
+        [
+            Turn(
+                "my cat is chunky, 16 lbs, needs to lose weight. no prescription stuff",
+                W(species="cat", vet_ok=False),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "hairball healthy cat",
+        "hc: vocabulary",
+        [
+            Turn(
+                "healthy 3 yo indoor cat, something for hairballs, dry",
+                W(species="cat", food_types={"dry"}, vet_ok=False),
+                "products",
+            )
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "hi then senior small wet no lamb",
+        "hc: talk",
+        [
+            Turn("hiii", None, "none"),
+            Turn(
+                "looking for wet food for a senior dog, small breed, no lamb",
+                W(species="dog", life_stage="senior", size="small", food_types={"wet"}, avoid={"lamb"}),
+                "products",
+            ),
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "feeding amount follow-up",
+        "hc: questions",
+        [
+            Turn("dry food for my 8 yo indoor cat", W(species="cat", food_types={"dry"}), "products"),
+            Turn("how much of the first one should she get a day? she's 11 lbs", None, "none"),
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "grain free vs limited ingredient",
+        "hc: questions",
+        [Turn("whats the difference between grain free and limited ingredient", None, "none")],
+        batch="december-c",
+    ),
+    Convo(
+        "rabbit food",
+        "hc: talk",
+        [Turn("do you guys have food for my rabbit", None, "none")],
+        batch="december-c",
+    ),
+    Convo(
+        "dark chocolate bar",
+        "hc: emergency",
+        [Turn("omg my dog just ate a whole bar of dark chocolate what do i do", None, "emergency")],
+        batch="december-c",
+    ),
+    Convo(
+        "sugar free gum xylitol",
+        "hc: emergency",
+        [Turn("puppy chewed up a pack of sugar free gum, pretty sure it has xylitol", None, "emergency")],
+        batch="december-c",
+    ),
+    Convo(
+        "cat straining litter box",
+        "hc: emergency",
+        [Turn("my boy cat keeps going in the litter box and nothing comes out, hes crying", None, "emergency")],
+        batch="december-c",
+    ),
+    Convo(
+        "onion soup question",
+        "hc: questions",
+        [Turn("are onions bad for cats? she licked a bit of my soup", None, "none")],
+        batch="december-c",
+    ),
+    Convo(
+        "grain free cat cheaper",
+        "hc: follow-ups",
+        [
+            Turn("grain free dry food for my adult cat", W(species="cat", food_types={"dry"}), "products"),
+            Turn("anything cheaper?", W(species="cat", food_types={"dry"}), "products"),
+        ],
+        batch="december-c",
+    ),
+    Convo(
+        "mini aussie turned 1",
+        "hc: life stage",
+        [
+            Turn(
+                "my pup just turned 1, time for adult food? hes a mini aussie",
+                W(species="dog", life_stage="adult"),
+            )
+        ],
+        batch="december-c",
+    ),
 ]
 
 
@@ -1351,6 +1742,8 @@ def product_misfits(p: Product, want: Want) -> list[str]:
             bad.append(f"life stage {p.life_stage}")
     if want.food_types and p.food_type not in want.food_types:
         bad.append(f"food type {p.food_type}")
+    if p.food_type in want.not_food_types:  # declared from the start, checked only since batch C
+        bad.append(f"refused food type {p.food_type}")
     if want.size == "small" and (p.breed_size in LARGE or re.search(r"large breed|giant breed", text)):
         bad.append(f"breed size {p.breed_size}")
     if want.size == "large" and (p.breed_size in SMALL or re.search(r"small breed|toy breed|small bites", text)):
@@ -1455,7 +1848,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument(
-        "--batch", help="run one batch only (december: the held-out batch of issue #10; december-b: after its fixes)"
+        "--batch",
+        help="run one batch only (december: the held-out batch of issue #10; december-b: after its fixes; "
+        "december-c: the third round, after the Great Dane, two-pets-by-age and Forza10 fixes)",
     )
     args = parser.parse_args()
     convos = [c for c in CONVOS if args.batch is None or c.batch == args.batch]

@@ -150,3 +150,43 @@ async def test_similar_keeps_the_life_stage_and_the_ingredients_to_avoid(search:
     ids = [p.id for p in sim.products]
     assert "c2" not in ids  # senior, but made with chicken meal
     assert ids and ids[0] == "c1"  # the other senior cat food comes first; an adult one only after relaxing
+
+
+HILLS = "Hill's Prescription Diet"
+_VET = {"species": "dog", "brand": HILLS, "special_features": ["prescription"], "food_type": "dry"}
+LINES = [
+    _p("z1", title=f"{HILLS} z/d Original Dry Dog Food", target_conditions=["food_allergies"], **_VET),
+    _p("z2", title=f"{HILLS} z/d Small Bites Dry Dog Food", target_conditions=["food_allergies"], **_VET),
+    _p("d1", title=f"{HILLS} d/d Potato & Duck Dry Dog Food", target_conditions=["food_allergies"], **_VET),
+    _p("w1", brand="Blue Buffalo", title="Blue Buffalo Wilderness Kitten Chicken Recipe", life_stage="kitten"),
+    _p("f1", brand="Blue Buffalo", title="Blue Buffalo Freedom Indoor Kitten Chicken Recipe", life_stage="kitten"),
+]
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        (
+            PetProfile(species="dog", brands=["Hill's Prescription Diet"], product_lines=["z/d"],
+                       features=["prescription"], food_types=["dry"]),
+            {"z1", "z2"},
+        ),
+        (
+            PetProfile(species="cat", life_stage="kitten", brands=["Blue Buffalo"], product_lines=["Wilderness"]),
+            {"w1"},
+        ),
+    ],
+)  # fmt: skip
+async def test_a_named_line_is_not_padded_with_other_lines(
+    data_dir: Path, profile: PetProfile, expected: set[str]
+) -> None:
+    async with small_catalog(data_dir, LINES) as s:
+        result = await get_recommendations(s, RecommendationArgs(profile=profile, k=3))
+    assert {p.product.id for p in result.picks} == expected
+
+
+async def test_a_line_not_found_is_said(data_dir: Path) -> None:
+    profile = PetProfile(species="cat", life_stage="kitten", brands=["Blue Buffalo"], product_lines=["Tastefuls"])
+    async with small_catalog(data_dir, LINES) as s:
+        result = await get_recommendations(s, RecommendationArgs(profile=profile, k=3))
+    assert result.picks and any("Tastefuls" in r for r in result.relaxations)

@@ -300,6 +300,14 @@ async def get_recommendations(search: ProductSearch, args: RecommendationArgs) -
     if not set(profile.food_types) & EXTRAS:
         meals = [(p, why) for p, why in hits if p.food_type not in EXTRAS]
         hits = meals or hits  # treats and toppers are not a meal unless asked for
+    if profile.product_lines and hits:
+        # the line named ("z/d", "Wilderness") is what was asked: another line is no padding (for a vet diet it is
+        # another prescription); none of it found is said
+        in_line = [(p, why) for p, why in hits if _in_line(p, profile.product_lines)]
+        if not in_line:
+            named = join_words(profile.product_lines, "or")
+            relaxations = [*relaxations, f"found nothing of {named}, so showed others"]
+        hits = in_line or hits
     picks: list[Pick] = []
     n = max(1, len(hits))
     flavors = [w for w in args.query.lower().split() if len(w) >= 3]
@@ -668,6 +676,11 @@ def _relaxation_words(relaxations: Sequence[Relaxation]) -> list[str]:
     return [_trim(r.description, 200) for r in relaxations[:6]]
 
 
+def _in_line(product: Product, lines: list[str]) -> bool:
+    title = f"{product.title} {product.product_line or ''}".lower()
+    return any(line.lower() in title for line in lines)
+
+
 def _fit_score(product: Product, profile: PetProfile, stage: str | None, rank: int, n: int, sort: str) -> float:
     """How well a candidate fits the pet: search rank, then every stated need (relaxed ones still count here)."""
     score = 2.0 * (1.0 - rank / n)
@@ -687,8 +700,7 @@ def _fit_score(product: Product, profile: PetProfile, stage: str | None, rank: i
         if not vet_asked:
             score -= 4.0  # a veterinary diet needs the vet's word: never the first suggestion unasked
     if profile.product_lines:
-        title = f"{product.title} {product.product_line or ''}".lower()
-        score += 2.0 if any(line.lower() in title for line in profile.product_lines) else -0.5
+        score += 2.0 if _in_line(product, profile.product_lines) else -0.5
     if profile.food_types:
         score += 2.0 if product.food_type in profile.food_types else -2.0
     if profile.brands:

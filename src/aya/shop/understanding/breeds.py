@@ -68,6 +68,7 @@ class _Index:
     by_phrase: dict[str, Breed]
     table: PhraseTable
     names: tuple[str, ...]  # every phrase, for misspellings
+    capitals: dict[str, str]  # "GD" -> "great dane": abbreviations that name the breed only in capitals
 
 
 @cache
@@ -75,9 +76,13 @@ def _index() -> _Index:
     text = resources.files("aya.shop.understanding").joinpath("data/breeds.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     by_phrase: dict[str, Breed] = {}
+    capitals: dict[str, str] = {}
     for species, groups in data.items():
         for size, breeds in groups.items():
-            for name, (lo, hi, aliases) in breeds.items():
+            for name, (lo, hi, aliases, *abbreviations) in breeds.items():
+                for abbreviation in ",".join(abbreviations).split(","):
+                    if abbreviation.strip():
+                        capitals[abbreviation.strip()] = name
                 breed = Breed(name, species, size if species == "dog" else None, float(lo), float(hi))
                 phrases = [name, *[a.strip() for a in str(aliases).split(",") if a.strip()]]
                 for phrase in phrases:
@@ -85,7 +90,18 @@ def _index() -> _Index:
                         by_phrase.setdefault(key, breed)
                         if not key.endswith("s"):
                             by_phrase.setdefault(key + "s", breed)
-    return _Index(by_phrase, PhraseTable({k: k for k in by_phrase}), tuple(by_phrase))
+    return _Index(by_phrase, PhraseTable({k: k for k in by_phrase}), tuple(by_phrase), capitals)
+
+
+def expand_abbreviations(raw: str) -> str:
+    """ "GD puppy" -> "great dane puppy": breed abbreviations in capitals (in lowercase they are other words)."""
+    capitals = _index().capitals
+    if not capitals or not re.search(r"\b[A-Z]{2,}\b", raw):
+        return raw
+    letters = [c for c in raw if c.isalpha()]
+    if sum(c.isupper() for c in letters) * 2 > len(letters):
+        return raw  # a shouted message ("MY CAT WONT EAT BC SHE IS SICK"): capitals say nothing about a word
+    return re.sub(r"\b[A-Z]{2,}s?\b", lambda m: capitals.get(m.group(0).rstrip("s"), m.group(0)), raw)
 
 
 @cache
@@ -103,9 +119,12 @@ def find_breed(norm: str, *, known_words: frozenset[str] = frozenset()) -> Breed
 
     ``known_words`` are words that must never be read as a misspelled breed (the caller's vocabulary)."""
     index = _index()
-    for phrase, key, span in index.table.find(norm):
-        if phrase in _PRODUCT_WORDS and _PRODUCT_BEFORE.search(norm[: span[0]]):
-            continue  # "we feed him purina puppy chow": Purina's Puppy Chow, not a Chow Chow
+    found = [
+        f for f in index.table.find(norm) if not (f[0] in _PRODUCT_WORDS and _PRODUCT_BEFORE.search(norm[: f[2][0]]))
+    ]
+    if found:  # "we feed him purina puppy chow": Purina's Puppy Chow, not a Chow Chow
+        # a breed named anywhere outranks a size phrase ("just a big boy, great dane")
+        phrase, key, span = next((f for f in found if not index.by_phrase[f[1]].generic), found[0])
         breed = index.by_phrase[key]
         return BreedMatch(_sized(breed, norm, span), span, phrase)
     return _misspelled(norm, known_words)

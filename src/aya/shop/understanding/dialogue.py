@@ -15,6 +15,7 @@ import re
 
 from aya.shop.profile import PetProfile
 from aya.shop.state import MAX_PETS, ThreadState
+from aya.shop.understanding.breeds import find_breed
 from aya.shop.understanding.parse import Parsed
 
 _STAGE_OF = {
@@ -85,6 +86,11 @@ def update(state: ThreadState, p: Parsed) -> None:
         _remember_others(state, p.others)
         state.pending = "which_pet"
     _merge(state, p)
+    chosen = _pet_called(state, p.first_pet) if p.others and p.first_pet else None
+    if chosen is not None:  # "2 dogs: a pug and a lab. start with the pug": no need to ask which
+        state.pending = None
+        if chosen >= 0:
+            _activate(state, chosen)
 
 
 _STAGE_ORDER = {"puppy": 0.5, "kitten": 0.5, "adult": 4.0, "senior": 12.0}
@@ -93,6 +99,15 @@ _STAGE_ORDER = {"puppy": 0.5, "kitten": 0.5, "adult": 4.0, "senior": 12.0}
 def _pet_by_age(state: ThreadState, p: Parsed) -> int | None:
     """The pet "the older one" / "the younger cat" means, when two or more pets of that species are known: its index
     in ``state.pets``, -1 for the active pet, ``None`` when the words do not choose between pets."""
+    if p.age_ref and p.age_years is not None:  # "now the 1 yr old": the pet of that age
+        if state.profile.age_years is not None and abs(state.profile.age_years - p.age_years) < 0.01:
+            return -1
+        same = [
+            i
+            for i, pet in enumerate(state.pets)
+            if pet.age_years is not None and abs(pet.age_years - p.age_years) < 0.01
+        ]
+        return same[0] if len(same) == 1 else None
     if p.pet_by_age is None:
         return None
     species = p.species or _SPECIES_OF.get(next(iter(p.pet_words), ""), None) or state.profile.species
@@ -219,6 +234,25 @@ def _find_pet(state: ThreadState, p: Parsed) -> int | None:
                 if pet.species == state.profile.species or p.species is not None:
                     return i
     return None
+
+
+def _pet_called(state: ThreadState, words: str) -> int | None:
+    """The one known pet ``words`` ("pug", "lab", "kitten", "max") name: its index in ``state.pets``, -1 for the
+    active pet, ``None`` when none or several fit."""
+    found = find_breed(words)
+    breed = found.breed.name if found is not None and not found.breed.generic else None
+    word = words.split()[0]
+    hits = []
+    for index, pet in [(-1, state.profile), *enumerate(state.pets)]:
+        named = pet.name is not None and pet.name.lower() == word
+        by_breed = pet.breed is not None and (
+            (breed is not None and set(pet.breed.split()) == set(breed.split()))
+            or set(words.split()) <= set(pet.breed.split())  # "the poodle" for a toy poodle
+        )
+        by_kind = _SPECIES_OF.get(word) == pet.species and _STAGE_OF.get(word) in (None, pet.effective_life_stage())
+        if named or by_breed or (breed is None and by_kind):
+            hits.append(index)
+    return hits[0] if len(hits) == 1 else None
 
 
 def _activate(state: ThreadState, index: int) -> None:

@@ -2,7 +2,8 @@
 
 ``polarity(norm, span)`` says whether the phrase at ``span`` is wanted, refused or merely mentioned as the past:
 
-- refused: "no X or Y", "not X", "without X", "X-free", "won't eat/touch X", "anything but X", "hates X",
+- refused: "no X or Y", "not X", "without X", "X-free", "won't eat/touch X", "anything but X", "any brand but X",
+  "hates X",
   "avoid X", "nothing with X", "allergic to X", "X is out";
 - past (not wanted now): "from X to Y" (X), "he's had X his whole life, something different", "tired of X",
   "switching from X";
@@ -23,6 +24,7 @@ Polarity = Literal["wanted", "refused", "past"]
 
 _REFUSE_LEAD = re.compile(
     r"(?:\bno\b|\bnot\b|\bnever\b|\bwithout\b|\bw/o\b|\bavoid(?:ing|s)?\b|\bexcept\b|\banything but\b|\bbesides\b|"
+    r"\bany (?:other )?(?:brand|kind|food|flavou?r|protein)s? (?:but|except|other than|besides)\b|"
     r"\bother than\b|\bnothing with\b|\bnothing from\b|\bnone of\b|\bfree of\b|\bfree from\b|\bhates?\b|"
     r"\bdislikes?\b|\bwon'?t (?:eat|touch|do|go near|even look at)\b|\bwont (?:eat|touch|do)\b|"
     r"\b(?:doesn'?t|does not|dont|don'?t|do not|can'?t|cannot|can not|didn'?t|refuses? to) (?:like|want|eat|touch|"

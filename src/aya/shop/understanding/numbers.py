@@ -57,11 +57,16 @@ _AGE = re.compile(
     r"(?P<unit>years?|yrs?|yo|y o|y/o|months?|mos?|mths?|mnths?|weeks?|wks?)(?P<old>\s+old|\s+of age)?(?![\w/])"
 )
 _AGE_PLAIN = re.compile(
-    r"\b(?:aged?|turning|turned|is|he's|she's|hes|shes|he is|she is|who is|who's|now|they're|theyre|both|"
-    r"(?:my|our|the) (?:cat|dog|kitty|pup|boy|girl)'?s)\s+"  # "my cats 17 and losing weight": the cat's 17
+    r"\b(?:aged?|turning|turned|is|he's|she's|hes|shes|he is|she is|who is|who's|now|they're|theyre|both"
+    r"|(?<!there )(?<!which )are|(?:my|our|the) (?:cat|dog|kitty|pup|boy|girl)'?s)\s+"  # "my cats 17": the cat's 17
     r"(?:almost\s+|about\s+|nearly\s+|like\s+|around\s+|only\s+|just\s+)?(?P<num>\d{1,2}(?:\.5)?)\b"
-    r"(?!\s*(?:%|lbs?|pounds|kg|\$|dollars|bucks|cups?|times|x\b|cans?|bags?|oz|minutes|hours|days))"
+    r"(?P<half>\s+and\s+a\s+half\b)?"
+    r"(?!\s*(?:%|lbs?|pounds|kg|\$|dollars|bucks|cups?|times|x\b|cans?|bags?|oz|minutes|hours|days"
+    r"|cats?|dogs?|kittens?|puppies|pups?|pets?|of\b))"
 )
+# The second of two ages listed after one verb ("2 cats aged 3 and 14", "they're 2 and a half and 12"): a bare number
+# ending its part, read as years only where the message is already known to list two pets' ages.
+_LISTED_AGE = re.compile(r"^\s*(?:an?\s+|the other(?: one)?(?: is)?\s+)?(?P<num>\d{1,2}(?:\.5)?)\s*(?:[.,;!?)]|$)")
 _AGE_TRAILING = re.compile(
     r"\b(?:age|aged|old)\s*:?\s*(?P<num>\d{1,2}(?:\.5)?)\b|"
     r"\(\s*(?P<paren>\d{1,2})\s*(?:y|yo|yrs?)?\s*(?:[,/;]\s*[a-z][a-z ]{0,20})?[!?.]*\s*\)"  # "(11, lab)"
@@ -255,10 +260,22 @@ def read_age(norm: str, out: Numbers, *, pet_talk: bool) -> None:
             if overlaps(span, out.spans):
                 continue
             value = float(m.group(group))
+            if group == "num" and "half" in m.groupdict() and m.group("half"):
+                value += 0.5
+                span = (span[0], m.end("half"))
             if value <= 25:
                 out.age_years = value
                 out.spans.append(span)
                 return
+
+
+def listed_age(part: str) -> float | None:
+    """A bare number opening and ending its part ("14", "and 12.") as an age in years; see ``_LISTED_AGE``."""
+    m = _LISTED_AGE.match(part)
+    if m is None:
+        return None
+    value = float(m.group("num"))
+    return value if value <= 25 else None
 
 
 def read_count(norm: str, out: Numbers) -> None:

@@ -24,7 +24,7 @@ from aya.shop.profile import PetProfile, life_stage_for
 from aya.shop.understanding import breeds as breed_table
 from aya.shop.understanding.brands import CatalogTerms, Mention, brand_names, fold
 from aya.shop.understanding.negation import negated_statement, polarity
-from aya.shop.understanding.numbers import BudgetPeriod, read_numbers
+from aya.shop.understanding.numbers import BudgetPeriod, listed_age, read_numbers
 from aya.shop.understanding.refs import Attribute, Refs, read_refs
 from aya.shop.understanding.spelling import correct
 from aya.shop.understanding.text import PhraseTable, Span, invert, normalize_text, overlaps, spoken_numbers
@@ -82,6 +82,8 @@ class Parsed:
     medical: bool = False  # asks a medical question (answered by "ask your vet", even when food can help too)
     maybe_names: dict[str, list[str]] = field(default_factory=dict)  # "back to Bella": a brand word, or a pet's name
     pet_by_age: Literal["older", "younger"] | None = None  # "the older one", "the younger cat": of two pets
+    age_ref: bool = False  # "now the 1 yr old": an age naming a pet already told of, not a new age
+    first_pet: str | None = None  # "2 dogs: a pug and a lab. start with the pug": which of the pets told of first
     words: int = 0
 
     def profile(self) -> PetProfile:
@@ -192,7 +194,7 @@ def tables() -> Tables:
     known = {w for table in mapping.values() for phrase in table for w in normalize_text(phrase).split()}
     known |= set(ingredient_words) | set(d["ingredients"]["flavors"]) | set(d["names"]["not_names"])
     vocab_words = tuple(sorted({w for w in known if w.isalpha() and len(w) >= 4}))
-    known |= _english_words()
+    known |= _english_words() | set(d["texting"]["words"])
     return Tables(
         species=PhraseTable(mapping["species"]),
         life_stage=PhraseTable(mapping["life_stage"]),
@@ -274,16 +276,33 @@ _PET_REF = re.compile(
     r"\b(?:the|my|our|for the|with the|start with the|now the|back to the|about the)\s+"
     r"(dog|cat|puppy|pup|kitten|kitty|doggo|pooch|kitties|dogs|cats|puppies|kittens)\b"
 )
+# In a run-on about two species, the first pet's age said among the second's words: "... the cat is 14 and the dog is".
+_TOLD_OF = re.compile(r"\bthe (cat|kitty|dog|pup|puppy|kitten) (?:is|'s) (\d{1,2}(?:\.5)?)\b(?!\s*(?:lbs?|pounds|kg))")
+_SPECIES_WORD = {"cat": "cat", "kitty": "cat", "kitten": "cat", "dog": "dog", "pup": "dog", "puppy": "dog"}
+# "now the 1 yr old", "ok the 13 year old next": a pet named by its age (not "the 1 yr old food").
+_AGE_REF = re.compile(
+    r"^(?:(?:now|ok|okay|and|then|next|what about|how about|for)\s+)*(?:the|my)\s+\d+(?:\.\d+)?\s*-?\s*"
+    r"(?:years?|yrs?|yo|y/o|months?|mos?)(?:\s*-?\s*old)?(?:\s+(?:one|cat|dog|kitty|pup|boy|girl))?\s*(?:[.,!?]|$|next|now)"
+)
+# "start with the pug", "the kitten first", "do the lab first", "begin with Max": the pet to shop for first.
+_FIRST_PET = re.compile(
+    r"\b(?:start(?:ing)? with|begin(?:ning)? with|first (?:is|for)|let'?s do|lets do)\s+(?:the\s+|my\s+|our\s+)?"
+    r"([a-z][\w']*(?:\s+(?!first\b|then\b|pls\b|please\b)[a-z]+)?)"
+    r"|\b(?:the|my|our)\s+([a-z][\w']*)\s+first\b"
+)
+_PRONOUN = re.compile(r"\b(?:he|she|hes|shes|he's|she's|they're|theyre)\b")  # words about the pet: "she's 12"
 _PET_SPLIT = re.compile(r"(?:,?\s+(?:and also|and|also|plus|as well as|&)\s+|[,.;]\s+|\s+(?:but|while)\s+)")
 
 
 def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
     """Parse one shopper message. ``terms`` are the catalog's brands and lines (from ``ProductSearch.facets()``)."""
-    raw = text.strip()[:MAX_CHARS]
+    raw = breed_table.expand_abbreviations(text.strip()[:MAX_CHARS])
     t = tables()
     norm = spoken_numbers(normalize_text(raw))
     norm = correct(norm, t.vocabulary, _known_words(terms))
-    parts = _split_pets(norm, terms)
+    m_first = _FIRST_PET.search(norm)
+    # "..., start with the pug": the choice is no pet of its own; the pets are told apart before it
+    parts = _split_pets(norm[: m_first.start()].rstrip(" ,.;") if m_first else norm, terms)
     if len(parts) > 1:
         cut = raw.lower().find(" ".join(parts[1][1].split()[:2]))
         first = _parse_one(raw[:cut] if cut > 0 else raw, parts[0][1], terms, full=norm)
@@ -297,13 +316,23 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
             other.avoid_brands = other.avoid_brands or list(first.avoid_brands)
             other.budget_max = other.budget_max if other.budget_max is not None else first.budget_max
             other.species = other.species or first.species  # "2 cats, a 15 year old and a 1 year old"
+            first.species = first.species or other.species  # "a 2.5 yr old and a 12 yo cat"
+            if first.age_years is None:  # "i have 2 dogs, 5 and 11": the first age listed bare
+                first.age_years = _first_age(parts[0][1], several=True)
             if other.age_years is None:  # "... and the other is 10": a part about a pet, though it names none
                 other.age_years = read_numbers(part, pet_talk=True).age_years
+            if other.age_years is None:  # "2 cats aged 3 and 14": the second age listed bare
+                other.age_years = listed_age(part)
+            told = _TOLD_OF.search(part)
+            if told and first.age_years is None and _SPECIES_WORD.get(told.group(1)) == first.species != other.species:
+                first.age_years = float(told.group(2))  # "my cat and my dog the cat is 14 and the dog is 2": the cat's
             if other.name is None:  # "Max is 2 and Ruby is 13": the name, now that the species is known
                 _parse_name(raw[at:] if at >= 0 else part, other, tables(), terms)
             first.others.append(other)
         first.text = norm
         first.words = len(norm.split())
+        if m_first:
+            first.first_pet = m_first.group(1) or m_first.group(2)
         return first
     return _parse_one(raw, norm, terms, full=norm)
 
@@ -369,16 +398,34 @@ _SEVERAL = re.compile(r"\b(?:both|other|another|second)\b|\b(?:cats|dogs|kittens
 def _split_by_age(norm: str) -> list[tuple[int, str]]:
     """ "2 cats, a 15 year old and a 1 year old", "my kittens are 10 weeks and my other cat is 12": two pets of one
     species told apart by age, one part each (the second takes the first's species)."""
-    if not _SEVERAL.search(norm):
-        return [(0, norm)]
+    several = bool(_SEVERAL.search(norm))
     for cut in _PET_SPLIT.finditer(norm):
         left, right = norm[: cut.start()], norm[cut.end() :]
-        if right.startswith(("a half", "half")) or read_numbers(left, pet_talk=True).age_years is None:
+        if right.startswith(("a half", "half")) or _first_age(left, several=several) is None:
             continue
         first_words = " ".join(right.split()[:7])
-        if read_numbers(first_words, pet_talk=True).age_years is not None:
+        if several and (
+            read_numbers(first_words, pet_talk=True).age_years is not None or listed_age(right) is not None
+        ):
             return [(0, left), (cut.end(), right)]
+        # "a 2.5 yr old and a 12 yo cat": two ages with their units, one on each side, are two pets
+        if read_numbers(left, pet_talk=False).age_years is not None and re.match(
+            r"(?:an?\s+|my\s+|the\s+)?(?:other\s+)?(?:one\s+)?(?:is\s+)?\d", right
+        ):
+            if read_numbers(first_words, pet_talk=False).age_years is not None:
+                return [(0, left), (cut.end(), right)]
     return [(0, norm)]
+
+
+def _first_age(left: str, *, several: bool) -> float | None:
+    """The first pet's age in the part before the cut: read as usual, or, in a message about several pets, a bare
+    number listed after them ("i have 2 dogs, 5 and 11")."""
+    age = read_numbers(left, pet_talk=True).age_years
+    if age is None and several:
+        clauses = re.split(r"[,:;(]\s*", left)
+        if len(clauses) > 1 and _SEVERAL.search(clauses[-2]):
+            age = listed_age(clauses[-1])
+    return age
 
 
 _PET_BY_AGE = re.compile(
@@ -410,7 +457,7 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         out.species = breed.breed.species
         out.breed_size = breed.breed.size
         consumed.append(breed.span)
-    pet_talk = bool(t.species.find(norm) or breed or re.search(r"\b(?:he|she|hes|shes|he's|she's|they're)\b", norm))
+    pet_talk = bool(t.species.find(norm) or breed or _PRONOUN.search(norm))
     numbers = read_numbers(norm, pet_talk=pet_talk)
     consumed.extend(numbers.spans)
     out.age_years = numbers.age_years
@@ -570,6 +617,7 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         r"\b(?:with|than|like|from|as)\s+(?:my|our|the)\s+$", norm[: other.start()] if other else ""
     )
     out.pet_words = [m.group(1) for m in _PET_REF.finditer(norm)]
+    out.age_ref = out.age_years is not None and bool(_AGE_REF.search(norm))
     by_age = _PET_BY_AGE.search(norm)
     if by_age:
         word = by_age.group(1) or by_age.group(2)
@@ -657,6 +705,18 @@ _HARM_AFTER = (
     r"scratch\w*|break out|bloat\w*|upset|allerg\w*|reaction\w*|ear infections?|hot spots?|red|flare\w*)"
 )
 
+# The reaction first, then what causes it: "throws up anything with fish oil", "gets itchy from food with chicken in
+# it", "breaks out on anything containing beef", "vomits after eating salmon".
+_HARMED = (
+    r"(?:throws? up|throwing up|threw up|vomits?|vomiting|vomited|pukes?|puking|puked|gets? (?:sick|itchy|the runs|"
+    r"diarrh\w*|gassy|hot spots|rashes|ear infections)|got (?:sick|itchy|the runs)|breaks? out|broke out|itches|"
+    r"scratches|reacts?|reacted|has (?:a )?reactions?|gets? (?:a )?reactions?)"
+)
+_CARRIER = (
+    r"(?:(?:on|from|to|after|with)\s+)?(?:(?:anything|everything|any food|food|foods|stuff|whatever|all food|kibble|"
+    r"recipes?)\s+)?(?:with|that has|that have|containing|made with|w/|w|from|after eating|eating)"
+)
+
 
 @cache
 @cache
@@ -688,7 +748,8 @@ def _avoid_patterns() -> tuple[re.Pattern[str], ...]:
     free = re.compile(rf"\b((?:{words}))\s+free\b")
     allergy = re.compile(rf"\b((?:{words}))\s+(?:allergy|allergies|allergic|intolerance|sensitivity)\b")
     harm = re.compile(rf"\b{listed}\s+(?:(?:food|based food|recipes?|kibble)\s+)?(?:{_HARM_VERB}|{_HARM_AFTER})\b")
-    return lead, free, allergy, harm, re.compile(rf"\b(?:{words})\b")
+    harmed_by = re.compile(rf"\b{_HARMED}\s+{_CARRIER}\s*(?:any\s+|the\s+)?{listed}\b")
+    return lead, free, allergy, harm, harmed_by, re.compile(rf"\b(?:{words})\b")
 
 
 # Refusing the vet's authorization: a veterinary diet is then never shown (``PetProfile.avoid_features``). A question
@@ -726,9 +787,9 @@ _FREE_FEATURE = {
 
 def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
     t = tables()
-    lead, free, allergy, harm, word = _avoid_patterns()
+    lead, free, allergy, harm, harmed_by, word = _avoid_patterns()
     found: list[tuple[str, bool]] = []  # (word, refused outright: "can't have peas", not only "pea free")
-    for pattern in (lead, free, allergy, harm):
+    for pattern in (lead, free, allergy, harm, harmed_by):
         for m in pattern.finditer(norm):
             if pattern is lead and re.match(r"\s*free\b", norm[m.end() :]):
                 continue  # "not grain free" denies a feature, it avoids no grain
