@@ -154,7 +154,8 @@ class Policy:
         # safety/knowledge glue (aya.shop.knowledge_tools): feeding amounts, unit prices, switching, ingredient checks
         known = knowledge_step(conv, profile, shown, self._resolve(p, shown, state.compared) or [])
         refines = (
-            bool(shown)
+            # "what about grain free": a refinement of what was shown, or of a search that found nothing
+            (bool(shown) or (profile.species is not None and state.turns > 1))
             and bool(p.features or p.food_types or p.flavors or p.brands or p.avoid or p.conditions)
             and not _GENERAL_QUESTION.match(p.text)
         )

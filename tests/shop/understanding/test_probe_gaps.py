@@ -315,3 +315,60 @@ def test_names_typed_without_capitals(text: str, first: str, other: str) -> None
 )
 def test_no_name_from_pronouns_or_brands(text: str) -> None:
     assert parse(text, terms=CatalogTerms.of(["Wellness"])).name is None
+
+
+# --- run-together lists, no teeth, "we're on X", the most protein, a refinement after nothing was found ---------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want a large breed adult food with glucosamine but no corn wheat or soy",
+        "no corn/wheat/soy",
+        "no corn, wheat or soy pls",
+        "nothing with corn wheat soy",
+    ],
+)
+def test_corn_wheat_soy_run_together(text: str) -> None:
+    assert {"corn", "wheat", "soy"} <= set(parse(text, terms=TERMS).avoid)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my old man (14yo shih tzu) has hardly any teeth left and a bad heart",
+        "she has no teeth left, 16 yo cat",
+        "he had most of his teeth pulled, lost most of his teeth",
+        "toothless senior chihuahua",
+    ],
+)
+def test_a_pet_without_teeth_gets_soft_food_not_dental_kibble(text: str) -> None:
+    p = parse(text, terms=TERMS)
+    assert p.food_types == ["wet"] and "dental_health" not in p.conditions
+
+
+def test_bad_teeth_are_still_dental_care() -> None:
+    assert "dental_health" in parse("my dog has bad teeth", terms=TERMS).conditions
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("7 month old frenchie, super itchy, we're on royal canin rn. looking for something without chicken", True),
+        ("currently on purina one, want something grain free", True),
+        ("we are on blue buffalo and she loves it, looking for something similar", False),
+    ],
+)
+def test_the_food_we_are_on(text: str, refused: bool) -> None:
+    p = parse(text, terms=TERMS)
+    assert bool(p.avoid_brands) is refused and bool(p.brands) is not refused
+
+
+def test_the_most_protein_with_nothing_shown_asks_for_high_protein() -> None:
+    from aya.shop.state import ThreadState
+    from aya.shop.understanding.dialogue import update
+
+    state = ThreadState()
+    update(state, parse("what dog food has the most protein", terms=TERMS))
+    update(state, parse("for a puppy", terms=TERMS))
+    assert "high_protein" in state.profile.features and state.profile.effective_life_stage() == "puppy"

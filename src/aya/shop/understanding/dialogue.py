@@ -85,6 +85,8 @@ def update(state: ThreadState, p: Parsed) -> None:
     if p.others:
         _remember_others(state, p.others)
         state.pending = "which_pet"
+    if p.superlative == "most_protein" and not state.shown and "high_protein" not in p.features:
+        p.features.append("high_protein")  # "what dog food has the most protein": nothing shown to pick from yet
     _merge(state, p)
     chosen = _pet_called(state, p.first_pet) if p.others and p.first_pet else None
     if chosen is not None:  # "2 dogs: a pug and a lab. start with the pug": no need to ask which

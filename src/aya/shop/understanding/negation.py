@@ -83,7 +83,11 @@ def polarity(norm: str, span: Span, *, clause: bool = False) -> Polarity:
         return "past"
     if _PAST_AFTER.match(norm[end:]) and _PAST_WISH.search(norm[end:]):
         return "past"  # "nutro is what she's always eaten but i want to switch"
-    if _FEEDS_NOW.search(before) and (_SWITCH_WISH.search(norm[end:]) or _COMPLAINT.search(norm[end:])):
+    if (
+        _FEEDS_NOW.search(before)
+        and (_SWITCH_WISH.search(norm[end:]) or _COMPLAINT.search(norm[end:]))
+        and not _LIKES_IT.search(norm[end:])
+    ):
         return "past"  # "i feed my dog blue buffalo but he gets gas, what else?"
     lead = None
     for m in _REFUSE_LEAD.finditer(before):
@@ -109,10 +113,17 @@ _PAST_WISH = re.compile(r"\b(?:different|something else|change|switch|new|other|
 # What the pet eats now, then a problem with it or a wish to change: the brand is the past, not the wish.
 _FEEDS_NOW = re.compile(
     r"\b(?:(?:i|we) (?:feed|give|buy|get|use)(?: (?:him|her|them|it|my \w+|our \w+))?|(?:he|she|they) (?:eats?|gets)|"
-    r"(?:he'?s|she'?s|hes|shes|he is|she is|they'?re|they are) (?:on|eating)|(?:he|she) has been on)"
+    r"(?:he'?s|she'?s|hes|shes|he is|she is|they'?re|they are|we'?re|were|we are) (?:on|eating|feeding)|"
+    r"(?:he|she|they|we) (?:has|have) been (?:on|feeding|eating)|currently (?:on|feeding|eating))"
     r"\s+(?:\w+\s+){0,2}$"
 )
-_SWITCH_WISH = re.compile(r"\b(?:different|something else|change|switch\w*|alternatives?|instead|new food)\b")
+_LIKES_IT = re.compile(
+    r"\b(?:loves?|likes?|enjoys?|does (?:great|well|good|fine)|doing (?:great|well|good|fine)|similar|more of)\b"
+)
+_SWITCH_WISH = re.compile(
+    r"\b(?:different|something else|change|switch\w*|alternatives?|instead|new food|other than|"
+    r"(?:looking for|want|need|find) (?:something|anything|a new|another)|something (?:without|with no|free of|new))\b"
+)
 _COMPLAINT = re.compile(
     r"\b(?:gas|gassy|farts?|sick|vomit\w*|throw\w* up|puk\w*|diarrh\w*|runny|loose stools?|itch\w*|scratch\w*|"
     r"doesn'?t like|does not like|won'?t eat|wont eat|stopped eating|hates?|bored|not working|isn'?t working|"

@@ -743,7 +743,8 @@ _WEIGHT_GOAL = re.compile(
 
 def _avoid_patterns() -> tuple[re.Pattern[str], ...]:
     words = "|".join(re.escape(w) for w in sorted(tables().ingredients.mapping, key=len, reverse=True))
-    listed = rf"((?:{words})(?:\s*(?:,|or|and|nor|/)\s*(?:other\s+|any\s+)?(?:{words}))*)"
+    # "no corn, wheat or soy", also run together: "no corn wheat or soy", "no corn/wheat/soy"
+    listed = rf"((?:{words})(?:(?:\s*(?:,|or|and|nor|/)\s*|\s+)(?:other\s+|any\s+)?(?:{words}))*)"
     lead = re.compile(rf"\b{_AVOID_LEAD}(?:\s*[:-]\s*|\s+)(?:any\s+|eating\s+|more\s+|the\s+)?{listed}\b")
     free = re.compile(rf"\b((?:{words}))\s+free\b")
     allergy = re.compile(rf"\b((?:{words}))\s+(?:allergy|allergies|allergic|intolerance|sensitivity)\b")
