@@ -182,6 +182,8 @@ class Policy:
                 return ReplyStep(replies.goodbye(state.username, profile))
             if "thanks" in p.acts:
                 return ReplyStep(replies.thanks(state.username, key))
+            if "ack" in p.acts:
+                return ReplyStep(replies.acknowledge(profile, bool(shown), key))
 
         if state.pending == "which_pet" and state.pets:
             return self._ask(state, "which_pet", replies.which_pet(profile, state.pets[-1]))

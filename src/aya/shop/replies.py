@@ -181,6 +181,27 @@ def thanks(username: str | None, key: str) -> str:
     )
 
 
+def acknowledge(profile: PetProfile, shown: bool, key: str) -> str:
+    """ "ok", "lol", "got it": nothing asked, so Aya keeps the door open (no search, no repeated greeting)."""
+    if shown:
+        return pick(
+            [
+                "Sounds good! Ask me about any of those, or tell me what to change and I'll look again.",
+                "Sure! I can compare them, show details, or find other sizes or cheaper options whenever you like.",
+            ],
+            key,
+        )
+    if profile.species:
+        return f"Sounds good! Tell me whenever you'd like me to look for food for {_pet(profile)}."
+    return pick(
+        [
+            "Sure! Whenever you're ready, tell me about your pet (dog or cat, age, any health needs).",
+            "Sounds good! I'm here when you want to find food for a dog or a cat.",
+        ],
+        key,
+    )
+
+
 def goodbye(username: str | None, profile: PetProfile) -> str:
     name = f", {username}" if username else ""
     pet = f" Give {profile.name} a treat from me!" if profile.name else ""
@@ -247,7 +268,8 @@ def out_of_scope(parsed: Parsed, key: str) -> str:
         case "off_topic":
             return (
                 "I'm afraid that's outside what I can help with — I'm Aya, the store's pet food specialist. "
-                "Can I help you find food for a dog or a cat?"
+                "I can find dog and cat food for your pet's age, size and health needs, compare products, and work "
+                "out portions and prices. Can I help you find food for a dog or a cat?"
             )
         case _:
             return unknown(key)

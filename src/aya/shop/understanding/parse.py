@@ -130,7 +130,9 @@ class Parsed:
 
     @property
     def is_smalltalk_only(self) -> bool:
-        return not self.has_pet_facts and not (self.acts - {"greeting", "thanks", "goodbye", "help", "smalltalk"})
+        return not self.has_pet_facts and not (
+            self.acts - {"greeting", "thanks", "goodbye", "help", "smalltalk", "ack"}
+        )
 
     @property
     def shopping(self) -> bool:
@@ -166,8 +168,10 @@ class Tables:
     out_of_scope: PhraseTable
     groups: dict[str, list[str]]
     not_names: frozenset[str]
+    chat_words: frozenset[str]  # "hows", "wats", "lol", "bc": chat, never a shopper word, breed or brand
     known_words: frozenset[str]  # every word a table knows: never "corrected" into a breed or brand
     vocabulary: tuple[str, ...]  # single words of the shopper vocabulary: what a typo may be corrected to
+    english: tuple[str, ...]  # other English words: a typo as close to one of them is theirs, not ours
 
 
 @cache
@@ -188,7 +192,8 @@ def tables() -> Tables:
     known = {w for table in mapping.values() for phrase in table for w in normalize_text(phrase).split()}
     known |= set(ingredient_words) | set(d["ingredients"]["flavors"]) | set(d["names"]["not_names"])
     vocab_words = tuple(sorted({w for w in known if w.isalpha() and len(w) >= 4}))
-    known |= _english_words()
+    chat = frozenset(normalize_text(w) for w in d["chat"]["words"])
+    known |= _english_words() | chat
     return Tables(
         species=PhraseTable(mapping["species"]),
         life_stage=PhraseTable(mapping["life_stage"]),
@@ -203,8 +208,10 @@ def tables() -> Tables:
         out_of_scope=PhraseTable(mapping["out_of_scope"]),
         groups={k: list(v) for k, v in d["ingredients"]["groups"].items()},
         not_names=frozenset(d["names"]["not_names"]),
+        chat_words=chat,
         known_words=frozenset(known),
         vocabulary=vocab_words,
+        english=tuple(sorted(_english_words() - set(vocab_words))),
     )
 
 
@@ -245,7 +252,9 @@ _SUPERLATIVE = re.compile(
     r"(cheapest|least expensive|lowest price|most affordable|most expensive|priciest|best rated|highest rated|"
     r"top rated|best reviewed|most protein|highest protein)\b(?!\s+(?:food|foods|cat|dog|dry|wet|kibble))"
 )
-_GREETING = re.compile(r"^(?:h+i+|he+y+a?|hel+o+|hey+o|hiya+|howdy|yo+|sup|heya|g'?day|morning|evening)\b")
+_GREETING = re.compile(
+    r"^(?:h+i+|he+y+a?|hel+o+|hey+o|hiya+|howdy|yo+|sup|heya|g'?day|morning|mornin|evening|gm|hola|good mornin'?)\b"
+)
 _SMALLTALK = re.compile(
     r"\b(?:how(?:'s| is| are) (?:your|you|it going|things|life)|how are ya|what'?s up|wassup|how have you been|"
     r"how do you do|nice to meet|are you (?:a )?(?:bot|robot|human|real|ai)|who made you|you'?re (?:great|awesome|"
@@ -273,7 +282,7 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
     raw = text.strip()[:MAX_CHARS]
     t = tables()
     norm = spoken_numbers(normalize_text(raw))
-    norm = correct(norm, t.vocabulary, _known_words(terms))
+    norm = correct(norm, t.vocabulary, _known_words(terms), t.english)
     parts = _split_pets(norm, terms)
     if len(parts) > 1:
         cut = raw.lower().find(" ".join(parts[1][1].split()[:2]))
@@ -499,9 +508,12 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         out.acts.add("cheaper")  # "chewy has it for $5 less": find it cheaper, not "under $5"
     if "cheaper" in out.acts:
         out.sort = out.sort or "price"
-    for phrase, act, _span in t.smalltalk.find(norm):
+    smalltalk = t.smalltalk.find(norm)
+    for phrase, act, _span in smalltalk:
         if act == "unsure" and out.words > 5:
             continue
+        if act == "ack" and not _only_phrases(norm, [s for _, _, s in smalltalk]):
+            continue  # "ok", "lol", "got it" alone; "ok so which is cheaper per lb" is a question
         if act == "greeting" and (phrase in ("yo", "hey", "hi") and _span[0] > 0):
             continue  # "13 yo beagle" is an age
         out.acts.add(act)
@@ -563,10 +575,34 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             out.out_of_scope = "medical"
         elif "off_topic" in scope_values and not out.has_pet_facts:
             out.out_of_scope = "off_topic"
+        elif "off_topic_task" in scope_values and not _asks_about_food(norm, out):
+            out.out_of_scope = "off_topic"  # "help with my essay", "write a poem about my cat"
     out.medical = "medical" in scope_values
     if "other_animals" in scope_values:
         out.other_animal = next(p for p, v, _ in scope if v == "other_animals").split()[-1]
     return out
+
+
+def _asks_about_food(norm: str, out: Parsed) -> bool:
+    """Whether the message asks about food at all (a pet named alone does not: "write a poem about my cat")."""
+    return bool(
+        _FOOD_WORDS.search(norm)
+        or out.food_types
+        or out.conditions
+        or out.features
+        or out.avoid
+        or out.flavors
+        or out.brands
+        or out.budget_max is not None
+        or out.refs
+        or out.acts & {"compare", "details", "similar", "cheaper", "more"}
+    )
+
+
+def _only_phrases(norm: str, spans: list[Span]) -> bool:
+    """Whether ``norm`` says nothing but the phrases at ``spans`` (punctuation and "aya" aside)."""
+    rest = "".join(ch if not any(a <= i < b for a, b in spans) else " " for i, ch in enumerate(norm))
+    return not re.sub(r"\baya\b|[^a-z0-9]", "", rest)
 
 
 def _breed_words(name: str) -> str:
