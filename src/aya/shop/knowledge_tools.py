@@ -6,6 +6,7 @@ sentence ready to say (the offline model and voice say it as is; a hosted model 
 - ``feeding_guide`` — daily calories for a pet (RER × factor) and the daily amount of a product in cups, grams or
   cans from its own calorie statement, its cost per day and month, how long a package lasts;
 - ``unit_prices`` — price per lb, per kg and per can of products, and which is cheapest per unit;
+- ``other_sizes`` — bigger or smaller packages of the same recipe (:mod:`aya.shop.sizes`);
 - ``switch_schedule`` — a 7–10 day switch from the old food to the new one;
 - ``pet_food_question`` — short honest answers to common questions; "I don't know, ask your vet" otherwise;
 - ``check_ingredients`` — whether a product contains an ingredient family, from its label (never a guess).
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aya.catalog.ingredients import family_label, family_of, named_ingredients, violations
 from aya.catalog.models import Product
+from aya.catalog.packages import recipe_name
 from aya.core.errors import NotFound
 from aya.search.models import ProductSearch
 from aya.shop.knowledge import (
@@ -40,6 +42,7 @@ from aya.shop.knowledge import (
     unit_prices,
     unknown_answer,
 )
+from aya.shop.sizes import OtherSizesArgs, other_sizes
 from aya.shop.tools import ToolSpec
 
 __all__ = ["ASK", "KNOWLEDGE_TOOLS", "knowledge_request"]
@@ -337,6 +340,13 @@ KNOWLEDGE_TOOLS: dict[str, ToolSpec] = {
             "'best value').",
         ),
         ToolSpec(
+            "other_sizes",
+            OtherSizesArgs,
+            other_sizes,
+            "Other package sizes (bigger or smaller bags, cases, a trial size) of the same recipe as products shown, "
+            "with price per lb; says honestly when the catalog has none. Use for 'do they come in a bigger bag?'.",
+        ),
+        ToolSpec(
             "switch_schedule",
             SwitchArgs,
             switch_schedule,
@@ -470,4 +480,4 @@ async def _product(search: ProductSearch, product_id: str) -> Product:
 
 
 def _name(p: Product) -> str:
-    return p.title.split(", ")[0]
+    return recipe_name(p.title, p.size)

@@ -167,6 +167,8 @@ class Policy:
         if p.out_of_scope == "medical" and not (p.conditions or p.refs):
             return ReplyStep(replies.out_of_scope(p, key))
 
+        if p.package is not None and not _refines_search(p):  # "do they come in a bigger bag?"
+            return self._other_sizes(p, state)
         if p.superlative and shown and not p.has_pet_facts:
             return ToolStep("get_product_details", {"product_id": _superlative(p.superlative, shown).id})
         follow = self._follow_up(p, state, key)
@@ -213,6 +215,17 @@ class Policy:
             return self._ask(state, "age", replies.ask_age(profile, key))
 
         return self._recommend(state, p)
+
+    def _other_sizes(self, p: Parsed, state: ThreadState) -> Step:
+        """Bigger or smaller packages of the products the message points at (all shown, up to three, when none)."""
+        shown = state.shown
+        if not shown:
+            return ReplyStep(replies.ask_which("details", 0))
+        refs = self._resolve(p, shown, state.compared)
+        if refs is None:
+            return ReplyStep(replies.out_of_range(p.refs, len(shown)))
+        ids = [shown[i].id for i in refs] or [s.id for s in shown[:3]]
+        return ToolStep("other_sizes", {"product_ids": ids[:4], "direction": p.package or "any"})
 
     def _ask(self, state: ThreadState, what: Any, text: str) -> ReplyStep:
         state.pending = what
@@ -351,8 +364,6 @@ class Policy:
             return replies.search_results(SearchProductsResult.model_validate(data), key, prefix=prefix)
         if name == "get_product_details":
             details = ProductDetails.model_validate(data)
-            if intent is not None and intent.route == "bigger" and undecided(parsed):
-                prefix += replies.package_size(details)
             if parsed.superlative and len(state.shown) > 1:
                 prefix += replies.superlative(details, parsed.superlative, len(state.shown))
             if "why" in parsed.acts:
@@ -398,6 +409,11 @@ _PRODUCT_REQUEST = re.compile(
     r"(?:something|anything) (?:else|different|new|better|cheaper|for|with|without|that|like|good|similar)|"
     r"what (?:should|can) i (?:feed|get|buy))\b"
 )
+
+
+def _refines_search(p: Parsed) -> bool:
+    """Whether the message asks for other food, not only another size ("a bigger bag of something grain free")."""
+    return bool(p.features or p.food_types or p.flavors or p.brands or p.avoid or p.conditions or p.species)
 
 
 def _asks_for_products(p: Parsed) -> bool:

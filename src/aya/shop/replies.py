@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from aya.catalog.ingredients import family_of, violations
+from aya.catalog.packages import recipe_name
 from aya.shop.profile import FEATURE_WORDS, WITH_WORDS, PetProfile, condition_phrase, feature_phrase, join_words
 from aya.shop.state import ShownProduct
 from aya.shop.tools import (
@@ -155,15 +156,6 @@ def no_match(attribute: Attribute, shown: Sequence[ShownProduct]) -> str:
     return f'None of the {count} product{plural} I showed is "{what}" ({names}). Which one did you mean?'
 
 
-def package_size(p: ProductDetails) -> str:
-    """The lead of "is there a bigger bag?": the size shown, honestly (other sizes are other products)."""
-    size = f"comes as {p.size}" if p.size else "is listed without a package size"
-    return (
-        f"The one I showed {size}. I can't list every package size from here, so look for the same recipe in a "
-        "larger size on the product page. "
-    )
-
-
 def out_of_range(refs: Sequence[int], shown: int) -> str:
     plural = "s" if shown != 1 else ""
     return f"I only showed {shown} product{plural}, so I can't find number {max(refs)}. Which one did you mean?"
@@ -279,8 +271,9 @@ def out_of_scope(parsed: Parsed, key: str) -> str:
 
 
 def short_title(title: str) -> str:
-    """The product name without its package size ("…Dry Dog Food, 30-lb bag" -> "…Dry Dog Food")."""
-    return title.split(", ")[0]
+    """The product name without its package size ("…Dry Dog Food, 30-lb bag" -> "…Dry Dog Food"; a comma inside
+    the name stays: "…with Turkey, Quail & Duck…")."""
+    return recipe_name(title)
 
 
 def _line(i: int, p: ProductSummary, reason: str | None = None) -> str:

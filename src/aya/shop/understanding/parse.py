@@ -25,6 +25,7 @@ from aya.shop.understanding import breeds as breed_table
 from aya.shop.understanding.brands import CatalogTerms, Mention, brand_names, fold
 from aya.shop.understanding.negation import negated_statement, polarity
 from aya.shop.understanding.numbers import BudgetPeriod, read_numbers
+from aya.shop.understanding.packages import PackageWish, read_package_wish
 from aya.shop.understanding.refs import Attribute, Refs, read_refs
 from aya.shop.understanding.spelling import correct
 from aya.shop.understanding.text import PhraseTable, Span, invert, normalize_text, overlaps, spoken_numbers
@@ -71,6 +72,7 @@ class Parsed:
     ref_attribute: Attribute | None = None  # "the adult one", "the cheaper one": resolved against what was shown
     mentions: list[str] = field(default_factory=list)  # other words that may name a shown product
     superlative: str | None = None  # "which one is cheapest?": cheapest | priciest | best_rated | most_protein
+    package: PackageWish | None = None  # "do they come in a bigger bag?", "a trial size": other sizes of shown ones
     out_of_scope: OutOfScope | None = None
     other_animal: str | None = None
     pet_other: bool = False  # "my other cat"
@@ -523,8 +525,11 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         out.acts.add("smalltalk")
     refs: Refs = read_refs(norm, compare="compare" in out.acts)
     out.refs, out.refs_all, out.ref_attribute = refs.positions, refs.all, refs.attribute
-    if refs.attribute is not None:
-        if refs.attribute[0] == "price":
+    out.package = read_package_wish(norm)
+    if out.package is not None and refs.attribute is not None and refs.attribute[0] == "size":
+        out.ref_attribute = None  # "a bigger bag" asks for another size, it does not point at the biggest shown
+    if out.ref_attribute is not None:
+        if out.ref_attribute[0] == "price":
             out.acts.discard("cheaper")  # "the cheaper one" points at a shown product, it asks for no new search
             out.sort = None
         if not out.acts & {"compare", "similar", "details"}:
