@@ -396,6 +396,17 @@ _UNIT = re.compile(
     r"\bvalue for (the )?money\b|\bmost economical\b|\bbang for",
     re.IGNORECASE,
 )
+# "which one is the most food for the money", "most bang for the buck", "the better deal", "cheapest per lb": the
+# price per unit of weight answers it (over the products shown)
+_VALUE = re.compile(
+    r"\bmost (?:food|kibble|cans?|bang)\b.*\b(?:money|bucks?|dollars?|price|cost)\b|\bper (?:dollar|buck)\b|"
+    r"\bbang for\b|\b(?:better|best|good|great|biggest) (?:deal|value|bargain|buy)\b|"
+    r"\b(?:more|most) (?:economical|cost effective|cost efficient|value)\b|\bvalue for (?:the |your |my )?money\b|"
+    r"\b(?:cheapest|cheaper|lowest|lower|least expensive|best price) (?:per|a|by the|for the) "
+    r"(?:pound|lb|lbs|kg|kilo|can|ounce|oz)\b|\bworth (?:the|its|it's) (?:money|price)\b|"
+    r"\bstretch (?:my|the|our) (?:money|budget|dollars?)\b|\bgo(?:es)? (?:the )?furthest\b|\blast(?:s)? longest\b",
+    re.IGNORECASE,
+)
 _SWITCH = re.compile(
     r"\b(switch|transition|change|changing|switching|move|moving|introduce|introducing)\b.*\b(food|diet|kibble|"
     r"over|to (it|this|the new))\b.*\?|\bhow (do|should|can) i (switch|transition|change|introduce)\b|"
@@ -429,7 +440,8 @@ def knowledge_request(
     if not t:
         return None
     product = focus_id or (shown_ids[0] if shown_ids else None)
-    if _UNIT.search(t) and shown_ids and re.search(r"\b(cheap|price|cost|value|economical|expensive)\w*", t, re.I):
+    priced = _UNIT.search(t) and re.search(r"\b(cheap|price|cost|value|economical|expensive)\w*", t, re.I)
+    if shown_ids and (priced or _VALUE.search(t)):
         unit = "can" if re.search(r"\bcans?\b", t, re.I) else "kg" if re.search(r"\b(kg|kilo)", t, re.I) else "lb"
         return "unit_prices", {"product_ids": list(shown_ids)[:10], "unit": unit}
     answers_weight = WEIGHT_QUESTION in asked and _said_weight([t]) is not None  # "she's 9 lbs" after we asked

@@ -160,6 +160,8 @@ class Policy:
         )
         if isinstance(known, ToolStep) and known.name == "pet_food_question" and (refines or _asks_for_products(p)):
             known = None  # "vet said not grain free for my 4yo golden, suggestions?" asks for products
+        if isinstance(known, ToolStep) and known.name == "unit_prices" and _new_request(p):
+            known = None  # "need a good value food for my other dog" asks for other products, sorted by price
         if known is not None:
             return known
         if p.out_of_scope in ("emergency", "other_animal", "order", "off_topic", "non_food"):
@@ -414,6 +416,12 @@ _PRODUCT_REQUEST = re.compile(
 def _refines_search(p: Parsed) -> bool:
     """Whether the message asks for other food, not only another size ("a bigger bag of something grain free")."""
     return bool(p.features or p.food_types or p.flavors or p.brands or p.avoid or p.conditions or p.species)
+
+
+def _new_request(p: Parsed) -> bool:
+    """A request for other products ("any good value food for my cat?"), not a question about those shown."""
+    about_shown = re.search(r"\b(?:these|those|them|they|which|shown|of the|one|ones|it|its)\b", p.text)
+    return _PRODUCT_REQUEST.search(p.text) is not None and about_shown is None and not p.refs
 
 
 def _asks_for_products(p: Parsed) -> bool:

@@ -252,7 +252,8 @@ _SUPPLY = re.compile(
 _SUPERLATIVE = re.compile(
     r"\b(?:which(?: one)?(?: of (?:them|these|those))?(?: is| has)?(?: the)?|the|of (?:them|these|those)(?: is)?)\s+"
     r"(cheapest|least expensive|lowest price|most affordable|most expensive|priciest|best rated|highest rated|"
-    r"top rated|best reviewed|most protein|highest protein)\b(?!\s+(?:food|foods|cat|dog|dry|wet|kibble))"
+    r"top rated|best reviewed|most protein|highest protein|most popular|most reviews|most reviewed|best seller|"
+    r"best selling|bestseller)\b(?!\s+(?:food|foods|cat|dog|dry|wet|kibble))"
 )
 _GREETING = re.compile(
     r"^(?:h+i+|he+y+a?|hel+o+|hey+o|hiya+|howdy|yo+|sup|heya|g'?day|morning|mornin|evening|gm|hola|good mornin'?)\b"
@@ -505,6 +506,8 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             and not re.search(r"like the (?:first|second|third|last|\w+ one)", norm)
         ):
             continue
+        if act == "compare" and phrase.startswith("which") and _asks_anew(norm, out):
+            continue  # "which is the best food for a senior cat" asks for food, not about the ones shown
         out.acts.add(act)
     if out.difference is not None:
         out.acts.add("cheaper")  # "chewy has it for $5 less": find it cheaper, not "under $5"
@@ -586,6 +589,16 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
     if "other_animals" in scope_values:
         out.other_animal = next(p for p, v, _ in scope if v == "other_animals").split()[-1]
     return out
+
+
+_SHOWN_WORDS = re.compile(r"\b(?:these|those|them|they|one|ones|of the|both|either|here|above|shown|\d+)\b")
+
+
+def _asks_anew(norm: str, out: Parsed) -> bool:
+    """A "which is best" question about food in general ("which is the best kibble for a lab"), not the ones shown."""
+    food = re.search(r"\b(?:foods?|kibble|diets?|brands?|meals?|recipes?)\b", norm)
+    names_food = out.food_types or out.species or food
+    return bool(names_food) and _SHOWN_WORDS.search(norm) is None
 
 
 def _asks_about_food(norm: str, out: Parsed) -> bool:
