@@ -81,7 +81,7 @@ async def test_bigger_sizes_of_the_same_recipe(search: ProductSearch) -> None:
     assert [o.product.id for o in item.sizes] == ["a15", "a30"]  # smallest first, nothing of another brand
     assert item.sizes[1].per_lb is not None and item.per_lb is not None and item.sizes[1].per_lb < item.per_lb
     assert "15-lb bag for $29.99" in result.answer and "30-lb bag for $49.99" in result.answer
-    assert "you saw the 5-lb bag ($12.99" in result.answer
+    assert "The one I showed is the 5-lb bag at $12.99" in result.answer
 
 
 async def test_smaller_sizes_and_a_case_of_cans(search: ProductSearch) -> None:

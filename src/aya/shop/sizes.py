@@ -108,7 +108,7 @@ def _answer(items: list[ProductSizes], direction: Direction) -> str:
 
 def _line(item: ProductSizes, direction: Direction) -> str:
     name = recipe_name(item.product.title, item.product.size)
-    here = f"the {_label(item.product)} (${item.product.price:.2f}{_per_lb_text(item.per_lb)})"
+    here = f"the {_label(item.product)} at ${item.product.price:.2f}{_per_lb_text(item.per_lb)}"
     word = {"bigger": "bigger", "smaller": "smaller", "any": "other"}[direction]
     if not item.sizes:
         if item.others == 0:
@@ -118,7 +118,7 @@ def _line(item: ProductSizes, direction: Direction) -> str:
     options = ", ".join(f"{_label(o.product)} for ${o.product.price:.2f}{_per_lb_text(o.per_lb)}" for o in item.sizes)
     many = len(item.sizes) > 1
     what = f"{word} sizes" if many else f"a {word} size" if direction != "any" else "another size"
-    return f"**{name}** also comes in {what}: {options} (you saw {here})."
+    return f"**{name}** also comes in {what}: {options}. The one I showed is {here}."
 
 
 def _per_lb_text(per_lb: float | None) -> str:
