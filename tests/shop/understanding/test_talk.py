@@ -235,6 +235,21 @@ def test_food_questions_near_those_words_are_not_out_of_scope(text: str) -> None
     assert parse(text, terms=TERMS).out_of_scope is None, text
 
 
+@pytest.mark.parametrize(
+    ("text", "expanded"),
+    [
+        ("which one would u pick", "which one would you pick"),
+        ("how r u", "how are you"),
+        ("r they grain free", "are they grain free"),
+        ("hills u/d for my dog", "hills u/d for my dog"),  # a vet formula's letter stays
+        ("r/d or w/d", "r/d or w/d"),
+        ("anything w/o chicken", "anything w/o chicken"),
+    ],
+)
+def test_texting_shorthand_is_read_as_its_words(text: str, expanded: str) -> None:
+    assert parse(text, terms=TERMS).text == expanded
+
+
 def test_an_acknowledgement_after_products_keeps_them() -> None:
     shown = [ShownProduct(id="a", title="Alpha Adult Dry Dog Food, 30-lb bag", price=40.0, species="dog")]
     state = ThreadState(shown=shown, turns=3)

@@ -28,7 +28,15 @@ from aya.shop.understanding.numbers import BudgetPeriod, read_numbers
 from aya.shop.understanding.packages import PackageWish, read_package_wish
 from aya.shop.understanding.refs import Attribute, Refs, read_refs
 from aya.shop.understanding.spelling import correct
-from aya.shop.understanding.text import PhraseTable, Span, invert, normalize_text, overlaps, spoken_numbers
+from aya.shop.understanding.text import (
+    PhraseTable,
+    Span,
+    expand_shorthand,
+    invert,
+    normalize_text,
+    overlaps,
+    spoken_numbers,
+)
 from aya.shop.understanding.vocabulary import data
 
 MAX_CHARS = 2000  # a shopper's message; anything longer is read up to here
@@ -284,7 +292,7 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
     """Parse one shopper message. ``terms`` are the catalog's brands and lines (from ``ProductSearch.facets()``)."""
     raw = text.strip()[:MAX_CHARS]
     t = tables()
-    norm = spoken_numbers(normalize_text(raw))
+    norm = spoken_numbers(expand_shorthand(normalize_text(raw)))
     norm = correct(norm, t.vocabulary, _known_words(terms), t.english)
     parts = _split_pets(norm, terms)
     if len(parts) > 1:
