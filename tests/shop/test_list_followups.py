@@ -152,6 +152,40 @@ def test_the_most_popular_is_one_of_the_products_shown(text: str) -> None:
     assert step.arguments["product_id"] == "b"
 
 
+LEAN = [
+    SHOWN[0].model_copy(update={"fat_min": 16.0, "kcal_per_kg": 3700.0}),
+    SHOWN[1].model_copy(update={"fat_min": 9.0, "kcal_per_kg": 3900.0}),
+    SHOWN[2].model_copy(update={"fat_min": None, "kcal_per_kg": 3300.0}),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "pick"),
+    [
+        ("which has the least fat", "b"),
+        ("which one has the lowest fat content?", "b"),
+        ("which is the leanest", "b"),
+        ("whats the lowest calorie one", "c"),
+        ("which one has the fewest calories", "c"),
+        ("which has the least calories", "c"),
+    ],
+)
+def test_the_leanest_and_lowest_calorie_of_the_products_shown(text: str, pick: str) -> None:
+    step = _decide(text, LEAN)
+    assert isinstance(step, ToolStep) and step.name == "get_product_details", (text, step)
+    assert step.arguments["product_id"] == pick
+
+
+def test_nothing_listed_is_said_not_guessed() -> None:
+    step = _decide("which has the least fat", SHOWN)  # no fat content in what was shown
+    assert isinstance(step, ReplyStep) and "lists its fat content" in step.text
+
+
+def test_least_fat_for_an_overweight_pet_keeps_the_need() -> None:
+    p = parse("which has the least fat, she's overweight")
+    assert p.superlative == "least_fat" and p.conditions == ["weight_management"]
+
+
 def test_ok_after_a_list_is_not_a_search() -> None:
     step = _decide("ok cool")
     assert isinstance(step, ReplyStep)

@@ -172,7 +172,10 @@ class Policy:
         if p.package is not None and not _refines_search(p):  # "do they come in a bigger bag?"
             return self._other_sizes(p, state)
         if p.superlative and shown and not p.has_pet_facts:
-            return ToolStep("get_product_details", {"product_id": _superlative(p.superlative, shown).id})
+            best = _superlative(p.superlative, shown)
+            if best is None:
+                return ReplyStep(replies.no_superlative(p.superlative, len(shown)))
+            return ToolStep("get_product_details", {"product_id": best.id})
         follow = self._follow_up(p, state, key)
         if follow is not None:
             return follow
@@ -430,8 +433,9 @@ def _asks_for_products(p: Parsed) -> bool:
     return personal or _PRODUCT_REQUEST.search(p.text) is not None
 
 
-def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct:
-    """The shown product that is the cheapest / priciest / best rated / richest in protein."""
+def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct | None:
+    """The shown product that is the cheapest / priciest / best rated / richest in protein / leanest / lowest in
+    calories; None when no product shown lists the value (never a guess)."""
     match kind:
         case "cheapest":
             return min(shown, key=lambda s: s.price)
@@ -439,6 +443,12 @@ def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct:
             return max(shown, key=lambda s: s.price)
         case "most_protein":
             return max(shown, key=lambda s: s.protein_min or 0.0)
+        case "least_fat":
+            listed = [s for s in shown if s.fat_min is not None]
+            return min(listed, key=lambda s: s.fat_min or 0.0) if listed else None
+        case "fewest_calories":
+            listed = [s for s in shown if s.kcal_per_kg is not None]
+            return min(listed, key=lambda s: s.kcal_per_kg or 0.0) if listed else None
         case _:
             return max(shown, key=lambda s: (s.rating or 0.0, s.review_count))
 

@@ -481,10 +481,21 @@ def superlative(p: ProductSummary, kind: str, shown: int) -> str:
         "priciest": f"the priciest at ${p.price:.2f}",
         "most_protein": f"the richest in protein ({p.protein_min:g}%)" if p.protein_min is not None else "",
         "best_rated": f"the best rated ({p.rating:.1f} from {p.review_count:,} reviews)" if p.rating else "",
+        "least_fat": f"the leanest ({p.fat_min:g}% fat at least, on its label)" if p.fat_min is not None else "",
+        "fewest_calories": f"the lowest in calories ({p.kcal_per_kg:,.0f} kcal per kg)" if p.kcal_per_kg else "",
     }.get(kind, "")
     if not what:
         return ""
     return f"Of the {shown} I showed, **{short_title(p.title)}** is {what}. "
+
+
+def no_superlative(kind: str, shown: int) -> str:
+    """ "which has the least fat?" when no product shown lists it: said, not guessed."""
+    what = {"least_fat": "fat content", "fewest_calories": "calories"}.get(kind, "that")
+    return (
+        f"None of the {shown} products I showed lists its {what}, so I can't tell which one is lowest. "
+        "I can show the details of any of them, or compare them side by side."
+    )
 
 
 def why(p: ProductSummary, profile: PetProfile) -> str:

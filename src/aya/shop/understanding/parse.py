@@ -79,7 +79,8 @@ class Parsed:
     refs_all: bool = False  # "them", "both", "these"
     ref_attribute: Attribute | None = None  # "the adult one", "the cheaper one": resolved against what was shown
     mentions: list[str] = field(default_factory=list)  # other words that may name a shown product
-    superlative: str | None = None  # "which one is cheapest?": cheapest | priciest | best_rated | most_protein
+    superlative: str | None = None  # "which one is cheapest?": cheapest | priciest | best_rated | most_protein |
+    # least_fat | fewest_calories
     package: PackageWish | None = None  # "do they come in a bigger bag?", "a trial size": other sizes of shown ones
     out_of_scope: OutOfScope | None = None
     other_animal: str | None = None
@@ -261,8 +262,10 @@ _SUPERLATIVE = re.compile(
     r"\b(?:which(?: one)?(?: of (?:them|these|those))?(?: is| has)?(?: the)?|the|of (?:them|these|those)(?: is)?)\s+"
     r"(cheapest|least expensive|lowest price|most affordable|most expensive|priciest|best rated|highest rated|"
     r"top rated|best reviewed|most protein|highest protein|most popular|most reviews|most reviewed|best seller|"
-    r"best selling|bestseller)\b(?!\s+(?:food|foods|cat|dog|dry|wet|kibble))"
+    r"best selling|bestseller|least fat|lowest fat|leanest|least calories|fewest calories|lowest calories?|"
+    r"least calorie|lowest kcal|least kcal)\b(?!\s+(?:food|foods|cat|dog|dry|wet|kibble))"
 )
+_WEIGHT_TALK = re.compile(r"\b(?:overweight|weight|chunky|chubby|heavy|obese|diet|pounds|lbs?|kg)\b")
 _GREETING = re.compile(
     r"^(?:h+i+|he+y+a?|hel+o+|hey+o|hiya+|howdy|yo+|sup|heya|g'?day|morning|mornin|evening|gm|hola|good mornin'?)\b"
 )
@@ -552,8 +555,13 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             "cheapest" if word in ("cheapest", "least expensive", "lowest price", "most affordable")
             else "priciest" if word in ("most expensive", "priciest")
             else "most_protein" if "protein" in word
+            else "least_fat" if word in ("least fat", "lowest fat", "leanest")
+            else "fewest_calories" if "calorie" in word or "kcal" in word
             else "best_rated"
         )  # fmt: skip
+        lean = out.superlative in ("least_fat", "fewest_calories")
+        if lean and "weight_management" in out.conditions and not _WEIGHT_TALK.search(norm):
+            out.conditions.remove("weight_management")  # "which has the least fat" asks about the shown ones
     if "why" in out.acts:
         out.acts.add("details")  # "why did you pick the first one?": its details, with the reason it fits
     if out.refs and not (out.acts & {"compare", "details", "similar", "cheaper"}):
