@@ -75,7 +75,7 @@ def test_tools_by_intent_over_the_products_shown(route: Route, text: str, tool: 
     assert isinstance(step, ToolStep) and step.name == tool and step.arguments == arguments, step
 
 
-@pytest.mark.parametrize("route", ["details", "bigger", "other_flavour"])
+@pytest.mark.parametrize("route", ["details", "other_flavour"])
 def test_a_question_about_one_product_asks_which_when_several_are_shown(route: Route) -> None:
     step = _decide("hmm is it any good tho", route)
     assert isinstance(step, ReplyStep) and step.text.startswith("Which one should I"), step
@@ -83,7 +83,7 @@ def test_a_question_about_one_product_asks_which_when_several_are_shown(route: R
 
 @pytest.mark.parametrize(
     ("route", "tool"),
-    [("details", "get_product_details"), ("bigger", "get_product_details"), ("other_flavour", "find_similar")],
+    [("details", "get_product_details"), ("other_flavour", "find_similar")],
 )
 def test_a_question_about_the_only_product_shown_is_about_it(route: Route, tool: str) -> None:
     step = _decide("hmm is it any good tho", route, _state(SHOWN[:1]))
@@ -95,6 +95,13 @@ def test_without_products_shown_aya_says_so(route: Route) -> None:
     step = _decide("hmm what about those tho", route, _state([]))
     assert isinstance(step, ReplyStep), step
     assert "haven't shown you any products" in step.text or "Which one" in step.text
+
+
+@pytest.mark.parametrize("shown", [SHOWN, SHOWN[:1]])
+def test_a_bigger_bag_looks_up_the_other_sizes_of_every_product_shown(shown: list[ShownProduct]) -> None:
+    step = _decide("hmm got that in something roomier", "bigger", _state(shown))
+    assert isinstance(step, ToolStep) and step.name == "other_sizes", step
+    assert step.arguments == {"product_ids": [s.id for s in shown], "direction": "bigger"}
 
 
 def test_feeding_uses_the_pets_weight_or_asks_for_it() -> None:

@@ -137,8 +137,8 @@ async def test_openai_compatible_server_with_tool_calls(
     assert first["model"] == "standin-llm" and first["stream"] is True
     tools = {t["function"]["name"]: t["function"] for t in first["tools"]}
     assert set(tools) == {"search_products", "get_product_details", "get_recommendations", "compare_products",
-                          "find_similar", "feeding_guide", "unit_prices", "switch_schedule", "pet_food_question",
-                          "check_ingredients", "safety_check"}  # fmt: skip
+                          "find_similar", "feeding_guide", "unit_prices", "other_sizes", "switch_schedule",
+                          "pet_food_question", "check_ingredients", "safety_check"}  # fmt: skip
     assert tools["get_recommendations"]["strict"] is True
     assert first["messages"][0]["role"] == "system" and "I'm Aya" in first["messages"][0]["content"]
     tool_message = next(m for m in requests[1]["messages"] if m.get("role") == "tool")

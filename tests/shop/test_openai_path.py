@@ -152,7 +152,8 @@ def test_tool_schemas_are_valid_for_openai_strict_mode() -> None:
     tools = build_tools()
     assert [t.name for t in tools] == [
         "search_products", "get_product_details", "get_recommendations", "compare_products", "find_similar",
-        "feeding_guide", "unit_prices", "switch_schedule", "pet_food_question", "check_ingredients", "safety_check",
+        "feeding_guide", "unit_prices", "other_sizes", "switch_schedule", "pet_food_question", "check_ingredients",
+        "safety_check",
     ]  # fmt: skip
     for tool in tools:
         assert tool.strict_json_schema

@@ -28,6 +28,7 @@ from aya.shop.knowledge_tools import KNOWLEDGE_TOOLS
 from aya.shop.safety.guardrails import input_guardrail, output_guardrail
 from aya.shop.safety.store_policy import StorePolicy
 from aya.shop.safety.tool_checks import check_result, enforce_args
+from aya.shop.sizes import OtherSizesArgs
 from aya.shop.state import MAX_SHOWN, ThreadState, save_state
 from aya.shop.tools import (
     TOOLS,
@@ -140,6 +141,8 @@ def progress_text(name: str, args: BaseModel) -> str:
             return f"Comparing {len(args.product_ids)} products…"
         case SimilarArgs():
             return "Finding cheaper alternatives…" if args.cheaper else "Finding similar products…"
+        case OtherSizesArgs():
+            return "Looking for other sizes…"
         case _:
             return "Looking up the details…"
 

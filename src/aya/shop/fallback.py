@@ -36,11 +36,15 @@ def route_intent(guess: IntentGuess, state: ThreadState, p: Parsed, key: str) ->
         case "other_animal" | "order" | "off_topic":
             kind: Literal["other_animal", "order", "off_topic"] = guess.route
             return ReplyStep(replies.out_of_scope(dataclasses.replace(p, out_of_scope=kind), key))
-        case "details" | "bigger":
+        case "details":
             product = _one(shown)
             if product is None:
                 return ReplyStep(replies.ask_which("details", len(shown)))
             return ToolStep("get_product_details", {"product_id": product.id})
+        case "bigger":  # the other sizes of every product shown (up to three; aya.shop.sizes)
+            if not shown:
+                return ReplyStep(replies.ask_which("details", 0))
+            return ToolStep("other_sizes", {"product_ids": [s.id for s in shown[:3]], "direction": "bigger"})
         case "other_flavour":
             product = _one(shown)
             if product is None:

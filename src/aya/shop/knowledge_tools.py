@@ -6,6 +6,7 @@ sentence ready to say (the offline model and voice say it as is; a hosted model 
 - ``feeding_guide`` — daily calories for a pet (RER × factor) and the daily amount of a product in cups, grams or
   cans from its own calorie statement, its cost per day and month, how long a package lasts;
 - ``unit_prices`` — price per lb, per kg and per can of products, and which is cheapest per unit;
+- ``other_sizes`` — bigger or smaller packages of the same recipe (:mod:`aya.shop.sizes`);
 - ``switch_schedule`` — a 7–10 day switch from the old food to the new one;
 - ``pet_food_question`` — short honest answers to common questions; "I don't know, ask your vet" otherwise;
 - ``check_ingredients`` — whether a product contains an ingredient family, from its label (never a guess).
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aya.catalog.ingredients import family_label, family_of, named_ingredients, violations
 from aya.catalog.models import Product
+from aya.catalog.packages import recipe_name
 from aya.core.errors import NotFound
 from aya.search.models import ProductSearch
 from aya.shop.knowledge import (
@@ -41,6 +43,7 @@ from aya.shop.knowledge import (
     unit_prices,
     unknown_answer,
 )
+from aya.shop.sizes import OtherSizesArgs, other_sizes
 from aya.shop.tools import ToolSpec
 
 __all__ = ["ASK", "KNOWLEDGE_TOOLS", "knowledge_request", "side_question_answer"]
@@ -338,6 +341,13 @@ KNOWLEDGE_TOOLS: dict[str, ToolSpec] = {
             "'best value').",
         ),
         ToolSpec(
+            "other_sizes",
+            OtherSizesArgs,
+            other_sizes,
+            "Other package sizes (bigger or smaller bags, cases, a trial size) of the same recipe as products shown, "
+            "with price per lb; says honestly when the catalog has none. Use for 'do they come in a bigger bag?'.",
+        ),
+        ToolSpec(
             "switch_schedule",
             SwitchArgs,
             switch_schedule,
@@ -387,6 +397,17 @@ _UNIT = re.compile(
     r"\bvalue for (the )?money\b|\bmost economical\b|\bbang for",
     re.IGNORECASE,
 )
+# "which one is the most food for the money", "most bang for the buck", "the better deal", "cheapest per lb": the
+# price per unit of weight answers it (over the products shown)
+_VALUE = re.compile(
+    r"\bmost (?:food|kibble|cans?|bang)\b.*\b(?:money|bucks?|dollars?|price|cost)\b|\bper (?:dollar|buck)\b|"
+    r"\bbang for\b|\b(?:better|best|good|great|biggest) (?:deal|value|bargain|buy)\b|"
+    r"\b(?:more|most) (?:economical|cost effective|cost efficient|value)\b|\bvalue for (?:the |your |my )?money\b|"
+    r"\b(?:cheapest|cheaper|lowest|lower|least expensive|best price) (?:per|a|by the|for the) "
+    r"(?:pound|lb|lbs|kg|kilo|can|ounce|oz)\b|\bworth (?:the|its|it's) (?:money|price)\b|"
+    r"\bstretch (?:my|the|our) (?:money|budget|dollars?)\b|\bgo(?:es)? (?:the )?furthest\b|\blast(?:s)? longest\b",
+    re.IGNORECASE,
+)
 _SWITCH = re.compile(
     r"\b(switch|transition|change|changing|switching|move|moving|introduce|introducing)\b.*\b(food|diet|kibble|"
     r"over|to (it|this|the new))\b.*\?|\bhow (do|should|can) i (switch|transition|change|introduce)\b|"
@@ -432,7 +453,8 @@ def knowledge_request(
     if not t:
         return None
     product = focus_id or (shown_ids[0] if shown_ids else None)
-    if _UNIT.search(t) and shown_ids and re.search(r"\b(cheap|price|cost|value|economical|expensive)\w*", t, re.I):
+    priced = _UNIT.search(t) and re.search(r"\b(cheap|price|cost|value|economical|expensive)\w*", t, re.I)
+    if shown_ids and (priced or _VALUE.search(t)):
         unit = "can" if re.search(r"\bcans?\b", t, re.I) else "kg" if re.search(r"\b(kg|kilo)", t, re.I) else "lb"
         return "unit_prices", {"product_ids": list(shown_ids)[:10], "unit": unit}
     answers_weight = WEIGHT_QUESTION in asked and _said_weight([t]) is not None  # "she's 9 lbs" after we asked
@@ -486,4 +508,4 @@ async def _product(search: ProductSearch, product_id: str) -> Product:
 
 
 def _name(p: Product) -> str:
-    return p.title.split(", ")[0]
+    return recipe_name(p.title, p.size)

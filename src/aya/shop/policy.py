@@ -161,6 +161,8 @@ class Policy:
         )
         if isinstance(known, ToolStep) and known.name == "pet_food_question" and (refines or _asks_for_products(p)):
             known = None  # "vet said not grain free for my 4yo golden, suggestions?" asks for products
+        if isinstance(known, ToolStep) and known.name == "unit_prices" and _new_request(p):
+            known = None  # "need a good value food for my other dog" asks for other products, sorted by price
         if known is not None:
             return known
         if p.out_of_scope in ("emergency", "other_animal", "order", "off_topic", "non_food"):
@@ -168,8 +170,13 @@ class Policy:
         if p.out_of_scope == "medical" and not (p.conditions or p.refs):
             return ReplyStep(replies.out_of_scope(p, key))
 
+        if p.package is not None and not _refines_search(p):  # "do they come in a bigger bag?"
+            return self._other_sizes(p, state)
         if p.superlative and shown and not p.has_pet_facts:
-            return ToolStep("get_product_details", {"product_id": _superlative(p.superlative, shown).id})
+            best = _superlative(p.superlative, shown)
+            if best is None:
+                return ReplyStep(replies.no_superlative(p.superlative, len(shown)))
+            return ToolStep("get_product_details", {"product_id": best.id})
         follow = self._follow_up(p, state, key)
         if follow is not None:
             return follow
@@ -183,6 +190,8 @@ class Policy:
                 return ReplyStep(replies.goodbye(state.username, profile))
             if "thanks" in p.acts:
                 return ReplyStep(replies.thanks(state.username, key))
+            if "ack" in p.acts:
+                return ReplyStep(replies.acknowledge(profile, bool(shown), key))
 
         if state.pending == "which_pet" and state.pets:
             return self._ask(state, "which_pet", replies.which_pet(profile, state.pets[-1]))
@@ -212,6 +221,17 @@ class Policy:
             return self._ask(state, "age", replies.ask_age(profile, key))
 
         return self._recommend(state, p)
+
+    def _other_sizes(self, p: Parsed, state: ThreadState) -> Step:
+        """Bigger or smaller packages of the products the message points at (all shown, up to three, when none)."""
+        shown = state.shown
+        if not shown:
+            return ReplyStep(replies.ask_which("details", 0))
+        refs = self._resolve(p, shown, state.compared)
+        if refs is None:
+            return ReplyStep(replies.out_of_range(p.refs, len(shown)))
+        ids = [shown[i].id for i in refs] or [s.id for s in shown[:3]]
+        return ToolStep("other_sizes", {"product_ids": ids[:4], "direction": p.package or "any"})
 
     def _ask(self, state: ThreadState, what: Any, text: str) -> ReplyStep:
         state.pending = what
@@ -356,8 +376,6 @@ class Policy:
             return replies.search_results(SearchProductsResult.model_validate(data), key, prefix=prefix)
         if name == "get_product_details":
             details = ProductDetails.model_validate(data)
-            if intent is not None and intent.route == "bigger" and undecided(parsed):
-                prefix += replies.package_size(details)
             if parsed.superlative and len(state.shown) > 1:
                 prefix += replies.superlative(details, parsed.superlative, len(state.shown))
             if "why" in parsed.acts:
@@ -405,14 +423,26 @@ _PRODUCT_REQUEST = re.compile(
 )
 
 
+def _refines_search(p: Parsed) -> bool:
+    """Whether the message asks for other food, not only another size ("a bigger bag of something grain free")."""
+    return bool(p.features or p.food_types or p.flavors or p.brands or p.avoid or p.conditions or p.species)
+
+
+def _new_request(p: Parsed) -> bool:
+    """A request for other products ("any good value food for my cat?"), not a question about those shown."""
+    about_shown = re.search(r"\b(?:these|those|them|they|which|shown|of the|one|ones|it|its)\b", p.text)
+    return _PRODUCT_REQUEST.search(p.text) is not None and about_shown is None and not p.refs
+
+
 def _asks_for_products(p: Parsed) -> bool:
     """A message about this pet that asks for food (not a general question the knowledge tools answer)."""
     personal = p.age_years is not None or p.breed is not None or p.weight_kg is not None or p.name is not None
     return personal or _PRODUCT_REQUEST.search(p.text) is not None
 
 
-def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct:
-    """The shown product that is the cheapest / priciest / best rated / richest in protein."""
+def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct | None:
+    """The shown product that is the cheapest / priciest / best rated / richest in protein / leanest / lowest in
+    calories; None when no product shown lists the value (never a guess)."""
     match kind:
         case "cheapest":
             return min(shown, key=lambda s: s.price)
@@ -420,6 +450,12 @@ def _superlative(kind: str, shown: list[ShownProduct]) -> ShownProduct:
             return max(shown, key=lambda s: s.price)
         case "most_protein":
             return max(shown, key=lambda s: s.protein_min or 0.0)
+        case "least_fat":
+            listed = [s for s in shown if s.fat_min is not None]
+            return min(listed, key=lambda s: s.fat_min or 0.0) if listed else None
+        case "fewest_calories":
+            listed = [s for s in shown if s.kcal_per_kg is not None]
+            return min(listed, key=lambda s: s.kcal_per_kg or 0.0) if listed else None
         case _:
             return max(shown, key=lambda s: (s.rating or 0.0, s.review_count))
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from aya.catalog.ingredients import family_of, violations
+from aya.catalog.packages import recipe_name
 from aya.shop.profile import FEATURE_WORDS, WITH_WORDS, PetProfile, condition_phrase, feature_phrase, join_words
 from aya.shop.safety.diets import is_vet_label
 from aya.shop.state import ShownProduct
@@ -156,15 +157,6 @@ def no_match(attribute: Attribute, shown: Sequence[ShownProduct]) -> str:
     return f'None of the {count} product{plural} I showed is "{what}" ({names}). Which one did you mean?'
 
 
-def package_size(p: ProductDetails) -> str:
-    """The lead of "is there a bigger bag?": the size shown, honestly (other sizes are other products)."""
-    size = f"comes as {p.size}" if p.size else "is listed without a package size"
-    return (
-        f"The one I showed {size}. I can't list every package size from here, so look for the same recipe in a "
-        "larger size on the product page. "
-    )
-
-
 def out_of_range(refs: Sequence[int], shown: int) -> str:
     plural = "s" if shown != 1 else ""
     return f"I only showed {shown} product{plural}, so I can't find number {max(refs)}. Which one did you mean?"
@@ -177,6 +169,27 @@ def thanks(username: str | None, key: str) -> str:
             f"You're welcome{name}! Anything else I can help you find?",
             f"My pleasure{name}! Let me know if you'd like to compare options or look at something else.",
             f"Happy to help{name}! Just ask if you need anything else for your pet.",
+        ],
+        key,
+    )
+
+
+def acknowledge(profile: PetProfile, shown: bool, key: str) -> str:
+    """ "ok", "lol", "got it": nothing asked, so Aya keeps the door open (no search, no repeated greeting)."""
+    if shown:
+        return pick(
+            [
+                "Sounds good! Ask me about any of those, or tell me what to change and I'll look again.",
+                "Sure! I can compare them, show details, or find other sizes or cheaper options whenever you like.",
+            ],
+            key,
+        )
+    if profile.species:
+        return f"Sounds good! Tell me whenever you'd like me to look for food for {_pet(profile)}."
+    return pick(
+        [
+            "Sure! Whenever you're ready, tell me about your pet (dog or cat, age, any health needs).",
+            "Sounds good! I'm here when you want to find food for a dog or a cat.",
         ],
         key,
     )
@@ -260,7 +273,8 @@ def out_of_scope(parsed: Parsed, key: str) -> str:
         case "off_topic":
             return (
                 "I'm afraid that's outside what I can help with — I'm Aya, the store's pet food specialist. "
-                "Can I help you find food for a dog or a cat?"
+                "I can find dog and cat food for your pet's age, size and health needs, compare products, and work "
+                "out portions and prices. Can I help you find food for a dog or a cat?"
             )
         case _:
             return unknown(key)
@@ -270,8 +284,9 @@ def out_of_scope(parsed: Parsed, key: str) -> str:
 
 
 def short_title(title: str) -> str:
-    """The product name without its package size ("…Dry Dog Food, 30-lb bag" -> "…Dry Dog Food")."""
-    return title.split(", ")[0]
+    """The product name without its package size ("…Dry Dog Food, 30-lb bag" -> "…Dry Dog Food"; a comma inside
+    the name stays: "…with Turkey, Quail & Duck…")."""
+    return recipe_name(title)
 
 
 def _line(i: int, p: ProductSummary, reason: str | None = None) -> str:
@@ -492,10 +507,21 @@ def superlative(p: ProductSummary, kind: str, shown: int) -> str:
         "priciest": f"the priciest at ${p.price:.2f}",
         "most_protein": f"the richest in protein ({p.protein_min:g}%)" if p.protein_min is not None else "",
         "best_rated": f"the best rated ({p.rating:.1f} from {p.review_count:,} reviews)" if p.rating else "",
+        "least_fat": f"the leanest ({p.fat_min:g}% fat at least, on its label)" if p.fat_min is not None else "",
+        "fewest_calories": f"the lowest in calories ({p.kcal_per_kg:,.0f} kcal per kg)" if p.kcal_per_kg else "",
     }.get(kind, "")
     if not what:
         return ""
     return f"Of the {shown} I showed, **{short_title(p.title)}** is {what}. "
+
+
+def no_superlative(kind: str, shown: int) -> str:
+    """ "which has the least fat?" when no product shown lists it: said, not guessed."""
+    what = {"least_fat": "fat content", "fewest_calories": "calories"}.get(kind, "that")
+    return (
+        f"None of the {shown} products I showed lists its {what}, so I can't tell which one is lowest. "
+        "I can show the details of any of them, or compare them side by side."
+    )
 
 
 def why(p: ProductSummary, profile: PetProfile) -> str:

@@ -41,6 +41,9 @@ class ShownProduct(BaseModel):
     rating: float | None = None
     review_count: int = 0
     protein_min: float | None = None
+    # for "which has the least fat", "the lowest calorie one" (absent in states stored before: unknown)
+    fat_min: float | None = None
+    kcal_per_kg: float | None = None
     # for "the big bag", "the small breed one", "the grain free one" (absent in states stored before: defaults)
     size: str = ""
     breed_size: str | None = None
@@ -59,6 +62,8 @@ class ShownProduct(BaseModel):
             rating=p.rating,
             review_count=p.review_count,
             protein_min=p.protein_min,
+            fat_min=p.fat_min,
+            kcal_per_kg=p.kcal_per_kg,
             size=p.size,
             breed_size=p.breed_size,
             special_features=list(p.special_features),

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aya.catalog.models import Product
+from aya.catalog.packages import recipe_key, recipe_name
 from aya.catalog.vocab import BreedSize, FoodType, LifeStage, SpecialFeature, Species, TargetCondition
 from aya.core.errors import BadRequest, NotFound
 from aya.search.exclusions import excluded
@@ -468,11 +469,11 @@ async def find_similar(search: ProductSearch, args: SimilarArgs) -> SimilarResul
         }
     )
     result = await search.similar(base.id, k=min(3 * MAX_K, args.k * 3 + 6), filters=filters)
-    same_recipe = (base.brand.lower(), _name(base).lower())
+    same_recipe = recipe_key(base.brand, base.title, base.size)
     hits = [
         (p, why)
         for p, why in dedupe_variants(_safe_hits(result, filters))
-        if p.id != base.id and (p.brand.lower(), _name(p).lower()) != same_recipe
+        if p.id != base.id and recipe_key(p.brand, p.title, p.size) != same_recipe
     ][: args.k]
     return SimilarResult(
         base=ProductSummary.of(base),
@@ -608,7 +609,7 @@ def dedupe_variants(hits: list[tuple[Product, list[str]]]) -> list[tuple[Product
     seen: set[tuple[str, str]] = set()
     out: list[tuple[Product, list[str]]] = []
     for product, why in hits:
-        key = (product.brand.lower(), _name(product).lower())
+        key = recipe_key(product.brand, product.title, product.size)
         if key not in seen:
             seen.add(key)
             out.append((product, why))
@@ -783,4 +784,4 @@ def _trim(text: str, limit: int) -> str:
 
 
 def _name(p: Product) -> str:
-    return p.title.split(", ")[0]
+    return recipe_name(p.title, p.size)

@@ -213,7 +213,8 @@ def test_a_bad_intents_file_is_a_clear_error(text: str, error: str) -> None:
         ("the salmon one", False),
         ("how do these stack up", True),
         ("omg thats amazing", True),
-        ("any bigger packs available", True),
+        ("any bigger packs available", False),  # the package-size rule reads it (it was misread as another flavour)
+        ("hmm got that in something roomier", True),
     ],
 )
 def test_only_messages_no_rule_reads_are_classified(text: str, is_undecided: bool) -> None:

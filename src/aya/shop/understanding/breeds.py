@@ -2,8 +2,9 @@
 
 Exact names and aliases first (longest wins, so "toy poodle" beats "poodle" and "miniature schnauzer" beats
 "schnauzer"), then a size word in front of a breed ("mini goldendoodle", "tiny poodle"), then misspellings: a word or
-two that no table knows, close to a breed name ("germn shepard", "chiuaua"). A weight sets the size when no breed
-does (:func:`size_for_weight`).
+two that no table knows, close to a breed name and starting with its letter ("germn shepard", "chiuaua"; "hows"
+is not "chows"). A chat word that is also an abbreviation ("bc") is the breed only after "my", "a", "the". A weight
+sets the size when no breed does (:func:`size_for_weight`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from importlib import resources
 from rapidfuzz import fuzz, process
 
 from aya.shop.understanding.text import PhraseTable, Span, normalize_text
+from aya.shop.understanding.vocabulary import data as vocabulary
 
 # Adult weight (kg) at or under which a dog is in each size class; above the last one it is giant.
 SIZE_LIMITS_KG: tuple[tuple[str, float], ...] = (("toy", 4.5), ("small", 11.0), ("medium", 25.0), ("large", 45.0))
@@ -120,9 +122,12 @@ def find_breed(norm: str, *, known_words: frozenset[str] = frozenset()) -> Breed
     ``known_words`` are words that must never be read as a misspelled breed (the caller's vocabulary)."""
     index = _index()
     found = [
-        f for f in index.table.find(norm) if not (f[0] in _PRODUCT_WORDS and _PRODUCT_BEFORE.search(norm[: f[2][0]]))
+        f
+        for f in index.table.find(norm)
+        if not (f[0] in _PRODUCT_WORDS and _PRODUCT_BEFORE.search(norm[: f[2][0]]))  # Purina's Puppy Chow
+        and not (f[1] in _chat_words() and not _OWNED.search(norm[: f[2][0]]))  # "bc" is "because" unless "my bc"
     ]
-    if found:  # "we feed him purina puppy chow": Purina's Puppy Chow, not a Chow Chow
+    if found:
         # a breed named anywhere outranks a size phrase ("just a big boy, great dane")
         phrase, key, span = next((f for f in found if not index.by_phrase[f[1]].generic), found[0])
         breed = index.by_phrase[key]
@@ -133,6 +138,13 @@ def find_breed(norm: str, *, known_words: frozenset[str] = frozenset()) -> Breed
 # Breed words that are also the last word of a food's name ("Puppy Chow", "Dog Chow", "Cat Chow", "Kitten Chow")
 _PRODUCT_WORDS = frozenset({"chow", "chows"})
 _PRODUCT_BEFORE = re.compile(r"\b(?:puppy|dog|cat|kitten|purina)\s+$")
+_OWNED = re.compile(r"\b(?:my|our|a|an|the|his|her|their|your|ur)\s+$")
+
+
+@cache
+def _chat_words() -> frozenset[str]:
+    """Chat words that are also a breed's abbreviation ("bc"): a breed only right after "my", "a", "the"."""
+    return frozenset(normalize_text(w) for w in vocabulary()["chat"]["words"])
 
 
 def _sized(breed: Breed, norm: str, span: Span) -> Breed:
@@ -162,8 +174,8 @@ def _misspelled(norm: str, known_words: frozenset[str]) -> BreedMatch | None:
                 continue
             phrase = " ".join(w.group(0) for w in group)
             hit = process.extractOne(phrase, index.names, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-            if hit is None or (n == 1 and " " in hit[0]):
-                continue
+            if hit is None or (n == 1 and " " in hit[0]) or hit[0][0] != phrase[0]:
+                continue  # a misspelling keeps its first letter: "hows" is not "chows"
             breed = index.by_phrase[hit[0]]
             span = (group[0].start(), group[-1].end())
             return BreedMatch(_sized(breed, norm, span), span, phrase)

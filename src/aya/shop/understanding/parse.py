@@ -25,9 +25,18 @@ from aya.shop.understanding import breeds as breed_table
 from aya.shop.understanding.brands import CatalogTerms, Mention, brand_names, fold
 from aya.shop.understanding.negation import negated_statement, polarity
 from aya.shop.understanding.numbers import BudgetPeriod, listed_age, read_numbers
+from aya.shop.understanding.packages import PackageWish, read_package_wish
 from aya.shop.understanding.refs import Attribute, Refs, read_refs
 from aya.shop.understanding.spelling import correct
-from aya.shop.understanding.text import PhraseTable, Span, invert, normalize_text, overlaps, spoken_numbers
+from aya.shop.understanding.text import (
+    PhraseTable,
+    Span,
+    expand_shorthand,
+    invert,
+    normalize_text,
+    overlaps,
+    spoken_numbers,
+)
 from aya.shop.understanding.vocabulary import data
 
 MAX_CHARS = 2000  # a shopper's message; anything longer is read up to here
@@ -72,7 +81,9 @@ class Parsed:
     refs_all: bool = False  # "them", "both", "these"
     ref_attribute: Attribute | None = None  # "the adult one", "the cheaper one": resolved against what was shown
     mentions: list[str] = field(default_factory=list)  # other words that may name a shown product
-    superlative: str | None = None  # "which one is cheapest?": cheapest | priciest | best_rated | most_protein
+    superlative: str | None = None  # "which one is cheapest?": cheapest | priciest | best_rated | most_protein |
+    # least_fat | fewest_calories
+    package: PackageWish | None = None  # "do they come in a bigger bag?", "a trial size": other sizes of shown ones
     out_of_scope: OutOfScope | None = None
     other_animal: str | None = None
     pet_other: bool = False  # "my other cat"
@@ -136,7 +147,9 @@ class Parsed:
 
     @property
     def is_smalltalk_only(self) -> bool:
-        return not self.has_pet_facts and not (self.acts - {"greeting", "thanks", "goodbye", "help", "smalltalk"})
+        return not self.has_pet_facts and not (
+            self.acts - {"greeting", "thanks", "goodbye", "help", "smalltalk", "ack"}
+        )
 
     @property
     def shopping(self) -> bool:
@@ -172,8 +185,10 @@ class Tables:
     out_of_scope: PhraseTable
     groups: dict[str, list[str]]
     not_names: frozenset[str]
+    chat_words: frozenset[str]  # "hows", "wats", "lol", "bc": chat, never a shopper word, breed or brand
     known_words: frozenset[str]  # every word a table knows: never "corrected" into a breed or brand
     vocabulary: tuple[str, ...]  # single words of the shopper vocabulary: what a typo may be corrected to
+    english: tuple[str, ...]  # other English words: a typo as close to one of them is theirs, not ours
 
 
 @cache
@@ -194,7 +209,8 @@ def tables() -> Tables:
     known = {w for table in mapping.values() for phrase in table for w in normalize_text(phrase).split()}
     known |= set(ingredient_words) | set(d["ingredients"]["flavors"]) | set(d["names"]["not_names"])
     vocab_words = tuple(sorted({w for w in known if w.isalpha() and len(w) >= 4}))
-    known |= _english_words() | set(d["texting"]["words"])
+    chat = frozenset(normalize_text(w) for w in d["chat"]["words"])
+    known |= _english_words() | set(d["texting"]["words"]) | chat
     return Tables(
         species=PhraseTable(mapping["species"]),
         life_stage=PhraseTable(mapping["life_stage"]),
@@ -209,8 +225,10 @@ def tables() -> Tables:
         out_of_scope=PhraseTable(mapping["out_of_scope"]),
         groups={k: list(v) for k, v in d["ingredients"]["groups"].items()},
         not_names=frozenset(d["names"]["not_names"]),
+        chat_words=chat,
         known_words=frozenset(known),
         vocabulary=vocab_words,
+        english=tuple(sorted(_english_words() - set(vocab_words))),
     )
 
 
@@ -254,9 +272,14 @@ _SUPPLY = re.compile(
 _SUPERLATIVE = re.compile(
     r"\b(?:which(?: one)?(?: of (?:them|these|those))?(?: is| has)?(?: the)?|the|of (?:them|these|those)(?: is)?)\s+"
     r"(cheapest|least expensive|lowest price|most affordable|most expensive|priciest|best rated|highest rated|"
-    r"top rated|best reviewed|most protein|highest protein)\b(?!\s+(?:food|foods|cat|dog|dry|wet|kibble))"
+    r"top rated|best reviewed|most protein|highest protein|most popular|most reviews|most reviewed|best seller|"
+    r"best selling|bestseller|least fat|lowest fat|leanest|least calories|fewest calories|lowest calories?|"
+    r"least calorie|lowest kcal|least kcal)\b(?!\s+(?:food|foods|cat|dog|dry|wet|kibble))"
 )
-_GREETING = re.compile(r"^(?:h+i+|he+y+a?|hel+o+|hey+o|hiya+|howdy|yo+|sup|heya|g'?day|morning|evening)\b")
+_WEIGHT_TALK = re.compile(r"\b(?:overweight|weight|chunky|chubby|heavy|obese|diet|pounds|lbs?|kg)\b")
+_GREETING = re.compile(
+    r"^(?:h+i+|he+y+a?|hel+o+|hey+o|hiya+|howdy|yo+|sup|heya|g'?day|morning|mornin|evening|gm|hola|good mornin'?)\b"
+)
 _SMALLTALK = re.compile(
     r"\b(?:how(?:'s| is| are) (?:your|you|it going|things|life)|how are ya|what'?s up|wassup|how have you been|"
     r"how do you do|nice to meet|are you (?:a )?(?:bot|robot|human|real|ai)|who made you|you'?re (?:great|awesome|"
@@ -298,8 +321,8 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
     """Parse one shopper message. ``terms`` are the catalog's brands and lines (from ``ProductSearch.facets()``)."""
     raw = breed_table.expand_abbreviations(text.strip()[:MAX_CHARS])
     t = tables()
-    norm = spoken_numbers(normalize_text(raw))
-    norm = correct(norm, t.vocabulary, _known_words(terms))
+    norm = spoken_numbers(expand_shorthand(normalize_text(raw)))
+    norm = correct(norm, t.vocabulary, _known_words(terms), t.english)
     m_first = _FIRST_PET.search(norm)
     # "..., start with the pug": the choice is no pet of its own; the pets are told apart before it
     parts = _split_pets(norm[: m_first.start()].rstrip(" ,.;") if m_first else norm, terms)
@@ -568,14 +591,19 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             and not re.search(r"like the (?:first|second|third|last|\w+ one)", norm)
         ):
             continue
+        if act == "compare" and phrase.startswith("which") and _asks_anew(norm, out):
+            continue  # "which is the best food for a senior cat" asks for food, not about the ones shown
         out.acts.add(act)
     if out.difference is not None:
         out.acts.add("cheaper")  # "chewy has it for $5 less": find it cheaper, not "under $5"
     if "cheaper" in out.acts:
         out.sort = out.sort or "price"
-    for phrase, act, _span in t.smalltalk.find(norm):
+    smalltalk = t.smalltalk.find(norm)
+    for phrase, act, _span in smalltalk:
         if act == "unsure" and out.words > 5:
             continue
+        if act == "ack" and not _only_phrases(norm, [s for _, _, s in smalltalk]):
+            continue  # "ok", "lol", "got it" alone; "ok so which is cheaper per lb" is a question
         if act == "greeting" and (phrase in ("yo", "hey", "hi") and _span[0] > 0):
             continue  # "13 yo beagle" is an age
         out.acts.add(act)
@@ -585,8 +613,11 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         out.acts.add("smalltalk")
     refs: Refs = read_refs(norm, compare="compare" in out.acts)
     out.refs, out.refs_all, out.ref_attribute = refs.positions, refs.all, refs.attribute
-    if refs.attribute is not None:
-        if refs.attribute[0] == "price":
+    out.package = read_package_wish(norm)
+    if out.package is not None and refs.attribute is not None and refs.attribute[0] == "size":
+        out.ref_attribute = None  # "a bigger bag" asks for another size, it does not point at the biggest shown
+    if out.ref_attribute is not None:
+        if out.ref_attribute[0] == "price":
             out.acts.discard("cheaper")  # "the cheaper one" points at a shown product, it asks for no new search
             out.sort = None
         if not out.acts & {"compare", "similar", "details"}:
@@ -598,8 +629,13 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             "cheapest" if word in ("cheapest", "least expensive", "lowest price", "most affordable")
             else "priciest" if word in ("most expensive", "priciest")
             else "most_protein" if "protein" in word
+            else "least_fat" if word in ("least fat", "lowest fat", "leanest")
+            else "fewest_calories" if "calorie" in word or "kcal" in word
             else "best_rated"
         )  # fmt: skip
+        lean = out.superlative in ("least_fat", "fewest_calories")
+        if lean and "weight_management" in out.conditions and not _WEIGHT_TALK.search(norm):
+            out.conditions.remove("weight_management")  # "which has the least fat" asks about the shown ones
     if "why" in out.acts:
         out.acts.add("details")  # "why did you pick the first one?": its details, with the reason it fits
     if out.refs and not (out.acts & {"compare", "details", "similar", "cheaper"}):
@@ -646,11 +682,45 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             out.out_of_scope = "medical"
         elif "off_topic" in scope_values and not out.has_pet_facts:
             out.out_of_scope = "off_topic"
+        elif "off_topic_task" in scope_values and not _asks_about_food(norm, out):
+            out.out_of_scope = "off_topic"  # "help with my essay", "write a poem about my cat"
     out.medical = "medical" in scope_values
     out.symptoms = _symptoms(norm)
     if "other_animals" in scope_values:
         out.other_animal = next(p for p, v, _ in scope if v == "other_animals").split()[-1]
     return out
+
+
+_SHOWN_WORDS = re.compile(r"\b(?:these|those|them|they|one|ones|of the|both|either|here|above|shown|\d+)\b")
+
+
+def _asks_anew(norm: str, out: Parsed) -> bool:
+    """A "which is best" question about food in general ("which is the best kibble for a lab"), not the ones shown."""
+    food = re.search(r"\b(?:foods?|kibble|diets?|brands?|meals?|recipes?)\b", norm)
+    names_food = out.food_types or out.species or food
+    return bool(names_food) and _SHOWN_WORDS.search(norm) is None
+
+
+def _asks_about_food(norm: str, out: Parsed) -> bool:
+    """Whether the message asks about food at all (a pet named alone does not: "write a poem about my cat")."""
+    return bool(
+        _FOOD_WORDS.search(norm)
+        or out.food_types
+        or out.conditions
+        or out.features
+        or out.avoid
+        or out.flavors
+        or out.brands
+        or out.budget_max is not None
+        or out.refs
+        or out.acts & {"compare", "details", "similar", "cheaper", "more"}
+    )
+
+
+def _only_phrases(norm: str, spans: list[Span]) -> bool:
+    """Whether ``norm`` says nothing but the phrases at ``spans`` (punctuation and "aya" aside)."""
+    rest = "".join(ch if not any(a <= i < b for a, b in spans) else " " for i, ch in enumerate(norm))
+    return not re.sub(r"\baya\b|[^a-z0-9]", "", rest)
 
 
 def _breed_words(name: str) -> str:

@@ -117,6 +117,7 @@ def undecided(p: Parsed) -> bool:
         or p.refs
         or p.ref_attribute is not None
         or p.superlative is not None
+        or p.package is not None
         or p.out_of_scope is not None
         or p.medical
         or p.pet_other

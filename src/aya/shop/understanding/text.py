@@ -86,6 +86,17 @@ def overlaps(span: Span, spans: Iterable[Span]) -> bool:
     return any(span[0] < b and a < span[1] for a, b in spans)
 
 
+# Texting shorthand read as the words it stands for, so every phrase table matches it ("which one would u pick",
+# "how r u", "r they grain free"); a letter of a vet formula ("u/d", "r/d") is left alone.
+_CHAT_SHORTHAND = {"u": "you", "ur": "your", "r": "are", "ya": "you", "b4": "before", "w/": "with", "tho": "though"}
+_SHORTHAND = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in _CHAT_SHORTHAND) + r")(?![\w/])")
+
+
+def expand_shorthand(norm: str) -> str:
+    """ "which one would u pick" -> "which one would you pick" (normalized text in, normalized text out)."""
+    return _SHORTHAND.sub(lambda m: _CHAT_SHORTHAND[m.group(1)], norm)
+
+
 _UNITS_1 = "one two three four five six seven eight nine".split()
 _TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
