@@ -84,7 +84,8 @@ def polarity(norm: str, span: Span, *, clause: bool = False) -> Polarity:
     if _PAST_AFTER.match(norm[end:]) and _PAST_WISH.search(norm[end:]):
         return "past"  # "nutro is what she's always eaten but i want to switch"
     if (
-        _FEEDS_NOW.search(before)
+        not clause  # the pet itself ("we feed our cat …") is never the past
+        and _FEEDS_NOW.search(before)
         and (_SWITCH_WISH.search(norm[end:]) or _COMPLAINT.search(norm[end:]))
         and not _LIKES_IT.search(norm[end:])
     ):
