@@ -43,6 +43,7 @@ from aya.shop.knowledge import (
     unit_prices,
     unknown_answer,
 )
+from aya.shop.profile import join_words
 from aya.shop.sizes import OtherSizesArgs, other_sizes
 from aya.shop.tools import ToolSpec
 
@@ -128,6 +129,11 @@ class IngredientCheckArgs(BaseModel):
 
     product_id: str = Field(min_length=1, max_length=200, description="The product to check.")
     ingredients: list[str] = Field(min_length=1, max_length=10, description="Ingredients or families, e.g. chicken.")
+    other_product_ids: list[str] = Field(
+        default_factory=list,
+        max_length=9,
+        description='More products to check the same way ("do any of them have chicken?" about all shown).',
+    )
 
 
 class IngredientFinding(BaseModel):
@@ -269,7 +275,28 @@ async def pet_food_question(search: ProductSearch, args: QuestionArgs) -> Questi
 
 
 async def check_ingredients(search: ProductSearch, args: IngredientCheckArgs) -> IngredientCheckResult:
-    product = await _product(search, args.product_id)
+    """One product's answer; with ``other_product_ids``, every product's answer in turn (the first one's findings)."""
+    first = await _check_one(search, args.product_id, args.ingredients)
+    if not args.other_product_ids:
+        return first
+    others = [await _check_one(search, pid, args.ingredients) for pid in dict.fromkeys(args.other_product_ids)]
+    checked = [first, *others]
+    with_it = [r for r in checked if any(f.contains for f in r.findings)]
+    asked = join_words(list(dict.fromkeys(f.asked for f in first.findings)), "or")
+    if len(with_it) == len(checked):
+        head = f"All {len(checked)} contain {asked}."
+    elif not with_it:
+        head = f"None of the {len(checked)} contain {asked}."
+    else:
+        head = f"{len(with_it)} of the {len(checked)} contain{'s' if len(with_it) == 1 else ''} {asked}."
+    # one product after another: no "Yes:" that could read as an answer to "are they chicken free?"
+    answers = [r.answer.removeprefix("Yes: ") for r in checked]
+    return first.model_copy(update={"answer": " ".join([head, *answers])})
+
+
+async def _check_one(search: ProductSearch, product_id: str, ingredients: list[str]) -> IngredientCheckResult:
+    product = await _product(search, product_id)
+    args = IngredientCheckArgs(product_id=product_id, ingredients=ingredients)
     findings: list[IngredientFinding] = []
     for asked in args.ingredients:
         fam = family_of(asked)
@@ -418,7 +445,14 @@ _SWITCH = re.compile(
 )
 _HAS_INGREDIENT = re.compile(
     r"\b(does|do|is there|are there|has|have|contain|contains|any)\b.*\b(have|contain|contains|include|in it|in them|"
-    r"has|any)\b",
+    r"has|any)\b|\bwhich (?:ones?|of (?:them|these|those)) (?:have|has|contains?|include)\b|"
+    r"\bare (?:they|these|those|any of (?:them|these|those))\b.*\bfree\b",
+    re.IGNORECASE,
+)
+_ALL_SHOWN = re.compile(
+    r"\b(?:any of (?:them|these|those|the)|all of (?:them|these|those)|do (?:they|these|those)|"
+    r"are (?:they|these|those)|do any|does any|which (?:ones?|of (?:them|these|those))|none of (?:them|these|those)|"
+    r"both|either)\b",
     re.IGNORECASE,
 )
 # A question anywhere in the message: "grain free for my frenchie? heard about DCM tho, is grain free bad" asks one.
@@ -481,7 +515,10 @@ def knowledge_request(
     if product and _HAS_INGREDIENT.search(t):
         named = list(dict.fromkeys(phrase for phrase, _ in named_ingredients(t)))
         if named:
-            return "check_ingredients", {"product_id": product, "ingredients": named[:5]}
+            args = {"product_id": product, "ingredients": named[:5]}
+            if len(shown_ids) > 1 and _ALL_SHOWN.search(t):
+                args["other_product_ids"] = [i for i in shown_ids if i != product][:9]  # "do any of them have …"
+            return "check_ingredients", args
     # "is it grain free?" asks about a product shown; with nothing shown, "my dog keeps stealing it" is no reference
     about_shown = focus_id is not None or (
         bool(shown_ids) and re.search(r"\b(it|this one|that one|these|those|them|they)\b", t, re.I) is not None

@@ -372,3 +372,17 @@ def test_the_most_protein_with_nothing_shown_asks_for_high_protein() -> None:
     update(state, parse("what dog food has the most protein", terms=TERMS))
     update(state, parse("for a puppy", terms=TERMS))
     assert "high_protein" in state.profile.features and state.profile.effective_life_stage() == "puppy"
+
+
+@pytest.mark.parametrize(
+    "text", ["do any of them have chicken?", "which ones have chicken", "are they chicken free", "do both have chicken"]
+)
+def test_an_ingredient_question_about_all_shown_checks_them_all(text: str) -> None:
+    asked = knowledge_request(text, species="cat", shown_ids=["a", "b", "c"], focus_id="a")
+    assert asked is not None and asked[0] == "check_ingredients"
+    assert asked[1]["product_id"] == "a" and asked[1]["other_product_ids"] == ["b", "c"]
+
+
+def test_an_ingredient_question_about_one_checks_one() -> None:
+    asked = knowledge_request("does the second one have fish", species="cat", shown_ids=["a", "b", "c"], focus_id="b")
+    assert asked is not None and asked[1] == {"product_id": "b", "ingredients": ["fish"]}
