@@ -386,3 +386,24 @@ def test_an_ingredient_question_about_all_shown_checks_them_all(text: str) -> No
 def test_an_ingredient_question_about_one_checks_one() -> None:
     asked = knowledge_request("does the second one have fish", species="cat", shown_ids=["a", "b", "c"], focus_id="b")
     assert asked is not None and asked[1] == {"product_id": "b", "ingredients": ["fish"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "wet"),
+    [
+        (
+            "my cat is diabetic and my vet said feed her low carb wet food. She's 12. She won't eat pate, only chunks",
+            True,
+        ),
+        ("no pate please, 5 yo cat", None),
+        ("she hates gravy, wet food only", True),
+    ],
+)
+def test_a_refused_texture_is_not_a_refused_wet_food(text: str, wet: bool | None) -> None:
+    p = parse(text, terms=TERMS)
+    assert "wet" not in p.not_food_types
+    assert ("wet" in p.food_types) is bool(wet)
+
+
+def test_wet_food_refused_is_still_refused() -> None:
+    assert parse("no wet food, she wont eat canned", terms=TERMS).not_food_types == ["wet"]

@@ -561,10 +561,12 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             continue
         if condition not in out.conditions:
             out.conditions.append(condition)
-    for _, food_type, span in t.food_types.find(norm):
+    for phrase, food_type, span in t.food_types.find(norm):
         if overlaps(span, consumed):
             continue
         p = polarity(norm, span)
+        if p != "wanted" and phrase in _TEXTURES:
+            continue  # "she won't eat pate, only chunks": a texture of wet food refused, not wet food
         target = out.food_types if p == "wanted" else out.not_food_types
         if food_type not in target:
             target.append(food_type)
@@ -838,6 +840,10 @@ _NO_PRESCRIPTION = re.compile(
     r"\b(?:can'?t|cant|cannot|unable to|not able to|won'?t|wont|no time to)\s+(?:get|go|make it|see|afford|take "
     r"(?:her|him|them|it))\b[^.,;!?]{0,25}\bfor (?:a |an |the |any )?" + _RX + r"\b"
 )
+_TEXTURES = frozenset(
+    {"pate", "pâté", "pates", "gravy", "chunks", "loaf", "shreds", "shredded", "minced", "morsels", "mousse", "stew",
+     "in broth"}
+)  # fmt: skip
 _STAGE_FOOD = re.compile(r"\s*(?:food|formula|kibble|chow|recipe|diet|cans?|wet|dry)\b")
 # A feature denied by the words right before it: "not grain free", "i dont want grain free".
 _DENIED = re.compile(
