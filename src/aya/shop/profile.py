@@ -53,6 +53,9 @@ class PetProfile(BaseModel):
     avoid_food_types: list[FoodType] = Field(
         default_factory=list, description="Food types the pet won't eat or the shopper moves away from."
     )
+    avoid_textures: list[str] = Field(
+        default_factory=list, max_length=10, description="Textures the pet refuses, e.g. pate or gravy."
+    )
     avoid_features: list[SpecialFeature] = Field(
         default_factory=list,
         description="Labels the shopper refused: 'prescription' when there is no prescription (no vet diet shown).",
@@ -127,7 +130,15 @@ class PetProfile(BaseModel):
 
 
 _ACCUMULATE = frozenset(
-    {"conditions", "features", "avoid_ingredients", "avoid_brands", "avoid_food_types", "avoid_features"}
+    {
+        "conditions",
+        "features",
+        "avoid_ingredients",
+        "avoid_brands",
+        "avoid_food_types",
+        "avoid_features",
+        "avoid_textures",
+    }
 )
 
 

@@ -195,6 +195,9 @@ class SearchProductsArgs(BaseModel):
         default_factory=list,
         description="Labels to leave out, e.g. ['prescription'] when the shopper has no prescription.",
     )
+    exclude_textures: list[str] = Field(
+        default_factory=list, max_length=10, description="Wet-food textures the pet refuses, e.g. ['pate']."
+    )
     breed_size: BreedSize | None = Field(
         default=None,
         description="The dog's size: food made for a conflicting size (large-breed for a toy) is left out.",
@@ -566,6 +569,7 @@ def profile_search_args(
         exclude_brands=list(profile.avoid_brands),
         exclude_food_types=list(profile.avoid_food_types),
         exclude_features=list(profile.avoid_features),
+        exclude_textures=list(profile.avoid_textures),
         breed_size=profile.breed_size if profile.species == "dog" else None,
         sort=sort,
         k=min(MAX_K, max(1, k)),
@@ -638,10 +642,17 @@ def _safe_hits(
                 continue
             if "prescription" in args.exclude_features and is_vet_label(product.title, product.special_features):
                 continue  # no prescription: a vet diet named only by its title is left out too
+            if args.exclude_textures and _has_texture(product.title, args.exclude_textures):
+                continue  # "she doesn't like pate"
             if args.breed_size and sizes_conflict(args.breed_size, sized_for(product)):
                 continue
         out.append((product, list(hit.why)))
     return out
+
+
+def _has_texture(title: str, textures: Sequence[str]) -> bool:
+    words = re.sub(r"[^a-z ]", " ", title.lower().replace("pâté", "pate"))
+    return any(re.search(rf"\b{re.escape(t)}s?\b", words) for t in textures)
 
 
 _SIZED_TITLE = (

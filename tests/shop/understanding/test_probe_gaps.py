@@ -407,3 +407,24 @@ def test_a_refused_texture_is_not_a_refused_wet_food(text: str, wet: bool | None
 
 def test_wet_food_refused_is_still_refused() -> None:
     assert parse("no wet food, she wont eat canned", terms=TERMS).not_food_types == ["wet"]
+
+
+@pytest.mark.parametrize(
+    ("text", "textures"),
+    [
+        ("she doesnt like pate", ["pate"]),
+        ("no pâté or gravy pls", ["pate", "gravy"]),
+        ("he hates shredded", ["shreds"]),
+    ],
+)
+def test_a_refused_texture_is_stored(text: str, textures: list[str]) -> None:
+    assert parse(text, terms=TERMS).profile().avoid_textures == textures
+
+
+def test_a_refused_texture_leaves_out_the_products_named_so() -> None:
+    from aya.shop.tools import _has_texture
+
+    assert _has_texture("Fancy Feast Chicken Feast Classic Pâté Canned Cat Food", ["pate"])
+    assert _has_texture("Tuna Feast in Gravy Minced", ["gravy"])
+    assert not _has_texture("Chicken Feast in Gravy Minced", ["pate"])
+    assert not _has_texture("Gravy Train Dry Dog Food", ["pate"])

@@ -63,6 +63,7 @@ class Parsed:
     not_features: list[str] = field(default_factory=list)  # "not grain free"
     refused_features: list[str] = field(default_factory=list)  # "i don't have a prescription": never shown
     allowed: list[str] = field(default_factory=list)  # "actually she can have chicken": no longer avoided
+    not_textures: list[str] = field(default_factory=list)  # "she doesn't like pate": that texture of wet food
     food_types: list[str] = field(default_factory=list)
     not_food_types: list[str] = field(default_factory=list)  # "won't touch wet", "from dry to raw"
     avoid: list[str] = field(default_factory=list)
@@ -118,6 +119,7 @@ class Parsed:
                 "product_lines": self.lines,
                 "avoid_food_types": self.not_food_types,
                 "avoid_features": self.refused_features,
+                "avoid_textures": self.not_textures,
             }
         )
 
@@ -136,6 +138,7 @@ class Parsed:
             or self.not_features
             or self.food_types
             or self.not_food_types
+            or self.not_textures
             or self.avoid
             or self.flavors
             or self.brands
@@ -566,7 +569,11 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
             continue
         p = polarity(norm, span)
         if p != "wanted" and phrase in _TEXTURES:
-            continue  # "she won't eat pate, only chunks": a texture of wet food refused, not wet food
+            # "she won't eat pate, only chunks": a texture of wet food refused, not wet food
+            texture = _TEXTURES[phrase]
+            if texture not in out.not_textures:
+                out.not_textures.append(texture)
+            continue
         target = out.food_types if p == "wanted" else out.not_food_types
         if food_type not in target:
             target.append(food_type)
@@ -840,10 +847,12 @@ _NO_PRESCRIPTION = re.compile(
     r"\b(?:can'?t|cant|cannot|unable to|not able to|won'?t|wont|no time to)\s+(?:get|go|make it|see|afford|take "
     r"(?:her|him|them|it))\b[^.,;!?]{0,25}\bfor (?:a |an |the |any )?" + _RX + r"\b"
 )
-_TEXTURES = frozenset(
-    {"pate", "pâté", "pates", "gravy", "chunks", "loaf", "shreds", "shredded", "minced", "morsels", "mousse", "stew",
-     "in broth"}
-)  # fmt: skip
+# Textures of wet food, as the shopper says them -> the word a product's title uses
+_TEXTURES = {
+    "pate": "pate", "pâté": "pate", "pates": "pate", "gravy": "gravy", "chunks": "chunks", "loaf": "loaf",
+    "shreds": "shreds", "shredded": "shreds", "minced": "minced", "morsels": "morsels", "mousse": "mousse",
+    "stew": "stew", "in broth": "broth",
+}  # fmt: skip
 _STAGE_FOOD = re.compile(r"\s*(?:food|formula|kibble|chow|recipe|diet|cans?|wet|dry)\b")
 # A feature denied by the words right before it: "not grain free", "i dont want grain free".
 _DENIED = re.compile(
