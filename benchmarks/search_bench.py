@@ -279,7 +279,7 @@ async def opensearch_side(
     index = await kw_search.current_index()
     stats = await kw_search.client.indices.stats(index=index, metric="store")
     out["index_mb"] = round(stats["_all"]["primaries"]["store"]["size_in_bytes"] / 2**20, 1)
-    await kw_search.client.indices.delete(index=index)
+    await kw_search.client.indices.delete(index=index, request_timeout=600)  # a large index takes a while
     await kw_search.aclose()
 
     embedder: Embedder = MiniLMEmbedder() if real else ClusteredRandomEmbedder()
@@ -324,7 +324,7 @@ async def opensearch_side(
     out["jvm_heap_max_mb"] = round(heap_max / 2**20, 1)
     out["jvm_rss_mb"] = round(jvm_rss_mb(jvm_pid), 1) if jvm_pid else None
     out["client_rss_mb"] = round(rss_mb(), 1)
-    await search.client.indices.delete(index=index)
+    await search.client.indices.delete(index=index, request_timeout=600)
     await search.aclose()
     return out
 
