@@ -2,10 +2,13 @@
 ingest throughput, at 5k, 50k and 500k sample products, for the embedded backend and OpenSearch side by side.
 
     .venv/bin/python benchmarks/search_bench.py [--sizes 5000,50000,500000] [--queries 200] [--work-dir DIR]
-        [--backends sqlite,opensearch] [--heap 1g]
+        [--backends sqlite,opensearch] [--heap 1g] [--opensearch-write bulk|sequential]
 
 OpenSearch runs as one local node (one JVM, ``--heap``) started for the run from the Maven-built launcher, or the
 node named by AYA_OPENSEARCH_URL; its figures add the JVM's RSS and heap in use, and the index's store size.
+Its catalog is built the way ``aya ingest --replace`` builds one (``--opensearch-write bulk``: a new index with refresh
+off and no replicas, two bulk requests in flight, then the alias switch); ``--opensearch-write sequential`` is the
+earlier path, kept to compare: an upsert into the live index, refresh every second, one request at a time.
 
 Vectors: at sizes up to ``--real-vectors-max`` (default 5,000) products carry real MiniLM embeddings (computed once,
 then read from the embedding cache in the work dir). Embedding 50k or 500k texts with MiniLM on 2 cores would take
@@ -252,10 +255,12 @@ def jvm_rss_mb(pid: int) -> float:
 
 
 async def opensearch_side(
-    n: int, url: str, jvm_pid: int | None, n_queries: int, real: bool, cache: Path, work: Path
+    n: int, url: str, jvm_pid: int | None, n_queries: int, real: bool, cache: Path, work: Path, write: str
 ) -> dict[str, object]:
     """Build (without vectors, then with them) and query an OpenSearch index of ``n`` sample products."""
-    from aya.search.opensearch_backend import OpenSearchProductSearch
+    from aya.search.opensearch_backend import SEQUENTIAL, BulkOptions, OpenSearchProductSearch
+
+    bulk, replace = (SEQUENTIAL, False) if write == "sequential" else (BulkOptions(), True)
 
     def os_settings(index: str) -> Settings:
         return settings_for(work).model_copy(
@@ -264,28 +269,33 @@ async def opensearch_side(
 
     out: dict[str, object] = {}
     kw_search = await OpenSearchProductSearch.open(os_settings(f"bench-kw-{n}"), None, use_settings_embedder=False)
+    kw_search.bulk = bulk
     gen = TimedGenerator(n)
     with Timer() as t:
-        await ingest_products(kw_search, gen, embed=False, batch_size=1000)
+        await ingest_products(kw_search, gen, replace=replace, embed=False, batch_size=1000)
     build_s = t.seconds - gen.seconds
     out["build_keyword_s"] = round(build_s, 2)
     out["ingest_per_s"] = round(n / build_s)
     index = await kw_search.current_index()
     stats = await kw_search.client.indices.stats(index=index, metric="store")
     out["index_mb"] = round(stats["_all"]["primaries"]["store"]["size_in_bytes"] / 2**20, 1)
-    await kw_search.client.indices.delete(index=index)
+    await kw_search.client.indices.delete(index=index, request_timeout=600)  # a large index takes a while
     await kw_search.aclose()
 
     embedder: Embedder = MiniLMEmbedder() if real else ClusteredRandomEmbedder()
     search = await OpenSearchProductSearch.open(os_settings(f"bench-{n}"), embedder, cache_path=cache)
+    search.bulk = bulk
     gen2 = TimedGenerator(n)
     with Timer() as t:
-        await ingest_products(search, gen2, embed=True, batch_size=1000)
+        await ingest_products(search, gen2, replace=replace, embed=True, batch_size=1000)
     out["build_with_vectors_s"] = round(t.seconds - gen2.seconds, 2)
+    out["ingest_with_vectors_per_s"] = round(n / (t.seconds - gen2.seconds))
     index = await search.current_index()
     await search.client.indices.flush(index=index, request_timeout=600)
     stats = await search.client.indices.stats(index=index, metric="store")
     out["total_mb"] = round(stats["_all"]["primaries"]["store"]["size_in_bytes"] / 2**20, 1)
+    segments = await search.client.cat.segments(index=index, format="json")
+    out["segments"] = len(segments)
 
     queries = make_queries(n_queries)
     for text in sorted({t for t, _ in queries}):  # warm-up; fills the query-vector cache
@@ -314,7 +324,7 @@ async def opensearch_side(
     out["jvm_heap_max_mb"] = round(heap_max / 2**20, 1)
     out["jvm_rss_mb"] = round(jvm_rss_mb(jvm_pid), 1) if jvm_pid else None
     out["client_rss_mb"] = round(rss_mb(), 1)
-    await search.client.indices.delete(index=index)
+    await search.client.indices.delete(index=index, request_timeout=600)
     await search.aclose()
     return out
 
@@ -322,7 +332,8 @@ async def opensearch_side(
 def print_opensearch(n: int, o: dict[str, object], sq: dict[str, object] | None) -> None:
     print(
         f"  [opensearch] build without embeddings {o['build_keyword_s']} s ({o['ingest_per_s']:,} products/s); "
-        f"with vectors {o['build_with_vectors_s']} s; index {o['index_mb']} MB ({o['total_mb']} MB with vectors); "
+        f"with vectors {o['build_with_vectors_s']} s ({o['ingest_with_vectors_per_s']:,} products/s, "
+        f"{o['segments']} segments); index {o['index_mb']} MB ({o['total_mb']} MB with vectors); "
         f"JVM RSS {o['jvm_rss_mb']} MB, heap used {o['jvm_heap_used_mb']} of "
         f"{o['jvm_heap_max_mb']} MB; client RSS {o['client_rss_mb']} MB"
     )
@@ -352,6 +363,12 @@ def main() -> None:
     )
     ap.add_argument("--backends", default="sqlite,opensearch", help="Backends to measure, side by side.")
     ap.add_argument("--heap", default="1g", help="JVM heap of the OpenSearch node started for the run.")
+    ap.add_argument(
+        "--opensearch-write",
+        choices=("bulk", "sequential"),
+        default="bulk",
+        help="bulk: a new index built for bulk loading (aya ingest --replace); sequential: the earlier upsert path.",
+    )
     ap.add_argument("--query-only", type=Path, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--real", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -374,7 +391,7 @@ def main() -> None:
 
         node = start_node(work / "opensearch-node", heap=args.heap)
         url = node.url
-        print(f"OpenSearch: one local node (heap {args.heap}) at {url}")
+        print(f"OpenSearch: one local node (heap {args.heap}) at {url}; writes: {args.opensearch_write}")
     try:
         for n in sizes:
             q = None
@@ -417,10 +434,11 @@ def main() -> None:
                 print(f"\n== {n:,} products on OpenSearch")
                 o = asyncio.run(
                     opensearch_side(n, url, node.process.pid if node and node.process else None, args.queries,
-                                    real, args.cache, work)
+                                    real, args.cache, work, args.opensearch_write)
                 )  # fmt: skip
                 print_opensearch(n, o, q)
                 summary[f"{tag}_os_ingest_per_s"] = o["ingest_per_s"]
+                summary[f"{tag}_os_ingest_with_vectors_per_s"] = o["ingest_with_vectors_per_s"]
                 summary[f"{tag}_os_size_mb"] = o["total_mb"]
                 summary[f"{tag}_os_jvm_rss_mb"] = o["jvm_rss_mb"]
                 summary[f"{tag}_os_jvm_heap_mb"] = o["jvm_heap_used_mb"]

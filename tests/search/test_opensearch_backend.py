@@ -99,6 +99,109 @@ async def test_replace_switches_the_alias_atomically(search: OpenSearchProductSe
     assert not await search.client.indices.exists(index=first)  # the old index is gone
 
 
+async def _index_settings(search: OpenSearchProductSearch, index: str) -> dict[str, str]:
+    got = await search.client.indices.get_settings(index=index)
+    flat: dict[str, str] = got[index]["settings"]["index"]
+    return flat
+
+
+async def test_a_replace_builds_with_refresh_off_and_serves_with_the_configured_settings(
+    settings: Settings, opensearch_url: str
+) -> None:
+    """The bulk-loading settings hold only while the new index fills; it serves with the configured ones."""
+    search = await OpenSearchProductSearch.open(
+        os_settings(settings, opensearch_url, opensearch_replicas=1), use_settings_embedder=False
+    )
+    try:
+        first = await search.current_index()
+        assert first is not None
+        assert (await _index_settings(search, first))["refresh_interval"] == "1s"
+        halfway = asyncio.Event()
+        go_on = asyncio.Event()
+
+        async def slow_catalog() -> AsyncIterator[Product]:
+            for i in range(4):
+                if i == 2:
+                    halfway.set()
+                    await go_on.wait()
+                yield product(f"n{i}", f"New Product {i}")
+
+        writer = asyncio.create_task(search.write(slow_catalog(), replace=True, batch_size=1))
+        await halfway.wait()
+        building = [i for i in await search.client.indices.get(index=f"{search.alias}-*") if i != first]
+        assert len(building) == 1
+        during = await _index_settings(search, building[0])
+        assert (during["refresh_interval"], during["number_of_replicas"]) == ("-1", "0")
+        go_on.set()
+        assert await writer == 4
+        assert await search.current_index() == building[0]
+        after = await _index_settings(search, building[0])
+        assert (after["refresh_interval"], after["number_of_replicas"]) == ("1s", "1")
+        assert (await search.stats()).total == 4  # searchable without an explicit refresh by the caller
+    finally:
+        await _drop(search)
+
+
+async def test_a_failure_mid_build_leaves_the_live_catalog_untouched(search: OpenSearchProductSearch) -> None:
+    await search.upsert(contract_products())
+    first = await search.current_index()
+
+    async def broken_catalog() -> AsyncIterator[Product]:
+        for i in range(5):
+            yield product(f"n{i}", f"New Product {i}")
+        raise RuntimeError("the catalog feed broke")
+
+    with pytest.raises(RuntimeError, match="feed broke"):
+        await search.write(broken_catalog(), replace=True, batch_size=2)
+    assert await search.current_index() == first
+    assert list(await search.client.indices.get(index=f"{search.alias}-*")) == [first]  # the new index is gone
+    assert (await search.stats()).total == 10
+
+
+async def test_refused_documents_fail_a_replace_and_keep_the_live_catalog(
+    settings: Settings, opensearch_url: str
+) -> None:
+    s = await OpenSearchProductSearch.open(os_settings(settings, opensearch_url), ZeroForSomeEmbedder())
+    try:
+        await s.upsert(contract_products())
+        first = await s.current_index()
+        new = [product(f"n{i}", f"New Food {i}") for i in range(7)] + [product("bad1", "ZERO Food")]
+        with pytest.raises(BulkWriteFailed) as err:
+            await s.write(new, replace=True, batch_size=3)  # three batches, two requests in flight
+        assert [pid for pid, _ in err.value.failures] == ["bad1"]
+        assert err.value.written == 7
+        assert await s.current_index() == first
+        assert list(await s.client.indices.get(index=f"{s.alias}-*")) == [first]
+        assert (await s.stats()).total == 10
+    finally:
+        await _drop(s)
+
+
+async def test_a_lost_switch_answer_never_drops_the_serving_index(search: OpenSearchProductSearch) -> None:
+    """The alias switch landed but its answer was lost: the new index serves, so it must not be dropped."""
+    await search.upsert(contract_products())
+    switch = search._switch_alias
+
+    async def switch_then_fail(new: str) -> list[str]:
+        await switch(new)
+        raise SearchUnavailable("the answer was lost")
+
+    search._switch_alias = switch_then_fail  # type: ignore[method-assign]
+    with pytest.raises(SearchUnavailable):
+        await search.write([product("n1", "New Product")], replace=True)
+    now = await search.current_index()
+    assert now is not None and await search.client.indices.exists(index=now)
+    assert [p.id for p in await search.get(["n1"])] == ["n1"]
+
+
+async def test_the_last_write_of_a_product_wins_with_requests_in_flight(search: OpenSearchProductSearch) -> None:
+    versions = [product("p1", f"Version {i}") for i in range(6)] + [product("p2", "Other")]
+    assert await search.write(versions, batch_size=1) == 7
+    assert [p.title for p in await search.get(["p1"])] == ["Version 5"]
+    await search.write(versions[:3], replace=True, batch_size=1)
+    assert [p.title for p in await search.get(["p1", "p2"])] == ["Version 2"]
+
+
 async def test_reindex_keeps_every_product(search: OpenSearchProductSearch) -> None:
     await search.upsert(contract_products())
     before = await search.current_index()

@@ -6,9 +6,11 @@
 - Queries come from the pure builders of :mod:`aya.search.opensearch_query`; hybrid search fuses the keyword and
   the filtered-kNN pools client-side by weighted reciprocal rank fusion, the same formula as the embedded backend
   (OpenSearch 2.19's score-ranker processor lives in the neural-search plugin, which is not loaded here).
-- Writes: ``async_bulk``; products whose content hash is unchanged are skipped; embeddings through the same
-  :class:`CachedEmbedder` and cache file as the embedded backend; a document the cluster refuses is reported in a
-  :class:`BulkWriteFailed` error naming the products, never dropped silently.
+- Writes: ``async_bulk``, two requests in flight while the next batch is prepared (:class:`BulkOptions`); products
+  whose content hash is unchanged are skipped; embeddings through the same :class:`CachedEmbedder` and cache file as
+  the embedded backend; a document the cluster refuses is reported in a :class:`BulkWriteFailed` error naming the
+  products, never dropped silently. A new index (replace, reindex) is filled with refresh off and no replicas, and
+  gets both back before the alias switches to it.
 - Failures: unreachable nodes and timeouts raise :class:`SearchUnavailable` (HTTP 503) with a clear message; 429
   and 503 answers are retried with exponential backoff; :meth:`health` says green, yellow, red or unreachable.
 """
@@ -18,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -41,7 +44,7 @@ from aya.search.models import (
     SearchQuery,
     SearchResult,
 )
-from aya.search.opensearch_index import index_body, mappings, to_document, to_product
+from aya.search.opensearch_index import index_body, live_settings, mappings, to_document, to_product
 from aya.search.opensearch_query import (
     HIDDEN_FIELDS,
     Understood,
@@ -72,6 +75,26 @@ QUERY_VECTOR_CACHE = 1024
 ADMIN_TIMEOUT = 60.0  # creating an index, switching the alias, bulk writes: may wait for shards to be assigned
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
+Failures = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class BulkOptions:
+    """How writes reach the cluster.
+
+    ``in_flight`` bulk requests may be under way while the next batch is prepared (hashes read, vectors computed,
+    documents built), so the client's work and the node's overlap; a batch holding a product still in flight waits
+    for it, so the last write of a product wins as before. A batch goes out in requests of at most
+    ``max_chunk_bytes``. ``bulk_build``: a new index (replace, reindex) is created with refresh off and no replicas
+    and gets them back before the alias switches to it.
+    """
+
+    in_flight: int = 2
+    max_chunk_bytes: int = 10 * 2**20
+    bulk_build: bool = True
+
+
+SEQUENTIAL = BulkOptions(in_flight=1, max_chunk_bytes=100 * 2**20, bulk_build=False)  # the path before BulkOptions
 
 
 class SearchUnavailable(AyaError):
@@ -146,6 +169,7 @@ class OpenSearchProductSearch:
         shards: int = 1,
         replicas: int = 0,
         hosts: Sequence[str] = (),
+        bulk: BulkOptions | None = None,
     ) -> None:
         self.client = client
         self.alias = alias
@@ -154,6 +178,7 @@ class OpenSearchProductSearch:
         self.shards = shards
         self.replicas = replicas
         self.hosts = list(hosts)
+        self.bulk = bulk or BulkOptions()
         self._errors = _import_client().exceptions
         self._write_lock = asyncio.Lock()
         self._vectors_seen: tuple[float, bool] = (0.0, False)
@@ -243,8 +268,8 @@ class OpenSearchProductSearch:
     def _new_index_name(self) -> str:
         return f"{self.alias}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
 
-    async def _create_index(self, name: str) -> None:
-        body = index_body(self.dim, shards=self.shards, replicas=self.replicas)
+    async def _create_index(self, name: str, *, bulk_build: bool = False) -> None:
+        body = index_body(self.dim, shards=self.shards, replicas=self.replicas, bulk_build=bulk_build)
         try:
             await self._request(
                 "create index",
@@ -333,45 +358,71 @@ class OpenSearchProductSearch:
         """Upsert products with ``async_bulk`` (unchanged ones skipped). Returns products written.
 
         With ``replace`` the products go into a NEW index and the alias switches to it once complete: searches see
-        the old catalog until then, and an error leaves it untouched.
+        the old catalog until then, and an error leaves it untouched (the new index is dropped).
         """
         from aya.search.sqlite_backend import _batches
 
         async with self._write_lock:
             if replace:
                 target = self._new_index_name()
-                await self._create_index(target)
+                await self._create_index(target, bulk_build=self.bulk.bulk_build)
             else:
                 target = await self.current_index() or await self._recreate()
             written = 0
             seen = 0
-            failures: list[tuple[str, str]] = []
+            failures: Failures = []
+            # (bulk request under way, its product ids, the batch's size), oldest first
+            pending: deque[tuple[asyncio.Future[tuple[int, Failures]], set[str], int]] = deque()
+
+            async def settle_oldest() -> None:
+                nonlocal written, seen
+                task, _, size = pending[0]
+                n, failed = await task
+                pending.popleft()
+                written += n
+                failures.extend(failed)
+                seen += size
+                if progress:
+                    progress(seen, -1)
+
+            previous: list[str] = []
             try:
                 async for batch in _batches(products, batch_size):
-                    n, failed = await self._write_batch(target, batch, fresh=replace, embed=embed)
-                    written += n
-                    failures.extend(failed)
-                    seen += len(batch)
-                    if progress:
-                        progress(seen, -1)
+                    unique = list({p.id: p for p in batch}.values())  # the last of repeated ids wins
+                    ids = {p.id for p in unique}
+                    while pending and (len(pending) >= self.bulk.in_flight or any(ids & b for _, b, _ in pending)):
+                        await settle_oldest()
+                    actions = await self._actions(target, unique, fresh=replace, embed=embed)
+                    pending.append((asyncio.ensure_future(self._send(actions)), ids, len(batch)))
+                    await asyncio.sleep(0)  # the request goes out before the next batch is prepared
+                while pending:
+                    await settle_oldest()
                 if failures and replace:
                     raise BulkWriteFailed(failures, written)
+                if replace:  # the configured refresh interval and replicas, before the index serves
+                    await self._request(
+                        "settings",
+                        lambda: self.client.indices.put_settings(
+                            index=target, body=live_settings(self.replicas), request_timeout=ADMIN_TIMEOUT
+                        ),
+                    )
                 await self._request(
                     "refresh", lambda: self.client.indices.refresh(index=target, request_timeout=ADMIN_TIMEOUT)
                 )
                 if replace:
-                    await self._request(
-                        "settings",
-                        lambda: self.client.indices.put_settings(
-                            index=target, body={"index": {"number_of_replicas": self.replicas}}
-                        ),
-                    )
-                    for old in await self._switch_alias(target):
-                        await self._drop(old)
+                    previous = await self._switch_alias(target)
             except BaseException:
+                for task, _, _ in pending:
+                    task.cancel()
+                await asyncio.gather(*(task for task, _, _ in pending), return_exceptions=True)
                 if replace:
-                    await asyncio.shield(self._drop_quietly(target))
+                    await asyncio.shield(self._drop_unless_live(target))
                 raise
+            for old in previous:  # the new catalog serves; a leftover old index is only worth a warning
+                try:
+                    await self._drop(old)
+                except Exception:
+                    logger.warning("could not drop the replaced index %s", old, exc_info=True)
             self._vectors_seen = (0.0, False)
             if failures:
                 raise BulkWriteFailed(failures, written)
@@ -388,8 +439,14 @@ class OpenSearchProductSearch:
     async def _drop(self, index: str) -> None:
         await self._request("drop old index", lambda: self.client.indices.delete(index=index))
 
-    async def _drop_quietly(self, index: str) -> None:
+    async def _drop_unless_live(self, index: str) -> None:
+        """Drop an index a failed replace built, unless the alias already points at it (a switch whose answer was
+        lost): dropping that one would take the catalog with it. Unsure whether it serves, it is left alone."""
         try:
+            got = await self.client.indices.get_alias(name=self.alias, ignore_unavailable=True, ignore=[404])
+            if index in got:
+                logger.warning("the alias %s already points at %s: the replace landed", self.alias, index)
+                return
             await self.client.indices.delete(index=index, ignore_unavailable=True)
         except Exception:
             logger.warning("could not drop the half-built index %s", index)
@@ -401,12 +458,8 @@ class OpenSearchProductSearch:
         )
         return {d["_id"]: d.get("_source", {}) for d in res["docs"] if d.get("found")}
 
-    async def _write_batch(
-        self, index: str, batch: list[Product], *, fresh: bool, embed: bool
-    ) -> tuple[int, list[tuple[str, str]]]:
-        from opensearchpy.helpers import async_bulk
-
-        batch = list({p.id: p for p in batch}.values())  # the last of repeated ids wins
+    async def _actions(self, index: str, batch: list[Product], *, fresh: bool, embed: bool) -> list[dict[str, Any]]:
+        """The bulk actions of a batch (ids unique): changed products in full, unchanged ones only for a new vector."""
         existing = {} if fresh else await self._existing(index, [p.id for p in batch])
         hashes = {p.id: content_hash(p) for p in batch}
         text_hashes: dict[str, str] = {}
@@ -422,7 +475,7 @@ class OpenSearchProductSearch:
         changed_ids = {p.id for p in changed}
         only_vector = [p for p in batch if p.id in need_vector and p.id not in changed_ids]
         if not changed and not only_vector:
-            return 0, []
+            return []
         vectors: dict[str, tuple[str, list[float]]] = {}
         todo = [pid for pid in texts if pid in need_vector]
         if todo:
@@ -438,6 +491,14 @@ class OpenSearchProductSearch:
                 actions.append({"_op_type": "update", "_index": index, "_id": p.id, "doc": doc})
             else:
                 actions.append({"_op_type": "index", "_index": index, "_id": p.id, "_source": doc})
+        return actions
+
+    async def _send(self, actions: list[dict[str, Any]]) -> tuple[int, Failures]:
+        """One batch's actions, in requests of at most ``bulk.max_chunk_bytes``; refused documents by id and reason."""
+        from opensearchpy.helpers import async_bulk
+
+        if not actions:
+            return 0, []
         ok, errors = await self._request(
             "bulk write",
             lambda: async_bulk(
@@ -448,6 +509,7 @@ class OpenSearchProductSearch:
                 max_retries=len(RETRY_DELAYS),
                 initial_backoff=RETRY_DELAYS[0],
                 chunk_size=len(actions),
+                max_chunk_bytes=self.bulk.max_chunk_bytes,
                 request_timeout=ADMIN_TIMEOUT,
             ),
         )

@@ -7,6 +7,10 @@
 - ``embedding`` is a ``knn_vector`` (HNSW, lucene engine, cosine): the lucene engine is pure Java, the k-NN
   plugin's default engine (faiss) would need native libraries.
 - Nutritional info are floats; heavy fields stay in ``_source`` but are never returned with hits.
+- A new index that is about to receive the whole catalog (``bulk_build``) starts with refresh off and no replicas,
+  as OpenSearch's bulk-loading advice says: no small segment every second for merges to rewrite (for the HNSW
+  graphs too, which lucene builds per segment), and each document indexed once; :func:`live_settings` turns both
+  back on before the index serves.
 """
 
 from __future__ import annotations
@@ -39,9 +43,20 @@ def synonym_rules() -> list[str]:
     return rules
 
 
-def index_settings(*, shards: int = 1, replicas: int = 0) -> dict[str, Any]:
+REFRESH_INTERVAL = "1s"  # how soon a write is searchable in a serving index
+
+
+def live_settings(replicas: int) -> dict[str, Any]:
+    """The settings a bulk-built index gets back before it serves: the refresh interval and the replicas."""
+    return {"index": {"refresh_interval": REFRESH_INTERVAL, "number_of_replicas": replicas}}
+
+
+def index_settings(*, shards: int = 1, replicas: int = 0, bulk_build: bool = False) -> dict[str, Any]:
+    live = live_settings(0 if bulk_build else replicas)["index"]
+    if bulk_build:
+        live["refresh_interval"] = "-1"
     return {
-        "index": {"number_of_shards": shards, "number_of_replicas": replicas, "knn": True, "refresh_interval": "1s"},
+        "index": {"number_of_shards": shards, "knn": True, **live},
         "analysis": {
             "filter": {
                 "aya_stem": {"type": "stemmer", "language": "porter2"},
@@ -129,8 +144,9 @@ def mappings(dim: int | None) -> dict[str, Any]:
     return {"dynamic": False, "properties": props}
 
 
-def index_body(dim: int | None, *, shards: int = 1, replicas: int = 0) -> dict[str, Any]:
-    return {"settings": index_settings(shards=shards, replicas=replicas), "mappings": mappings(dim)}
+def index_body(dim: int | None, *, shards: int = 1, replicas: int = 0, bulk_build: bool = False) -> dict[str, Any]:
+    settings = index_settings(shards=shards, replicas=replicas, bulk_build=bulk_build)
+    return {"settings": settings, "mappings": mappings(dim)}
 
 
 def to_document(
