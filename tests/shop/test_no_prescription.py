@@ -19,13 +19,13 @@ from aya.catalog.models import Product
 from aya.search.models import ProductSearch
 from aya.shop.profile import PetProfile
 from aya.shop.safety.diets import pet_of, screen
-from aya.shop.state import ShownProduct, ThreadState, load_state, save_state
+from aya.shop.state import ShownProduct, ThreadState
 from aya.shop.steps import ToolStep
 from aya.shop.tools import RecommendationArgs, SearchProductsArgs, get_recommendations, search_products
 from aya.shop.understanding import CatalogTerms, parse
-from aya.shop.understanding.dialogue import update
 
 from .conftest import small_catalog
+from .dialogue import said_with
 
 TERMS = CatalogTerms.of(
     [
@@ -41,13 +41,7 @@ TERMS = CatalogTerms.of(
 
 
 def said(*messages: str) -> ThreadState:
-    state = ThreadState()
-    for text in messages:
-        update(state, parse(text, terms=TERMS))
-        metadata: dict[str, object] = {}
-        save_state(metadata, state)  # as the thread stores it between turns
-        state = load_state(metadata)
-    return state
+    return said_with(TERMS, *messages)
 
 
 # --- a prescription refused ----------------------------------------------------------------------------------------

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from aya.shop.state import ThreadState, load_state, save_state
+from aya.shop.state import ThreadState
 from aya.shop.understanding import CatalogTerms, parse
 from aya.shop.understanding.dialogue import update
+
+from ..dialogue import said_with
 
 TERMS = CatalogTerms.of(["Purina ONE", "Purina Pro Plan", "Blue Buffalo", "Pedigree"])
 
 
 def said(*messages: str) -> ThreadState:
-    state = ThreadState()
-    for text in messages:
-        update(state, parse(text, terms=TERMS))
-        metadata: dict[str, object] = {}
-        save_state(metadata, state)  # as the thread stores it between turns
-        state = load_state(metadata)
-    return state
+    return said_with(TERMS, *messages)
 
 
 def test_facts_add_up_and_corrections_replace() -> None:

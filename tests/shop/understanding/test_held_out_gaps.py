@@ -13,9 +13,11 @@ from aya.catalog.ingredients import violations
 from aya.shop.profile import PetProfile
 from aya.shop.replies import which_pet
 from aya.shop.safety.diets import pet_of, screen
-from aya.shop.state import ThreadState, load_state, save_state
+from aya.shop.state import ThreadState
 from aya.shop.understanding import CatalogTerms, parse
 from aya.shop.understanding.dialogue import update
+
+from ..dialogue import said_with
 
 TERMS = CatalogTerms.of(
     [
@@ -35,13 +37,7 @@ TERMS = CatalogTerms.of(
 
 
 def said(*messages: str) -> ThreadState:
-    state = ThreadState()
-    for text in messages:
-        update(state, parse(text, terms=TERMS))
-        metadata: dict[str, object] = {}
-        save_state(metadata, state)  # as the thread stores it between turns
-        state = load_state(metadata)
-    return state
+    return said_with(TERMS, *messages)
 
 
 # --- a life stage denied -----------------------------------------------------------------------------------------

@@ -10,9 +10,10 @@ import pytest
 
 from aya.shop.profile import PetProfile
 from aya.shop.safety.diets import is_vet_diet, pet_of, screen
-from aya.shop.state import ThreadState, load_state, save_state
+from aya.shop.state import ThreadState
 from aya.shop.understanding import CatalogTerms, parse
-from aya.shop.understanding.dialogue import update
+
+from ..dialogue import said_with
 
 TERMS = CatalogTerms.of(
     ["Purina ONE", "Forza10", "Royal Canin", "Royal Canin Veterinary Diet", "Hill's Prescription Diet", "Blue Buffalo"],
@@ -21,13 +22,7 @@ TERMS = CatalogTerms.of(
 
 
 def said(*messages: str) -> ThreadState:
-    state = ThreadState()
-    for text in messages:
-        update(state, parse(text, terms=TERMS))
-        metadata: dict[str, object] = {}
-        save_state(metadata, state)  # as the thread stores it between turns
-        state = load_state(metadata)
-    return state
+    return said_with(TERMS, *messages)
 
 
 # --- a breed after a size phrase; abbreviations ------------------------------------------------------------------
