@@ -428,3 +428,60 @@ def test_a_refused_texture_leaves_out_the_products_named_so() -> None:
     assert _has_texture("Tuna Feast in Gravy Minced", ["gravy"])
     assert not _has_texture("Chicken Feast in Gravy Minced", ["pate"])
     assert not _has_texture("Gravy Train Dry Dog Food", ["pate"])
+
+
+# --- in-message corrections, names before brackets, a label refused as a wish -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("puppy food for my golden, 4 months... actually make that 5 months. shes got a sensitive stomach too", 0.417),
+        ("my cat is 3 years old, sorry i mean 4 years", 4.0),
+        ("2 yo lab, actually wait hes 3 yrs", 3.0),
+        ("oh wait hes actually 13 lol, my bad", 13.0),
+        ("my 5 year old dog, we got him 2 years ago", 5.0),
+    ],
+)
+def test_the_corrected_age_in_one_message(text: str, age: float) -> None:
+    assert parse(text, terms=TERMS).age_years == age
+
+
+def test_a_correction_with_a_laugh_is_no_small_talk() -> None:
+    assert not parse("oh wait hes actually 13 lol, my bad", terms=TERMS).is_smalltalk_only
+
+
+def test_two_cats_named_before_their_brackets() -> None:
+    from aya.shop.state import ThreadState
+    from aya.shop.understanding.dialogue import update
+
+    text = "looking for food for two cats: milo (kidney disease, 15) and luna (2, healthy)"
+    p = parse(text, terms=TERMS)
+    assert (p.name, p.age_years, p.conditions) == ("Milo", 15.0, ["kidney_support"])
+    assert [(o.name, o.age_years, o.conditions) for o in p.others] == [("Luna", 2.0, [])]
+    state = ThreadState()
+    for message, name in ((text, "Milo"), ("milo first", "Milo"), ("now luna", "Luna"), ("back to milo", "Milo")):
+        update(state, parse(message, terms=TERMS))
+        assert state.profile.name == name
+    assert state.profile.conditions == ["kidney_support"]  # luna's healthy profile never got milo's kidneys
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cat food but NOT grain free, my vet said grain free isnt necessary",
+        "i dont want grain free for my golden",
+        "vet said not grain free for my 4yo golden, suggestions?",
+        "dry food, not grain free",
+    ],
+)
+def test_a_grain_free_label_refused_as_a_wish_is_left_out(text: str) -> None:
+    profile = parse(text, terms=TERMS).profile()
+    assert profile.avoid_features == ["grain_free"] and "grain_free" not in profile.features
+
+
+@pytest.mark.parametrize(
+    "text", ["she is not on grain free food", "it is not grain free", "is it not grain free?", "grain free cat food"]
+)
+def test_a_statement_about_grain_free_is_no_refusal(text: str) -> None:
+    assert parse(text, terms=TERMS).profile().avoid_features == []

@@ -209,6 +209,10 @@ def _find_pet(state: ThreadState, p: Parsed) -> int | None:
     words = list(p.pet_words)
     if p.name:
         words.insert(0, p.name.lower())
+    said = set(re.findall(r"[a-z]+", p.text.lower()))
+    for pet in state.pets:  # "now luna", typed without a capital: a known pet's name
+        if pet.name and pet.name.lower() in said and pet.name.lower() not in words:
+            words.append(pet.name.lower())
     for i, pet in enumerate(state.pets):  # "now the chihuahua": a breed we know from an earlier message
         if p.breed and pet.breed == p.breed and state.profile.breed != p.breed:
             return i

@@ -59,7 +59,8 @@ _AGE = re.compile(
 _AGE_PLAIN = re.compile(
     r"\b(?:aged?|turning|turned|is|he's|she's|hes|shes|he is|she is|who is|who's|now|they're|theyre|both"
     r"|(?<!there )(?<!which )are|(?:my|our|the) (?:cat|dog|kitty|pup|boy|girl)'?s)\s+"  # "my cats 17": the cat's 17
-    r"(?:almost\s+|about\s+|nearly\s+|like\s+|around\s+|only\s+|just\s+)?(?P<num>\d{1,2}(?:\.5)?)\b"
+    r"(?:almost\s+|about\s+|nearly\s+|like\s+|around\s+|only\s+|just\s+|actually\s+|really\s+|now\s+)?"
+    r"(?P<num>\d{1,2}(?:\.5)?)\b"
     r"(?P<half>\s+and\s+a\s+half\b)?"
     r"(?!\s*(?:%|lbs?|pounds|kg|\$|dollars|bucks|cups?|times|x\b|cans?|bags?|oz|minutes|hours|days"
     r"|cats?|dogs?|kittens?|puppies|pups?|pets?|of\b))"
@@ -69,7 +70,8 @@ _AGE_PLAIN = re.compile(
 _LISTED_AGE = re.compile(r"^\s*(?:an?\s+|the other(?: one)?(?: is)?\s+)?(?P<num>\d{1,2}(?:\.5)?)\s*(?:[.,;!?)]|$)")
 _AGE_TRAILING = re.compile(
     r"\b(?:age|aged|old)\s*:?\s*(?P<num>\d{1,2}(?:\.5)?)\b|"
-    r"\(\s*(?P<paren>\d{1,2})\s*(?:y|yo|yrs?)?\s*(?:[,/;]\s*[a-z][a-z ]{0,20})?[!?.]*\s*\)"  # "(11, lab)"
+    r"\(\s*(?P<paren>\d{1,2})\s*(?:y|yo|yrs?)?\s*(?:[,/;]\s*[a-z][a-z ]{0,20})?[!?.]*\s*\)|"  # "(11, lab)"
+    r"\(\s*[a-z][a-z ]{0,25}[,/;]\s*(?P<paren_end>\d{1,2})\s*(?:y|yo|yrs?)?\s*\)"  # "(kidney disease, 15)"
 )
 _DURATION_LEAD = re.compile(
     r"(?:\bfor|\bsince|\bpast|\blast|\bover|\bgoing on|\bin|\bwithin|\bevery|\bafter|\bbeen|\bfrom)\s+"
@@ -208,6 +210,12 @@ def read_weight(norm: str, out: Numbers) -> None:
             return
 
 
+_AGE_CORRECTED = re.compile(
+    rf"\b(?:actually|make (?:that|it)|i mean|i meant|sorry|no wait|wait|oops|correction|scratch that)\b[^.?!]{{0,25}}?"
+    rf"\b{_NUM}\s*(?:years?|yrs?|yo|y/o|months?|mos?|weeks?|wks?)\b"
+)
+
+
 def read_age(norm: str, out: Numbers, *, pet_talk: bool) -> None:
     """An age with a unit ("9 mo", "1.5 yrs", "7 weeks old"); a duration ("for 3 weeks", "a week now") is not one."""
     for m in _AGE.finditer(norm):
@@ -248,6 +256,9 @@ def read_age(norm: str, out: Numbers, *, pet_talk: bool) -> None:
             value /= 52.0
         if value > 30:
             continue
+        if _AGE_CORRECTED.search(norm[m.end() :]):
+            out.spans.append(m.span())  # "4 months... actually make that 5 months": the later age is the one
+            continue
         out.age_years = round(value, 3)
         out.spans.append(m.span())
         return
@@ -255,7 +266,7 @@ def read_age(norm: str, out: Numbers, *, pet_talk: bool) -> None:
         return
     for pattern in (_AGE_PLAIN, _AGE_TRAILING):
         for m in pattern.finditer(norm):
-            group = "num" if m.group("num") is not None else "paren"
+            group = next(g for g in ("num", "paren", "paren_end") if m.groupdict().get(g) is not None)
             span = (m.start(group), m.end(group))
             if overlaps(span, out.spans):
                 continue

@@ -267,6 +267,8 @@ _NAME_IS_LOWER = re.compile(
     r"(?:^|[.!?:;,]\s*|\b(?:and|but|so)\s+)([a-z]{3,15})\s+(?:is|'s)\s+(?:a|an|my|our)\s+(?:\w+\s+)?"
     r"\d+(?:\.\d+)?\s*(?:-?\s*)(?:yrs?|years?|yo|y/o|mos?|months?|wks?|weeks?)\b"
 )
+# A name before its pet's facts in brackets: "two cats: milo (kidney disease, 15) and luna (2, healthy)".
+_NAME_PAREN = re.compile(r"(?:^|[:;,.]\s*|\b(?:and|&)\s+)([A-Za-z][a-z]{2,15})\s*\((?=[^)]*\d)")
 _NAME_FOR = re.compile(r"\b(?:for|to|about|with)\s+([A-Z][a-z]{1,15})\b")
 _SUPPLY = re.compile(
     r"\b(?:food (?:bowl|dispenser|feeder|mat|storage|container|scoop)s?|chew toys?|toys"
@@ -538,14 +540,20 @@ def _parse_one(raw: str, norm: str, terms: CatalogTerms | None, *, full: str) ->
         if overlaps(span, consumed) and feature not in ("grain_free", "pea_free", "gluten_free"):
             continue
         consumed.append(span)
-        if feature in out.features:
+        denied = _DENIED.search(norm[: span[0]]) or _NOT_NEEDED.match(norm[span[1] :])
+        if feature in out.features and not denied:
             continue
-        denied = _DENIED.search(norm[: span[0]])
         if not denied and (polarity(norm, span) == "wanted" or "free" in norm[span[0] : span[1]]):
             out.features.append(feature)
             feature_spans.append((feature, span))
+        elif feature in _REFUSABLE_LABELS and _REFUSED_LABEL.search(norm[: span[0]]):
+            # "cat food but NOT grain free": a wish against the label (the vet's DCM worry), not a statement
+            if feature not in out.refused_features:
+                out.refused_features.append(feature)
+            out.not_features.append(feature)
         else:
             out.not_features.append(feature)
+    out.features = [f for f in out.features if f not in out.not_features]  # a denial wins over a mention
     if _NO_PRESCRIPTION.search(norm):  # "i don't have a prescription", "non-prescription", "over the counter"
         out.features = [f for f in out.features if f != "prescription"]
         if "prescription" not in out.not_features:
@@ -853,6 +861,17 @@ _TEXTURES = {
     "shreds": "shreds", "shredded": "shreds", "minced": "minced", "morsels": "morsels", "mousse": "mousse",
     "stew": "stew", "in broth": "broth",
 }  # fmt: skip
+# "grain free isn't necessary", "grain free is not needed": the label denied after it
+_NOT_NEEDED = re.compile(
+    r"^\s*(?:is ?n'?t|is not|isnt|not|are ?n'?t|are not)\s+(?:really\s+)?"
+    r"(?:necessary|needed|required|a must|important)\b"
+)
+# A label refused as a wish (the clause starts with the refusal): "…food but NOT grain free", "no grain free pls"
+_REFUSED_LABEL = re.compile(
+    r"(?:^|[,.;!?:]\s*|\b(?:but|and|food|kibble|something|anything|pls|please|preferably|said|says|recommends?)\s+)"
+    r"(?:(?:i|we)\s+)?(?:not|no|nothing|never|don'?t want|dont want|do not want|avoid(?:ing)?)\s+(?:any\s+|a\s+)?$"
+)
+_REFUSABLE_LABELS = frozenset({"grain_free"})
 _STAGE_FOOD = re.compile(r"\s*(?:food|formula|kibble|chow|recipe|diet|cans?|wet|dry)\b")
 # A feature denied by the words right before it: "not grain free", "i dont want grain free".
 _DENIED = re.compile(
@@ -879,7 +898,7 @@ def _parse_avoid(norm: str, out: Parsed, consumed: list[Span]) -> None:
         for m in pattern.finditer(norm):
             if pattern is lead and re.match(r"\s*free\b", norm[m.end() :]):
                 continue  # "not grain free" denies a feature, it avoids no grain
-            if pattern is free and _DENIED.search(norm[: m.start()]):
+            if pattern is free and (_DENIED.search(norm[: m.start()]) or _NOT_NEEDED.match(norm[m.end() :])):
                 continue  # "not grain free", "i don't want grain free": the feature loop records the denial
             items = word.findall(m.group(1))
             # "legume free" is broader than any label (a pea-free label may still list lentils or soybean meal):
@@ -958,7 +977,9 @@ def _parse_name(raw: str, out: Parsed, t: Tables, terms: CatalogTerms | None) ->
     "named Bella", "my dog Bella", or "Bella is my 6 year old husky" (a pet described after it), never "Wellness
     is my favourite brand"."""
     patterns = (
-        (_NAME_AFTER, _NAME_MY, _NAME_IS, _NAME_MY_LOWER, _NAME_IS_LOWER) if out.species else (_NAME_AFTER, _NAME_MY)
+        (_NAME_AFTER, _NAME_MY, _NAME_IS, _NAME_MY_LOWER, _NAME_IS_LOWER, _NAME_PAREN)
+        if out.species
+        else (_NAME_AFTER, _NAME_MY, _NAME_PAREN)
     )
     for pattern in patterns:
         m = pattern.search(raw)
