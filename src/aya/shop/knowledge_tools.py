@@ -509,6 +509,8 @@ def knowledge_request(
         if product:
             args["product_id"] = product
         return "feeding_guide", args
+    if _SWITCH.search(t) and (young := question_answer(t)) is not None and "Not yet" in young:
+        return "pet_food_question", {"question": t[:500]}  # "switch my 16 week old kitten to adult food?": not yet
     if _SWITCH.search(t):
         days = 10 if re.search(r"\b(10|ten)\b|sensitive|slow", t, re.I) else 7
         return "switch_schedule", {"days": days}

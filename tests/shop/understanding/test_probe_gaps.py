@@ -485,3 +485,40 @@ def test_a_grain_free_label_refused_as_a_wish_is_left_out(text: str) -> None:
 )
 def test_a_statement_about_grain_free_is_no_refusal(text: str) -> None:
     assert parse(text, terms=TERMS).profile().avoid_features == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He's been having loose stools on his current food (Iams). Any suggestions for something gentler?",
+        "her current food is blue buffalo and she throws up a lot",
+    ],
+)
+def test_the_current_food_with_a_problem_is_left(text: str) -> None:
+    p = parse(text, terms=CatalogTerms.of(["Iams", "Blue Buffalo"]))
+    assert p.avoid_brands and not p.brands
+
+
+def test_the_current_food_the_pet_likes_is_kept() -> None:
+    p = parse("his current food is blue buffalo and he loves it", terms=CatalogTerms.of(["Blue Buffalo"]))
+    assert p.brands == ["Blue Buffalo"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i have a 16 week old kitten and want to switch her to adult food, is that ok?",
+        "can my 5 month old puppy switch to adult dog food yet?",
+        "when should i switch my kitten to adult food",
+    ],
+)
+def test_a_young_pet_switching_to_adult_food_is_told_not_yet(text: str) -> None:
+    asked = knowledge_request(text, species="cat")
+    assert asked is not None and asked[0] == "pet_food_question"
+
+
+def test_a_plain_switch_still_gets_the_schedule() -> None:
+    assert knowledge_request("how do i switch my dog to a new food?", species="dog") == (
+        "switch_schedule",
+        {"days": 7},
+    )

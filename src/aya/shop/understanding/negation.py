@@ -83,6 +83,8 @@ def polarity(norm: str, span: Span, *, clause: bool = False) -> Polarity:
         return "past"
     if _PAST_AFTER.match(norm[end:]) and _PAST_WISH.search(norm[end:]):
         return "past"  # "nutro is what she's always eaten but i want to switch"
+    if not clause and _CURRENT_FOOD.search(before) and _PROBLEM.search(norm):
+        return "past"  # "loose stools on his current food (Iams)": the food with the problem is the past
     if (
         not clause  # the pet itself ("we feed our cat …") is never the past
         and _FEEDS_NOW.search(before)
@@ -117,6 +119,15 @@ _FEEDS_NOW = re.compile(
     r"(?:he'?s|she'?s|hes|shes|he is|she is|they'?re|they are|we'?re|were|we are) (?:on|eating|feeding)|"
     r"(?:he|she|they|we) (?:has|have) been (?:on|feeding|eating)|currently (?:on|feeding|eating))"
     r"\s+(?:\w+\s+){0,2}$"
+)
+_CURRENT_FOOD = re.compile(
+    r"\b(?:current|usual|regular|old|present) (?:food|brand|diet|kibble|cat food|dog food)"
+    r"\s*(?:\(|,|:|-|is|which is)?\s*$"
+)
+_PROBLEM = re.compile(
+    r"\b(?:gas|gassy|sick|vomit\w*|throw\w* up|puk\w*|diarrh\w*|runny|loose stools?|itch\w*|scratch\w*|"
+    r"doesn'?t like|won'?t eat|wont eat|stopped eating|hates?|bored|not working|too expensive|recall\w*|reaction|"
+    r"allergic|upset)\b"
 )
 _LIKES_IT = re.compile(
     r"\b(?:loves?|likes?|enjoys?|does (?:great|well|good|fine)|doing (?:great|well|good|fine)|similar|more of)\b"
