@@ -244,3 +244,30 @@ def test_cheaper_with_a_cap_uses_the_cap(text: str, cap: float) -> None:
     assert isinstance(step, ToolStep)
     assert step.arguments["profile"]["budget_max"] == cap
     assert set(step.arguments["exclude_ids"]) == {"a", "b", "c"}
+
+
+def test_a_lifestyle_ranks_and_a_health_need_filters() -> None:
+    """ "keeps getting utis ... indoor" showed indoor food with no urinary support: conditions are "any of"."""
+    from aya.shop.tools import profile_search_args
+
+    both = profile_search_args(PetProfile(species="cat", conditions=["urinary_health", "indoor"]))
+    assert both.target_conditions == ["urinary_health"] and "indoor" in both.query
+    alone = profile_search_args(PetProfile(species="cat", conditions=["indoor"]))
+    assert alone.target_conditions == ["indoor"]
+    needs = profile_search_args(PetProfile(species="dog", conditions=["sensitive_stomach", "weight_management"]))
+    assert needs.target_conditions == ["sensitive_stomach", "weight_management"]
+
+
+async def test_an_indoor_cat_with_utis_gets_urinary_food(data_dir: Path) -> None:
+    indoor = Product.model_validate(
+        {"id": "in1", "title": "Indoor Adult Dry Cat Food", "brand": "A", "species": "cat", "price": 10.0,
+         "food_type": "dry", "target_conditions": ["indoor"]}
+    )  # fmt: skip
+    urinary = Product.model_validate(
+        {"id": "ur1", "title": "Urinary Tract Health Dry Cat Food", "brand": "B", "species": "cat", "price": 21.6,
+         "food_type": "dry", "target_conditions": ["urinary_health"]}
+    )  # fmt: skip
+    async with small_catalog(data_dir, [indoor, urinary]) as s:
+        profile = PetProfile(species="cat", conditions=["urinary_health", "indoor"], food_types=["dry"])
+        result = await get_recommendations(s, RecommendationArgs(profile=profile, k=3))
+    assert [p.product.id for p in result.picks] == ["ur1"]

@@ -545,6 +545,9 @@ async def call_tool(search: ProductSearch, name: str, arguments: dict[str, Any])
 # --- helpers -----------------------------------------------------------------------------------------------------
 
 
+LIFESTYLE_CONDITIONS = frozenset({"indoor"})  # a way of life, not a health need
+
+
 def profile_search_args(
     profile: PetProfile, *, query: str = "", sort: SortChoice = "relevance", k: int = 5
 ) -> SearchProductsArgs:
@@ -556,6 +559,9 @@ def profile_search_args(
         words.append(f"{'small' if profile.breed_size == 'toy' else profile.breed_size} breed")
     if stage in ("puppy", "kitten", "senior"):
         words.append(stage)  # ranks food made for this stage above all-life-stage food
+    # a lifestyle ranks, a health need filters: "keeps getting utis ... indoor" must not be met by indoor food alone
+    needs = [c for c in profile.conditions if c not in LIFESTYLE_CONDITIONS] or list(profile.conditions)
+    words += [c.replace("_", " ") for c in profile.conditions if c not in needs]
     return SearchProductsArgs(
         query=" ".join(words),
         species=profile.species,
@@ -564,7 +570,7 @@ def profile_search_args(
         brand=list(profile.brands) or None,
         price_max=profile.budget_max,
         special_features=list(profile.features),
-        target_conditions=list(profile.conditions),
+        target_conditions=needs,
         exclude_ingredients=list(profile.avoid_ingredients),
         exclude_brands=list(profile.avoid_brands),
         exclude_food_types=list(profile.avoid_food_types),
