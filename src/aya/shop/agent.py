@@ -170,6 +170,8 @@ def remember(state: ThreadState, result: BaseModel, args: BaseModel | None = Non
             state.record_search("find_similar", len(result.products), result.relaxations, similar)
         case ComparisonResult():
             state.compared = [p.id for p in result.products][:MAX_SHOWN]
+        case ProductDetails():
+            state.focus = result.id
         case _:
             pass
 

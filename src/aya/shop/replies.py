@@ -478,6 +478,11 @@ def _answer_question(p: ProductDetails, parsed: Parsed | None) -> str:
             answers.append(f"It's labelled {word}, but its ingredients list {names}: check the bag if you avoid them.")
         else:
             answers.append(f"{'Yes' if has else 'No'}, it's {'' if has else 'not '}{word}.")
+    stage = getattr(p, "life_stage", None)
+    if parsed.life_stage and stage and "about_it" in parsed.acts:  # "is this one ok for kittens?"
+        fits = stage in (parsed.life_stage, "all")
+        made = "all life stages" if stage == "all" else f"{stage}s"
+        answers.append(f"{'Yes' if fits else 'No'}, it's made for {made}.")
     for c in parsed.conditions:
         has = c in p.target_conditions
         answers.append(f"{'Yes' if has else 'No'}, it's {'' if has else 'not '}made for {condition_phrase(c)}.")

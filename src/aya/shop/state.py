@@ -90,6 +90,9 @@ class ThreadState(BaseModel):
     compared: list[str] = Field(
         default_factory=list, description="Ids of the shown products last compared ('the cheaper one' is among them)."
     )
+    focus: str | None = Field(
+        default=None, description="Id of the shown product last talked about alone ('is it grain free?' asks of it)."
+    )
     query: str = Field(default="", description="Free words of the last product search (flavors).")
     turns: int = Field(default=0, description="User messages understood so far.")
     searches: list[SearchRecord] = Field(default_factory=list, description="The last searches run, oldest first.")
@@ -115,6 +118,7 @@ class ThreadState(BaseModel):
             self.shown = items
             self.shown_search = search[:300]
             self.compared = []
+            self.focus = None
 
     def record_search(self, tool: str, hits: int, relaxations: Iterable[str], filters: Filters | None) -> None:
         """Remember one search (the last :data:`MAX_SEARCHES` are kept)."""

@@ -522,3 +522,60 @@ def test_a_plain_switch_still_gets_the_schedule() -> None:
         "switch_schedule",
         {"days": 7},
     )
+
+
+# --- "not purina" covers its other brands; "last" the verb; "is it …?" about the product last talked about ------------
+
+PURINA = CatalogTerms.of(
+    ["Kitten Chow", "Cat Chow", "Fancy Feast", "Purina ONE", "Purina Pro Plan", "Friskies", "Iams"]
+)
+
+
+@pytest.mark.parametrize("text", ["kitten food thats not purina", "anything but purina for my cat", "no purina pls"])
+def test_not_purina_leaves_out_its_other_brands(text: str) -> None:
+    refused = set(parse(text, terms=PURINA).avoid_brands)
+    assert {"Kitten Chow", "Cat Chow", "Fancy Feast", "Friskies", "Purina ONE"} <= refused and "Iams" not in refused
+
+
+@pytest.mark.parametrize(
+    ("text", "refs"),
+    [
+        ("how long will a case last her", []),
+        ("how long does a bag last", []),
+        ("will it last a month", []),
+        ("the last one", [-1]),
+        ("compare the first and last", [1, -1]),
+        ("last one pls", [-1]),
+    ],
+)
+def test_last_the_verb_is_no_reference(text: str, refs: list[int]) -> None:
+    assert parse(text, terms=TERMS).refs == refs
+
+
+def _shown_state(focus: str | None) -> object:
+    from aya.shop.state import ShownProduct, ThreadState
+
+    state = ThreadState(shown=[ShownProduct(id=i, title=f"Food {i}") for i in ("a", "b", "c")])
+    state.focus = focus
+    return state
+
+
+@pytest.mark.parametrize(
+    ("text", "focus", "ref"),
+    [
+        ("is it grain free?", None, 1),
+        ("is that one a prescription food", "c", 3),
+        ("does it have chicken", "b", 2),
+        ("is this one ok for kittens", None, 1),
+    ],
+)
+def test_a_question_about_it_asks_of_the_product_last_talked_about(text: str, focus: str | None, ref: int) -> None:
+    from aya.shop.state import ThreadState
+    from aya.shop.understanding.dialogue import update
+
+    state = _shown_state(focus)
+    assert isinstance(state, ThreadState)
+    p = parse(text, terms=TERMS)
+    update(state, p)
+    assert p.refs == [ref] and "details" in p.acts
+    assert "grain_free" not in state.profile.features  # a question about a product is no wish for the pet

@@ -73,9 +73,11 @@ class CatalogTerms:
                 by_phrase[key].add(brand)
                 for variant in _vet_variants(key):
                     by_phrase[variant].add(brand)
+        owned = d.get("owned", {})
         for family in d["families"]:
             fam = fold(family)
-            members = [b for b, key in folded.items() if key == fam or key.startswith(fam + " ")]
+            also = {fold(name) for name in owned.get(family, [])}  # "purina" also covers Kitten Chow, Fancy Feast
+            members = [b for b, key in folded.items() if key == fam or key.startswith(fam + " ") or key in also]
             if members:
                 by_phrase[fam].update(members)
         for brand, key in folded.items():  # "science diet" for "Hill's Science Diet", "pro plan ..." for Purina's

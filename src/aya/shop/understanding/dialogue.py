@@ -38,6 +38,8 @@ _BARE_NUMBER = re.compile(
 
 def about_shown(p: Parsed) -> bool:
     """A question about products on screen ("is the second one grain free?") states no new wish for the pet."""
+    if "about_it" in p.acts:
+        return True  # "is this one ok for kittens?" asks of the product; the pet is no kitten for it
     if (p.refs or p.superlative or p.ref_attribute) and "similar" not in p.acts and not p.species:
         return True
     if p.refs_all and not (p.has_pet_facts or p.pet_words):
@@ -72,6 +74,7 @@ def update(state: ThreadState, p: Parsed) -> None:
         p.acts -= {"details", "compare"}
         if p.age_years is None:
             p.life_stage = None
+    _about_it(state, p)
     if about_shown(p):
         return
     _names_not_brands(state, p)
@@ -96,6 +99,23 @@ def update(state: ThreadState, p: Parsed) -> None:
 
 
 _STAGE_ORDER = {"puppy": 0.5, "kitten": 0.5, "adult": 4.0, "senior": 12.0}
+
+
+# "is it grain free?", "does that one have chicken", "is this one ok for kittens": a question about one shown product
+_ABOUT_IT = re.compile(
+    r"^(?:so |and |ok |okay |but |hmm |wait )?(?:is|does|has|can) (?:it|that one|this one|that|this)\b"
+)
+
+
+def _about_it(state: ThreadState, p: Parsed) -> None:
+    """A question about "it" asks of the product last talked about alone, else the first shown."""
+    asks = p.features or p.not_features or p.conditions or p.avoid or p.flavors or p.life_stage
+    other_animal = p.species is not None and state.profile.species not in (None, p.species)
+    if p.refs or other_animal or not state.shown or not asks or not _ABOUT_IT.match(p.text.lower()):
+        return
+    ids = [s.id for s in state.shown]
+    p.refs = [ids.index(state.focus) + 1 if state.focus in ids else 1]
+    p.acts |= {"details", "about_it"}
 
 
 def _pet_by_age(state: ThreadState, p: Parsed) -> int | None:

@@ -160,6 +160,11 @@ def read_refs(norm: str, *, compare: bool = False) -> Refs:
                 continue
             if word == "last" and re.match(r"\s+(?:time|week|month|year|night|bag|visit|vet)", after):
                 continue
+            if word == "last" and re.search(
+                r"\b(?:will|would|does|do|did|to|it|that|this|they|bag|case|can|box|food)\s+(?:\w+\s+)?$|\blong\b.*$",
+                norm[: m.start()],
+            ):
+                continue  # "how long will a case last her": the verb, not "the last one"
             if word == "second" and re.match(r"\s+(?:dog|cat|pet|opinion)", after):
                 continue
             if word == "middle" and not re.match(r"\s+one\b", after):
