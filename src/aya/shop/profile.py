@@ -6,6 +6,8 @@ model's parser, and used to ground later turns.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from aya.catalog.vocab import BreedSize, FoodType, LifeStage, SpecialFeature, Species, TargetCondition
@@ -35,7 +37,12 @@ class PetProfile(BaseModel):
     food_types: list[FoodType] = Field(default_factory=list, description="Preferred food types (dry, wet, ...).")
     features: list[SpecialFeature] = Field(default_factory=list, description="Wanted features (grain_free, ...).")
     budget_max: float | None = Field(
-        default=None, ge=0, description="Most the shopper wants to pay per item, in dollars."
+        default=None,
+        ge=0,
+        description="Most the shopper wants to pay per item (or per can, see budget_per), in dollars.",
+    )
+    budget_per: Literal["can"] | None = Field(
+        default=None, description="'can' when the budget is per can ('$1 a can max'); none: per item."
     )
     avoid_ingredients: list[str] = Field(
         default_factory=list,

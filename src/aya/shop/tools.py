@@ -195,6 +195,9 @@ class SearchProductsArgs(BaseModel):
         default_factory=list,
         description="Labels to leave out, e.g. ['prescription'] when the shopper has no prescription.",
     )
+    price_per_can_max: float | None = Field(
+        default=None, ge=0, description="Highest price per can of a case, in dollars ('$1 a can max')."
+    )
     exclude_textures: list[str] = Field(
         default_factory=list, max_length=10, description="Wet-food textures the pet refuses, e.g. ['pate']."
     )
@@ -568,7 +571,8 @@ def profile_search_args(
         life_stage=stage if stage not in (None, "all") else None,
         food_type=list(profile.food_types) or None,
         brand=list(profile.brands) or None,
-        price_max=profile.budget_max,
+        price_max=profile.budget_max if profile.budget_per is None else None,
+        price_per_can_max=profile.budget_max if profile.budget_per == "can" else None,
         special_features=list(profile.features),
         target_conditions=needs,
         exclude_ingredients=list(profile.avoid_ingredients),
@@ -650,10 +654,22 @@ def _safe_hits(
                 continue  # no prescription: a vet diet named only by its title is left out too
             if args.exclude_textures and _has_texture(product.title, args.exclude_textures):
                 continue  # "she doesn't like pate"
+            if args.price_per_can_max is not None and not _per_can_within(product, args.price_per_can_max):
+                continue  # "$1 a can max": a case of 24 at $15.36 is $0.64 a can
             if args.breed_size and sizes_conflict(args.breed_size, sized_for(product)):
                 continue
         out.append((product, list(hit.why)))
     return out
+
+
+def _per_can_within(product: Product, most: float) -> bool:
+    """Whether a product of cans costs at most ``most`` per can (a bag has no price per can)."""
+    from aya.shop.knowledge import parse_package
+
+    _kg, cans, _oz = parse_package(product.size, product.title)
+    if not cans and re.search(r"\b(?:can|pouch|tray|cup)\b", f"{product.size} {product.title}".lower()):
+        cans = 1  # one can sold alone
+    return cans is not None and cans > 0 and product.price / cans <= most + 1e-9
 
 
 def _has_texture(title: str, textures: Sequence[str]) -> bool:

@@ -579,3 +579,41 @@ def test_a_question_about_it_asks_of_the_product_last_talked_about(text: str, fo
     update(state, p)
     assert p.refs == [ref] and "details" in p.acts
     assert "grain_free" not in state.profile.features  # a question about a product is no wish for the pet
+
+
+# --- a budget per can ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["need cat food, only wet, budget 1$ a can max", "wet food under $2 per can", "$1.50 a pouch"]
+)
+def test_a_budget_per_can_is_per_can(text: str) -> None:
+    profile = parse(text, terms=TERMS).profile()
+    assert profile.budget_per == "can" and profile.budget_max is not None
+
+
+def test_a_budget_per_case_after_one_per_can_is_per_item() -> None:
+    from aya.shop.state import ThreadState
+    from aya.shop.understanding.dialogue import update
+
+    state = ThreadState()
+    for text in ("wet food for my cat under $2 per can", "actually under $20 a case is fine"):
+        update(state, parse(text, terms=TERMS))
+    assert (state.profile.budget_max, state.profile.budget_per) == (20.0, None)
+
+
+def test_the_price_per_can_decides() -> None:
+    from aya.catalog.models import Product
+    from aya.shop.profile import PetProfile
+    from aya.shop.tools import _per_can_within, profile_search_args
+
+    def can(title: str, size: str, price: float) -> Product:
+        return Product.model_validate(
+            {"id": title[:8], "title": title, "brand": "A", "species": "cat", "price": price, "size": size}
+        )
+
+    assert _per_can_within(can("Feast Canned Cat Food", "3-oz, case of 24", 15.36), 1.0)  # $0.64 a can
+    assert not _per_can_within(can("Stew Canned Cat Food", "5.5-oz, case of 12", 30.0), 1.0)  # $2.50 a can
+    assert not _per_can_within(can("Dry Cat Food", "16-lb bag", 9.83), 1.0)  # a bag has no price per can
+    args = profile_search_args(PetProfile(species="cat", budget_max=1.0, budget_per="can"))
+    assert args.price_max is None and args.price_per_can_max == 1.0

@@ -167,6 +167,8 @@ def _merge(state: ThreadState, p: Parsed) -> None:
         )
     if p.not_features:
         profile = profile.model_copy(update={"features": [f for f in profile.features if f not in p.not_features]})
+    if p.budget_max is not None and p.budget_period != "can" and profile.budget_per is not None:
+        profile = profile.model_copy(update={"budget_per": None})  # a new budget per bag after one per can
     if p.allowed:  # "actually she can have chicken": the refusal is lifted
         profile = profile.model_copy(
             update={"avoid_ingredients": [a for a in profile.avoid_ingredients if a not in p.allowed]}

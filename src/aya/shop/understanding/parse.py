@@ -113,6 +113,7 @@ class Parsed:
                 "food_types": self.food_types,
                 "features": self.features,
                 "budget_max": self.budget_max,
+                "budget_per": "can" if self.budget_max is not None and self.budget_period == "can" else None,
                 "avoid_ingredients": self.avoid,
                 "brands": self.brands,
                 "avoid_brands": self.avoid_brands,
