@@ -271,3 +271,24 @@ async def test_an_indoor_cat_with_utis_gets_urinary_food(data_dir: Path) -> None
         profile = PetProfile(species="cat", conditions=["urinary_health", "indoor"], food_types=["dry"])
         result = await get_recommendations(s, RecommendationArgs(profile=profile, k=3))
     assert [p.product.id for p in result.picks] == ["ur1"]
+
+
+async def test_an_allergy_never_meets_a_product_without_an_ingredient_list(data_dir: Path) -> None:
+    """A "surprise treat box" without a label was shown as "no grains or chicken": nothing proved it."""
+    from aya.shop.safety.diets import Pet
+
+    box = Product.model_validate(
+        {"id": "box", "title": "Surprise Small Dog Toy and Treat Box", "brand": "Goody", "species": "dog",
+         "price": 19.95, "food_type": "treat", "ingredients": []}
+    )  # fmt: skip
+    jerky = Product.model_validate(
+        {"id": "jerky", "title": "Lamb Jerky Treats", "brand": "Prairie", "species": "dog", "price": 9.0,
+         "food_type": "treat", "ingredients": ["lamb", "sweet potato"]}
+    )  # fmt: skip
+    async with small_catalog(data_dir, [box, jerky]) as s:
+        avoiding = await search_products(s, SearchProductsArgs(species="dog", exclude_ingredients=["chicken"], k=5))
+        plain = await search_products(s, SearchProductsArgs(species="dog", k=5))
+    assert [p.id for p in avoiding.products] == ["jerky"]
+    assert {p.id for p in plain.products} == {"box", "jerky"}  # without an allergy the box may be shown
+    screened = screen([box, jerky], Pet(species="dog", avoid=("chicken",)))
+    assert [p.id for p in screened.keep] == ["jerky"] and "box" in screened.removed

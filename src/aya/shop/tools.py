@@ -647,6 +647,8 @@ def _safe_hits(
             continue
         if any(contains_ingredient(product, i) for i in filters.exclude_ingredients):
             continue
+        if filters.exclude_ingredients and not product.ingredients:
+            continue  # an allergy cannot be checked against a label we do not have ("surprise treat box")
         if args is not None:
             if product.brand.lower() in refused or product.food_type in args.exclude_food_types:
                 continue

@@ -181,6 +181,9 @@ def screen(products: Sequence[Any], pet: Pet) -> Screened:
             continue
         if pet.avoid:
             ingredients = list(getattr(p, "ingredients", None) or getattr(p, "main_ingredients", []) or [])
+            if not ingredients:
+                out.removed[p.id] = "no ingredient list to check the ingredients to avoid against"
+                continue
             found = violations(ingredients, list(pet.avoid), title=p.title)
             if found:
                 out.removed[p.id] = f"contains {found[0].term} ({family_label(found[0].excluded)})"
