@@ -617,3 +617,36 @@ def test_the_price_per_can_decides() -> None:
     assert not _per_can_within(can("Dry Cat Food", "16-lb bag", 9.83), 1.0)  # a bag has no price per can
     args = profile_search_args(PetProfile(species="cat", budget_max=1.0, budget_per="can"))
     assert args.price_max is None and args.price_per_can_max == 1.0
+
+
+# --- a cat's big boy; each pet's allergy to its own pet ---------------------------------------------------------------
+
+
+def test_a_big_boy_is_no_dog() -> None:
+    from aya.shop.state import ThreadState
+    from aya.shop.understanding.dialogue import update
+
+    state = ThreadState()
+    for text in ("what do u have for a 6 month old maine coon", "he's a big boy, like 12 lbs already"):
+        update(state, parse(text, terms=TERMS))
+    assert state.profile.species == "cat" and state.profile.breed == "maine coon"
+    assert parse("just a big boy, great dane", terms=TERMS).breed == "great dane"
+
+
+@pytest.mark.parametrize(
+    ("text", "cat_avoids", "dog_avoids"),
+    [
+        ("i have a cat with allergies and a dog with allergies lol. cat cant have fish, dog cant have beef",
+         "fish", "beef"),
+        ("my dog and my cat both need food, the dog is allergic to chicken", None, "chicken"),
+    ],
+)  # fmt: skip
+def test_each_allergy_goes_to_its_own_pet(text: str, cat_avoids: str | None, dog_avoids: str) -> None:
+    p = parse(text, terms=TERMS)
+    pets = {x.species: x for x in (p, *p.others)}
+    assert set(pets) == {"cat", "dog"}
+    assert dog_avoids in pets["dog"].avoid and dog_avoids not in pets["cat"].avoid
+    if cat_avoids:
+        assert cat_avoids in pets["cat"].avoid and cat_avoids not in pets["dog"].avoid
+    else:
+        assert pets["cat"].avoid == []

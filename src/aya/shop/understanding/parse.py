@@ -344,6 +344,9 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
             other.not_food_types = other.not_food_types or list(first.not_food_types)
             other.avoid_brands = other.avoid_brands or list(first.avoid_brands)
             other.budget_max = other.budget_max if other.budget_max is not None else first.budget_max
+            lead = _LEAD_SPECIES.match(part)
+            if lead and other.species == first.species != _SPECIES_OF_WORD[lead.group(1)]:
+                other.species = _SPECIES_OF_WORD[lead.group(1)]  # "my dog and my cat …, the dog is …": the cat
             other.species = other.species or first.species  # "2 cats, a 15 year old and a 1 year old"
             first.species = first.species or other.species  # "a 2.5 yr old and a 12 yo cat"
             if first.age_years is None:  # "i have 2 dogs, 5 and 11": the first age listed bare
@@ -358,6 +361,7 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
             if other.name is None:  # "Max is 2 and Ruby is 13": the name, now that the species is known
                 _parse_name(raw[at:] if at >= 0 else part, other, tables(), terms)
             first.others.append(other)
+        _needs_by_species(norm, first, terms)
         first.text = norm
         first.words = len(norm.split())
         if m_first:
@@ -379,6 +383,38 @@ def _known_words(terms: CatalogTerms | None) -> frozenset[str]:
         _KNOWN.clear()
     _KNOWN[id(terms)] = (terms, known)
     return known
+
+
+# "…a cat with allergies and a dog with allergies. cat cant have fish, dog cant have beef": a clause that starts with
+# a species word speaks of that pet, whatever part of the message it fell in.
+_SPECIES_CLAUSE = re.compile(
+    r"(?:^|[.,;!?]\s*|\b(?:and|but|while)\s+)(?:the\s+|my\s+|our\s+)?(cat|kitty|kitten|dog|puppy|pup)\s+"
+    r"((?:can'?t|cant|cannot|is|isn'?t|isnt|has|hates|won'?t|wont|doesn'?t|doesnt|needs|gets|reacts)\b[^.,;!?]*)"
+)
+_LEAD_SPECIES = re.compile(
+    r"^(?:and\s+|also\s+|plus\s+|&\s+)*(?:(?:a|an|my|our|the|one|new|other|second)\s+)*(?:[a-z]+\s+){0,3}?"
+    r"(cat|kitty|kitten|dog|puppy|pup)\b"
+)
+_SPECIES_OF_WORD = {"cat": "cat", "kitty": "cat", "kitten": "cat", "dog": "dog", "puppy": "dog", "pup": "dog"}
+
+
+def _needs_by_species(norm: str, first: Parsed, terms: CatalogTerms | None) -> None:
+    """Avoidances and needs said in a clause led by a species word go to the pet of that species, and only to it."""
+    pets = [first, *first.others]
+    if len({p.species for p in pets}) < len(pets):
+        return  # two of one species: a species word does not say which
+    for m in _SPECIES_CLAUSE.finditer(norm):
+        species = _SPECIES_OF_WORD[m.group(1)]
+        owner = next((p for p in pets if p.species == species), None)
+        if owner is None:
+            continue
+        clause = parse(f"my {m.group(1)} {m.group(2)}", terms=terms)
+        for pet in pets:
+            if pet is not owner:  # the clause fell in another pet's part: take its facts back
+                pet.avoid = [a for a in pet.avoid if a not in clause.avoid]
+                pet.conditions = [c for c in pet.conditions if c not in clause.conditions]
+        owner.avoid = list(dict.fromkeys([*owner.avoid, *clause.avoid]))
+        owner.conditions = list(dict.fromkeys([*owner.conditions, *clause.conditions]))
 
 
 def _split_pets(norm: str, terms: CatalogTerms | None) -> list[tuple[int, str]]:
