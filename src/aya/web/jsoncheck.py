@@ -16,8 +16,9 @@ import re
 from typing import Any
 
 import numpy as np
+from fastapi import Request
 
-from aya.core.errors import BadRequest
+from aya.core.errors import BadRequest, PayloadTooLarge
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 # what may be a \uXXXX escape of a surrogate or of U+0000 (a false alarm only costs the walk over the strings)
@@ -117,3 +118,17 @@ def check_json_body(body: bytes, *, max_depth: int, max_number_chars: int) -> An
     if _SUSPECT_ESCAPE.search(text):  # rare (escaped emoji pairs, or an attack): find and name the bad string
         _check_strings(value)
     return value
+
+
+async def json_arguments(request: Request, max_bytes: int) -> dict[str, Any]:
+    """A tool call's body: a JSON object of arguments (``{}`` when empty), at most ``max_bytes``; a clear 4xx else."""
+    body = await request.body()
+    if len(body) > max_bytes:
+        raise PayloadTooLarge(f"request body exceeds the limit of {max_bytes} bytes")
+    try:
+        arguments = json.loads(body or b"{}")
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"the body must be a JSON object of arguments: {exc.msg}", field="body") from None
+    if not isinstance(arguments, dict):
+        raise BadRequest("the body must be a JSON object of arguments", field="body")
+    return arguments

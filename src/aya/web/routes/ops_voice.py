@@ -10,7 +10,6 @@ or a new one is started; the answer names the thread.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -22,8 +21,9 @@ from aya.assistants import ASSISTANT_KEY
 from aya.automation.assistant import NAME
 from aya.automation.relay import ThreadRecorder, call_tool
 from aya.core.context import RequestContext
-from aya.core.errors import BadRequest, NotConfigured, NotFound, PayloadTooLarge
+from aya.core.errors import NotConfigured, NotFound
 from aya.web.deps import SettingsDep
+from aya.web.jsoncheck import json_arguments
 from aya.web.routes.ops import OpsDep, StaffDep
 
 router = APIRouter()
@@ -55,15 +55,7 @@ async def run_ops_tool(
     settings: SettingsDep,
     thread_id: Annotated[str | None, Query(max_length=128)] = None,
 ) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > settings.max_request_bytes:
-        raise PayloadTooLarge(f"request body exceeds the limit of {settings.max_request_bytes} bytes")
-    try:
-        arguments = json.loads(body or b"{}")
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"the body must be a JSON object of arguments: {exc.msg}", field="body") from None
-    if not isinstance(arguments, dict):
-        raise BadRequest("the body must be a JSON object of arguments", field="body")
+    arguments = await json_arguments(request, settings.max_request_bytes)
     store = request.app.state.resources.chat_store
     if store is None:
         raise NotConfigured("the chat store is not running")

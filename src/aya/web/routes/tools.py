@@ -7,14 +7,13 @@ are strict, so optional arguments are nullable). Unknown tool: 404. Arguments th
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
-from aya.core.errors import BadRequest, NotFound, PayloadTooLarge, ValidationFailed
+from aya.core.errors import NotFound, ValidationFailed
 from aya.shop.knowledge_tools import KNOWLEDGE_TOOLS
 from aya.shop.profile import PetProfile
 from aya.shop.safety.tool_checks import check_result, enforce_args
@@ -22,6 +21,7 @@ from aya.shop.tools import TOOLS
 from aya.voice.toolschema import arguments_without_nulls
 from aya.web.auth import CurrentUserDep
 from aya.web.deps import SearchDep, SettingsDep
+from aya.web.jsoncheck import json_arguments
 
 logger = logging.getLogger("aya.web")
 
@@ -34,15 +34,7 @@ async def run_tool(name: str, request: Request, user: CurrentUserDep, search: Se
     spec = tools.get(name)
     if spec is None:
         raise NotFound(f"no tool named {name!r}; tools: {', '.join(tools)}", field="name")
-    body = await request.body()
-    if len(body) > settings.max_request_bytes:
-        raise PayloadTooLarge(f"request body exceeds the limit of {settings.max_request_bytes} bytes")
-    try:
-        arguments = json.loads(body or b"{}")
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"the body must be a JSON object of arguments: {exc.msg}", field="body") from None
-    if not isinstance(arguments, dict):
-        raise BadRequest("the body must be a JSON object of arguments", field="body")
+    arguments = await json_arguments(request, settings.max_request_bytes)
     try:
         args = spec.args.model_validate(arguments_without_nulls(arguments))
     except ValidationError as exc:
