@@ -23,6 +23,7 @@ from aya.catalog.vocab import BreedSize, FoodType, LifeStage, SpecialFeature, Sp
 from aya.core.errors import BadRequest, NotFound
 from aya.search.exclusions import excluded
 from aya.search.models import Filters, ProductSearch, Relaxation, SearchQuery, SearchResult
+from aya.shop.knowledge import parse_package
 from aya.shop.profile import (
     FOOD_TYPE_WORDS,
     MAX_AVOID,
@@ -666,8 +667,6 @@ def _safe_hits(
 
 def _per_can_within(product: Product, most: float) -> bool:
     """Whether a product of cans costs at most ``most`` per can (a bag has no price per can)."""
-    from aya.shop.knowledge import parse_package
-
     _kg, cans, _oz = parse_package(product.size, product.title)
     if not cans and re.search(r"\b(?:can|pouch|tray|cup)\b", f"{product.size} {product.title}".lower()):
         cans = 1  # one can sold alone

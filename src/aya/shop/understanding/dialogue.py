@@ -16,7 +16,7 @@ import re
 from aya.shop.profile import PetProfile
 from aya.shop.state import MAX_PETS, ThreadState
 from aya.shop.understanding.breeds import find_breed
-from aya.shop.understanding.parse import Parsed
+from aya.shop.understanding.parse import Parsed, is_vet_formula
 
 _STAGE_OF = {
     "puppy": "puppy",
@@ -174,8 +174,6 @@ def _merge(state: ThreadState, p: Parsed) -> None:
             update={"avoid_ingredients": [a for a in profile.avoid_ingredients if a not in p.allowed]}
         )
     if "prescription" in profile.avoid_features and profile.product_lines:
-        from aya.shop.understanding.parse import is_vet_formula
-
         # no prescription: a veterinary line asked for before ("urinary so", "k/d") is no longer looked for
         lines = [line for line in profile.product_lines if not is_vet_formula(line)]
         profile = profile.model_copy(update={"product_lines": lines})

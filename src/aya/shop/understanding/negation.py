@@ -124,11 +124,13 @@ _CURRENT_FOOD = re.compile(
     r"\b(?:current|usual|regular|old|present) (?:food|brand|diet|kibble|cat food|dog food)"
     r"\s*(?:\(|,|:|-|is|which is)?\s*$"
 )
-_PROBLEM = re.compile(
-    r"\b(?:gas|gassy|sick|vomit\w*|throw\w* up|puk\w*|diarrh\w*|runny|loose stools?|itch\w*|scratch\w*|"
+# Problems with a food, as owners put them (the current food's, or the one fed now before "what else?")
+_PROBLEM_WORDS = (
+    r"gas|gassy|sick|vomit\w*|throw\w* up|puk\w*|diarrh\w*|runny|loose stools?|itch\w*|scratch\w*|"
     r"doesn'?t like|won'?t eat|wont eat|stopped eating|hates?|bored|not working|too expensive|recall\w*|reaction|"
-    r"allergic|upset)\b"
+    r"allergic"
 )
+_PROBLEM = re.compile(rf"\b(?:{_PROBLEM_WORDS}|upset)\b")
 _LIKES_IT = re.compile(
     r"\b(?:loves?|likes?|enjoys?|does (?:great|well|good|fine)|doing (?:great|well|good|fine)|similar|more of)\b"
 )
@@ -137,9 +139,8 @@ _SWITCH_WISH = re.compile(
     r"(?:looking for|want|need|find) (?:something|anything|a new|another)|something (?:without|with no|free of|new))\b"
 )
 _COMPLAINT = re.compile(
-    r"\b(?:gas|gassy|farts?|sick|vomit\w*|throw\w* up|puk\w*|diarrh\w*|runny|loose stools?|itch\w*|scratch\w*|"
-    r"doesn'?t like|does not like|won'?t eat|wont eat|stopped eating|hates?|bored|not working|isn'?t working|"
-    r"too expensive|pricey|recall\w*|problems?|issues?|reaction|allergic)\b[^?]*\b(?:else|other|another)\b"
+    rf"\b(?:{_PROBLEM_WORDS}|farts?|does not like|isn'?t working|pricey|problems?|issues?)\b[^?]*"
+    r"\b(?:else|other|another)\b"
 )
 
 

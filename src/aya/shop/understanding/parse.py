@@ -345,8 +345,8 @@ def parse(text: str, *, terms: CatalogTerms | None = None) -> Parsed:
             other.avoid_brands = other.avoid_brands or list(first.avoid_brands)
             other.budget_max = other.budget_max if other.budget_max is not None else first.budget_max
             lead = _LEAD_SPECIES.match(part)
-            if lead and other.species == first.species != _SPECIES_OF_WORD[lead.group(1)]:
-                other.species = _SPECIES_OF_WORD[lead.group(1)]  # "my dog and my cat …, the dog is …": the cat
+            if lead and other.species == first.species != _SPECIES_WORD[lead.group(1)]:
+                other.species = _SPECIES_WORD[lead.group(1)]  # "my dog and my cat …, the dog is …": the cat
             other.species = other.species or first.species  # "2 cats, a 15 year old and a 1 year old"
             first.species = first.species or other.species  # "a 2.5 yr old and a 12 yo cat"
             if first.age_years is None:  # "i have 2 dogs, 5 and 11": the first age listed bare
@@ -395,7 +395,6 @@ _LEAD_SPECIES = re.compile(
     r"^(?:and\s+|also\s+|plus\s+|&\s+)*(?:(?:a|an|my|our|the|one|new|other|second)\s+)*(?:[a-z]+\s+){0,3}?"
     r"(cat|kitty|kitten|dog|puppy|pup)\b"
 )
-_SPECIES_OF_WORD = {"cat": "cat", "kitty": "cat", "kitten": "cat", "dog": "dog", "puppy": "dog", "pup": "dog"}
 
 
 def _needs_by_species(norm: str, first: Parsed, terms: CatalogTerms | None) -> None:
@@ -404,7 +403,7 @@ def _needs_by_species(norm: str, first: Parsed, terms: CatalogTerms | None) -> N
     if len({p.species for p in pets}) < len(pets):
         return  # two of one species: a species word does not say which
     for m in _SPECIES_CLAUSE.finditer(norm):
-        species = _SPECIES_OF_WORD[m.group(1)]
+        species = _SPECIES_WORD[m.group(1)]
         owner = next((p for p in pets if p.species == species), None)
         if owner is None:
             continue
@@ -843,7 +842,6 @@ _CARRIER = (
 
 
 @cache
-@cache
 def _symptom_pattern() -> re.Pattern[str]:
     phrases = sorted(data()["symptoms"]["vet_check"], key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
@@ -865,16 +863,36 @@ _WEIGHT_GOAL = re.compile(
 )
 
 
+@cache
+def _ingredient_words() -> str:
+    """The shopper's ingredient words as one alternation, longest first (shared by every ingredient pattern)."""
+    return "|".join(re.escape(w) for w in sorted(tables().ingredients.mapping, key=len, reverse=True))
+
+
+def _listed(*, run_together: bool = False) -> str:
+    """A list of ingredient words as one group: "chicken, beef or fish" (and "corn wheat soy" with ``run_together``)."""
+    words = _ingredient_words()
+    if run_together:
+        return rf"((?:{words})(?:(?:\s*(?:,|or|and|nor|/)\s*|\s+)(?:other\s+|any\s+)?(?:{words}))*)"
+    return rf"((?:{words})(?:\s*(?:,|or|and|/)\s*(?:{words}))*)"
+
+
+@cache
+def _ingredient_word() -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{_ingredient_words()})\b")
+
+
+@cache
 def _avoid_patterns() -> tuple[re.Pattern[str], ...]:
-    words = "|".join(re.escape(w) for w in sorted(tables().ingredients.mapping, key=len, reverse=True))
+    words = _ingredient_words()
     # "no corn, wheat or soy", also run together: "no corn wheat or soy", "no corn/wheat/soy"
-    listed = rf"((?:{words})(?:(?:\s*(?:,|or|and|nor|/)\s*|\s+)(?:other\s+|any\s+)?(?:{words}))*)"
+    listed = _listed(run_together=True)
     lead = re.compile(rf"\b{_AVOID_LEAD}(?:\s*[:-]\s*|\s+)(?:any\s+|eating\s+|more\s+|the\s+)?{listed}\b")
     free = re.compile(rf"\b((?:{words}))\s+free\b")
     allergy = re.compile(rf"\b((?:{words}))\s+(?:allergy|allergies|allergic|intolerance|sensitivity)\b")
     harm = re.compile(rf"\b{listed}\s+(?:(?:food|based food|recipes?|kibble)\s+)?(?:{_HARM_VERB}|{_HARM_AFTER})\b")
     harmed_by = re.compile(rf"\b{_HARMED}\s+{_CARRIER}\s*(?:any\s+|the\s+)?{listed}\b")
-    return lead, free, allergy, harm, harmed_by, re.compile(rf"\b(?:{words})\b")
+    return lead, free, allergy, harm, harmed_by, _ingredient_word()
 
 
 # Refusing the vet's authorization: a veterinary diet is then never shown (``PetProfile.avoid_features``). A question
@@ -968,8 +986,7 @@ _ALLERGY_TALK = re.compile(
 
 @cache
 def _suspect_pattern() -> re.Pattern[str]:
-    words = "|".join(re.escape(w) for w in sorted(tables().ingredients.mapping, key=len, reverse=True))
-    listed = rf"((?:{words})(?:\s*(?:,|or|and|/)\s*(?:{words}))*)"
+    listed = _listed()
     return re.compile(
         r"\b(?:vet (?:thinks|says|said|suspects|believes|guesses)|(?:i|we) (?:think|suspect|guess|bet)|suspect(?:ed)?|"
         r"probably|might be|could be|maybe|likely)\s+(?:(?:it'?s|its|it is|it was|that it'?s)\s+)?(?:the\s+)?"
@@ -979,8 +996,7 @@ def _suspect_pattern() -> re.Pattern[str]:
 
 @cache
 def _allowed_patterns() -> tuple[re.Pattern[str], ...]:
-    words = "|".join(re.escape(w) for w in sorted(tables().ingredients.mapping, key=len, reverse=True))
-    listed = rf"((?:{words})(?:\s*(?:,|or|and|/)\s*(?:{words}))*)"
+    listed = _listed()
     return (
         re.compile(
             r"\b(?:can (?:have|eat|do|handle|tolerate)|is fine with|fine with|ok with|okay with|no problem with|"
@@ -997,12 +1013,9 @@ def _allowed_patterns() -> tuple[re.Pattern[str], ...]:
 def _parse_allowed(norm: str, out: Parsed) -> None:
     """ "actually she can have chicken, just not fish": an ingredient allowed again is no longer avoided."""
     t = tables()
-    word = re.compile(
-        r"\b(?:" + "|".join(re.escape(w) for w in sorted(t.ingredients.mapping, key=len, reverse=True)) + r")\b"
-    )
     for pattern in _allowed_patterns():
         for m in pattern.finditer(norm):
-            for item in word.findall(m.group(1)):
+            for item in _ingredient_word().findall(m.group(1)):
                 for ingredient in t.groups.get(item, [item]):
                     if ingredient not in out.allowed:
                         out.allowed.append(ingredient)
