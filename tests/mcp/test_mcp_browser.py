@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
-from tests.web.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DIST
+from tests.web.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DIST, require_chromium
 
 from aya.core.settings import Settings
 from aya.web.app import create_app
@@ -26,8 +26,7 @@ EchoTable = Callable[..., str]
 def built_app_and_chromium() -> None:
     if not (DIST / "index.html").is_file():
         pytest.skip(f"the web app is not built ({DIST}): run `make install` (npm ci && npm run build in frontend/)")
-    if not CHROMIUM.exists():
-        pytest.skip(f"headless Chromium not found at {CHROMIUM}: run `make install-system` (Debian package chromium)")
+    require_chromium()
 
 
 @pytest.mark.usefixtures("built_app_and_chromium")

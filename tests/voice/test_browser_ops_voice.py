@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, serve
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, require_chromium, serve
 
 from aya.voice.evaluation import with_silence, write_wav
 
@@ -69,8 +69,7 @@ def command_wav(tmp_path_factory: pytest.TempPathFactory, speak_piper: Speak) ->
 def playwright() -> Iterator[Any]:
     from playwright.sync_api import expect, sync_playwright
 
-    if not CHROMIUM.exists():
-        pytest.skip(f"headless Chromium not found at {CHROMIUM}: run `make install-system`")
+    require_chromium()
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as p:
         yield p

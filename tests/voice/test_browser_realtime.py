@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, serve
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, require_chromium, serve
 
 from .standin_openai import EPHEMERAL_SECRET, openai_standin
 
@@ -53,8 +53,7 @@ def realtime_server(catalog_data_dir: Path, tmp_path_factory: pytest.TempPathFac
 def page(realtime_server: LiveServer) -> Iterator[Any]:
     from playwright.sync_api import expect, sync_playwright
 
-    if not CHROMIUM.exists():
-        pytest.skip(f"headless Chromium not found at {CHROMIUM}: run `make install-system`")
+    require_chromium()
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as p:
         browser = p.chromium.launch(

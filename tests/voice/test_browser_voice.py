@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, serve
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, require_chromium, serve
 
 from aya.voice.evaluation import with_silence, write_wav
 
@@ -37,8 +37,7 @@ def request_wav(tmp_path_factory: pytest.TempPathFactory, speak_piper: Speak) ->
 
 
 def _launch(p: Any, *extra: str) -> Any:
-    if not CHROMIUM.exists():
-        pytest.skip(f"headless Chromium not found at {CHROMIUM}: run `make install-system`")
+    require_chromium()
     return p.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra])
 
 
