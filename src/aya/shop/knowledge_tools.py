@@ -45,7 +45,7 @@ from aya.shop.knowledge import (
 )
 from aya.shop.profile import join_words
 from aya.shop.sizes import OtherSizesArgs, other_sizes
-from aya.shop.tools import ToolSpec
+from aya.shop.tools import ToolSpec, products_by_ids
 
 __all__ = ["ASK", "KNOWLEDGE_TOOLS", "knowledge_request", "side_question_answer"]
 
@@ -214,14 +214,8 @@ async def feeding_guide(search: ProductSearch, args: FeedingArgs) -> FeedingResu
 
 
 async def unit_price_tool(search: ProductSearch, args: UnitPriceArgs) -> UnitPriceResult:
-    ids = list(dict.fromkeys(args.product_ids))
-    found = {p.id: p for p in await search.get(ids)}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise NotFound(f"no product with id {', '.join(missing)}", field="product_ids")
     rows: list[UnitPrice] = []
-    for pid in ids:
-        p = found[pid]
+    for p in await products_by_ids(search, args.product_ids):
         up = unit_prices(p.price, p.size, title=p.title, package_weight_kg=p.package_weight_kg)
         rows.append(UnitPrice(product_id=p.id, title=_name(p), price=p.price, per_lb=up.per_lb, per_kg=up.per_kg,
                               per_can=up.per_can))  # fmt: skip

@@ -15,10 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aya.catalog.models import Product
 from aya.catalog.packages import recipe_key, recipe_name
-from aya.core.errors import NotFound
 from aya.search.models import Filters, ProductSearch, SearchQuery
 from aya.shop.knowledge import LB, parse_package
-from aya.shop.tools import ProductSummary
+from aya.shop.tools import ProductSummary, products_by_ids
 
 Direction = Literal["bigger", "smaller", "any"]
 _SAME = 0.02  # packages within 2% of each other are one size (a listing for dogs and one for cats)
@@ -53,12 +52,7 @@ class OtherSizesResult(BaseModel):
 
 
 async def other_sizes(search: ProductSearch, args: OtherSizesArgs) -> OtherSizesResult:
-    ids = list(dict.fromkeys(args.product_ids))
-    found = {p.id: p for p in await search.get(ids)}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise NotFound(f"no product with id {', '.join(missing)}", field="product_ids")
-    items = [await _sizes_of(search, found[i], args.direction) for i in ids]
+    items = [await _sizes_of(search, p, args.direction) for p in await products_by_ids(search, args.product_ids)]
     return OtherSizesResult(direction=args.direction, items=items, answer=_answer(items, args.direction))
 
 

@@ -423,15 +423,21 @@ def explicit_last_steps(f: Filters) -> Iterator[tuple[Filters, str]]:
         yield cur.model_copy(update={"brand": None}), f"included other brands than {brands}"
 
 
-async def compare_products(search: ProductSearch, args: CompareArgs) -> ComparisonResult:
-    ids = list(dict.fromkeys(args.product_ids))
-    if len(ids) < 2:
-        raise BadRequest("compare needs two different product ids", field="product_ids")
+async def products_by_ids(search: ProductSearch, ids: Sequence[str]) -> list[Product]:
+    """The products of ``ids`` in that order, each once; a NotFound naming every id the catalog does not have."""
+    ids = list(dict.fromkeys(ids))
     found = {p.id: p for p in await search.get(ids)}
     missing = [i for i in ids if i not in found]
     if missing:
         raise NotFound(f"no product with id {', '.join(missing)}", field="product_ids")
-    products = [found[i] for i in ids]
+    return [found[i] for i in ids]
+
+
+async def compare_products(search: ProductSearch, args: CompareArgs) -> ComparisonResult:
+    ids = list(dict.fromkeys(args.product_ids))
+    if len(ids) < 2:
+        raise BadRequest("compare needs two different product ids", field="product_ids")
+    products = await products_by_ids(search, ids)
     summaries = [ProductSummary.of(p) for p in products]
     rows = [
         ComparisonRow(label="Brand", values=[p.brand or "-" for p in products]),
